@@ -1,0 +1,3 @@
+"""arxiv-digest: a daily, grounded digest of new arXiv papers, built as a Prefect pipeline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,41 @@
+"""Typed errors: each says what failed, for which paper or URL, and what a user can do about it."""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class SettingsError(DigestError):
+    """A setting is unknown or has a bad value."""
+
+
+class ArxivApiError(DigestError):
+    """The arXiv API answered with an error entry, a bad status, or a body that is not an Atom feed."""
+
+
+class FeedParseError(ArxivApiError):
+    """The body is not well-formed Atom."""
+
+
+class HttpGiveUp(DigestError):
+    """A request kept failing until its attempts or time budget ran out."""
+
+    def __init__(self, url: str, reason: str, attempts: int) -> None:
+        super().__init__(f"gave up on {url} after {attempts} attempt(s): {reason}")
+        self.url = url
+        self.reason = reason
+        self.attempts = attempts
+
+
+class PdfDownloadError(DigestError):
+    """A PDF could not be fetched or is not a PDF."""
+
+
+class PdfExtractionError(DigestError):
+    """A PDF could not be opened or read (encrypted, corrupt, truncated, zero pages)."""
+
+
+class StoreError(DigestError):
+    """The DuckDB store could not be opened or migrated."""

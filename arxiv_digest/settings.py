@@ -1,0 +1,230 @@
+"""The one place that reads configuration: defaults < TOML file < ARXIV_DIGEST_* environment variables.
+
+Every key is declared once in ``Settings``; an unknown key in the file or the environment, or a value of the
+wrong type or range, is a ``SettingsError`` that names the key and where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from arxiv_digest import __version__
+from arxiv_digest.errors import SettingsError
+
+ENV_PREFIX = "ARXIV_DIGEST_"
+CONFIG_ENV = "ARXIV_DIGEST_CONFIG"
+DEFAULT_CONFIG_FILE = "arxiv-digest.toml"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+_CATEGORY_RE = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
+_LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    category: str = "cs.CV"
+    language: str = "zh"
+
+    # arXiv
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_pdf_url: str = "https://arxiv.org/pdf"
+    arxiv_abs_url: str = "https://arxiv.org/abs"
+    arxiv_min_interval_seconds: float = 3.0
+    pdf_min_interval_seconds: float = 3.0
+    arxiv_page_size: int = 200
+    arxiv_max_total_seconds: float = 900.0
+    contact_email: str = ""
+    include_cross_lists: bool = True
+    keywords_include: tuple[str, ...] = ()
+    keywords_exclude: tuple[str, ...] = ()
+    max_papers: int = 0  # 0 means all
+
+    # HTTP
+    http_connect_timeout_seconds: float = 10.0
+    http_read_timeout_seconds: float = 60.0
+    http_max_attempts: int = 5
+    http_backoff_base_seconds: float = 2.0
+    http_backoff_max_seconds: float = 60.0
+    pdf_max_bytes: int = 50_000_000
+
+    # PDF processing
+    pdf_page_cap: int = 300
+    extract_time_cap_seconds: float = 60.0
+
+    # Model (empty base URL: the offline extractive analyzer is used)
+    llm_base_url: str = ""
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str = field(default="", repr=False)
+    llm_temperature: float = 0.2
+    llm_max_output_tokens: int = 4096
+    llm_timeout_seconds: float = 120.0
+    llm_max_attempts: int = 3
+    llm_concurrency: int = 4
+    llm_input_token_budget: int = 12_000
+    llm_cost_per_1k_input_tokens: float = 0.0
+    llm_cost_per_1k_output_tokens: float = 0.0
+
+    # Flow
+    paper_concurrency: int = 4
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "digest.duckdb"
+
+    @property
+    def pdf_dir(self) -> Path:
+        return self.data_dir / "pdfs"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.data_dir / "out"
+
+    @property
+    def user_agent(self) -> str:
+        contact = f"; mailto:{self.contact_email}" if self.contact_email else ""
+        return f"arxiv-digest/{__version__} (daily paper digest{contact})"
+
+    @property
+    def uses_llm(self) -> bool:
+        return bool(self.llm_base_url)
+
+    def replace(self, **changes: Any) -> Settings:
+        coerced = {key: _coerce(key, value, f"override {key}") for key, value in changes.items()}
+        updated = dataclasses.replace(self, **coerced)
+        _validate(updated)
+        return updated
+
+
+_HINTS = get_type_hints(Settings)
+_FIELDS = {f.name for f in fields(Settings)}
+
+
+def _coerce(key: str, value: Any, origin: str) -> Any:
+    if key not in _FIELDS:
+        raise SettingsError(f"unknown setting '{key}' ({origin}); known settings: {', '.join(sorted(_FIELDS))}")
+    hint = _HINTS[key]
+    try:
+        if hint is Path:
+            return Path(str(value)).expanduser()
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"expected true/false, got {value!r}")
+        if hint is int:
+            if isinstance(value, bool):
+                raise ValueError(f"expected an integer, got {value!r}")
+            return int(value)
+        if hint is float:
+            if isinstance(value, bool):
+                raise ValueError(f"expected a number, got {value!r}")
+            return float(value)
+        if hint == tuple[str, ...]:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        if hint is str:
+            if not isinstance(value, str | int | float):
+                raise ValueError(f"expected text, got {value!r}")
+            return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"bad value for setting '{key}' ({origin}): {exc}") from exc
+    raise SettingsError(f"setting '{key}' has an unsupported type {hint}")  # pragma: no cover
+
+
+def _validate(settings: Settings) -> None:
+    problems: list[str] = []
+    if not _CATEGORY_RE.match(settings.category):
+        problems.append(f"category {settings.category!r} is not an arXiv category such as cs.CV")
+    if settings.language not in _LANGUAGES:
+        problems.append(f"language {settings.language!r} must be one of {', '.join(_LANGUAGES)}")
+    for name in (
+        "arxiv_min_interval_seconds",
+        "pdf_min_interval_seconds",
+        "http_backoff_base_seconds",
+        "llm_temperature",
+        "llm_cost_per_1k_input_tokens",
+        "llm_cost_per_1k_output_tokens",
+    ):
+        if getattr(settings, name) < 0:
+            problems.append(f"{name} must be >= 0")
+    for name in (
+        "arxiv_page_size",
+        "http_max_attempts",
+        "pdf_max_bytes",
+        "pdf_page_cap",
+        "llm_max_output_tokens",
+        "llm_max_attempts",
+        "llm_concurrency",
+        "llm_input_token_budget",
+        "paper_concurrency",
+        "arxiv_max_total_seconds",
+        "http_connect_timeout_seconds",
+        "http_read_timeout_seconds",
+        "extract_time_cap_seconds",
+        "llm_timeout_seconds",
+        "http_backoff_max_seconds",
+    ):
+        if getattr(settings, name) <= 0:
+            problems.append(f"{name} must be > 0")
+    if settings.max_papers < 0:
+        problems.append("max_papers must be >= 0 (0 means all)")
+    if settings.arxiv_page_size > 2000:
+        problems.append("arxiv_page_size must be <= 2000 (the arXiv API's own limit)")
+    for name in ("arxiv_api_url", "arxiv_pdf_url", "arxiv_abs_url"):
+        if not str(getattr(settings, name)).startswith(("http://", "https://")):
+            problems.append(f"{name} must be an http(s) URL")
+    if settings.llm_base_url and not settings.llm_base_url.startswith(("http://", "https://")):
+        problems.append("llm_base_url must be an http(s) URL or empty")
+    if problems:
+        raise SettingsError("invalid settings: " + "; ".join(problems))
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Defaults, then the TOML file, then ARXIV_DIGEST_* variables, then explicit overrides (CLI flags)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+
+    path = config_file or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
+    if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        path = Path(DEFAULT_CONFIG_FILE)
+    if path is not None:
+        if not path.is_file():
+            raise SettingsError(f"config file {path} does not exist")
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
+        table = table.get("arxiv_digest", table)
+        for key, value in table.items():
+            values[key] = _coerce(key, value, f"file {path}")
+
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        values[key] = _coerce(key, raw, f"environment {name}")
+
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _coerce(key, value, f"option {key}")
+
+    settings = Settings(**values)
+    _validate(settings)
+    return settings

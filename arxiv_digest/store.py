@@ -1,0 +1,715 @@
+"""The DuckDB store: the only module that speaks SQL.
+
+One process owns the database file. Inside it, every call takes its own cursor (DuckDB connections are not
+shared across threads) and write conflicts between concurrent task threads are retried. Every write is an
+upsert keyed by identity (arXiv id + version) or content (sha256, prompt hash), so rerunning a day leaves the
+same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from arxiv_digest.errors import StoreError
+from schemas.records import Analysis, Extraction, Link, PageText, Paper, PdfFile, QualityResult, Section
+
+_MIGRATION_RE = re.compile(r"^m(\d{3})_(\w+)\.sql$")
+_WRITE_RETRIES = 8
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for entry in resources.files("schemas").joinpath("migrations").iterdir():
+        match = _MIGRATION_RE.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Store:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path | None) -> None:
+        self._con = connection
+        self.path = path
+        self._lock = threading.Lock()
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str | None) -> Store:
+        """Open (creating if needed) and migrate. ``None`` or ":memory:" gives an in-memory store."""
+        target = None if path in (None, ":memory:") else Path(path)
+        try:
+            if target is None:
+                con = duckdb.connect(":memory:")
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                con = duckdb.connect(str(target))
+        except duckdb.IOException as exc:
+            raise StoreError(
+                f"cannot open the store {target}: {exc}. Another arxiv-digest process probably holds it; "
+                "wait for it to finish or point ARXIV_DIGEST_DATA_DIR elsewhere."
+            ) from exc
+        store = cls(con, target)
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self._con.close()
+
+    def migrate(self) -> list[int]:
+        """Apply every numbered migration not yet recorded; returns the versions applied now."""
+        applied_now: list[int] = []
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+                )
+                done = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+                for version, name, sql in _migrations():
+                    if version in done:
+                        continue
+                    cur.execute("BEGIN TRANSACTION")
+                    try:
+                        cur.execute(sql)
+                        cur.execute(
+                            "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, utcnow()]
+                        )
+                        cur.execute("COMMIT")
+                    except duckdb.Error as exc:
+                        cur.execute("ROLLBACK")
+                        raise StoreError(f"migration m{version:03d}_{name} failed: {exc}") from exc
+                    applied_now.append(version)
+            finally:
+                cur.close()
+        return applied_now
+
+    def schema_version(self) -> int:
+        row = self._fetchone("SELECT max(version) FROM schema_migrations")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # -- plumbing ------------------------------------------------------------------------------------
+
+    def _run(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Execute writes in one transaction, retrying when another thread's write conflicts."""
+        for attempt in range(_WRITE_RETRIES):
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                for sql, params in statements:
+                    cur.execute(sql, list(params))
+                cur.execute("COMMIT")
+                return
+            except duckdb.TransactionException:
+                cur.execute("ROLLBACK")
+                if attempt == _WRITE_RETRIES - 1:
+                    raise
+                time.sleep(0.01 * (2**attempt))
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+            finally:
+                cur.close()
+
+    def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, list(params)).fetchall()
+        finally:
+            cur.close()
+
+    def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    def table_counts(self) -> dict[str, int]:
+        tables = [
+            row[0]
+            for row in self._fetchall(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+            )
+        ]
+        return {name: int(self._fetchone(f'SELECT count(*) FROM "{name}"')[0]) for name in tables}  # type: ignore[index]
+
+    def frame(self, sql_table: str) -> Any:
+        """A whole table as a polars DataFrame (for quality suites and exports)."""
+        allowed = set(self.table_counts())
+        if sql_table not in allowed:
+            raise StoreError(f"unknown table {sql_table!r}")
+        cur = self._con.cursor()
+        try:
+            return cur.execute(f'SELECT * FROM "{sql_table}"').pl()
+        finally:
+            cur.close()
+
+    # -- papers and digest membership ---------------------------------------------------------------
+
+    def upsert_papers(self, papers: Iterable[Paper]) -> None:
+        now = utcnow()
+        statements = [
+            (
+                "INSERT INTO papers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (arxiv_id, version) DO UPDATE SET title = excluded.title, "
+                "authors = excluded.authors, categories = excluded.categories, "
+                "primary_category = excluded.primary_category, published = excluded.published, "
+                "updated = excluded.updated, abstract = excluded.abstract, comment = excluded.comment, "
+                "journal_ref = excluded.journal_ref, doi = excluded.doi, fetched_at = excluded.fetched_at",
+                [
+                    p.arxiv_id,
+                    p.version,
+                    p.title,
+                    list(p.authors),
+                    list(p.categories),
+                    p.primary_category,
+                    _naive(p.published),
+                    _naive(p.updated),
+                    p.abstract,
+                    p.comment,
+                    p.journal_ref,
+                    p.doi,
+                    now,
+                ],
+            )
+            for p in papers
+        ]
+        if statements:
+            self._run(statements)
+
+    def set_digest_papers(self, day: date, category: str, papers: Sequence[Paper]) -> None:
+        """Replace the day's membership with exactly these papers, in this order."""
+        statements: list[tuple[str, Sequence[Any]]] = [
+            ("DELETE FROM digest_papers WHERE digest_date = ? AND category = ?", [day, category])
+        ]
+        statements += [
+            ("INSERT INTO digest_papers VALUES (?, ?, ?, ?, ?)", [day, category, p.arxiv_id, p.version, i])
+            for i, p in enumerate(papers)
+        ]
+        self._run(statements)
+
+    def digest_papers(self, day: date, category: str) -> list[Paper]:
+        rows = self._fetchall(
+            "SELECT p.arxiv_id, p.version, p.title, p.authors, p.categories, p.primary_category, "
+            "p.published, p.updated, p.abstract, p.comment, p.journal_ref, p.doi "
+            "FROM digest_papers d JOIN papers p USING (arxiv_id, version) "
+            "WHERE d.digest_date = ? AND d.category = ? ORDER BY d.position",
+            [day, category],
+        )
+        return [_paper(row) for row in rows]
+
+    def has_digest(self, day: date, category: str) -> bool:
+        row = self._fetchone("SELECT count(*) FROM runs WHERE digest_date = ? AND category = ?", [day, category])
+        return bool(row and row[0])
+
+    def paper(self, arxiv_id: str, version: int) -> Paper | None:
+        row = self._fetchone(
+            "SELECT arxiv_id, version, title, authors, categories, primary_category, published, updated, "
+            "abstract, comment, journal_ref, doi FROM papers WHERE arxiv_id = ? AND version = ?",
+            [arxiv_id, version],
+        )
+        return _paper(row) if row else None
+
+    # -- PDFs ----------------------------------------------------------------------------------------
+
+    def pdf(self, arxiv_id: str, version: int) -> PdfFile | None:
+        row = self._fetchone(
+            "SELECT arxiv_id, version, status, sha256, path, bytes, pages, error, fetched_at "
+            "FROM pdf_files WHERE arxiv_id = ? AND version = ?",
+            [arxiv_id, version],
+        )
+        return PdfFile(*row) if row else None
+
+    def upsert_pdf(self, pdf: PdfFile) -> None:
+        self._run(
+            [
+                (
+                    "INSERT INTO pdf_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
+                    "ON CONFLICT (arxiv_id, version) DO UPDATE SET status = excluded.status, "
+                    "sha256 = coalesce(excluded.sha256, pdf_files.sha256), "
+                    "path = coalesce(excluded.path, pdf_files.path), "
+                    "bytes = coalesce(excluded.bytes, pdf_files.bytes), "
+                    "pages = coalesce(excluded.pages, pdf_files.pages), "
+                    "fetched_at = coalesce(excluded.fetched_at, pdf_files.fetched_at), "
+                    "error = excluded.error, attempts = pdf_files.attempts + 1",
+                    [
+                        pdf.arxiv_id,
+                        pdf.version,
+                        pdf.status,
+                        pdf.sha256,
+                        pdf.path,
+                        pdf.bytes,
+                        pdf.pages,
+                        _naive(pdf.fetched_at) if pdf.fetched_at else None,
+                        pdf.error,
+                    ],
+                )
+            ]
+        )
+
+    def set_pdf_pages(self, sha256: str, pages: int) -> None:
+        self._run([("UPDATE pdf_files SET pages = ? WHERE sha256 = ?", [pages, sha256])])
+
+    # -- extraction, sections, links -----------------------------------------------------------------
+
+    def save_extraction(self, extraction: Extraction, extractor: str) -> None:
+        statements: list[tuple[str, Sequence[Any]]] = [
+            (
+                "INSERT INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET "
+                "status = excluded.status, pages = excluded.pages, text_chars = excluded.text_chars, "
+                "has_text_layer = excluded.has_text_layer, error = excluded.error, "
+                "extractor = excluded.extractor, elapsed_ms = excluded.elapsed_ms, "
+                "extracted_at = excluded.extracted_at",
+                [
+                    extraction.sha256,
+                    extraction.status,
+                    extraction.pages,
+                    extraction.text_chars,
+                    extraction.has_text_layer,
+                    extraction.error,
+                    extractor,
+                    extraction.elapsed_ms,
+                    utcnow(),
+                ],
+            ),
+            ("DELETE FROM page_texts WHERE sha256 = ?", [extraction.sha256]),
+        ]
+        statements += [
+            ("INSERT INTO page_texts VALUES (?, ?, ?)", [extraction.sha256, page.page, page.text])
+            for page in extraction.page_texts
+        ]
+        self._run(statements)
+
+    def extraction(self, sha256: str) -> Extraction | None:
+        row = self._fetchone(
+            "SELECT sha256, status, pages, text_chars, has_text_layer, error, elapsed_ms, extractor "
+            "FROM extractions WHERE sha256 = ?",
+            [sha256],
+        )
+        if not row:
+            return None
+        pages = tuple(
+            PageText(page=p, text=t)
+            for p, t in self._fetchall("SELECT page, text FROM page_texts WHERE sha256 = ? ORDER BY page", [sha256])
+        )
+        return Extraction(
+            sha256=row[0],
+            status=row[1],
+            pages=row[2],
+            text_chars=row[3],
+            has_text_layer=row[4],
+            error=row[5],
+            elapsed_ms=row[6],
+            page_texts=pages,
+        )
+
+    def extractor_of(self, sha256: str) -> str | None:
+        row = self._fetchone("SELECT extractor FROM extractions WHERE sha256 = ?", [sha256])
+        return row[0] if row else None
+
+    def save_sections(self, sha256: str, sections: Sequence[Section]) -> None:
+        statements: list[tuple[str, Sequence[Any]]] = [("DELETE FROM sections WHERE sha256 = ?", [sha256])]
+        statements += [
+            (
+                "INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [sha256, s.ordinal, s.title, s.norm, s.level, s.page, s.text],
+            )
+            for s in sections
+        ]
+        self._run(statements)
+
+    def sections(self, sha256: str) -> list[Section]:
+        rows = self._fetchall(
+            "SELECT ordinal, title, norm, page, text, level FROM sections WHERE sha256 = ? ORDER BY ordinal",
+            [sha256],
+        )
+        return [Section(ordinal=r[0], title=r[1], norm=r[2], page=r[3], text=r[4], level=r[5]) for r in rows]
+
+    def save_links(self, sha256: str, links: Sequence[Link]) -> None:
+        statements: list[tuple[str, Sequence[Any]]] = [("DELETE FROM links WHERE sha256 = ?", [sha256])]
+        statements += [
+            (
+                "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, url) DO NOTHING",
+                [sha256, link.url, link.is_code, link.is_own, link.source, link.page, link.evidence],
+            )
+            for link in links
+        ]
+        self._run(statements)
+
+    def links(self, sha256: str) -> list[Link]:
+        rows = self._fetchall(
+            "SELECT url, is_code, is_own, source, page, evidence FROM links WHERE sha256 = ? ORDER BY page, url",
+            [sha256],
+        )
+        return [Link(url=r[0], is_code=r[1], is_own=r[2], source=r[3], page=r[4], evidence=r[5]) for r in rows]
+
+    # -- analyses ------------------------------------------------------------------------------------
+
+    def cached_analysis(
+        self, arxiv_id: str, version: int, prompt_hash: str, model: str, language: str
+    ) -> Analysis | None:
+        row = self._fetchone(
+            "SELECT kind, analyzer, content, key_findings, notice FROM analyses WHERE arxiv_id = ? AND "
+            "version = ? AND prompt_hash = ? AND model = ? AND language = ?",
+            [arxiv_id, version, prompt_hash, model, language],
+        )
+        if not row:
+            return None
+        return Analysis(
+            arxiv_id=arxiv_id,
+            version=version,
+            kind=row[0],
+            analyzer=row[1],
+            language=language,
+            content=row[2],
+            key_findings=tuple(row[3]),
+            prompt_hash=prompt_hash,
+            notice=row[4],
+        )
+
+    def save_analysis(self, analysis: Analysis, model: str) -> None:
+        self._run(
+            [
+                (
+                    "INSERT INTO analyses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (arxiv_id, version, prompt_hash, model, language) DO UPDATE SET "
+                    "kind = excluded.kind, analyzer = excluded.analyzer, content = excluded.content, "
+                    "key_findings = excluded.key_findings, notice = excluded.notice, "
+                    "created_at = excluded.created_at",
+                    [
+                        analysis.arxiv_id,
+                        analysis.version,
+                        analysis.prompt_hash,
+                        model,
+                        analysis.language,
+                        analysis.kind,
+                        analysis.analyzer,
+                        analysis.content,
+                        list(analysis.key_findings),
+                        analysis.notice,
+                        utcnow(),
+                    ],
+                )
+            ]
+        )
+
+    def record_analysis_attempt(
+        self,
+        arxiv_id: str,
+        version: int,
+        prompt_hash: str,
+        model: str,
+        language: str,
+        status: str,
+        reason: str | None = None,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        latency_ms: float = 0.0,
+        cost_usd: float = 0.0,
+    ) -> int:
+        """Append one try; returns its attempt number."""
+        key = [arxiv_id, version, prompt_hash, model, language]
+        for _ in range(_WRITE_RETRIES):
+            row = self._fetchone(
+                "SELECT coalesce(max(attempt), 0) FROM analysis_attempts WHERE arxiv_id = ? AND version = ? "
+                "AND prompt_hash = ? AND model = ? AND language = ?",
+                key,
+            )
+            attempt = int(row[0]) + 1 if row else 1
+            try:
+                self._run(
+                    [
+                        (
+                            "INSERT INTO analysis_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [*key, attempt, status, reason, input_tokens, output_tokens, latency_ms, cost_usd,
+                             utcnow()],
+                        )
+                    ]
+                )
+                return attempt
+            except duckdb.ConstraintException:
+                continue
+        raise StoreError(f"could not record an analysis attempt for {arxiv_id}v{version}")
+
+    def set_digest_analysis(self, day: date, category: str, analysis: Analysis, model: str) -> None:
+        self._run(
+            [
+                (
+                    "INSERT INTO digest_analyses VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (digest_date, category, arxiv_id) DO UPDATE SET version = excluded.version, "
+                    "prompt_hash = excluded.prompt_hash, model = excluded.model, language = excluded.language",
+                    [
+                        day,
+                        category,
+                        analysis.arxiv_id,
+                        analysis.version,
+                        analysis.prompt_hash,
+                        model,
+                        analysis.language,
+                    ],
+                )
+            ]
+        )
+
+    def digest_analyses(self, day: date, category: str) -> dict[str, Analysis]:
+        """The analysis chosen for each paper of the day, keyed by versioned id."""
+        rows = self._fetchall(
+            "SELECT a.arxiv_id, a.version, a.kind, a.analyzer, a.language, a.content, a.key_findings, "
+            "a.prompt_hash, a.notice FROM digest_analyses d JOIN analyses a USING "
+            "(arxiv_id, version, prompt_hash, model, language) WHERE d.digest_date = ? AND d.category = ?",
+            [day, category],
+        )
+        result = {}
+        for r in rows:
+            analysis = Analysis(
+                arxiv_id=r[0],
+                version=r[1],
+                kind=r[2],
+                analyzer=r[3],
+                language=r[4],
+                content=r[5],
+                key_findings=tuple(r[6]),
+                prompt_hash=r[7],
+                notice=r[8],
+            )
+            result[f"{r[0]}v{r[1]}"] = analysis
+        return result
+
+    def analysis_usage(self, since: datetime) -> dict[str, float]:
+        row = self._fetchone(
+            "SELECT count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
+            "coalesce(sum(cost_usd), 0) FROM analysis_attempts WHERE created_at >= ? AND model <> 'extractive'",
+            [_naive(since)],
+        )
+        assert row is not None
+        return {"calls": row[0], "input_tokens": row[1], "output_tokens": row[2], "cost_usd": row[3]}
+
+    # -- summaries -----------------------------------------------------------------------------------
+
+    def save_summary(
+        self, day: date, category: str, language: str, prompt_hash: str, model: str, analyzer: str, content: str
+    ) -> None:
+        self._run(
+            [
+                (
+                    "INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (digest_date, category, language) DO UPDATE SET "
+                    "prompt_hash = excluded.prompt_hash, model = excluded.model, analyzer = excluded.analyzer, "
+                    "content = excluded.content, created_at = excluded.created_at",
+                    [day, category, language, prompt_hash, model, analyzer, content, utcnow()],
+                )
+            ]
+        )
+
+    def summary(self, day: date, category: str, language: str) -> tuple[str, str, str] | None:
+        """(content, prompt_hash, model) of the stored summary, if any."""
+        row = self._fetchone(
+            "SELECT content, prompt_hash, model FROM summaries WHERE digest_date = ? AND category = ? "
+            "AND language = ?",
+            [day, category, language],
+        )
+        return (row[0], row[1], row[2]) if row else None
+
+    # -- quality -------------------------------------------------------------------------------------
+
+    def replace_quality_results(
+        self, day: date, category: str, results: Sequence[QualityResult], flow_run_id: str | None
+    ) -> None:
+        now = utcnow()
+        statements: list[tuple[str, Sequence[Any]]] = [
+            ("DELETE FROM quality_results WHERE digest_date = ? AND category = ?", [day, category])
+        ]
+        seen: set[tuple[str, str, str]] = set()
+        for r in results:
+            key = (r.suite, r.check, r.arxiv_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            statements.append(
+                (
+                    "INSERT INTO quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [day, category, r.suite, r.check, r.arxiv_id, r.severity, r.observed, r.passed,
+                     flow_run_id, now],
+                )
+            )
+        self._run(statements)
+
+    def quality_results(self, day: date, category: str) -> list[QualityResult]:
+        rows = self._fetchall(
+            "SELECT suite, check_name, severity, passed, arxiv_id, observed FROM quality_results "
+            "WHERE digest_date = ? AND category = ? ORDER BY passed, severity, suite, check_name, arxiv_id",
+            [day, category],
+        )
+        return [QualityResult(*row) for row in rows]
+
+    # -- runs and steps ------------------------------------------------------------------------------
+
+    def start_run(self, day: date, category: str, flow_run_id: str | None) -> None:
+        self._run(
+            [
+                (
+                    "INSERT INTO runs VALUES (?, ?, 'running', 1, ?, ?, NULL, '{}', '{}', NULL) "
+                    "ON CONFLICT (digest_date, category) DO UPDATE SET status = 'running', "
+                    "attempts = runs.attempts + 1, flow_run_id = excluded.flow_run_id, "
+                    "started_at = excluded.started_at, finished_at = NULL, error = NULL",
+                    [day, category, flow_run_id, utcnow()],
+                )
+            ]
+        )
+
+    def finish_run(
+        self,
+        day: date,
+        category: str,
+        status: str,
+        counts: dict[str, Any],
+        step_seconds: dict[str, float],
+        error: str | None = None,
+    ) -> None:
+        self._run(
+            [
+                (
+                    "UPDATE runs SET status = ?, finished_at = ?, counts = ?, step_seconds = ?, error = ? "
+                    "WHERE digest_date = ? AND category = ?",
+                    [status, utcnow(), json.dumps(counts, sort_keys=True),
+                     json.dumps(step_seconds, sort_keys=True), error, day, category],
+                )
+            ]
+        )
+
+    def run(self, day: date, category: str) -> dict[str, Any] | None:
+        row = self._fetchone(
+            "SELECT status, attempts, flow_run_id, started_at, finished_at, counts, step_seconds, error "
+            "FROM runs WHERE digest_date = ? AND category = ?",
+            [day, category],
+        )
+        if not row:
+            return None
+        return {
+            "status": row[0],
+            "attempts": row[1],
+            "flow_run_id": row[2],
+            "started_at": row[3],
+            "finished_at": row[4],
+            "counts": json.loads(row[5]),
+            "step_seconds": json.loads(row[6]),
+            "error": row[7],
+        }
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self._fetchall(
+            "SELECT digest_date, category, status, attempts, counts, error FROM runs ORDER BY digest_date, category"
+        )
+        return [
+            {"date": r[0], "category": r[1], "status": r[2], "attempts": r[3], "counts": json.loads(r[4]),
+             "error": r[5]}
+            for r in rows
+        ]
+
+    def record_step(self, arxiv_id: str, version: int, step: str, status: str, detail: str | None = None) -> None:
+        self._run(
+            [
+                (
+                    "INSERT INTO paper_steps VALUES (?, ?, ?, ?, ?, 1, ?) "
+                    "ON CONFLICT (arxiv_id, version, step) DO UPDATE SET status = excluded.status, "
+                    "detail = excluded.detail, attempts = paper_steps.attempts + 1, updated_at = excluded.updated_at",
+                    [arxiv_id, version, step, status, detail, utcnow()],
+                )
+            ]
+        )
+
+    def paper_steps(self, day: date, category: str) -> list[dict[str, Any]]:
+        rows = self._fetchall(
+            "SELECT s.arxiv_id, s.version, s.step, s.status, s.detail, s.attempts, s.updated_at "
+            "FROM paper_steps s JOIN digest_papers d USING (arxiv_id, version) "
+            "WHERE d.digest_date = ? AND d.category = ? ORDER BY d.position, s.step",
+            [day, category],
+        )
+        keys = ("arxiv_id", "version", "step", "status", "detail", "attempts", "updated_at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # -- publications --------------------------------------------------------------------------------
+
+    def record_publication(
+        self, day: date, category: str, fmt: str, path: Path, sha256: str, papers: int
+    ) -> None:
+        self._run(
+            [
+                (
+                    "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (digest_date, category, format) DO UPDATE SET path = excluded.path, "
+                    "sha256 = excluded.sha256, papers = excluded.papers, published_at = excluded.published_at",
+                    [day, category, fmt, str(path), sha256, papers, utcnow()],
+                )
+            ]
+        )
+
+    def publication(self, day: date, category: str, fmt: str = "markdown") -> dict[str, Any] | None:
+        row = self._fetchone(
+            "SELECT path, sha256, papers, published_at FROM publications WHERE digest_date = ? AND "
+            "category = ? AND format = ?",
+            [day, category, fmt],
+        )
+        return {"path": row[0], "sha256": row[1], "papers": row[2], "published_at": row[3]} if row else None
+
+
+def _naive(moment: datetime) -> datetime:
+    """DuckDB TIMESTAMP columns hold UTC without a zone."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _paper(row: tuple[Any, ...]) -> Paper:
+    return Paper(
+        arxiv_id=row[0],
+        version=row[1],
+        title=row[2],
+        authors=tuple(row[3]),
+        categories=tuple(row[4]),
+        primary_category=row[5],
+        published=row[6].replace(tzinfo=UTC),
+        updated=row[7].replace(tzinfo=UTC),
+        abstract=row[8],
+        comment=row[9],
+        journal_ref=row[10],
+        doi=row[11],
+    )
+
+
+_STORES: dict[str, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(path: Path) -> Store:
+    """The process-wide store for a database file, opened once (DuckDB lets one process own a file)."""
+    key = str(Path(path).resolve())
+    with _STORES_LOCK:
+        store = _STORES.get(key)
+        if store is None:
+            store = Store.open(path)
+            _STORES[key] = store
+        return store
+
+
+def close_stores() -> None:
+    with _STORES_LOCK:
+        for store in _STORES.values():
+            store.close()
+        _STORES.clear()

@@ -1,0 +1,1 @@
+"""Prefect flows: wiring only (daily digest, backfill, rerun of failures)."""

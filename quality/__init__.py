@@ -1,0 +1,1 @@
+"""Data-quality gates: Great Expectations suites and the checks GX cannot express (grounding, refusals)."""

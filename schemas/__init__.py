@@ -1,0 +1,1 @@
+"""Typed records passed between steps, and the DuckDB DDL as numbered migrations."""

@@ -1,0 +1,124 @@
+"""Typed records that the steps exchange and the store persists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Paper:
+    arxiv_id: str  # without version: "2601.14256" or "cs/0112017"
+    version: int
+    title: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    primary_category: str
+    published: datetime  # first version (v1) submission time, UTC
+    updated: datetime
+    abstract: str
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}"
+
+
+@dataclass(frozen=True)
+class PaperKey:
+    arxiv_id: str
+    version: int
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}"
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    arxiv_id: str
+    version: int
+    status: str  # ok | failed
+    sha256: str | None = None
+    path: str | None = None
+    bytes: int | None = None
+    pages: int | None = None
+    error: str | None = None
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageText:
+    page: int  # 1-based
+    text: str
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What the extraction step learned from one PDF (keyed by its content hash)."""
+
+    sha256: str
+    status: str  # ok | no_text_layer | failed
+    pages: int
+    text_chars: int
+    has_text_layer: bool
+    page_texts: tuple[PageText, ...] = ()
+    error: str | None = None
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Section:
+    ordinal: int
+    title: str  # as printed
+    norm: str  # abstract, introduction, related_work, method, experiments, results, discussion,
+    # limitations, conclusion, references, appendix, other
+    page: int  # 1-based
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    is_code: bool  # a code host or project page, not a dataset/paper link
+    is_own: bool  # the paper's own code or project page
+    source: str  # annotation | text | abstract
+    page: int
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    arxiv_id: str
+    version: int
+    kind: str  # method | abstract | withheld
+    analyzer: str  # extractive | llm:<model>
+    language: str
+    content: str
+    key_findings: tuple[str, ...] = ()
+    prompt_hash: str = ""
+    notice: str | None = None  # shown instead of the content when the analysis is withheld
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    suite: str
+    check: str
+    severity: str  # blocking | warning
+    passed: bool
+    arxiv_id: str = ""  # empty for day-level checks
+    observed: str = ""
+
+
+@dataclass
+class StepTimings:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DigestDay:
+    digest_date: date
+    category: str

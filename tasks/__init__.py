@@ -1,0 +1,1 @@
+"""One module per pipeline step: pure functions first, thin Prefect @task wrappers at the bottom."""
