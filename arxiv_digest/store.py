@@ -8,6 +8,7 @@ same rows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -121,10 +122,8 @@ class Store:
                     raise
                 time.sleep(0.01 * (2**attempt))
             except BaseException:
-                try:
+                with contextlib.suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
                 raise
             finally:
                 cur.close()
@@ -156,7 +155,7 @@ class Store:
             raise StoreError(f"unknown table {sql_table!r}")
         cur = self._con.cursor()
         try:
-            return cur.execute(f'SELECT * FROM "{sql_table}"').pl()
+            return cur.sql(f'SELECT * FROM "{sql_table}"').pl()
         finally:
             cur.close()
 

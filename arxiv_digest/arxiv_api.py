@@ -1,0 +1,104 @@
+"""HTTP to the arXiv export API and to arXiv's PDF server: one connection, rate limited, retried.
+
+This module knows HTTP only. Parsing the Atom feed and paging through results live in tasks/fetch.py;
+streaming PDFs to disk lives in tasks/download.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import httpx
+
+from arxiv_digest.errors import ArxivApiError
+from arxiv_digest.http_retry import Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
+from arxiv_digest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# arXiv answers a malformed query with HTTP 400 and an Atom feed holding one error entry.
+_ATOM_STATUSES = frozenset({200, 400})
+
+
+def make_http_client(settings: Settings, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """One connection, explicit timeouts on every phase, a User-Agent that names the tool."""
+    timeout = httpx.Timeout(
+        connect=settings.http_connect_timeout_seconds,
+        read=settings.http_read_timeout_seconds,
+        write=settings.http_read_timeout_seconds,
+        pool=settings.http_read_timeout_seconds,
+    )
+    return httpx.Client(
+        timeout=timeout,
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        headers={"User-Agent": settings.user_agent},
+        follow_redirects=True,
+        transport=transport,
+    )
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.http_max_attempts,
+        backoff_base=settings.http_backoff_base_seconds,
+        backoff_max=settings.http_backoff_max_seconds,
+        total_seconds=settings.arxiv_max_total_seconds,
+    )
+
+
+class ArxivClient:
+    def __init__(
+        self,
+        http: httpx.Client,
+        settings: Settings,
+        clock: Clock | None = None,
+        on_retry: Callable[[int, str, float], None] | None = None,
+    ) -> None:
+        self.http = http
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.policy = retry_policy(settings)
+        self.api_limiter = RateLimiter(settings.arxiv_min_interval_seconds, self.clock)
+        self.pdf_limiter = RateLimiter(settings.pdf_min_interval_seconds, self.clock)
+        self.on_retry = on_retry or self._log_retry
+        self.api_calls = 0
+
+    @staticmethod
+    def _log_retry(attempt: int, reason: str, delay: float) -> None:
+        log.warning("arXiv request failed (%s), attempt %d; retrying in %.1fs", reason, attempt, delay)
+
+    def query(
+        self,
+        search_query: str,
+        start: int,
+        max_results: int,
+        sort_by: str = "submittedDate",
+        sort_order: str = "ascending",
+    ) -> bytes:
+        """One page of the export API as Atom bytes (also for HTTP 400, which carries an error entry)."""
+        params = {
+            "search_query": search_query,
+            "start": str(start),
+            "max_results": str(max_results),
+            "sortBy": sort_by,
+            "sortOrder": sort_order,
+        }
+        url = self.settings.arxiv_api_url
+
+        def attempt() -> bytes:
+            self.api_calls += 1
+            response = self.http.get(url, params=params)
+            if response.status_code in _ATOM_STATUSES:
+                return response.content
+            if response.status_code in {408, 425, 429} or response.status_code >= 500:
+                raise RetryableStatus(response)
+            raise ArxivApiError(
+                f"arXiv API answered HTTP {response.status_code} for {response.request.url}: "
+                f"{response.text[:200].strip()}"
+            )
+
+        return call_with_retries(url, attempt, self.policy, self.clock, self.api_limiter, self.on_retry)
+
+    def pdf_url(self, versioned_id: str) -> str:
+        return f"{self.settings.arxiv_pdf_url.rstrip('/')}/{versioned_id}"

@@ -1,0 +1,332 @@
+"""The `arxiv-digest` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from arxiv_digest.errors import DigestError, SettingsError
+from arxiv_digest.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Turn each day's new arXiv papers in a category into one grounded digest.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+stdout = Console()
+
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="Digest date YYYY-MM-DD (papers submitted the day before). "
+        "Default: today, UTC; with --sample, the sample day.",
+    ),
+]
+CategoryOption = Annotated[
+    str | None, typer.Option("--category", help="arXiv category, e.g. cs.CV (default from settings).")
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML settings file (default: $ARXIV_DIGEST_CONFIG or ./arxiv-digest.toml)."),
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Where the store, PDFs and outputs live (default ./data).")
+]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config_file=config, **overrides)
+    except SettingsError as exc:
+        _fail(str(exc), 2)
+        raise  # unreachable: _fail exits
+
+
+def _parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--date {value!r} is not a date in the form YYYY-MM-DD", 2)
+        raise
+
+
+def _quiet_third_parties() -> None:
+    # Analytics off by default: the tool runs unattended and offline.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@app.command()
+def run(
+    digest_date: DateOption = None,
+    category: CategoryOption = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Use the shipped offline sample day: no network, no API key.")
+    ] = False,
+    max_papers: Annotated[int | None, typer.Option("--max-papers", help="Keep at most N papers (0 = all).")] = None,
+    primary_only: Annotated[
+        bool, typer.Option("--primary-only", help="Leave out papers cross-listed from other categories.")
+    ] = False,
+    language: Annotated[str | None, typer.Option("--language", help="zh or en.")] = None,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Build and publish the digest of one day through the Prefect flow."""
+    _quiet_third_parties()
+    day = _parse_day(digest_date)
+    overrides: dict[str, Any] = {}
+    if max_papers is not None:
+        overrides["max_papers"] = max_papers
+    if primary_only:
+        overrides["include_cross_lists"] = False
+    if language:
+        overrides["language"] = language
+    if data_dir is not None:
+        overrides["data_dir"] = str(data_dir)
+    if config is not None:
+        # The flow loads its settings itself (it may also run in a worker): it finds the file this way.
+        os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
+    settings = _settings(config, **overrides)
+    if category:
+        settings = settings.replace(category=category)
+
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from arxiv_digest.store import open_store
+    from flows.daily import daily_digest, resolve_day
+    from tasks.fetch import submission_day
+
+    the_day = resolve_day(day, sample)
+    console.print(
+        f"[bold]arxiv-digest[/] {settings.category} digest of {the_day} "
+        f"(papers submitted {submission_day(the_day)}"
+        f"{', offline sample day' if sample else ''}) -> {settings.data_dir}"
+    )
+    started = time.monotonic()
+    since = datetime.now(UTC)
+    flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
+    try:
+        with console.status("running fetch → download → extract → segment → analyze → summarize → quality → publish"):
+            result = flow(
+                digest_date=the_day.isoformat(),
+                category=settings.category,
+                sample=sample,
+                overrides=overrides,
+            )
+    except DigestError as exc:
+        _fail(str(exc))
+        raise
+    store = open_store(settings.db_path)
+    _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
+
+
+def _print_run_report(
+    store: Any, day: date, settings: Settings, result: dict[str, Any], seconds: float, since: datetime
+) -> None:
+    counts = result.get("counts", {})
+    table = Table(title=f"{settings.category} {day}", show_header=False)
+    for key, value in counts.items():
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    failed = [r for r in store.quality_results(day, settings.category) if not r.passed]
+    if failed:
+        checks = Table(title="Failed quality checks")
+        for column in ("severity", "check", "paper", "observed"):
+            checks.add_column(column)
+        for r in failed[:30]:
+            checks.add_row(r.severity, r.check, r.arxiv_id or "(day)", r.observed[:80])
+        console.print(checks)
+    usage = store.analysis_usage(since)
+    console.print(
+        f"model calls: {int(usage['calls'])}, tokens: {int(usage['input_tokens'])} in / "
+        f"{int(usage['output_tokens'])} out, estimated cost: ${usage['cost_usd']:.4f}"
+        + ("" if settings.uses_llm else " (offline extractive analyzer)")
+    )
+    console.print(f"done in {seconds:.1f}s")
+    stdout.print(result["path"])
+
+
+@app.command()
+def fetch(
+    digest_date: DateOption = None,
+    category: CategoryOption = None,
+    sample: Annotated[bool, typer.Option("--sample", help="Read the shipped sample day instead of arXiv.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """List the papers of a digest day from the arXiv API (no download, nothing stored)."""
+    from arxiv_digest.arxiv_api import ArxivClient, make_http_client
+    from arxiv_digest.sample_day import sample_transport
+    from flows.daily import resolve_day
+    from tasks.fetch import PagedQuery, search_query, select_papers
+
+    settings = _settings(config)
+    if category:
+        settings = settings.replace(category=category)
+    if sample:
+        settings = settings.replace(arxiv_min_interval_seconds=0)
+    day = resolve_day(_parse_day(digest_date), sample)
+    try:
+        with make_http_client(settings, sample_transport() if sample else None) as http:
+            pager = PagedQuery(ArxivClient(http, settings), settings.arxiv_page_size)
+            with console.status(f"querying arXiv for {settings.category} papers of {day}"):
+                found = pager.run(search_query(settings.category, day))
+    except DigestError as exc:
+        _fail(str(exc))
+        raise
+    papers = select_papers(
+        found,
+        day,
+        settings.category,
+        include_cross_lists=settings.include_cross_lists,
+        keywords_include=settings.keywords_include,
+        keywords_exclude=settings.keywords_exclude,
+        max_papers=settings.max_papers,
+    )
+    for warning in pager.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    if as_json:
+        stdout.print_json(
+            json.dumps(
+                [
+                    {
+                        "id": p.versioned_id,
+                        "title": p.title,
+                        "authors": list(p.authors),
+                        "categories": list(p.categories),
+                        "primary_category": p.primary_category,
+                        "published": p.published.isoformat(),
+                    }
+                    for p in papers
+                ]
+            )
+        )
+        return
+    table = Table(title=f"{settings.category} digest of {day}: {len(papers)} paper(s)")
+    for column in ("id", "published", "categories", "title"):
+        table.add_column(column)
+    for p in papers:
+        table.add_row(p.versioned_id, p.published.strftime("%Y-%m-%d %H:%M"), ", ".join(p.categories), p.title)
+    stdout.print(table)
+
+
+@app.command()
+def extract(
+    pdf: Annotated[Path, typer.Argument(help="A PDF file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Extract text, sections and links from one PDF (exit 2 on a bad PDF)."""
+    from tasks.extract import extract_report
+
+    settings = _settings(config)
+    report, code = extract_report(
+        pdf, page_cap=settings.pdf_page_cap, time_cap_seconds=settings.extract_time_cap_seconds
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    elif code:
+        console.print(f"[bold red]error:[/] {report.get('error')}")
+    else:
+        stdout.print(
+            f"{pdf}: {report['pages']} pages, {report['text_chars']} chars, text layer: {report['has_text_layer']}"
+        )
+        for section in report["sections"]:
+            stdout.print(f"  p{section['page']:>3}  {section['norm']:<13} {section['title']}")
+        for url in report["code_urls"]:
+            stdout.print(f"  code: {url}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def check(
+    digest: Annotated[Path, typer.Argument(help="A digest markdown file (ours or anyone's in the same format).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    config: ConfigOption = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not use the local store for PDF-based checks.")
+    ] = False,
+) -> None:
+    """Audit a digest file: refusals, ungrounded links, language, missing parts, summary and dates."""
+    _quiet_third_parties()
+    from quality.audit import check_digest_file, render_findings_table
+
+    settings = _settings(config)
+    store = None
+    if not no_store and settings.db_path.is_file():
+        from arxiv_digest.store import Store
+
+        store = Store.open(settings.db_path)
+    if not digest.is_file():
+        _fail(f"{digest} does not exist", 2)
+    try:
+        report = check_digest_file(digest, store)
+    except DigestError as exc:
+        _fail(str(exc), 2)
+        raise
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        stdout.print(render_findings_table(report))
+    blocking = any(f["severity"] == "blocking" for f in report["findings"])
+    raise typer.Exit(1 if blocking else 0)
+
+
+@app.command()
+def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
+    """Show the days in the store: status, papers, failures."""
+    from arxiv_digest.store import Store
+
+    settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if not settings.db_path.is_file():
+        _fail(f"no store at {settings.db_path}; run `arxiv-digest run` first")
+    store = Store.open(settings.db_path)
+    table = Table(title=str(settings.db_path))
+    for column in ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "error"):
+        table.add_column(column)
+    for run_row in store.runs():
+        c = run_row["counts"]
+        table.add_row(
+            str(run_row["date"]),
+            run_row["category"],
+            run_row["status"],
+            str(run_row["attempts"]),
+            str(c.get("papers", "")),
+            str(c.get("method_analyses", "")),
+            str(c.get("abstract_analyses", "")),
+            str(c.get("withheld", "")),
+            (run_row["error"] or "")[:60],
+        )
+    stdout.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except DigestError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Retrying HTTP calls politely: exponential backoff with jitter, Retry-After, a total time budget."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import httpx
+
+from arxiv_digest.errors import HttpGiveUp
+
+T = TypeVar("T")
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+@dataclass
+class Clock:
+    """Time and sleep as parameters, so tests run in virtual time."""
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 5
+    backoff_base: float = 2.0
+    backoff_max: float = 60.0
+    total_seconds: float = 900.0
+    jitter: Callable[[], float] = field(default=random.random)
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: a random delay in [base/2, base * 2**(attempt-1)], capped."""
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        return ceiling / 2 + self.jitter() * ceiling / 2
+
+
+def retry_after_seconds(response: httpx.Response, now: datetime | None = None) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RateLimiter:
+    """At least `min_interval` seconds between the starts of consecutive calls, across threads."""
+
+    def __init__(self, min_interval: float, clock: Clock) -> None:
+        self.min_interval = min_interval
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._last: float | None = None
+
+    def wait(self) -> None:
+        with self._lock:
+            if self._last is not None:
+                remaining = self._last + self.min_interval - self.clock.now()
+                if remaining > 0:
+                    self.clock.sleep(remaining)
+            self._last = self.clock.now()
+
+
+def call_with_retries(
+    url: str,
+    attempt_call: Callable[[], T],
+    policy: RetryPolicy,
+    clock: Clock,
+    limiter: RateLimiter | None = None,
+    on_retry: Callable[[int, str, float], None] | None = None,
+) -> T:
+    """Run `attempt_call` until it succeeds, retrying timeouts, transport errors and retryable statuses.
+
+    `attempt_call` raises RetryableStatus for a status worth retrying; anything else it raises is final.
+    """
+    started = clock.now()
+    last_reason = "no attempt made"
+    for attempt in range(1, policy.max_attempts + 1):
+        if limiter is not None:
+            limiter.wait()
+        try:
+            return attempt_call()
+        except RetryableStatus as exc:
+            last_reason = f"HTTP {exc.response.status_code}"
+            delay = retry_after_seconds(exc.response)
+            if delay is None:
+                delay = policy.backoff(attempt)
+            else:
+                last_reason += f" (Retry-After {delay:.0f}s)"
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            last_reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            delay = policy.backoff(attempt)
+        if attempt == policy.max_attempts:
+            break
+        if clock.now() - started + delay > policy.total_seconds:
+            last_reason += f"; waiting {delay:.0f}s more would exceed the {policy.total_seconds:.0f}s budget"
+            break
+        if on_retry is not None:
+            on_retry(attempt, last_reason, delay)
+        clock.sleep(delay)
+    raise HttpGiveUp(url, last_reason, attempt)

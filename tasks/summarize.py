@@ -1,0 +1,185 @@
+"""Step 5: the executive summary of the day, built from that day's papers and analyses only.
+
+It names papers only by their exact titles and states both dates: the digest date D and the submission
+date D-1 of the papers it covers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from arxiv_digest.settings import Settings
+from schemas.records import Analysis, Paper
+from tasks.analyze import EXTRACTIVE_MODEL, key_findings
+from tasks.fetch import submission_day
+
+SUMMARY_VERSION = "summary-extractive-v1"
+
+CATEGORY_NAMES = {
+    "cs.CV": "Computer Vision",
+    "cs.LG": "Machine Learning",
+    "cs.CL": "Computation and Language",
+    "cs.AI": "Artificial Intelligence",
+    "cs.RO": "Robotics",
+    "cs.GR": "Graphics",
+    "cs.HC": "Human-Computer Interaction",
+    "stat.ML": "Machine Learning (Statistics)",
+    "eess.IV": "Image and Video Processing",
+}
+
+_STOPWORDS = frozenset(
+    (
+        "a an the and or of for to in on with by from via using use based we our this that these those is are "
+        "be as at it its into over under than then their there which while where when can not no new towards "
+        "toward without within between across more most less such also both each other only per two three one "
+        "model models method methods approach paper results show shows propose proposed present introduce "
+        "learning deep neural network networks data task tasks performance existing state art large time high "
+        "low first "
+    ).split()
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
+_NAMED_METHOD = re.compile(r"\b(?:we (?:propose|introduce|present))\s+([A-Z][\w-]*[A-Z][\w-]*)")
+
+
+def category_name(category: str) -> str:
+    return CATEGORY_NAMES.get(category, category)
+
+
+def themes(papers: Sequence[Paper], limit: int = 5) -> list[tuple[str, int]]:
+    """Terms that occur in the most papers (each paper counts once per term)."""
+    counts: Counter[str] = Counter()
+    for paper in papers:
+        words = {w.lower() for w in _WORD.findall(f"{paper.title} {paper.abstract}")}
+        counts.update(w for w in words if w not in _STOPWORDS)
+    return [(term, n) for term, n in counts.most_common() if n >= 2][:limit] or counts.most_common(min(limit, 3))
+
+
+def named_methods(paper: Paper) -> list[str]:
+    return list(dict.fromkeys(_NAMED_METHOD.findall(paper.abstract)))
+
+
+def _read_score(paper: Paper, analysis: Analysis | None) -> int:
+    score = 0
+    if analysis is not None and analysis.kind == "method":
+        score += 2
+    if "github.com" in paper.abstract or "github.io" in paper.abstract:
+        score += 1
+    score += len(key_findings(paper.abstract))
+    return score
+
+
+def extractive_summary(
+    digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], language: str
+) -> str:
+    submitted = submission_day(digest_day)
+    name = category_name(category)
+    if not papers:
+        if language == "zh":
+            return (f"{submitted.isoformat()} 没有新提交的 {category} 论文（周末或节假日 arXiv 没有公告），"
+                    f"因此 {digest_day.isoformat()} 的摘要为空。\n")
+        return (f"No new {category} papers were submitted on {submitted.isoformat()} (arXiv makes no "
+                f"announcement on weekends and holidays), so the digest of {digest_day.isoformat()} is empty.\n")
+    full_text = sum(1 for p in papers if (a := analyses.get(p.versioned_id)) and a.kind == "method")
+    ranked = sorted(papers, key=lambda p: -_read_score(p, analyses.get(p.versioned_id)))
+    top_themes = themes(papers)
+    lines: list[str] = []
+    if language == "zh":
+        lines += [
+            "*抽取式摘要（未使用语言模型）：由当日论文的标题、摘要与分析自动汇总，引文保留原文。*",
+            "",
+            f"**执行摘要：{digest_day.isoformat()} Arxiv {name} 论文（{submitted.isoformat()} 提交）**",
+            "",
+            f"本期共 {len(papers)} 篇论文，其中 {full_text} 篇读取了全文并给出方法分析，"
+            f"{len(papers) - full_text} 篇仅基于摘要分析。",
+            "",
+            "**主要主题与趋势：**",
+            "",
+        ]
+        lines += [f"*   **{term}**：出现在 {n} 篇论文的标题或摘要中。" for term, n in top_themes]
+        lines += ["", "**亮点与创新：**", ""]
+        for paper in ranked[:4]:
+            finding = key_findings(paper.abstract, limit=1)
+            lines.append(f"*   **“{paper.title}”**：{finding[0] if finding else paper.abstract[:200]}")
+        methods = [(m, p) for p in papers for m in named_methods(p)]
+        lines += ["", "**新兴研究方向与技术：**", ""]
+        lines += [f"*   **{m}**（“{p.title}”）" for m, p in methods[:5]] or ["*   本期摘要中没有命名的新方法。"]
+        lines += ["", "**建议阅读全文的论文：**", ""]
+        for number, paper in enumerate(ranked[:3], start=1):
+            analysis = analyses.get(paper.versioned_id)
+            reasons = []
+            if analysis is not None and analysis.kind == "method":
+                reasons.append("已读取全文")
+            if "github" in paper.abstract:
+                reasons.append("提供代码")
+            if key_findings(paper.abstract):
+                reasons.append("摘要给出明确结果")
+            lines.append(f"{number}.  **“{paper.title}”**：{'、'.join(reasons) or '与本期主题相关'}。")
+    else:
+        lines += [
+            "*Extractive summary (no language model): compiled from the titles, abstracts and analyses of the "
+            "day; quotations are verbatim.*",
+            "",
+            f"**Executive summary: Arxiv {name} papers of {digest_day.isoformat()} (submitted "
+            f"{submitted.isoformat()})**",
+            "",
+            f"{len(papers)} papers; {full_text} analysed from the full text, {len(papers) - full_text} from the "
+            "abstract only.",
+            "",
+            "**Main themes and trends:**",
+            "",
+        ]
+        lines += [f"*   **{term}**: in the title or abstract of {n} papers." for term, n in top_themes]
+        lines += ["", "**Highlights:**", ""]
+        for paper in ranked[:4]:
+            finding = key_findings(paper.abstract, limit=1)
+            lines.append(f"*   **\"{paper.title}\"**: {finding[0] if finding else paper.abstract[:200]}")
+        methods = [(m, p) for p in papers for m in named_methods(p)]
+        lines += ["", "**Emerging directions and techniques:**", ""]
+        lines += [f"*   **{m}** (\"{p.title}\")" for m, p in methods[:5]] or ["*   No named new method today."]
+        lines += ["", "**Recommended full reads:**", ""]
+        for number, paper in enumerate(ranked[:3], start=1):
+            analysis = analyses.get(paper.versioned_id)
+            reasons = []
+            if analysis is not None and analysis.kind == "method":
+                reasons.append("full text analysed")
+            if "github" in paper.abstract:
+                reasons.append("code available")
+            if key_findings(paper.abstract):
+                reasons.append("concrete results in the abstract")
+            lines.append(f"{number}.  **\"{paper.title}\"**: {', '.join(reasons) or 'on the themes of the day'}.")
+    return "\n".join(lines).strip() + "\n"
+
+
+def summary_fingerprint(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> str:
+    digest = hashlib.sha256(SUMMARY_VERSION.encode())
+    for paper in papers:
+        analysis = analyses.get(paper.versioned_id)
+        digest.update(f"{paper.versioned_id}|{paper.title}|{analysis.prompt_hash if analysis else '-'}".encode())
+    return f"{SUMMARY_VERSION}:{digest.hexdigest()[:16]}"
+
+
+# -- Prefect task ----------------------------------------------------------------------------------------
+
+
+@task(name="summarize", task_run_name="summarize-{category}-{digest_day}", retries=1, retry_delay_seconds=5,
+      cache_policy=NONE)
+def summarize_task(settings: Settings, digest_day: date, category: str) -> int:
+    from arxiv_digest.store import open_store
+
+    store = open_store(settings.db_path)
+    papers = store.digest_papers(digest_day, category)
+    analyses = store.digest_analyses(digest_day, category)
+    fingerprint = summary_fingerprint(papers, analyses)
+    stored = store.summary(digest_day, category, settings.language)
+    if stored is not None and stored[1] == fingerprint:
+        return len(stored[0])
+    content = extractive_summary(digest_day, category, papers, analyses, settings.language)
+    store.save_summary(digest_day, category, settings.language, fingerprint, EXTRACTIVE_MODEL, "extractive", content)
+    return len(content)

@@ -1,0 +1,148 @@
+"""A fake arXiv on 127.0.0.1: serves Atom pages and PDFs over real HTTP and misbehaves on request.
+
+Faults are queued per route and consumed one per request:
+    ("status", 429, {"Retry-After": "1"})  answer with a status (and headers)
+    ("hang", 5.0)                          accept, then say nothing for that many seconds
+    ("truncate", 100)                      promise the full body, send only the first N bytes, close
+    ("html",)                              send an HTML page with status 200 instead of the PDF
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    at: float
+
+
+@dataclass
+class FakeArxivState:
+    # search_query -> list of Atom pages; a request with start=N gets the page whose start index is N.
+    feeds: dict[str, dict[int, bytes]] = field(default_factory=dict)
+    default_feed: bytes | None = None
+    pdfs: dict[str, bytes] = field(default_factory=dict)  # "2601.99001v1" -> bytes
+    faults: dict[str, deque[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(deque))
+    requests: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default stderr log
+        return
+
+    def do_GET(self) -> None:
+        state = self.server.state
+        parsed = urlparse(self.path)
+        query = parse_qs(parsed.query)
+        with state.lock:
+            state.requests.append(RecordedRequest(parsed.path, query, dict(self.headers), time.monotonic()))
+            route = "api" if parsed.path.endswith("/api/query") else "pdf"
+            fault = state.faults[route].popleft() if state.faults[route] else None
+        body, content_type = self._body(parsed.path, query)
+        if fault is not None:
+            kind = fault[0]
+            if kind == "status":
+                headers = fault[2] if len(fault) > 2 else {}
+                self._send(fault[1], b"fault", "text/plain", headers)
+                return
+            if kind == "hang":
+                time.sleep(fault[1])
+                self.close_connection = True
+                return
+            if kind == "truncate" and body is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: fault[1]])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            if kind == "html":
+                self._send(200, b"<!DOCTYPE html><html><body>Access denied</body></html>", "text/html")
+                return
+        if body is None:
+            self._send(404, b"not found", "text/plain")
+            return
+        self._send(200, body, content_type)
+
+    def _body(self, path: str, query: dict[str, list[str]]) -> tuple[bytes | None, str]:
+        state = self.server.state
+        if path.endswith("/api/query"):
+            search = query.get("search_query", [""])[0]
+            start = int(query.get("start", ["0"])[0])
+            pages = state.feeds.get(search)
+            if pages is not None:
+                return pages.get(start, state.default_feed), "application/atom+xml"
+            return state.default_feed, "application/atom+xml"
+        if path.startswith("/pdf/"):
+            return state.pdfs.get(path[len("/pdf/") :]), "application/pdf"
+        return None, "text/plain"
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, state: FakeArxivState) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = state
+
+
+class FakeArxiv:
+    def __init__(self) -> None:
+        self.state = FakeArxivState()
+        self._server = _Server(self.state)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeArxiv:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/query"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"{self.base_url}/pdf"
+
+    def fault(self, route: str, *faults: tuple[Any, ...]) -> None:
+        with self.state.lock:
+            self.state.faults[route].extend(faults)
+
+    def requests_to(self, route: str) -> list[RecordedRequest]:
+        with self.state.lock:
+            return [r for r in self.state.requests if (route == "api") == r.path.endswith("/api/query")]

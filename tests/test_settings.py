@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arxiv_digest.errors import SettingsError
+from arxiv_digest.settings import Settings, load_settings
+
+
+def test_defaults_match_the_design_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    assert settings.data_dir == Path("data")
+    assert settings.category == "cs.CV"
+    assert settings.language == "zh"
+    assert settings.arxiv_min_interval_seconds >= 3.0
+    assert settings.pdf_max_bytes == 50_000_000
+    assert "arxiv-digest/" in settings.user_agent
+    assert not settings.uses_llm
+
+
+def test_environment_overrides_file_and_file_overrides_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('category = "cs.LG"\nlanguage = "en"\nkeywords_include = ["video", "depth"]\n')
+    settings = load_settings(config_file=config, environ={"ARXIV_DIGEST_LANGUAGE": "zh"})
+    assert settings.category == "cs.LG"
+    assert settings.language == "zh"
+    assert settings.keywords_include == ("video", "depth")
+
+
+def test_environment_values_are_typed(tmp_path: Path) -> None:
+    settings = load_settings(
+        environ={
+            "ARXIV_DIGEST_MAX_PAPERS": "7",
+            "ARXIV_DIGEST_INCLUDE_CROSS_LISTS": "false",
+            "ARXIV_DIGEST_KEYWORDS_EXCLUDE": "survey, review",
+            "ARXIV_DIGEST_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert settings.max_papers == 7
+    assert settings.include_cross_lists is False
+    assert settings.keywords_exclude == ("survey", "review")
+    assert settings.db_path == tmp_path / "digest.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"ARXIV_DIGEST_COLOUR": "blue"}, "unknown setting 'colour'"),
+        ({"ARXIV_DIGEST_MAX_PAPERS": "many"}, "bad value for setting 'max_papers'"),
+        ({"ARXIV_DIGEST_LANGUAGE": "fr"}, "language 'fr' must be one of"),
+        ({"ARXIV_DIGEST_CATEGORY": "computer vision"}, "is not an arXiv category"),
+        ({"ARXIV_DIGEST_INCLUDE_CROSS_LISTS": "maybe"}, "expected true/false"),
+        ({"ARXIV_DIGEST_ARXIV_API_URL": "ftp://x"}, "arxiv_api_url must be an http(s) URL"),
+        ({"ARXIV_DIGEST_PDF_MAX_BYTES": "0"}, "pdf_max_bytes must be > 0"),
+    ],
+)
+def test_bad_settings_are_clear_errors(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_settings(environ=environ)
+
+
+def test_unknown_key_in_file_names_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("categry = 'cs.CV'\n")
+    with pytest.raises(SettingsError, match=r"unknown setting 'categry' \(file .*c.toml\)"):
+        load_settings(config_file=config, environ={})
+
+
+def test_missing_or_broken_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(config_file=tmp_path / "nope.toml", environ={})
+    broken = tmp_path / "b.toml"
+    broken.write_text("category = \n")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        load_settings(config_file=broken, environ={})
+
+
+def test_replace_validates() -> None:
+    with pytest.raises(SettingsError):
+        Settings().replace(language="de")
+    assert Settings().replace(max_papers="3").max_papers == 3
+
+
+def test_api_key_is_not_in_repr() -> None:
+    assert "sekrit" not in repr(Settings(llm_api_key="sekrit"))

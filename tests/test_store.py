@@ -1,0 +1,143 @@
+"""The DuckDB store: migrations on open, idempotent upserts, safe under threads."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from arxiv_digest.errors import StoreError
+from arxiv_digest.store import Store
+from schemas.records import Analysis, Paper, PdfFile
+
+DAY = date(2026, 1, 21)
+
+
+def paper(n: int, version: int = 1) -> Paper:
+    moment = datetime(2026, 1, 20, 10, n, tzinfo=UTC)
+    return Paper(f"2601.9900{n}", version, f"Title {n}", ("A", "B"), ("cs.CV", "cs.LG"), "cs.CV", moment, moment,
+                 f"Abstract {n}.", comment="c")
+
+
+def test_migrations_apply_once_and_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "d.duckdb"
+    store = Store.open(path)
+    assert store.schema_version() >= 1
+    store.close()
+    again = Store.open(path)
+    assert again.migrate() == []
+    assert again.table_counts()["schema_migrations"] == again.schema_version()
+
+
+def test_papers_round_trip_with_lists_and_timezones(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    store.upsert_papers([paper(1)])
+    assert store.paper("2601.99001", 1) == paper(1)
+
+
+def test_running_the_same_writes_twice_leaves_the_same_row_counts(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+
+    def write_day() -> None:
+        papers = [paper(1), paper(2)]
+        store.upsert_papers(papers)
+        store.set_digest_papers(DAY, "cs.CV", papers)
+        store.upsert_pdf(PdfFile("2601.99001", 1, "ok", sha256="ab", path="/x.pdf", bytes=10))
+        analysis = Analysis("2601.99001", 1, "method", "extractive", "zh", "内容", ("k",), prompt_hash="h")
+        store.save_analysis(analysis, "extractive")
+        store.set_digest_analysis(DAY, "cs.CV", analysis, "extractive")
+        store.save_summary(DAY, "cs.CV", "zh", "h", "extractive", "extractive", "摘要")
+        store.start_run(DAY, "cs.CV", None)
+        store.finish_run(DAY, "cs.CV", "completed", {"papers": 2}, {"fetch": 1.0})
+        store.record_step("2601.99001", 1, "download", "ok")
+        store.record_publication(DAY, "cs.CV", "markdown", Path("/o.md"), "ff", 2)
+
+    write_day()
+    first = store.table_counts()
+    write_day()
+    assert store.table_counts() == first
+    assert store.run(DAY, "cs.CV")["attempts"] == 2
+    assert [p.arxiv_id for p in store.digest_papers(DAY, "cs.CV")] == ["2601.99001", "2601.99002"]
+
+
+def test_digest_membership_is_replaced_not_appended(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    store.upsert_papers([paper(1), paper(2)])
+    store.set_digest_papers(DAY, "cs.CV", [paper(1), paper(2)])
+    store.set_digest_papers(DAY, "cs.CV", [paper(2)])
+    assert [p.arxiv_id for p in store.digest_papers(DAY, "cs.CV")] == ["2601.99002"]
+
+
+def test_a_new_version_is_a_new_row(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    store.upsert_papers([paper(1), paper(1, version=2)])
+    assert store.table_counts()["papers"] == 2
+
+
+def test_failed_download_keeps_the_good_file_facts(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    store.upsert_pdf(PdfFile("2601.99001", 1, "ok", sha256="ab", path="/x.pdf", bytes=10))
+    store.upsert_pdf(PdfFile("2601.99001", 1, "failed", error="HTTP 503"))
+    pdf = store.pdf("2601.99001", 1)
+    assert pdf is not None and (pdf.status, pdf.sha256, pdf.error) == ("failed", "ab", "HTTP 503")
+
+
+def test_concurrent_writers_from_threads_do_not_lose_rows(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    errors: list[BaseException] = []
+
+    def worker(offset: int) -> None:
+        try:
+            for i in range(20):
+                n = offset * 100 + i
+                p = replace(paper(1), arxiv_id=f"2601.{n:05d}")
+                store.upsert_papers([p])
+                store.record_step(p.arxiv_id, 1, "download", "ok")
+                store.record_step("shared", 1, "analyze", "ok")
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    counts = store.table_counts()
+    assert counts["papers"] == 80
+    assert counts["paper_steps"] == 81
+    assert store._fetchone("SELECT attempts FROM paper_steps WHERE arxiv_id = 'shared'")[0] == 80
+
+
+def test_a_second_process_holding_the_file_is_a_clear_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "d.duckdb"
+    Store.open(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('ready', flush=True); "
+         "time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreError, match="Another arxiv-digest process probably holds it"):
+            Store.open(path)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_frame_reads_a_table_as_polars(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    store.upsert_papers([paper(1)])
+    frame = store.frame("papers")
+    assert frame.height == 1 and frame["authors"].to_list() == [["A", "B"]]
+    with pytest.raises(StoreError):
+        store.frame("papers; DROP TABLE papers")
+    assert isinstance(duckdb.__version__, str)
