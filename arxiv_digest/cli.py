@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -113,8 +113,8 @@ def run(
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from arxiv_digest.store import open_store
-    from flows.daily import daily_digest, resolve_day
-    from tasks.fetch import submission_day
+    from flows.daily import daily_digest
+    from tasks.fetch import resolve_day, submission_day
 
     the_day = resolve_day(day, sample)
     console.print(
@@ -177,8 +177,7 @@ def fetch(
     """List the papers of a digest day from the arXiv API (no download, nothing stored)."""
     from arxiv_digest.arxiv_api import ArxivClient, make_http_client
     from arxiv_digest.sample_day import sample_transport
-    from flows.daily import resolve_day
-    from tasks.fetch import PagedQuery, search_query, select_papers
+    from tasks.fetch import PagedQuery, resolve_day, search_query, select_papers
 
     settings = _settings(config)
     if category:
@@ -318,6 +317,234 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
             (run_row["error"] or "")[:60],
         )
     stdout.print(table)
+
+
+def _run_local(settings: Settings, sample: bool = False, refetch: bool = True) -> Any:
+    """A callable that runs the daily flow in this process for one date."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.daily import daily_digest
+
+    flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
+    overrides = {"data_dir": str(settings.data_dir)}
+
+    def run_day(day: date) -> dict[str, Any]:
+        return flow(digest_date=day.isoformat(), category=settings.category, sample=sample, overrides=overrides,
+                    refetch=refetch)
+
+    return run_day
+
+
+def _rows_table(title: str, rows: list[Any]) -> Table:
+    table = Table(title=title)
+    for column in ("date", "papers", "status", "seconds", "detail"):
+        table.add_column(column)
+    for row in rows:
+        style = {"failed": "red", "skipped": "dim"}.get(row.status, "")
+        table.add_row(row.date, "" if row.papers is None else str(row.papers), f"[{style}]{row.status}[/]" if style
+                      else row.status, f"{row.seconds:.1f}", row.detail[:70])
+    return table
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First digest date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last digest date, YYYY-MM-DD (inclusive).")],
+    category: CategoryOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild days that are already published.")] = False,
+    via_deployment: Annotated[
+        bool, typer.Option("--via-deployment", help="Submit runs to the deployment (a worker runs them) instead.")
+    ] = False,
+    deployment: Annotated[
+        str | None, typer.Option("--deployment", help="Deployment name (default daily-digest/<category>-daily).")
+    ] = None,
+    wait: Annotated[float, typer.Option("--wait", help="With --via-deployment: seconds to wait for the runs.")] = 0,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Days built at once, locally.")] = 2,
+    sample: Annotated[bool, typer.Option("--sample", help="Backfill against the offline sample day.")] = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Build the digests of a range of past dates: one flow run per date."""
+    _quiet_third_parties()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from arxiv_digest.operations import backfill_local, backfill_via_deployment, date_range
+    from arxiv_digest.store import Store
+
+    first, last = _parse_day(start), _parse_day(end)
+    assert first is not None and last is not None
+    if config is not None:
+        os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
+    settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if category:
+        settings = settings.replace(category=category)
+    try:
+        days = date_range(first, last)
+    except DigestError as exc:
+        _fail(str(exc), 2)
+        raise
+    published: set[date] = set()
+    if settings.db_path.is_file():
+        # Read and let go: with --via-deployment a worker process must be able to open the store.
+        probe = Store.open(settings.db_path)
+        published = {d for d, _ in probe.published_days(settings.category)}
+        probe.close()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        bar = progress.add_task(f"backfill {settings.category} {first}..{last}", total=len(days))
+
+        def done(row: Any) -> None:
+            progress.advance(bar)
+            progress.console.print(f"  {row.date} {row.status} {row.detail[:60]}")
+
+        try:
+            if via_deployment:
+                todo = [d for d in days if force or d not in published]
+                skipped = len(days) - len(todo)
+                progress.advance(bar, skipped)
+                rows = backfill_via_deployment(todo, settings.category, force=force, name=deployment,
+                                               wait_seconds=wait, on_done=done)
+            else:
+                rows = backfill_local(settings, days, force=force, concurrency=concurrency,
+                                      run_day=_run_local(settings, sample=sample),
+                                      is_published=lambda d: d in published, on_done=done)
+        except DigestError as exc:
+            _fail(str(exc))
+            raise
+    stdout.print(_rows_table(f"backfill {settings.category}", rows))
+    if any(row.status in {"failed", "crashed"} for row in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD or a number of days (default 7).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """List failed and crashed flow and task runs from the Prefect API, joined with the store's step status."""
+    _quiet_third_parties()
+    from arxiv_digest.operations import join_store_status, read_failures
+    from arxiv_digest.store import Store
+
+    settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if since is None or since.isdigit():
+        moment = datetime.now(UTC) - timedelta(days=int(since or 7))
+    else:
+        parsed = _parse_day(since)
+        assert parsed is not None
+        moment = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+    try:
+        records = read_failures(moment)
+    except Exception as exc:  # the API being unreachable is the common case: say so plainly
+        _fail(f"cannot read runs from the Prefect API ({type(exc).__name__}: {exc}); is PREFECT_API_URL right?")
+        raise
+    attention: list[tuple[date, str, str]] = []
+    if settings.db_path.is_file():
+        store = Store.open(settings.db_path)
+        join_store_status(records, store.step_status)
+        attention = store.days_needing_attention()
+        store.close()
+    if as_json:
+        payload = {
+            "since": moment.isoformat(),
+            "runs": [r.as_dict() for r in records],
+            "days_needing_attention": [{"date": d.isoformat(), "category": c, "why": w} for d, c, w in attention],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC")
+    for column in ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(r.time, r.kind, r.digest_date, r.step, r.paper_id, r.state, str(r.attempts), r.store_status,
+                      r.message[:80])
+    stdout.print(table)
+    if attention:
+        days = Table(title="days needing attention (repair with `arxiv-digest rerun --failed`)")
+        for column in ("date", "category", "why"):
+            days.add_column(column)
+        for d, c, w in attention:
+            days.add_row(d.isoformat(), c, w[:100])
+        stdout.print(days)
+    elif not records:
+        stdout.print("no failed runs")
+
+
+@app.command()
+def rerun(
+    failed: Annotated[bool, typer.Option("--failed", help="Rerun days with a failed run or step.")] = False,
+    digest_date: DateOption = None,
+    sample: Annotated[bool, typer.Option("--sample", help="The days come from the offline sample.")] = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Reprocess what failed, reusing every artifact that succeeded (no re-download, no repeated model call)."""
+    _quiet_third_parties()
+    if not failed:
+        _fail("say what to rerun: --failed", 2)
+    from arxiv_digest.store import Store
+
+    if config is not None:
+        os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
+    settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if not settings.db_path.is_file():
+        _fail(f"no store at {settings.db_path}: nothing has run yet")
+    probe = Store.open(settings.db_path)
+    todo = probe.days_needing_attention(_parse_day(digest_date))
+    probe.close()
+    if not todo:
+        stdout.print("nothing to rerun: no failed run or step" + (f" on {digest_date}" if digest_date else ""))
+        return
+    rows = []
+    from arxiv_digest.operations import BackfillRow
+
+    for day, category, why in todo:
+        console.print(f"rerun {category} {day}: {why}")
+        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False)
+        started = time.monotonic()
+        try:
+            result = run_day(day)
+            rows.append(BackfillRow(day.isoformat(), "completed", result["counts"].get("papers"),
+                                    round(time.monotonic() - started, 1), result["path"]))
+        except Exception as exc:  # reported per day in the table and by the exit code
+            rows.append(BackfillRow(day.isoformat(), "failed", None, round(time.monotonic() - started, 1),
+                                    f"{type(exc).__name__}: {exc}"))
+    stdout.print(_rows_table("rerun", rows))
+    after = Store.open(settings.db_path)
+    still = after.days_needing_attention(_parse_day(digest_date))
+    after.close()
+    for day, category, why in still:
+        console.print(f"[yellow]still failing[/] {category} {day}: {why}")
+    if any(r.status == "failed" for r in rows) or still:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    category: CategoryOption = None,
+    cron: Annotated[str, typer.Option("--cron", help="Cron schedule (UTC by default).")] = "0 3 * * *",
+    timezone: Annotated[str, typer.Option("--timezone", help="Timezone of the cron schedule.")] = "UTC",
+    lag_days: Annotated[int, typer.Option("--lag-days", help="Digest date = run date minus this many days.")] = 1,
+) -> None:
+    """Serve a scheduled deployment from this process (one machine, no work pool needed)."""
+    _quiet_third_parties()
+    from prefect.schedules import Cron
+
+    from arxiv_digest.operations import deployment_name
+    from flows.daily import daily_digest
+
+    settings = _settings(None)
+    cat = category or settings.category
+    name = deployment_name(cat).split("/", 1)[1]
+    console.print(f"serving {name}: cron '{cron}' ({timezone}); open the Prefect UI to see its schedule")
+    daily_digest.serve(
+        name=name,
+        schedule=Cron(cron, timezone=timezone),
+        parameters={"category": cat, "lag_days": lag_days},
+        tags=["arxiv-digest", cat],
+    )
 
 
 def main() -> None:

@@ -643,6 +643,29 @@ class Store:
         keys = ("arxiv_id", "version", "step", "status", "detail", "attempts", "updated_at")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
+    def step_status(self, arxiv_id: str, version: int, step: str) -> str | None:
+        row = self._fetchone(
+            "SELECT status FROM paper_steps WHERE arxiv_id = ? AND version = ? AND step = ?", [arxiv_id, version, step]
+        )
+        return row[0] if row else None
+
+    def days_needing_attention(self, day: date | None = None) -> list[tuple[date, str, str]]:
+        """(date, category, why) for days whose run failed or that hold a paper with a failed step."""
+        rows = self._fetchall(
+            "SELECT digest_date, category, 'run ' || status || coalesce(': ' || error, '') FROM runs "
+            "WHERE status IN ('failed', 'running') AND (? IS NULL OR digest_date = ?) "
+            "UNION ALL "
+            "SELECT d.digest_date, d.category, string_agg(s.step || ' ' || d.arxiv_id || 'v' || d.version, ', ') "
+            "FROM digest_papers d JOIN paper_steps s USING (arxiv_id, version) "
+            "WHERE s.status = 'failed' AND (? IS NULL OR d.digest_date = ?) GROUP BY d.digest_date, d.category "
+            "ORDER BY 1, 2",
+            [day, day, day, day],
+        )
+        merged: dict[tuple[date, str], list[str]] = {}
+        for digest_date, category, why in rows:
+            merged.setdefault((digest_date, category), []).append(why)
+        return [(d, c, "; ".join(why)) for (d, c), why in merged.items()]
+
     # -- publications --------------------------------------------------------------------------------
 
     def record_publication(
@@ -658,6 +681,14 @@ class Store:
                 )
             ]
         )
+
+    def published_days(self, category: str) -> list[tuple[date, int]]:
+        rows = self._fetchall(
+            "SELECT digest_date, papers FROM publications WHERE category = ? AND format = 'markdown' "
+            "ORDER BY digest_date",
+            [category],
+        )
+        return [(r[0], r[1]) for r in rows]
 
     def publication(self, day: date, category: str, fmt: str = "markdown") -> dict[str, Any] | None:
         row = self._fetchone(

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 from prefect import allow_failure, flow
 from prefect.task_runners import ThreadPoolTaskRunner
-from tasks.extract import extract_task
-from tasks.segment import segment_task
 
 from arxiv_digest.settings import Settings, load_settings
 from tasks.analyze import analyze_task
 from tasks.download import download_task
-from tasks.fetch import fetch_task
+from tasks.extract import extract_task
+from tasks.fetch import fetch_task, resolve_day
 from tasks.publish import publish_task
 from tasks.quality_gate import quality_task
+from tasks.segment import segment_task
 from tasks.summarize import summarize_task
-
-
-def resolve_day(digest_date: str | date | None, sample: bool) -> date:
-    if isinstance(digest_date, date):
-        return digest_date
-    if digest_date:
-        return date.fromisoformat(digest_date)
-    if sample:
-        from arxiv_digest.sample_day import SAMPLE_DAY
-
-        return SAMPLE_DAY
-    return datetime.now(UTC).date()
 
 
 def flow_settings(category: str | None, sample: bool, overrides: dict[str, Any] | None) -> Settings:
@@ -46,15 +33,23 @@ def _mark_run_failed(flow: Any, flow_run: Any, state: Any) -> None:
 
     params = flow_run.parameters or {}
     settings = flow_settings(params.get("category"), bool(params.get("sample")), params.get("overrides"))
-    day = resolve_day(params.get("digest_date"), bool(params.get("sample")))
+    day = resolve_day(params.get("digest_date"), bool(params.get("sample")), int(params.get("lag_days") or 0))
     store = open_store(settings.db_path)
     if store.run(day, settings.category) is not None:
         store.finish_run(day, settings.category, "failed", {}, {}, error=str(state.message)[:2000])
 
 
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    params = flow_run.parameters or {}
+    day = params.get("digest_date") or f"today-minus-{params.get('lag_days') or 0}"
+    return f"digest-{params.get('category') or 'default'}-{day}" + ("-sample" if params.get("sample") else "")
+
+
 @flow(
     name="daily-digest",
-    flow_run_name="digest-{category}-{digest_date}",
+    flow_run_name=_run_name,
     task_runner=ThreadPoolTaskRunner(max_workers=4),
     on_failure=[_mark_run_failed],
     on_crashed=[_mark_run_failed],
@@ -64,13 +59,20 @@ def daily_digest(
     category: str | None = None,
     sample: bool = False,
     overrides: dict[str, Any] | None = None,
+    lag_days: int = 0,
+    refetch: bool = True,
 ) -> dict[str, Any]:
-    """Build and publish the digest of one day. `digest_date` defaults to today (UTC)."""
+    """Build and publish the digest of one day.
+
+    `digest_date` defaults to today (UTC) minus `lag_days`; scheduled deployments use lag_days=1 so that
+    every paper submitted on D-1 has been announced before the run. `refetch=False` reuses the day's
+    stored paper list (used by `rerun --failed`).
+    """
     settings = flow_settings(category, sample, overrides)
-    day = resolve_day(digest_date, sample)
+    day = resolve_day(digest_date, sample, lag_days)
     cat = settings.category
 
-    papers = fetch_task(settings, day, cat, sample)
+    papers = fetch_task(settings, day, cat, sample, refetch)
     analyzed = []
     for arxiv_id, version in papers:
         pid = f"{arxiv_id}v{version}"

@@ -128,6 +128,19 @@ def submission_day(digest_day: date) -> date:
     return digest_day - timedelta(days=1)
 
 
+def resolve_day(digest_date: str | date | None, sample: bool, lag_days: int = 0) -> date:
+    """An explicit date wins; else the sample day, else today (UTC) minus `lag_days`."""
+    if isinstance(digest_date, date):
+        return digest_date
+    if digest_date:
+        return date.fromisoformat(digest_date)
+    if sample:
+        from arxiv_digest.sample_day import SAMPLE_DAY
+
+        return SAMPLE_DAY
+    return datetime.now(UTC).date() - timedelta(days=lag_days)
+
+
 def search_query(category: str, digest_day: date) -> str:
     day = submission_day(digest_day).strftime("%Y%m%d")
     return f"cat:{category} AND submittedDate:[{day}0000 TO {day}2359]"
@@ -207,7 +220,9 @@ class PagedQuery:
 
 @task(name="fetch", task_run_name="fetch-{category}-{digest_day}", retries=2, retry_delay_seconds=10,
       retry_jitter_factor=0.5, cache_policy=NONE)
-def fetch_task(settings: Settings, digest_day: date, category: str, sample: bool = False) -> list[tuple[str, int]]:
+def fetch_task(
+    settings: Settings, digest_day: date, category: str, sample: bool = False, refetch: bool = True
+) -> list[tuple[str, int]]:
     from prefect.runtime import flow_run
 
     from arxiv_digest.arxiv_api import ArxivClient, make_http_client
@@ -216,6 +231,11 @@ def fetch_task(settings: Settings, digest_day: date, category: str, sample: bool
 
     store = open_store(settings.db_path)
     store.start_run(digest_day, category, str(flow_run.id) if flow_run.id else None)
+    if not refetch and store.has_digest(digest_day, category):
+        # A rerun of failures works on the papers already chosen for the day: no arXiv query.
+        known = store.digest_papers(digest_day, category)
+        log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
+        return [(p.arxiv_id, p.version) for p in known]
     transport = sample_transport() if sample else None
     with make_http_client(settings, transport) as http:
         client = ArxivClient(http, settings)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import json
 import logging
 import os
 import re
 import tempfile
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +196,169 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
     }
 
 
+HTML_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;max-width:56rem;margin:2rem auto;
+padding:0 1rem;line-height:1.6;color:#1b1b1b}
+nav.toc li{margin:.2rem 0} article{border-top:1px solid #ddd;padding-top:1rem;margin-top:2rem}
+.meta{color:#555;font-size:.95rem} .notice{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem 1rem}
+blockquote{border-left:3px solid #ccc;margin-left:0;padding-left:1rem;color:#333} code{background:#f5f5f5}
+"""
+
+
+def _markdown_to_html(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    # html=False: raw HTML in a model's or arXiv's text is shown as text; markdown-it also refuses
+    # javascript:, vbscript:, file: and most data: links.
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(strip_controls(text))
+
+
+def _html_page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{html.escape(title)}</title><style>{HTML_STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
+
+
+def render_html(
+    digest_day: date,
+    category: str,
+    papers: Sequence[Paper],
+    analyses: dict[str, Analysis],
+    summary: str,
+    language: str,
+    abs_url: str = "https://arxiv.org/abs",
+    pdf_url: str = "https://arxiv.org/pdf",
+    failures: dict[str, str] | None = None,
+) -> str:
+    """The day's digest as one HTML page; every table-of-contents link points at an element id on the page."""
+    failures = failures or {}
+    esc = html.escape
+    title = f"Arxiv {category_name(category)} Papers - {digest_day.isoformat()}"
+    parts = [
+        f"<p class=\"meta\">Time: {digest_day.strftime('%Y%m%d')} · <a href=\"index.html\">all days</a></p>",
+        f"<h1>{esc(title)}</h1>",
+        "<section id=\"summary\"><h2>Executive Summary</h2>",
+        _markdown_to_html(summary),
+        "</section>",
+        "<nav class=\"toc\" id=\"toc\"><h2>Table of Contents</h2><ol>",
+    ]
+    parts += [f"<li><a href=\"#{esc(anchor(p))}\">{esc(strip_controls(p.title))}</a></li>" for p in papers]
+    parts.append("</ol>" + ("" if papers else "<p>No papers for this day.</p>") + "</nav>")
+    for paper in papers:
+        vid = paper.versioned_id
+        analysis = analyses.get(vid)
+        parts += [
+            f"<article id=\"{esc(anchor(paper))}\">",
+            f"<h2><a href=\"{esc(abs_url)}/{esc(vid)}\">{esc(strip_controls(paper.title))}</a></h2>",
+            f"<p class=\"meta\"><b>Authors:</b> {esc(strip_controls(', '.join(paper.authors)))}<br>"
+            f"<b>Published:</b> {paper.published.date().isoformat()}<br>"
+            f"<b>Categories:</b> {esc(', '.join(paper.categories))}</p>",
+            "<h3>Abstract</h3>",
+            f"<p>{esc(' '.join(strip_controls(paper.abstract).split()))}</p>",
+            "<h3>Analysis</h3>",
+        ]
+        if analysis is None:
+            reason = failures.get(vid, "no analysis stored")
+            parts.append(f"<p class=\"notice\">Analysis unavailable: {esc(reason)}</p>")
+            findings: Sequence[str] = ()
+        elif analysis.kind == "withheld":
+            parts.append(f"<p class=\"notice\">Analysis withheld: {esc(analysis.notice or '')}</p>")
+            findings = analysis.key_findings
+        else:
+            parts.append(_markdown_to_html(analysis.content))
+            findings = analysis.key_findings
+        parts.append("<h3>Key Findings</h3><ul>")
+        parts += [f"<li>{esc(strip_controls(f))}</li>" for f in findings]
+        parts.append("</ul>")
+        parts.append(
+            f"<p><a href=\"{esc(pdf_url)}/{esc(vid)}\">PDF</a> · <a href=\"{esc(abs_url)}/{esc(vid)}\">arXiv</a>"
+            " · <a href=\"#toc\">back to contents</a></p></article>"
+        )
+    return _html_page(title, "\n".join(parts))
+
+
+def render_index(category: str, days: Sequence[tuple[date, int]]) -> str:
+    """The list of published days, newest first, each linking to its page."""
+    items = "".join(
+        f"<li><a href=\"{d.isoformat()}.html\">{d.isoformat()}</a> ({n} papers)</li>"
+        for d, n in sorted(days, reverse=True)
+    )
+    title = f"Arxiv {category_name(category)} digests"
+    return _html_page(title, f"<h1>{html.escape(title)}</h1><ul>{items or '<li>No digest yet.</li>'}</ul>")
+
+
+def render_atom(category: str, entries: Sequence[tuple[date, int, str]], updated: datetime,
+                site_id: str = "urn:arxiv-digest") -> str:
+    """An Atom feed of digests: one entry per day, its content the day's executive summary."""
+    esc = html.escape
+    title = f"Arxiv {category_name(category)} digests"
+    items = []
+    for day, count, summary in sorted(entries, reverse=True):
+        items.append(
+            "<entry>"
+            f"<id>{esc(site_id)}:{esc(category)}:{day.isoformat()}</id>"
+            f"<title>{esc(category)} digest {day.isoformat()} ({count} papers)</title>"
+            f"<updated>{day.isoformat()}T00:00:00Z</updated>"
+            f"<link rel=\"alternate\" type=\"text/html\" href=\"{day.isoformat()}.html\"/>"
+            f"<content type=\"html\">{esc(_markdown_to_html(summary))}</content>"
+            "</entry>"
+        )
+    return (
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+        f"<id>{esc(site_id)}:{esc(category)}</id><title>{esc(title)}</title>"
+        f"<updated>{updated.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>"
+        "<author><name>arxiv-digest</name></author>"
+        f"<link rel=\"self\" href=\"feed.atom\"/>{''.join(items)}</feed>\n"
+    )
+
+
+def export_json(
+    digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], summary: str
+) -> str:
+    """The day as data, for other tools."""
+    records = []
+    for paper in papers:
+        analysis = analyses.get(paper.versioned_id)
+        records.append(
+            {
+                "id": paper.versioned_id,
+                "arxiv_id": paper.arxiv_id,
+                "version": paper.version,
+                "title": paper.title,
+                "authors": list(paper.authors),
+                "categories": list(paper.categories),
+                "primary_category": paper.primary_category,
+                "published": paper.published.isoformat(),
+                "abstract": paper.abstract,
+                "analysis": None if analysis is None else {
+                    "kind": analysis.kind,
+                    "analyzer": analysis.analyzer,
+                    "language": analysis.language,
+                    "content": analysis.content if analysis.kind != "withheld" else "",
+                    "notice": analysis.notice,
+                },
+                "key_findings": list(analysis.key_findings) if analysis else [],
+            }
+        )
+    payload = {"digest_date": digest_day.isoformat(), "category": category, "summary": summary, "papers": records}
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def artifact_key(category: str, digest_day: date) -> str:
+    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9-]", "-", f"digest-{category.lower()}-{digest_day.isoformat()}")
+
+
+def artifact_markdown(digest_day: date, category: str, counts: dict[str, int], summary: str, path: Path) -> str:
+    rows = "\n".join(f"| {key.replace('_', ' ')} | {value} |" for key, value in counts.items())
+    return (
+        f"# {category} digest {digest_day.isoformat()}\n\nWritten to `{path}`.\n\n| count | value |\n|---|---|\n"
+        f"{rows}\n\n## Executive Summary\n\n{summary}"
+    )
+
+
 # -- Prefect task ----------------------------------------------------------------------------------------
 
 
@@ -219,10 +384,41 @@ def publish_task(settings: Settings, digest_day: date, category: str) -> dict[st
         abs_url=settings.arxiv_abs_url.rstrip("/"), pdf_url=settings.arxiv_pdf_url.rstrip("/"), failures=failures,
     )
     path = output_path(settings.out_dir, category, digest_day)
-    sha = write_atomically(path, markdown)
-    store.record_publication(digest_day, category, "markdown", path, sha, len(papers))
+    page = render_html(
+        digest_day, category, papers, analyses, summary, settings.language,
+        abs_url=settings.arxiv_abs_url.rstrip("/"), pdf_url=settings.arxiv_pdf_url.rstrip("/"), failures=failures,
+    )
+    outputs = {
+        "markdown": (path, markdown),
+        "html": (output_path(settings.out_dir, category, digest_day, "html"), page),
+        "json": (output_path(settings.out_dir, category, digest_day, "json"),
+                 export_json(digest_day, category, papers, analyses, summary)),
+    }
+    for fmt, (target, content) in outputs.items():
+        store.record_publication(digest_day, category, fmt, target, write_atomically(target, content), len(papers))
+    _write_day_listings(settings, store, category)
     counts = day_counts(store, digest_day, category, papers, analyses)
     timings = step_seconds_from_prefect(str(flow_run.id) if flow_run.id else None)
     store.finish_run(digest_day, category, "completed", counts, timings)
+    if flow_run.id:
+        from prefect.artifacts import create_markdown_artifact
+
+        create_markdown_artifact(
+            key=artifact_key(category, digest_day),
+            markdown=artifact_markdown(digest_day, category, counts, summary, path),
+            description=f"{category} digest of {digest_day.isoformat()}",
+        )
     log.info("published %s (%d papers)", path, len(papers))
     return {"path": str(path), "counts": counts, "step_seconds": timings}
+
+
+def _write_day_listings(settings: Settings, store: Any, category: str) -> None:
+    """The index page and the Atom feed over every published day of the category."""
+    days = store.published_days(category)
+    folder = settings.out_dir / category
+    write_atomically(folder / "index.html", render_index(category, [(d, n) for d, n in days]))
+    entries = []
+    for day, count in days[-60:]:
+        stored = store.summary(day, category, settings.language)
+        entries.append((day, count, stored[0] if stored else ""))
+    write_atomically(folder / "feed.atom", render_atom(category, entries, datetime.now(UTC)))

@@ -1,0 +1,242 @@
+"""What users do around the daily flow: backfill past dates, audit failures, rerun what failed, serve."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from arxiv_digest.errors import DigestError
+from arxiv_digest.settings import Settings
+
+MAX_BACKFILL_DAYS = 400
+DEPLOYMENT_NAME = "daily-digest/{slug}-daily"
+_TASK_NAME = re.compile(r"^(?P<step>[a-z_]+)-(?P<rest>.+)$")
+_PAPER_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?_?/?\d{7})v\d+$")
+
+
+def date_range(start: date, end: date) -> list[date]:
+    if end < start:
+        raise DigestError(f"--end {end} is before --start {start}")
+    days = (end - start).days + 1
+    if days > MAX_BACKFILL_DAYS:
+        raise DigestError(f"{days} days is more than the {MAX_BACKFILL_DAYS}-day limit of one backfill; split it")
+    return [start + timedelta(days=n) for n in range(days)]
+
+
+def deployment_name(category: str) -> str:
+    return DEPLOYMENT_NAME.format(slug=category.lower().replace(".", "-"))
+
+
+@dataclass
+class BackfillRow:
+    date: str
+    status: str  # completed | skipped | failed | submitted | scheduled | ...
+    papers: int | None = None
+    seconds: float = 0.0
+    detail: str = ""
+    flow_run_id: str = ""
+
+
+# -- backfill --------------------------------------------------------------------------------------------
+
+
+def backfill_local(
+    settings: Settings,
+    days: Sequence[date],
+    *,
+    force: bool,
+    concurrency: int,
+    run_day: Callable[[date], dict[str, Any]],
+    is_published: Callable[[date], bool],
+    on_done: Callable[[BackfillRow], None] = lambda row: None,
+) -> list[BackfillRow]:
+    """One flow run per date in this process, at most `concurrency` at once; published days are skipped."""
+    rows: dict[date, BackfillRow] = {}
+    todo = []
+    for day in days:
+        if not force and is_published(day):
+            rows[day] = BackfillRow(day.isoformat(), "skipped", detail="already published (use --force)")
+            on_done(rows[day])
+        else:
+            todo.append(day)
+
+    def one(day: date) -> BackfillRow:
+        started = time.monotonic()
+        try:
+            result = run_day(day)
+        except Exception as exc:  # one bad day must not stop the others; it is reported in the table
+            return BackfillRow(day.isoformat(), "failed", seconds=round(time.monotonic() - started, 1),
+                               detail=f"{type(exc).__name__}: {exc}"[:300])
+        return BackfillRow(day.isoformat(), "completed", papers=result.get("counts", {}).get("papers"),
+                           seconds=round(time.monotonic() - started, 1), detail=result.get("path", ""))
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = {pool.submit(one, day): day for day in todo}
+        for future in as_completed(futures):
+            row = future.result()
+            rows[futures[future]] = row
+            on_done(row)
+    return [rows[day] for day in days]
+
+
+def backfill_via_deployment(
+    days: Sequence[date],
+    category: str,
+    *,
+    force: bool,
+    name: str | None = None,
+    wait_seconds: float = 0.0,
+    on_done: Callable[[BackfillRow], None] = lambda row: None,
+) -> list[BackfillRow]:
+    """Submit one run per date to the deployment; the idempotency key makes a repeated backfill a no-op."""
+    from prefect import get_client
+    from prefect.deployments import run_deployment
+
+    target = name or deployment_name(category)
+    rows = []
+    for day in days:
+        key = f"backfill-{category}-{day.isoformat()}"
+        if force:
+            key += f"-force-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
+        flow_run = run_deployment(
+            name=target,
+            parameters={"digest_date": day.isoformat(), "category": category},
+            idempotency_key=key,
+            scheduled_time=datetime.now(UTC),
+            tags=["backfill"],
+            timeout=0,
+        )
+        row = BackfillRow(day.isoformat(), "submitted", flow_run_id=str(flow_run.id), detail=flow_run.name)
+        rows.append(row)
+        on_done(row)
+    if wait_seconds > 0:
+        deadline = time.monotonic() + wait_seconds
+        pending = {row.flow_run_id: row for row in rows}
+        with get_client(sync_client=True) as client:
+            while pending and time.monotonic() < deadline:
+                for run_id, row in list(pending.items()):
+                    state = client.read_flow_run(run_id).state
+                    if state is not None and state.is_final():
+                        row.status = state.name.lower()
+                        row.detail = state.message or row.detail
+                        del pending[run_id]
+                if pending:
+                    time.sleep(1.0)
+        for row in pending.values():
+            row.status = "still running"
+    return rows
+
+
+# -- audit -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditRecord:
+    kind: str  # flow | task
+    name: str
+    step: str
+    paper_id: str
+    digest_date: str
+    category: str
+    state: str
+    message: str
+    attempts: int
+    time: str
+    flow_run_id: str
+    store_status: str = ""  # the step's latest status in DuckDB (it may have been repaired since)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def split_task_run_name(name: str) -> tuple[str, str]:
+    """'download-2601.99001v1' -> ('download', '2601.99001v1'); day-level tasks have no paper id."""
+    match = _TASK_NAME.match(name)
+    if not match:
+        return name, ""
+    rest = match.group("rest")
+    return match.group("step"), rest if _PAPER_ID.match(rest) else ""
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def read_failures(since: datetime, limit: int = 500) -> list[AuditRecord]:
+    """Failed and crashed flow and task runs from the Prefect API since a moment."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        TaskRunFilter,
+        TaskRunFilterStartTime,
+        TaskRunFilterState,
+        TaskRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort, TaskRunSort
+
+    bad = [StateType.FAILED, StateType.CRASHED]
+    records: list[AuditRecord] = []
+    with get_client(sync_client=True) as client:
+        ours = FlowFilter(name=FlowFilterName(any_=["daily-digest"]))
+        flow_runs = client.read_flow_runs(
+            flow_filter=ours,
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=bad)),
+                start_time=FlowRunFilterStartTime(after_=since),
+            ),
+            sort=FlowRunSort.START_TIME_DESC,
+            limit=limit,
+        )
+        task_runs = client.read_task_runs(
+            flow_filter=ours,
+            task_run_filter=TaskRunFilter(
+                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=bad)),
+                start_time=TaskRunFilterStartTime(after_=since),
+            ),
+            sort=TaskRunSort.EXPECTED_START_TIME_DESC,
+            limit=limit,
+        )
+        parents = {str(fr.id): fr for fr in flow_runs}
+        missing = {str(tr.flow_run_id) for tr in task_runs if tr.flow_run_id and str(tr.flow_run_id) not in parents}
+        if missing:
+            for fr in client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(missing)))):
+                parents[str(fr.id)] = fr
+    for fr in flow_runs:
+        params = fr.parameters or {}
+        records.append(AuditRecord(
+            kind="flow", name=fr.name, step="flow", paper_id="", digest_date=str(params.get("digest_date") or ""),
+            category=str(params.get("category") or ""), state=fr.state.name if fr.state else "",
+            message=(fr.state.message or "") if fr.state else "", attempts=fr.run_count,
+            time=_when(fr.start_time), flow_run_id=str(fr.id),
+        ))
+    for tr in task_runs:
+        step, paper_id = split_task_run_name(tr.name)
+        parent = parents.get(str(tr.flow_run_id))
+        params = (parent.parameters or {}) if parent else {}
+        records.append(AuditRecord(
+            kind="task", name=tr.name, step=step, paper_id=paper_id,
+            digest_date=str(params.get("digest_date") or ""), category=str(params.get("category") or ""),
+            state=tr.state.name if tr.state else "", message=(tr.state.message or "") if tr.state else "",
+            attempts=tr.run_count, time=_when(tr.start_time), flow_run_id=str(tr.flow_run_id or ""),
+        ))
+    return records
+
+
+def join_store_status(records: Iterable[AuditRecord], step_status: Callable[[str, int, str], str | None]) -> None:
+    """Fill each task record's current step status from DuckDB, so repaired failures show as such."""
+    for record in records:
+        if record.kind == "task" and record.paper_id:
+            base, _, version = record.paper_id.rpartition("v")
+            record.store_status = step_status(base, int(version), record.step) or "not recorded"
