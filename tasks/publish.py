@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_LINK = re.compile(r"\]\(\s*(javascript|data|vbscript|file):", re.IGNORECASE)
-_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>#|])")
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]#|])")
+_TOP_HEADING = re.compile(r"^ {0,3}#{1,2}(?=\s)", re.MULTILINE)
 
 WITHHELD_PREFIX = "> Analysis withheld:"
 UNAVAILABLE = {
@@ -43,20 +44,22 @@ def strip_controls(text: str) -> str:
 def md_inline(text: str) -> str:
     """Text from arXiv placed inline (titles, authors): markdown and HTML have no effect."""
     flat = " ".join(strip_controls(text).split())
-    return _INLINE_SPECIALS.sub(r"\\\1", flat)
+    # Entities, not backslashes, for angle brackets: every renderer shows them as text.
+    return _INLINE_SPECIALS.sub(r"\\\1", flat).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def md_block(text: str) -> str:
     """A block of markdown we or a model wrote: kept as markdown, but no raw HTML and no script links."""
     cleaned = strip_controls(text).replace("<", "&lt;")
+    # Level-1/2 headings belong to the digest's own structure (the paper entries): demote them.
+    cleaned = _TOP_HEADING.sub("###", cleaned)
     return _UNSAFE_LINK.sub("](#blocked:", cleaned).strip()
 
 
 def md_plain_block(text: str) -> str:
     """A block of text from arXiv (abstracts): one paragraph, no markup."""
-    flat = " ".join(strip_controls(text).split())
-    flat = flat.replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"^([#>*+-]|\d+\.)", r"\\\1", flat)
+    flat = md_inline(text)
+    return re.sub(r"^([>+-]|\d+\.)", r"\\\1", flat)
 
 
 def anchor(paper: Paper) -> str:

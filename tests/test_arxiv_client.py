@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -69,7 +70,7 @@ def test_at_least_the_minimum_interval_between_api_calls_in_real_time() -> None:
             for start in range(3):
                 client.query("cat:cs.CV", start, 1)
         times = [r.at for r in server.requests_to("api")]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(gaps) == 2
     assert min(gaps) >= 0.38
 

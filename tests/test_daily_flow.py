@@ -1,0 +1,202 @@
+"""The whole DAG under a Prefect test server: the sample day, reruns, empty days, failures, audit and repair."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fake_arxiv import FakeArxiv
+from typer.testing import CliRunner
+
+from arxiv_digest.cli import app
+from arxiv_digest.sample_day import PAPERS, SAMPLE_DAY, build_pdf, feed_xml
+from arxiv_digest.store import Store, close_stores
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+runner = CliRunner()
+SEED_HEADINGS = ["## Executive Summary", "## Table of Contents", "## Papers"]
+PAPER_FIELDS = ["**Authors:**", "**Published:**", "**Categories:**", "**Abstract:**", "**Analysis:**",
+                "**Key Findings:**", "**Links:**"]
+METHOD_PARTS = ["摘要翻译", "方法动机分析", "方法设计详解", "方法对比分析", "实验分析", "实用指南", "总结"]
+
+
+@pytest.fixture
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Any connection or name lookup beyond the loopback interface fails the test."""
+    attempts: list[object] = []
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_connect(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in {"::1", "localhost"}) and \
+                self.family in (socket.AF_INET, socket.AF_INET6):
+            attempts.append(address)
+            raise OSError(f"test forbids network access to {address}")
+        return real_connect(self, address)
+
+    def guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host not in (None, "localhost", "127.0.0.1", "::1") and not str(host).startswith("127."):
+            attempts.append(host)
+            raise OSError(f"test forbids resolving {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield attempts
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    close_stores()
+    return result.exit_code, result.output
+
+
+def _counts(data_dir: Path) -> dict[str, int]:
+    store = Store.open(data_dir / "digest.duckdb")
+    try:
+        return store.table_counts()
+    finally:
+        store.close()
+
+
+def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_internet: list[object]) -> None:
+    code, output = _run("run", "--sample", "--data-dir", str(tmp_path))
+    assert code == 0, output
+    assert no_internet == [], f"the sample run tried to reach {no_internet}"
+    digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
+
+    assert digest.startswith("Time: 20260121\n\n# Arxiv Computer Vision Papers - 2026-01-21\n")
+    for heading in SEED_HEADINGS:
+        assert f"\n{heading}\n" in digest
+    included = [p for p in PAPERS if p.published.startswith("2026-01-20")]
+    assert len(included) == 4
+    for paper in included:
+        assert f"](#{paper.versioned_id})" in digest, "a ToC entry"
+        assert f"<a id='{paper.versioned_id}'></a>" in digest, "its anchor"
+        assert f"https://arxiv.org/pdf/{paper.versioned_id}" in digest
+    assert "2601.98999" not in digest, "submitted on another day"
+    entries = digest.split("<a id='")[1:]
+    assert len(entries) == 4
+    for entry in entries:
+        for field in PAPER_FIELDS:
+            assert field in entry
+        assert "**Published:** 2026-01-20" in entry
+    by_id = {entry.split("'", 1)[0]: entry for entry in entries}
+    for part in METHOD_PARTS:
+        assert part in by_id["2601.99001v1"]
+    assert "抽取式分析" in by_id["2601.99001v1"]
+    assert "论文给出的代码/项目链接: https://github.com/sample-lab/str-vos" in by_id["2601.99001v1"]
+    assert "摘要分析" in by_id["2601.99004v1"] and "no_text_layer" in by_id["2601.99004v1"]
+    assert "请提供" not in digest
+    assert (tmp_path / "out" / "cs.CV" / "2026-01-21.html").is_file()
+    assert (tmp_path / "out" / "cs.CV" / "2026-01-21.json").is_file()
+    assert (tmp_path / "out" / "cs.CV" / "index.html").is_file()
+    assert (tmp_path / "out" / "cs.CV" / "feed.atom").is_file()
+
+    first = _counts(tmp_path)
+    assert first["papers"] == 4 and first["pdf_files"] == 4 and first["analyses"] == 4
+    attempts_before = first["analysis_attempts"]
+
+    code, output = _run("run", "--sample", "--data-dir", str(tmp_path))
+    assert code == 0, output
+    assert _counts(tmp_path) == first, "a rerun adds no rows"
+    store = Store.open(tmp_path / "digest.duckdb")
+    try:
+        assert store._fetchone("SELECT max(attempts) FROM pdf_files")[0] == 1, "no second download"
+        assert store.table_counts()["analysis_attempts"] == attempts_before, "no second analysis"
+        assert store.run(SAMPLE_DAY, "cs.CV")["attempts"] == 2
+        assert store.run(SAMPLE_DAY, "cs.CV")["status"] == "completed"
+    finally:
+        store.close()
+    assert (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8") == digest
+
+
+def test_weekend_date_yields_empty_digest_not_failure(tmp_path: Path, no_internet: list[object]) -> None:
+    code, output = _run("run", "--sample", "--date", "2026-01-25", "--data-dir", str(tmp_path))
+    assert code == 0, output
+    digest = (tmp_path / "out" / "cs.CV" / "2026-01-25.md").read_text(encoding="utf-8")
+    assert digest.startswith("Time: 20260125")
+    assert "2026-01-24 没有新提交的 cs.CV 论文" in digest
+    assert "<a id=" not in digest
+    assert no_internet == []
+
+
+def _fake_day(server: FakeArxiv, missing: str | None = None) -> None:
+    server.state.default_feed = feed_xml(PAPERS)
+    for paper in PAPERS:
+        if (paper.sections or paper.image_only) and paper.versioned_id != missing:
+            server.state.pdfs[paper.versioned_id] = build_pdf(paper)
+
+
+def _env_for(server: FakeArxiv, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARXIV_DIGEST_ARXIV_API_URL", server.api_url)
+    monkeypatch.setenv("ARXIV_DIGEST_ARXIV_PDF_URL", server.pdf_url)
+    monkeypatch.setenv("ARXIV_DIGEST_ARXIV_MIN_INTERVAL_SECONDS", "0")
+    monkeypatch.setenv("ARXIV_DIGEST_PDF_MIN_INTERVAL_SECONDS", "0")
+    monkeypatch.setenv("ARXIV_DIGEST_HTTP_BACKOFF_BASE_SECONDS", "0.01")
+    monkeypatch.setenv("ARXIV_DIGEST_HTTP_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("ARXIV_DIGEST_DATA_DIR", str(data_dir))
+
+
+def test_a_failed_pdf_is_shown_audited_and_repaired_by_rerun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    since = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%d")
+    with FakeArxiv() as server:
+        _fake_day(server, missing="2601.99002v2")
+        _env_for(server, tmp_path, monkeypatch)
+        code, output = _run("run", "--date", "2026-01-21")
+        assert code == 0, output
+        digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
+        entry = digest.split("<a id='2601.99002v2'></a>", 1)[1].split("<a id=", 1)[0]
+        assert "摘要分析" in entry and "PDF download failed" in entry and "HTTP 404" in entry
+
+        code, output = _run("audit", "--since", since, "--json")
+        assert code == 0, output
+        assert re.search(r'"name": "download-2601\.99002v2"', output)
+        assert '"store_status": "failed"' in output
+        assert '"why": "download 2601.99002v2' in output or "download 2601.99002v2" in output
+
+        downloads_before = len(server.requests_to("pdf"))
+        server.state.pdfs["2601.99002v2"] = build_pdf(PAPERS[1])
+        code, output = _run("rerun", "--failed")
+        assert code == 0, output
+        assert len(server.requests_to("pdf")) == downloads_before + 1, "only the failed PDF is fetched again"
+        assert len(server.requests_to("api")) == 1, "the rerun reuses the stored paper list"
+    digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
+    entry = digest.split("<a id='2601.99002v2'></a>", 1)[1].split("<a id=", 1)[0]
+    assert "方法设计详解" in entry
+    store = Store.open(tmp_path / "digest.duckdb")
+    try:
+        assert store.days_needing_attention() == []
+    finally:
+        store.close()
+
+
+def test_backfill_runs_each_date_once_and_skips_published_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeArxiv() as server:
+        _fake_day(server)
+        _env_for(server, tmp_path, monkeypatch)
+        code, output = _run("backfill", "--start", "2026-01-20", "--end", "2026-01-22", "--concurrency", "2")
+        assert code == 0, output
+        assert "completed" in output
+        store = Store.open(tmp_path / "digest.duckdb")
+        days = [d for d, _ in store.published_days("cs.CV")]
+        store.close()
+        assert days == [date(2026, 1, 20), date(2026, 1, 21), date(2026, 1, 22)]
+        calls = len(server.requests_to("api"))
+        code, output = _run("backfill", "--start", "2026-01-20", "--end", "2026-01-22")
+        assert code == 0, output
+        assert output.count("skipped") >= 3
+        assert len(server.requests_to("api")) == calls, "published days are not fetched again"
+    assert "4 papers" in (tmp_path / "out" / "cs.CV" / "index.html").read_text(encoding="utf-8")

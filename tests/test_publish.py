@@ -1,0 +1,135 @@
+"""Rendering: the seed's structure, escaping of hostile metadata, atomic writes, HTML anchors, Atom."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from schemas.records import Analysis, Paper
+from tasks.publish import (
+    artifact_key,
+    export_json,
+    md_inline,
+    output_path,
+    render_atom,
+    render_html,
+    render_index,
+    render_markdown,
+    write_atomically,
+)
+
+DAY = date(2026, 1, 21)
+
+
+def paper(n: int, title: str = "A Title", abstract: str = "We propose X. It improves Y by 3%.",
+          authors: tuple[str, ...] = ("Ann", "Bo")) -> Paper:
+    moment = datetime(2026, 1, 20, 12, tzinfo=UTC)
+    return Paper(f"2601.0000{n}", 1, title, authors, ("cs.CV",), "cs.CV", moment, moment, abstract)
+
+
+def analysis(p: Paper, kind: str = "method", content: str = "### 1. 摘要翻译\n\n内容", notice: str | None = None
+             ) -> Analysis:
+    return Analysis(p.arxiv_id, p.version, kind, "extractive", "zh", content, ("We propose X.",), notice=notice)
+
+
+def test_markdown_follows_the_seed_structure() -> None:
+    papers = [paper(1), paper(2, title="Second")]
+    text = render_markdown(DAY, "cs.CV", papers, {p.versioned_id: analysis(p) for p in papers}, "摘要", "zh")
+    lines = text.splitlines()
+    assert lines[0] == "Time: 20260121"
+    assert lines[2] == "# Arxiv Computer Vision Papers - 2026-01-21"
+    assert text.index("## Executive Summary") < text.index("## Table of Contents") < text.index("## Papers")
+    assert "1. [A Title](#2601.00001v1)" in text and "2. [Second](#2601.00002v1)" in text
+    assert "<a id='2601.00002v1'></a>\n## [Second](https://arxiv.org/abs/2601.00002v1)" in text
+    assert "- [PDF](https://arxiv.org/pdf/2601.00001v1)" in text
+    assert "- We propose X." in text
+
+
+def test_withheld_and_missing_analyses_show_a_notice_not_text() -> None:
+    p1, p2 = paper(1), paper(2)
+    analyses = {p1.versioned_id: analysis(p1, kind="withheld", content="请提供您希望我分析的论文内容",
+                                          notice="it failed the quality checks: refusal")}
+    text = render_markdown(DAY, "cs.CV", [p1, p2], analyses, "s", "zh", failures={p2.versioned_id: "analyze: boom"})
+    assert "> Analysis withheld: it failed the quality checks: refusal" in text
+    assert "请提供" not in text
+    assert "> Analysis unavailable:" in text and "analyze: boom" in text
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "Title\u202e with RTL override",
+    "Ctrl\x07chars\x00",
+    "# Heading injection\n## [Fake](http://evil)",
+    "**bold** _it_ `code` | pipe",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_titles_abstracts_and_authors_are_inert(hostile: str) -> None:
+    p = paper(1, title=hostile, abstract=hostile, authors=(hostile,))
+    a = analysis(p, content=f"分析 {hostile} [x](javascript:alert(2)) <img src=x onerror=alert(3)>")
+    text = render_markdown(DAY, "cs.CV", [p], {p.versioned_id: a}, hostile, "zh")
+    assert "<script" not in text and "<img" not in text
+    assert not re.search(r"(?<!\\)\]\(\s*javascript:", text), "a live javascript: link"
+    assert "\u202e" not in text and "\x07" not in text and "\x00" not in text
+    assert text.count("<a id='") == 1 and text.count("\n## [") == 1, "the structure holds"
+    page = render_html(DAY, "cs.CV", [p], {p.versioned_id: a}, hostile, "zh")
+    assert "<script" not in page and "<img" not in page
+    assert 'href="javascript' not in page.lower()
+
+
+def test_inline_escaping_keeps_text_readable() -> None:
+    assert md_inline("A [b] <c>") == r"A \[b\] &lt;c&gt;"
+
+
+def test_html_toc_links_land_on_article_ids() -> None:
+    papers = [paper(1), paper(2)]
+    page = render_html(DAY, "cs.CV", papers, {}, "summary", "zh")
+    for p in papers:
+        assert f'href="#{p.versioned_id}"' in page
+        assert f'<article id="{p.versioned_id}">' in page
+    assert "Analysis unavailable" in page
+
+
+def test_atom_feed_is_well_formed_and_lists_days() -> None:
+    entries_in = [(DAY, 3, "**摘要** <b>"), (date(2026, 1, 20), 0, "")]
+    feed = render_atom("cs.CV", entries_in, datetime(2026, 1, 22, tzinfo=UTC))
+    root = ET.fromstring(feed.encode())
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    titles = [e.find("{http://www.w3.org/2005/Atom}title").text for e in entries]
+    assert titles[0].startswith("cs.CV digest 2026-01-21")
+    assert len(entries) == 2
+
+
+def test_index_lists_days_newest_first() -> None:
+    page = render_index("cs.CV", [(date(2026, 1, 20), 2), (DAY, 5)])
+    assert page.index("2026-01-21.html") < page.index("2026-01-20.html")
+
+
+def test_json_export_round_trips() -> None:
+    p = paper(1)
+    data = json.loads(export_json(DAY, "cs.CV", [p], {p.versioned_id: analysis(p)}, "s"))
+    assert data["digest_date"] == "2026-01-21" and data["papers"][0]["analysis"]["kind"] == "method"
+
+
+def test_atomic_write_replaces_cleanly_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = output_path(tmp_path, "cs.CV", DAY)
+    write_atomically(target, "one")
+    write_atomically(target, "two")
+    assert target.read_text() == "two"
+    assert [f.name for f in target.parent.iterdir()] == ["2026-01-21.md"]
+
+
+def test_output_paths_never_leave_the_out_dir(tmp_path: Path) -> None:
+    path = output_path(tmp_path, "../../etc", DAY)
+    assert tmp_path in path.resolve().parents
+
+
+def test_artifact_keys_are_valid() -> None:
+    assert artifact_key("cs.CV", DAY) == "digest-cs-cv-2026-01-21"
