@@ -50,20 +50,32 @@ class Store:
     # -- lifecycle -----------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str | None) -> Store:
-        """Open (creating if needed) and migrate. ``None`` or ":memory:" gives an in-memory store."""
+    def open(cls, path: Path | str | None, wait_seconds: float = 0.0) -> Store:
+        """Open (creating if needed) and migrate. ``None`` or ":memory:" gives an in-memory store.
+
+        DuckDB lets one process hold a file. With ``wait_seconds`` a second process waits for the holder to
+        finish (two runs of the same day serialize) instead of failing at once.
+        """
         target = None if path in (None, ":memory:") else Path(path)
-        try:
-            if target is None:
-                con = duckdb.connect(":memory:")
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                con = duckdb.connect(str(target))
-        except duckdb.IOException as exc:
-            raise StoreError(
-                f"cannot open the store {target}: {exc}. Another arxiv-digest process probably holds it; "
-                "wait for it to finish or point ARXIV_DIGEST_DATA_DIR elsewhere."
-            ) from exc
+        deadline = time.monotonic() + wait_seconds
+        delay = 0.2
+        while True:
+            try:
+                if target is None:
+                    con = duckdb.connect(":memory:")
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    con = duckdb.connect(str(target))
+                break
+            except duckdb.IOException as exc:
+                if "lock" in str(exc).lower() and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    continue
+                raise StoreError(
+                    f"cannot open the store {target}: {exc}. Another arxiv-digest process probably holds it; "
+                    "wait for it to finish or point ARXIV_DIGEST_DATA_DIR elsewhere."
+                ) from exc
         store = cls(con, target)
         store.migrate()
         return store
@@ -116,8 +128,11 @@ class Store:
                     cur.execute(sql, list(params))
                 cur.execute("COMMIT")
                 return
-            except duckdb.TransactionException:
-                cur.execute("ROLLBACK")
+            except (duckdb.TransactionException, duckdb.ConstraintException):
+                # Two threads upserting the same new key both try to insert it: one loses with a
+                # conflict or a duplicate key, and wins on the retry by updating instead.
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
                 if attempt == _WRITE_RETRIES - 1:
                     raise
                 time.sleep(0.01 * (2**attempt))
@@ -727,13 +742,16 @@ _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
 
 
-def open_store(path: Path) -> Store:
-    """The process-wide store for a database file, opened once (DuckDB lets one process own a file)."""
+def open_store(path: Path, wait_seconds: float = 600.0) -> Store:
+    """The process-wide store for a database file, opened once (DuckDB lets one process own a file).
+
+    Flow runs in separate worker processes take turns: the next waits up to `wait_seconds` for the file.
+    """
     key = str(Path(path).resolve())
     with _STORES_LOCK:
         store = _STORES.get(key)
         if store is None:
-            store = Store.open(path)
+            store = Store.open(path, wait_seconds=wait_seconds)
             _STORES[key] = store
         return store
 

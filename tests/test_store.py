@@ -141,3 +141,27 @@ def test_frame_reads_a_table_as_polars(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         store.frame("papers; DROP TABLE papers")
     assert isinstance(duckdb.__version__, str)
+
+
+def test_a_second_process_can_wait_for_the_holder_to_finish(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "d.duckdb"
+    Store.open(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('ready', flush=True); "
+         "time.sleep(1.5); c.close()"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        store = Store.open(path, wait_seconds=20)
+        waited = time.monotonic() - started
+        store.close()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert 0.5 < waited < 15
