@@ -167,7 +167,7 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def read_failures(since: datetime, limit: int = 500) -> list[AuditRecord]:
+def read_failures(since: datetime, limit: int = 200) -> list[AuditRecord]:
     """Failed and crashed flow and task runs from the Prefect API since a moment."""
     from prefect import get_client
     from prefect.client.schemas.filters import (
