@@ -3,6 +3,7 @@ no duplicate runs), and a failed task found by `arxiv-digest audit`. Slow (about
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -66,8 +67,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
     }
     logs = root / "logs"
     logs.mkdir()
+    files = contextlib.ExitStack()
+    server_log = files.enter_context(open(logs / "server.log", "w"))  # noqa: SIM115 - lives as long as the server
+    worker_log = files.enter_context(open(logs / "worker.log", "w"))  # noqa: SIM115
     server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, cwd=root, stdout=open(logs / "server.log", "w"), stderr=subprocess.STDOUT)
+                              env=env, cwd=root, stdout=server_log, stderr=subprocess.STDOUT)
     worker = None
     try:
         deadline = time.monotonic() + 120
@@ -87,7 +91,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         worker = subprocess.Popen(
             [str(BIN / "prefect"), "worker", "start", "--pool", "arxiv-digest", "--limit", "2"],
-            env=env, cwd=REPO, stdout=open(logs / "worker.log", "w"), stderr=subprocess.STDOUT,
+            env=env, cwd=REPO, stdout=worker_log, stderr=subprocess.STDOUT,
         )
         yield env, server_arxiv, root
     finally:
@@ -99,6 +103,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
                 except subprocess.TimeoutExpired:
                     process.kill()
         server_arxiv.__exit__(None, None, None)
+        files.close()
 
 
 def test_deployment_has_its_daily_schedule(stack: tuple[dict[str, str], FakeArxiv, Path]) -> None:
