@@ -77,6 +77,15 @@ def _stream_once(http: httpx.Client, url: str, pdf_dir: Path, max_bytes: int) ->
                 os.unlink(tmp_name)
 
 
+def remove_stale_partials(pdf_dir: Path) -> int:
+    """Temp files of a download that was killed midway; call only while no download is running."""
+    removed = 0
+    for leftover in pdf_dir.glob(".download-*.part") if pdf_dir.is_dir() else ():
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def download_pdf(
     http: httpx.Client,
     url: str,
@@ -122,6 +131,10 @@ def download_task(settings: Settings, paper_id: str, arxiv_id: str, version: int
     limiter = _limiter(settings.pdf_min_interval_seconds)
     try:
         with _DOWNLOAD_LOCK, make_http_client(settings, sample_transport() if sample else None) as http:
+            # One flow run per store at a time (DuckDB's lock) and one download at a time within it:
+            # any partial file here is from a run that was killed.
+            if remove_stale_partials(settings.pdf_dir):
+                log.warning("removed partial downloads left by an interrupted run")
             got = download_pdf(
                 http, url, settings.pdf_dir, max_bytes=settings.pdf_max_bytes,
                 policy=retry_policy(settings), limiter=limiter,

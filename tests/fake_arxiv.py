@@ -5,6 +5,7 @@ Faults are queued per route and consumed one per request:
     ("hang", 5.0)                          accept, then say nothing for that many seconds
     ("truncate", 100)                      promise the full body, send only the first N bytes, close
     ("html",)                              send an HTML page with status 200 instead of the PDF
+    ("none",)                              answer normally (to aim a later fault at a later request)
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class _Handler(BaseHTTPRequestHandler):
             route = "api" if parsed.path.endswith("/api/query") else "pdf"
             fault = state.faults[route].popleft() if state.faults[route] else None
         body, content_type = self._body(parsed.path, query)
-        if fault is not None:
+        if fault is not None and fault[0] != "none":
             kind = fault[0]
             if kind == "status":
                 headers = fault[2] if len(fault) > 2 else {}

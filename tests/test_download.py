@@ -111,3 +111,13 @@ def test_task_records_a_failed_download_for_the_audit(tmp_path: Path) -> None:
     store = open_store(settings.db_path)
     pdf = store.pdf("2601.99001", 1)
     assert pdf == PdfFile("2601.99001", 1, "failed", error=pdf.error) and "HTTP 404" in (pdf.error or "")
+
+
+def test_partials_of_a_killed_download_are_removed_before_the_next(tmp_path: Path) -> None:
+    from tasks.download import remove_stale_partials
+
+    (tmp_path / ".download-abc.part").write_bytes(b"%PDF-1.7 half")
+    (tmp_path / "keep.pdf").write_bytes(b"%PDF-1.7")
+    assert remove_stale_partials(tmp_path) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.pdf"]
+    assert remove_stale_partials(tmp_path / "missing") == 0
