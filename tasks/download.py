@@ -9,6 +9,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from prefect import task
@@ -115,8 +116,19 @@ def _limiter(interval: float) -> RateLimiter:
         return _LIMITERS.setdefault(interval, RateLimiter(interval, Clock()))
 
 
+def _worth_retrying(task: object, task_run: object, state: Any) -> bool:
+    """Retry the task after transient trouble (arXiv unreachable), not after a final answer (404, not a PDF)."""
+    try:
+        state.result(raise_on_failure=True)
+    except HttpGiveUp:
+        return True
+    except Exception:  # any other failure is final for this paper: it is recorded, not retried
+        return False
+    return False
+
+
 @task(name="download", task_run_name="download-{paper_id}", retries=1, retry_delay_seconds=5,
-      retry_jitter_factor=0.5, cache_policy=NONE)
+      retry_jitter_factor=0.5, retry_condition_fn=_worth_retrying, cache_policy=NONE)
 def download_task(settings: Settings, paper_id: str, arxiv_id: str, version: int, sample: bool = False) -> str:
     from arxiv_digest.arxiv_api import make_http_client, retry_policy
     from arxiv_digest.sample_day import sample_transport

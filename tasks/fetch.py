@@ -35,6 +35,7 @@ class FeedPage:
     total_results: int
     start_index: int
     papers: tuple[Paper, ...]
+    skipped: tuple[str, ...] = ()  # entries that are not papers we can use, with the reason
 
 
 # -- pure functions --------------------------------------------------------------------------------------
@@ -116,11 +117,19 @@ def parse_feed(xml_bytes: bytes) -> FeedPage:
         if "/api/errors" in entry_id or _text(entry.find(f"{ATOM}title")) == "Error":
             message = _text(entry.find(f"{ATOM}summary")) or entry_id
             raise ArxivApiError(f"the arXiv API reported an error: {message}")
-    papers = tuple(parse_entry(entry) for entry in entries)
+    papers: list[Paper] = []
+    skipped: list[str] = []
+    for entry in entries:
+        # One broken entry (a bad id, no title) must not cost the day its other papers.
+        try:
+            papers.append(parse_entry(entry))
+        except FeedParseError as exc:
+            skipped.append(str(exc))
     return FeedPage(
-        total_results=_int(root, "totalResults", len(papers)),
+        total_results=_int(root, "totalResults", len(entries)),
         start_index=_int(root, "startIndex", 0),
-        papers=papers,
+        papers=tuple(papers),
+        skipped=tuple(skipped),
     )
 
 
@@ -197,7 +206,7 @@ class PagedQuery:
         for _ in range(self.max_pages):
             page = parse_feed(self.client.query(query, start, self.page_size))  # type: ignore[attr-defined]
             total = page.total_results
-            if not page.papers:
+            if not page.papers and not page.skipped:
                 if start < total and empty_retries < 1:
                     # The API sometimes returns an empty page mid-result; one more try usually fills it.
                     empty_retries += 1
@@ -207,7 +216,8 @@ class PagedQuery:
                 break
             empty_retries = 0
             papers.extend(page.papers)
-            start += len(page.papers)
+            self.warnings.extend(f"skipped a feed entry: {reason}" for reason in page.skipped)
+            start += len(page.papers) + len(page.skipped)
             if start >= total:
                 break
         else:

@@ -52,7 +52,7 @@ def md_block(text: str) -> str:
     """A block of markdown we or a model wrote: kept as markdown, but no raw HTML and no script links."""
     cleaned = strip_controls(text).replace("<", "&lt;")
     # Level-1/2 headings belong to the digest's own structure (the paper entries): demote them.
-    cleaned = _TOP_HEADING.sub("###", cleaned)
+    cleaned = _TOP_HEADING.sub("###", cleaned).replace("![", "!\\[")
     return _UNSAFE_LINK.sub("](#blocked:", cleaned).strip()
 
 
@@ -213,7 +213,8 @@ def _markdown_to_html(text: str) -> str:
 
     # html=False: raw HTML in a model's or arXiv's text is shown as text; markdown-it also refuses
     # javascript:, vbscript:, file: and most data: links.
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(strip_controls(text))
+    # Images are off: a digest never embeds remote pictures (they would load, and track, on opening).
+    return MarkdownIt("commonmark", {"html": False}).enable("table").disable("image").render(strip_controls(text))
 
 
 def _html_page(title: str, body: str) -> str:

@@ -123,3 +123,19 @@ def test_duplicate_entries_keep_the_latest_version() -> None:
     papers = [_paper("2601.1", "2026-01-20T10:00:00", version=1), _paper("2601.1", "2026-01-20T10:00:00", version=2)]
     (chosen,) = select_papers(papers, date(2026, 1, 21), "cs.CV")
     assert chosen.version == 2
+
+
+def test_a_broken_entry_is_skipped_with_its_reason_not_the_whole_page() -> None:
+    body = (
+        b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+        b"<entry><id>http://arxiv.org/abs/../../etc/passwd</id><title>x</title>"
+        b"<published>2026-01-20T00:00:00Z</published></entry>"
+        b"<entry><id>http://arxiv.org/abs/2601.00001v1</id><title>Good</title>"
+        b"<published>2026-01-20T00:00:00Z</published><summary>s</summary></entry>"
+        b"<entry><id>http://arxiv.org/abs/2601.00002v1</id><title></title>"
+        b"<published>2026-01-20T00:00:00Z</published></entry></feed>"
+    )
+    page = parse_feed(body)
+    assert [p.arxiv_id for p in page.papers] == ["2601.00001"]
+    assert len(page.skipped) == 2
+    assert "not an arXiv id" in page.skipped[0] and "no title" in page.skipped[1]
