@@ -6,9 +6,12 @@ streaming PDFs to disk lives in tasks/download.py.
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from collections.abc import Callable
 
+import certifi
 import httpx
 
 from arxiv_digest.errors import ArxivApiError
@@ -19,6 +22,12 @@ log = logging.getLogger(__name__)
 
 # arXiv answers a malformed query with HTTP 400 and an Atom feed holding one error entry.
 _ATOM_STATUSES = frozenset({200, 400})
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~20 ms; one context serves every client of the process.
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def make_http_client(settings: Settings, transport: httpx.BaseTransport | None = None) -> httpx.Client:
@@ -35,6 +44,7 @@ def make_http_client(settings: Settings, transport: httpx.BaseTransport | None =
         headers={"User-Agent": settings.user_agent},
         follow_redirects=True,
         transport=transport,
+        verify=_tls_context(),
     )
 
 

@@ -286,7 +286,8 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
-        stdout.print(render_findings_table(report))
+        # Plain write: the table is preformatted, and rich would wrap it and read [..] as markup.
+        sys.stdout.write(render_findings_table(report) + "\n")
     blocking = any(f["severity"] == "blocking" for f in report["findings"])
     raise typer.Exit(1 if blocking else 0)
 

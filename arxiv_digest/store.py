@@ -505,6 +505,14 @@ class Store:
             result[f"{r[0]}v{r[1]}"] = analysis
         return result
 
+    def digest_analysis_models(self, day: date, category: str) -> dict[tuple[str, int], tuple[str, str]]:
+        """(arXiv id, version) -> (model, language) of the analysis chosen for each paper of the day."""
+        rows = self._fetchall(
+            "SELECT arxiv_id, version, model, language FROM digest_analyses WHERE digest_date = ? AND category = ?",
+            [day, category],
+        )
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
     def analysis_usage(self, since: datetime) -> dict[str, float]:
         row = self._fetchone(
             "SELECT count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "

@@ -12,6 +12,7 @@ from tasks.analyze import analyze_task
 from tasks.download import download_task
 from tasks.extract import extract_task
 from tasks.fetch import fetch_task, resolve_day
+from tasks.plan import plan_task
 from tasks.publish import publish_task
 from tasks.quality_gate import quality_task
 from tasks.segment import segment_task
@@ -61,20 +62,23 @@ def daily_digest(
     overrides: dict[str, Any] | None = None,
     lag_days: int = 0,
     refetch: bool = True,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Build and publish the digest of one day.
 
     `digest_date` defaults to today (UTC) minus `lag_days`; scheduled deployments use lag_days=1 so that
     every paper submitted on D-1 has been announced before the run. `refetch=False` reuses the day's
-    stored paper list (used by `rerun --failed`).
+    stored paper list (used by `rerun --failed`). Papers whose steps all succeeded are not processed
+    again unless `force`.
     """
     settings = flow_settings(category, sample, overrides)
     day = resolve_day(digest_date, sample, lag_days)
     cat = settings.category
 
     papers = fetch_task(settings, day, cat, sample, refetch)
+    todo = plan_task(settings, day, cat, papers, force)
     analyzed = []
-    for arxiv_id, version in papers:
+    for arxiv_id, version in todo:
         pid = f"{arxiv_id}v{version}"
         downloaded = download_task.submit(settings, pid, arxiv_id, version, sample)
         extracted = extract_task.submit(settings, pid, arxiv_id, version, wait_for=[allow_failure(downloaded)])

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NONE
@@ -32,6 +33,20 @@ def blocking_by_paper(results: Sequence[QualityResult]) -> dict[str, list[Qualit
     return dict(grouped)
 
 
+def blocking_day_level(results: Sequence[QualityResult]) -> list[QualityResult]:
+    """Failed blocking checks of the day as a whole (the executive summary, the table of contents)."""
+    return [r for r in results if not r.passed and r.severity == "blocking" and not r.arxiv_id]
+
+
+def safe_summary(digest_day: date, category: str, paper_count: int, language: str, reason: str) -> str:
+    """The last resort when no summary passes: facts only, no claim that could be wrong."""
+    if language == "zh":
+        return (f"{digest_day.isoformat()} 的 {category} 摘要共收录 {paper_count} 篇论文。"
+                f"自动生成的执行摘要未通过质量检查（{reason}），已被撤下；请直接阅读下方各论文条目。\n")
+    return (f"The {category} digest of {digest_day.isoformat()} lists {paper_count} papers. The generated "
+            f"executive summary failed the quality checks ({reason}) and was withheld; read the entries below.\n")
+
+
 def withheld(analysis: Analysis, failures: Sequence[QualityResult]) -> Analysis:
     reasons = "; ".join(sorted({f"{f.check} ({f.observed})" if f.observed else f.check for f in failures}))
     return replace(
@@ -44,6 +59,27 @@ def withheld(analysis: Analysis, failures: Sequence[QualityResult]) -> Analysis:
     )
 
 
+def _repair_summary(store: Any, settings: Settings, digest_day: date, category: str,
+                    failures: Sequence[QualityResult]) -> None:
+    """A failing model summary is replaced by the extractive one; a failing extractive one by facts only."""
+    from tasks.analyze import EXTRACTIVE_MODEL
+    from tasks.summarize import extractive_summary
+
+    stored = store.summary(digest_day, category, settings.language)
+    reason = "; ".join(sorted({f.check for f in failures}))
+    papers = store.digest_papers(digest_day, category)
+    if stored is not None and stored[2] != EXTRACTIVE_MODEL and stored[2] != WITHHELD_MODEL:
+        content = extractive_summary(digest_day, category, papers, store.digest_analyses(digest_day, category),
+                                     settings.language)
+        store.save_summary(digest_day, category, settings.language, f"repaired:{stored[1]}", EXTRACTIVE_MODEL,
+                           "extractive", content)
+    else:
+        content = safe_summary(digest_day, category, len(papers), settings.language, reason)
+        store.save_summary(digest_day, category, settings.language, f"withheld:{reason}", WITHHELD_MODEL,
+                           "quality-gate", content)
+    log.warning("executive summary of %s %s replaced: %s", category, digest_day, reason)
+
+
 # -- Prefect task ----------------------------------------------------------------------------------------
 
 
@@ -51,19 +87,23 @@ def withheld(analysis: Analysis, failures: Sequence[QualityResult]) -> Analysis:
       cache_policy=NONE)
 def quality_task(settings: Settings, digest_day: date, category: str) -> dict[str, int]:
     from prefect.runtime import flow_run
-    from quality.suites import run_quality_suites
 
     from arxiv_digest.store import open_store
+    from quality.suites import run_quality_suites
     from tasks.analyze import EXTRACTIVE_MODEL, extractive_analysis, gather_input
 
     store = open_store(settings.db_path)
     docs_dir = settings.data_dir / "quality_docs" / category / digest_day.isoformat()
     results = run_quality_suites(store, digest_day, category, language=settings.language, data_docs_dir=docs_dir)
     repaired = withheld_count = 0
-    for _ in range(2):
+    for _ in range(3):
         failing = blocking_by_paper(results)
-        if not failing:
+        day_failures = blocking_day_level(results)
+        if not failing and not day_failures:
             break
+        if day_failures:
+            _repair_summary(store, settings, digest_day, category, day_failures)
+            repaired += 1
         analyses = store.digest_analyses(digest_day, category)
         for paper in store.digest_papers(digest_day, category):
             failures = failing.get(paper.arxiv_id)

@@ -1,0 +1,205 @@
+"""A synthetic day end to end: N papers served by a fake arXiv on 127.0.0.1, through the Prefect flow.
+
+Measures the first run (wall seconds, peak RSS), the same steps without Prefect (its overhead), and a rerun
+(downloads, model calls, seconds). Writes bench/results/day.json.
+
+    python bench/day_benchmark.py --papers 200
+    python bench/day_benchmark.py --papers 200 --llm   # with the fake OpenAI-compatible model server
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the fake servers live with the tests
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+DAY = date(2026, 1, 21)
+
+
+def synthetic_papers(count: int) -> list[Any]:
+    from arxiv_digest.sample_day import PAPERS
+
+    templates = [p for p in PAPERS if p.sections]
+    papers = []
+    for n in range(count):
+        base = templates[n % len(templates)]
+        papers.append(replace(
+            base,
+            arxiv_id=f"2601.{50000 + n}",
+            version=1,
+            title=f"{base.title} (variant {n})",
+            published=f"2026-01-20T{n % 24:02d}:{n % 60:02d}:00Z",
+            updated=f"2026-01-20T{n % 24:02d}:{n % 60:02d}:00Z",
+        ))
+    return papers
+
+
+def serve_day(papers: list[Any]) -> Any:
+    from fake_arxiv import FakeArxiv
+
+    from arxiv_digest.sample_day import build_pdf, feed_xml
+
+    server = FakeArxiv().__enter__()
+    server.state.default_feed = feed_xml(tuple(papers))
+    pdf_cache: dict[str, bytes] = {}
+    for paper in papers:
+        key = paper.title.split(" (variant")[0]
+        if key not in pdf_cache:
+            pdf_cache[key] = build_pdf(paper)
+        # Each paper gets distinct bytes (a trailing comment), so each is its own file and extraction.
+        server.state.pdfs[paper.versioned_id] = pdf_cache[key] + f"\n% {paper.arxiv_id}\n".encode()
+    return server
+
+
+def settings_for(server: Any, data_dir: Path, llm_url: str = "") -> dict[str, Any]:
+    values = {
+        "data_dir": str(data_dir),
+        "arxiv_api_url": server.api_url,
+        "arxiv_pdf_url": server.pdf_url,
+        "arxiv_min_interval_seconds": 0,
+        "pdf_min_interval_seconds": 0,
+        "arxiv_page_size": 100,
+    }
+    if llm_url:
+        values.update(llm_base_url=llm_url, llm_api_key="bench", llm_model="fake-model")
+    return values
+
+
+def warm_up() -> float:
+    """Start Prefect's temporary server (if no PREFECT_API_URL) before anything is timed."""
+    from prefect import flow
+
+    @flow(name="bench-warm-up")
+    def nothing() -> int:
+        return 0
+
+    started = time.perf_counter()
+    nothing()
+    return time.perf_counter() - started
+
+
+def run_flow(overrides: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    from flows.daily import daily_digest
+
+    started = time.perf_counter()
+    result = daily_digest(digest_date=DAY.isoformat(), category="cs.CV", overrides=overrides)
+    return time.perf_counter() - started, result
+
+
+def run_without_prefect(overrides: dict[str, Any], workers: int = 4) -> float:
+    """The same steps called as plain functions, in the same thread-pool shape as the flow."""
+    from arxiv_digest.settings import load_settings
+    from tasks.analyze import analyze_task
+    from tasks.download import download_task
+    from tasks.extract import extract_task
+    from tasks.fetch import fetch_task
+    from tasks.publish import publish_task
+    from tasks.quality_gate import quality_task
+    from tasks.segment import segment_task
+    from tasks.summarize import summarize_task
+
+    settings = load_settings(**overrides)
+    started = time.perf_counter()
+    keys = fetch_task.fn(settings, DAY, "cs.CV")
+
+    def one(key: tuple[str, int]) -> None:
+        arxiv_id, version = key
+        pid = f"{arxiv_id}v{version}"
+        for step in (lambda: download_task.fn(settings, pid, arxiv_id, version),
+                     lambda: extract_task.fn(settings, pid, arxiv_id, version),
+                     lambda: segment_task.fn(settings, pid, arxiv_id, version),
+                     lambda: analyze_task.fn(settings, pid, arxiv_id, version, DAY, "cs.CV")):
+            try:
+                step()
+            except Exception as exc:  # the flow also carries on past one paper's failure
+                print(f"  {pid}: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, keys))
+    summarize_task.fn(settings, DAY, "cs.CV")
+    quality_task.fn(settings, DAY, "cs.CV")
+    publish_task.fn(settings, DAY, "cs.CV")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--papers", type=int, default=200)
+    parser.add_argument("--llm", action="store_true", help="use the fake OpenAI-compatible server")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "day.json")
+    args = parser.parse_args()
+
+    from arxiv_digest.store import Store, close_stores
+
+    papers = synthetic_papers(args.papers)
+    server = serve_day(papers)
+    llm_server = None
+    llm_url = ""
+    if args.llm:
+        from fake_llm import FakeLLM  # provided with the LLM tests
+
+        llm_server = FakeLLM().__enter__()
+        llm_url = llm_server.base_url
+    results: dict[str, Any] = {"papers": args.papers, "llm": bool(args.llm), "cores": os.cpu_count()}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_path = Path(tmp)
+            results["prefect_start_seconds"] = round(warm_up(), 2)
+            overrides = settings_for(server, tmp_path / "with-prefect", llm_url)
+            llm_calls_before = len(getattr(llm_server, "requests", [])) if llm_server else 0
+            first_seconds, first = run_flow(overrides)
+            results["first_run"] = {
+                "seconds": round(first_seconds, 2),
+                "pdf_requests": len(server.requests_to("pdf")),
+                "model_calls": (len(llm_server.requests) - llm_calls_before) if llm_server else 0,
+                "counts": first["counts"],
+                "step_seconds": first.get("step_seconds", {}),
+            }
+            pdf_before = len(server.requests_to("pdf"))
+            calls_before = len(llm_server.requests) if llm_server else 0
+            rerun_seconds, _ = run_flow(overrides)
+            results["rerun"] = {
+                "seconds": round(rerun_seconds, 2),
+                "downloads": len(server.requests_to("pdf")) - pdf_before,
+                "model_calls": (len(llm_server.requests) - calls_before) if llm_server else 0,
+            }
+            close_stores()
+            store = Store.open(tmp_path / "with-prefect" / "digest.duckdb")
+            results["rows_after_rerun"] = store.table_counts()
+            store.close()
+
+            plain = run_without_prefect(settings_for(server, tmp_path / "plain", llm_url))
+            close_stores()
+            results["without_prefect_seconds"] = round(plain, 2)
+            results["prefect_overhead_fraction"] = round(max(0.0, first_seconds - plain) / first_seconds, 3)
+    finally:
+        server.__exit__(None, None, None)
+        if llm_server is not None:
+            llm_server.__exit__(None, None, None)
+    results["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["targets"] = {"first_run_seconds_lt": 60, "prefect_overhead_le": 0.10, "peak_rss_mib_lt": 1536,
+                          "rerun_seconds_lt": 5, "rerun_downloads": 0, "rerun_model_calls": 0}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,770 @@
+"""Checks that Great Expectations cannot express: refusals, grounding, language, structure, dates.
+
+Every function here is pure (text in, findings out), so the analysis step can gate a model's answer before it
+is stored, the quality suites can derive columns from the store, and `arxiv-digest check` can audit any digest
+file in the seed's format, all with the same rules.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # digest_format imports this module; the parsed types are only annotations here
+    from quality.digest_format import ParsedDigest, ParsedPaper
+
+Severity = Literal["blocking", "warning"]
+Language = Literal["zh", "en"]
+AnalysisKind = Literal["method", "abstract", "withheld"]
+
+BLOCKING: Severity = "blocking"
+WARNING: Severity = "warning"
+
+# Check names are stable identifiers: the CLI prints them, tests pin them, quality_results stores them.
+ANALYSIS_EMPTY = "analysis_empty"
+ANALYSIS_TOO_SHORT = "analysis_too_short"
+ANALYSIS_TRUNCATED = "analysis_truncated"
+ANALYSIS_REFUSAL = "analysis_refusal"
+ANALYSIS_WRONG_LANGUAGE = "analysis_wrong_language"
+ANALYSIS_MISSING_HEADINGS = "analysis_missing_headings"
+ANALYSIS_UNGROUNDED_URL = "analysis_ungrounded_url"
+ANALYSIS_UNAVAILABLE = "analysis_unavailable"
+KEY_FINDING_NOT_IN_ABSTRACT = "key_finding_not_in_abstract"
+SUMMARY_EMPTY = "summary_empty"
+SUMMARY_REFUSAL = "summary_refusal"
+SUMMARY_UNKNOWN_PAPER = "summary_unknown_paper"
+SUMMARY_WRONG_DATE = "summary_wrong_date"
+SUMMARY_WRONG_LANGUAGE = "summary_wrong_language"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: `paper_id` is the versioned arXiv id, or "" for a day-level problem."""
+
+    paper_id: str
+    check: str
+    severity: Severity
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+# -- text helpers --------------------------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_FENCED_CODE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`\]\[（）()，。、；]+(?:\([^\s()]*\)[^\s<>\"'`\]\[（）()，。、；]*)*",
+                  re.IGNORECASE)
+_MD_LINK = re.compile(r"\[(?:\\.|[^\]\\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_SPACES = re.compile(r"\s+")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
+
+
+def unescape_markdown(text: str) -> str:
+    """Undo the escaping our publisher applies to arXiv text (backslashes, HTML entities)."""
+    return html.unescape(_MD_ESCAPE.sub(r"\1", text))
+
+
+def normalize_text(text: str) -> str:
+    """Comparable form of prose: NFKC, unescaped, one space, straight quotes and dashes, lower case."""
+    text = unicodedata.normalize("NFKC", unescape_markdown(text))
+    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "‐": "-"}))
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def _prose_only(text: str) -> str:
+    """Text without code, math, URLs and quoted blocks: what the language of an analysis is judged on."""
+    text = _FENCED_CODE.sub(" ", text)
+    text = _INLINE_CODE.sub(" ", text)
+    text = _MATH.sub(" ", text)
+    text = _MD_LINK.sub(" ", text)
+    text = _URL.sub(" ", text)
+    # Blockquotes hold the paper's own words (our extractive analyses quote the abstract that way).
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of CJK ideographs among all letters (CJK + Latin) of the prose; 0.0 when there are no letters."""
+    prose = _prose_only(text)
+    cjk = len(_CJK.findall(prose))
+    latin = len(_LATIN.findall(prose))
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def content_length(text: str) -> int:
+    """Characters that carry content: no whitespace, no markdown markers."""
+    return len(re.sub(r"[\s#*_>`|\-]", "", text))
+
+
+# -- refusals --------------------------------------------------------------------------------------------------
+
+_ZH_PAPER = r"(?:论文|文章|全文|原文|正文|文本|内容|PDF|pdf|文件|方法部分|摘要|链接|资料|材料)"
+_EN_PAPER = (
+    r"(?:paper|article|manuscript|full[- ]text|text|pdf|content|document|method(?:s|ology)? section|"
+    r"abstract|file|link|details)"
+)
+# What a model says it cannot reach: the paper, or the means to fetch it.
+_ZH_SOURCE = r"(?:论文|文章|全文|原文|PDF|pdf|文件|附件|链接|网址|网页|网站|互联网|网络|外部|URL|url|arXiv|arxiv)"
+_EN_SOURCE = (
+    r"(?:paper|article|manuscript|full[- ]text|pdf|document|file|attachment|links?|urls?|internet|web|"
+    r"websites?|external|arxiv|content)"
+)
+
+# A request for the paper, "I'm sorry, but I can't" and "as an AI model" are refusals wherever they stand: an
+# analysis never needs them. A statement of inability ("我无法访问全文", "I would need the full text") can also be
+# an honest caveat at the top of a real abstract analysis, so it counts only when no analysis body follows.
+_REFUSAL_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
+    ("asks for the paper", re.compile(
+        r"请(?:您)?(?:先|再|直接)?(?:提供|上传|粘贴|发送|分享|给出|附上|贴出|告诉我|把|将)"
+        r"[^。！？\n]{0,30}?" + _ZH_PAPER), True),
+    ("asks for the paper", re.compile(
+        r"(?:一旦|待|等|在)?您(?:提供|上传|粘贴|发送|分享)(?:了)?[^。！？\n]{0,20}?" + _ZH_PAPER
+        + r"[^。！？\n]{0,10}?(?:后|之后|以后|时)"), True),
+    ("says the paper is missing", re.compile(
+        r"您(?:似乎|好像)?(?:并|还)?(?:未|没有|没)(?:提供|上传|附上|给出|粘贴|发送)"
+        r"|(?:没有|未)(?:看到|收到|找到)[^。！？\n]{0,10}?您[^。！？\n]{0,10}?(?:提供|上传|发送)"), True),
+    ("apologises and declines", re.compile(
+        r"(?:很|非常)?抱歉[，,、\s]*(?:但)?(?:我|目前)[^。！？\n]{0,10}?(?:无法|不能)"), True),
+    ("speaks as an AI model", re.compile(r"作为(?:一个|一名)?\s*(?:AI|人工智能)\s*(?:语言)?(?:模型|助手)"), True),
+    ("says it cannot access the paper", re.compile(
+        r"我(?:目前)?(?:无法|不能|没法|没有办法|不可以)(?:直接)?(?:访问|查看|读取|打开|获取|浏览|下载)[^。！？\n]{0,15}?"
+        + _ZH_SOURCE
+        + r"|我(?:没有|并没有|不具备)[^。！？\n]{0,10}?(?:访问|读取|浏览|联网)[^。！？\n]{0,6}?(?:权限|能力|功能)"),
+     False),
+    ("asks for the paper", re.compile(
+        r"\b(?:please|kindly)\s+(?:\w+\s+){0,2}?(?:provide|share|upload|paste|send|attach|supply|give)\b"
+        r"[^.!?\n]{0,40}?\b" + _EN_PAPER + r"\b", re.IGNORECASE), True),
+    ("asks for the paper", re.compile(
+        r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|upload|paste|send|attach|supply|give)\b"
+        r"[^.!?\n]{0,40}?\b" + _EN_PAPER + r"\b", re.IGNORECASE), True),
+    ("asks for the paper", re.compile(
+        r"\b(?:once|when|after|if)\s+you\s+(?:provide|share|upload|paste|send|attach)\b[^.!?\n]{0,40}?\b"
+        + _EN_PAPER + r"\b", re.IGNORECASE), True),
+    ("says the paper is missing", re.compile(
+        r"\byou\s+(?:haven'?t|have\s+not|didn'?t|did\s+not)\s+(?:yet\s+)?(?:provided|shared|included|attached|"
+        r"uploaded|provide|share|include|attach|upload)\b"
+        r"|\bno\s+(?:paper|text|content|pdf|document|file)\s+(?:was|has\s+been|is)\s+(?:provided|attached|"
+        r"included|shared)\b", re.IGNORECASE), True),
+    ("apologises and declines", re.compile(
+        r"\bI(?:'m|\s+am)\s+sorry,?\s+but\s+I\b|\bI\s+apologi[sz]e,?\s+but\b|\bunfortunately,?\s+I\s+"
+        r"(?:cannot|can't|am\s+unable|don't\s+have)\b", re.IGNORECASE), True),
+    ("speaks as an AI model", re.compile(r"\bas\s+an\s+AI(?:\s+language)?\s+model\b", re.IGNORECASE), True),
+    ("asks for the paper", re.compile(
+        r"\bI(?:'d|\s+would)?\s+(?:will\s+)?need\s+(?:you\s+to\s+(?:provide|share|upload|paste)\s+)?"
+        r"(?:the|its|your)\s+(?:\w+\s+){0,2}?" + _EN_PAPER + r"\b", re.IGNORECASE), False),
+    ("says it cannot access the paper", re.compile(
+        r"\bI\s+(?:cannot|can't|can\s+not|am\s+unable\s+to|'m\s+unable\s+to|am\s+not\s+able\s+to|"
+        r"'m\s+not\s+able\s+to)\s+(?:directly\s+)?(?:access|browse|open|read|view|retrieve|download)\b"
+        r"[^.!?\n]{0,30}?\b" + _EN_SOURCE + r"\b"
+        r"|\bI\s+(?:do\s+not|don't|did\s+not|didn't)\s+have\s+(?:direct\s+)?access\s+to\b", re.IGNORECASE),
+     False),
+)
+# A text with this much content under at least three headings is an analysis that may carry a caveat, not a
+# bare refusal (the seed's refusals are 60-120 characters with no heading).
+REFUSAL_BODY_CHARS = 300
+REFUSAL_BODY_HEADINGS = 3
+
+
+def is_refusal(text: str) -> str | None:
+    """Why `text` is a refusal or a request for the paper instead of an analysis, or None.
+
+    The reason quotes the sentence, e.g. 'asks for the paper: "请提供您希望我分析的论文内容。"'.
+    """
+    flat = _SPACES.sub(" ", text)
+    has_body = content_length(text) > REFUSAL_BODY_CHARS and len(heading_lines(text)) >= REFUSAL_BODY_HEADINGS
+    for reason, pattern, anywhere in _REFUSAL_PATTERNS:
+        if not anywhere and has_body:
+            continue
+        match = pattern.search(flat)
+        if match:
+            return f'{reason}: "{_sentence_around(flat, match.start(), match.end())}"'
+    return None
+
+
+def _sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
+    """The sentence holding text[start:end], so a reader sees the refusal in its own words."""
+    stops = "。！？!?\n"
+    begin = max((text.rfind(stop, 0, start) for stop in stops), default=-1) + 1
+    # An English period ends a sentence only before a space ("e.g." and URLs keep going).
+    period = text.rfind(". ", 0, start)
+    begin = max(begin, period + 2 if period >= 0 else 0)
+    ends = [i for i in (text.find(stop, end) for stop in stops) if i >= 0]
+    period_end = text.find(". ", end)
+    if period_end >= 0:
+        ends.append(period_end)
+    finish = min(ends) + 1 if ends else len(text)
+    sentence = text[begin:finish].strip()
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+
+
+# -- structure -------------------------------------------------------------------------------------------------
+
+# One regex per required part; alternatives cover the wordings the seed and our extractive analyzer use.
+METHOD_HEADINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "zh": (
+        ("摘要翻译", r"摘要翻译"),
+        ("方法动机分析", r"(?:方法)?动机分析"),
+        ("方法设计详解", r"方法设计(?:详解)?"),
+        ("方法对比分析", r"(?:方法)?对比分析"),
+        ("实验分析", r"实验分析"),
+        ("实用指南", r"实用指南"),
+        ("总结", r"总结"),
+    ),
+    "en": (
+        ("Abstract translation", r"abstract(?:\s+(?:translation|summary))?|summary\s+of\s+the\s+abstract"),
+        ("Motivation", r"motivation"),
+        ("Method design", r"method(?:ology)?(?:\s+design)?"),
+        ("Comparison", r"comparison|compar\w+\s+analysis"),
+        ("Experiments", r"experiment(?:s|al\s+analysis)?"),
+        ("Practical guide", r"practical(?:\s+guide)?"),
+        ("Summary", r"summary|conclusions?"),
+    ),
+}
+ABSTRACT_HEADINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "zh": (
+        ("主要贡献", r"主要贡献"),
+        ("关键创新或方法论", r"创新|方法论"),
+        ("潜在影响", r"影响"),
+        ("相关领域或应用", r"领域|应用"),
+        ("局限性", r"局限"),
+    ),
+    "en": (
+        ("Main contribution", r"contribution"),
+        ("Key innovation or methodology", r"innovation|methodology"),
+        ("Potential impact", r"impact"),
+        ("Related areas or applications", r"applications?|related\s+(?:areas|fields)"),
+        ("Limitations", r"limitation"),
+    ),
+}
+
+_HEADING_LINE = re.compile(
+    r"^\s{0,3}(?:#{1,6}\s+.+|\*\*[^*\n].*?\*\*\s*[:：]?\s*$|__[^_\n].*?__\s*$|\d+[.、)]\s*\*\*.+?\*\*.*$)"
+)
+WITHHELD_PREFIX = "> Analysis withheld:"
+UNAVAILABLE_PREFIX = "> Analysis unavailable:"
+# Labels our own analyzers put on the first lines; the analysis quotes the paper verbatim, so its language is
+# the paper's and that is intended.
+_EXTRACTIVE_LABEL = re.compile(r"Extractive analysis \(no language model\)|抽取式分析（未使用语言模型）")
+_ABSTRACT_ONLY_LABEL = re.compile(r"^\*?(?:Abstract analysis \(full text unavailable|摘要分析（未能读取全文)",
+                                  re.MULTILINE)
+
+
+def quotes_the_paper(text: str) -> bool:
+    """True for our extractive analyses, which quote the paper verbatim: their language is the paper's."""
+    return bool(_EXTRACTIVE_LABEL.search(text))
+
+
+def heading_lines(text: str) -> list[str]:
+    """Lines that act as headings: markdown headings, whole-line bold text, numbered bold items."""
+    return [line.strip() for line in text.splitlines() if _HEADING_LINE.match(line)]
+
+
+def _present_parts(text: str, parts: Sequence[tuple[str, str]]) -> list[str]:
+    headings = "\n".join(heading_lines(text))
+    return [name for name, pattern in parts if re.search(pattern, headings, re.IGNORECASE)]
+
+
+def infer_kind(text: str, language: Language) -> AnalysisKind | None:
+    """method, abstract or withheld from the text's shape; None when it has neither structure."""
+    stripped = text.strip()
+    if stripped.startswith(WITHHELD_PREFIX):
+        return "withheld"
+    method = len(_present_parts(text, METHOD_HEADINGS[language]))
+    abstract = len(_present_parts(text, ABSTRACT_HEADINGS[language]))
+    if _ABSTRACT_ONLY_LABEL.search(text) or (abstract >= 3 and abstract > method):
+        return "abstract"
+    if method >= 3:
+        return "method"
+    return None
+
+
+def missing_headings(text: str, kind: AnalysisKind, language: Language) -> list[str]:
+    parts = METHOD_HEADINGS[language] if kind == "method" else ABSTRACT_HEADINGS[language]
+    present = set(_present_parts(text, parts))
+    return [name for name, _ in parts if name not in present]
+
+
+_TERMINAL = tuple(".!?。！？…)）]】」』”\"'`*|:：>~")
+_DANGLING = (*",，、;；(（[【「『-–—/&+=", " and", " or", " the", " of", "的", "和", "与", "及")
+
+
+def truncation(text: str) -> tuple[Severity, str] | None:
+    """How the text looks cut off, if it does: (severity, why)."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    fences = sum(1 for line in lines if line.lstrip().startswith(("```", "~~~")))
+    if fences % 2:
+        return BLOCKING, "a code block is opened and never closed"
+    # Horizontal rules and blank lines at the end are layout, not content.
+    while lines and (not lines[-1].strip() or re.fullmatch(r"\s*([-*_])(\s*\1){2,}\s*", lines[-1])):
+        lines.pop()
+    if not lines:
+        return None
+    last = lines[-1].strip()
+    bold_heading = (
+        last.startswith("**") and last.endswith(("**", "**:", "**：")) and _HEADING_LINE.match(last) is not None
+        # "**总之，该方法前景广阔。**" is an emphasised closing sentence, not a heading.
+        and not last.rstrip(":：").removesuffix("**").endswith(tuple(".!?。！？"))
+    )
+    if re.match(r"^#{1,6}\s", last) or bold_heading:
+        return BLOCKING, f"it ends with a heading that has no body: {last[:60]!r}"
+    if last.count("**") % 2:
+        return BLOCKING, f"the last line opens bold text and never closes it: {last[-60:]!r}"
+    if last.endswith(_DANGLING):
+        return BLOCKING, f"it ends mid-sentence: {last[-60:]!r}"
+    if last.endswith(("：", ":")) and not _HEADING_LINE.match(last):
+        return BLOCKING, f"it ends with a lead-in to nothing: {last[-60:]!r}"
+    if not last.endswith(_TERMINAL) and not re.match(r"^\s*([-*+]|\d+[.)])\s", last) and "|" not in last:
+        return WARNING, f"the last sentence has no closing punctuation: {last[-60:]!r}"
+    return None
+
+
+# -- URLs ------------------------------------------------------------------------------------------------------
+
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "gitee.com", "codeberg.org")
+_TRAILING_URL_JUNK = ".,;:!?)]}>'\"*_`，。、；：！？）】」』”’"
+
+
+def extract_urls(text: str) -> list[str]:
+    """Every URL in markdown links and bare text, in order of appearance, without duplicates."""
+    found: list[str] = []
+    for match in _MD_LINK.finditer(text):
+        target = match.group(1)
+        if target.lower().startswith(("http://", "https://", "www.")):
+            found.append(target)
+    found += [match.group(0) for match in _URL.finditer(_MD_LINK.sub(" ", text))]
+    return list(dict.fromkeys(url.rstrip(_TRAILING_URL_JUNK) for url in found))
+
+
+def normalize_url(url: str) -> str:
+    """Comparable form: https, lower-case host without www, no fragment/query noise, no trailing / or .git."""
+    raw = url.strip().rstrip(_TRAILING_URL_JUNK)
+    if raw.lower().startswith("www."):
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path.rstrip("/").removesuffix(".git").rstrip("/")
+    if host in _CODE_HOSTS:
+        path = path.lower()  # owner and repository names are case-insensitive there
+    query = f"?{parts.query}" if parts.query else ""
+    return f"https://{host}{path}{query}"
+
+
+def is_code_url(url: str) -> bool:
+    host = urlsplit(normalize_url(url)).hostname or ""
+    return host in _CODE_HOSTS or host.endswith((".github.io", ".gitlab.io"))
+
+
+def _repository_root(normalized: str) -> str:
+    """github.com/owner/repo/tree/main/x -> github.com/owner/repo; other URLs unchanged."""
+    parts = urlsplit(normalized)
+    if parts.hostname in _CODE_HOSTS:
+        segments = [s for s in parts.path.split("/") if s][:2]
+        return f"https://{parts.hostname}/" + "/".join(segments)
+    return normalized
+
+
+def url_grounded(url: str, ground_truth: Iterable[str]) -> bool:
+    """True when the URL, or the repository/page it points into, is one of the ground-truth URLs."""
+    candidate = normalize_url(url)
+    root = _repository_root(candidate)
+    for known in ground_truth:
+        known_norm = normalize_url(known)
+        if candidate == known_norm or root == _repository_root(known_norm):
+            return True
+        # A deeper page of a known site (project page subpaths), or the site of a known deeper page.
+        if candidate.startswith(known_norm + "/") or (
+            known_norm.startswith(candidate + "/") and urlsplit(candidate).path not in ("", "/")
+        ):
+            return True
+    return False
+
+
+def _own_arxiv_urls(paper_id: str) -> set[str]:
+    base = re.sub(r"v\d+$", "", paper_id)
+    urls = set()
+    for kind in ("abs", "pdf", "html"):
+        urls |= {f"https://arxiv.org/{kind}/{base}", f"https://arxiv.org/{kind}/{paper_id}"}
+    return urls
+
+
+def check_urls(
+    paper_id: str, analysis_text: str, *, abstract: str, paper_urls: set[str] | None
+) -> list[Finding]:
+    """Every URL in the analysis must come from the abstract, the paper's own links, or its arXiv pages.
+
+    A code link that is in neither is blocking (the seed's dinov3 link in a HUVR analysis). Other links are
+    blocking when `paper_urls` (the links found in the PDF) is known, and warnings when only the abstract is,
+    because the full text may hold a link the file alone cannot confirm.
+    """
+    ground = set(extract_urls(unescape_markdown(abstract))) | _own_arxiv_urls(paper_id) | set(paper_urls or ())
+    findings = []
+    for url in extract_urls(analysis_text):
+        if url_grounded(url, ground):
+            continue
+        severity = BLOCKING if is_code_url(url) or paper_urls is not None else WARNING
+        source = "the abstract or the paper's links" if paper_urls is not None else "the abstract"
+        findings.append(Finding(paper_id, ANALYSIS_UNGROUNDED_URL, severity,
+                                f"{normalize_url(url)} is not in {source}"))
+    return findings
+
+
+# -- analysis ----------------------------------------------------------------------------------------------------
+
+# Minimum content length. The seed's refusals are 60-150 characters and its shortest real analysis is ~2000;
+# a Chinese character carries roughly what 3-4 English letters do, hence 200 vs 600.
+MIN_ANALYSIS_CHARS: dict[str, int] = {"zh": 200, "en": 600}
+# Chinese analyses keep English method names, datasets and formulas: the seed's six real analyses sit at
+# 0.65-0.84 CJK share, an English answer to a Chinese prompt at ~0. 0.25 separates them with a wide margin.
+MIN_ZH_CJK_RATIO = 0.25
+# An English analysis may quote a Chinese title or term; more than 5 % CJK means it is written in Chinese.
+MAX_EN_CJK_RATIO = 0.05
+
+
+def check_language(paper_id: str, text: str, language: Language, check: str = ANALYSIS_WRONG_LANGUAGE) -> list[Finding]:
+    ratio = cjk_ratio(text)
+    if language == "zh" and ratio < MIN_ZH_CJK_RATIO:
+        return [Finding(paper_id, check, BLOCKING,
+                        f"expected Chinese; only {ratio:.0%} of the letters are CJK (minimum {MIN_ZH_CJK_RATIO:.0%})")]
+    if language == "en" and ratio > MAX_EN_CJK_RATIO:
+        return [Finding(paper_id, check, BLOCKING,
+                        f"expected English; {ratio:.0%} of the letters are CJK (maximum {MAX_EN_CJK_RATIO:.0%})")]
+    return []
+
+
+def check_analysis(
+    paper_id: str,
+    analysis_text: str,
+    *,
+    abstract: str,
+    paper_urls: set[str] | None = None,
+    language: Language,
+    kind: AnalysisKind | None = None,
+) -> list[Finding]:
+    """All checks of one analysis text (the markdown content, or the digest's notice line).
+
+    A withheld notice is valid by design. An empty text or a refusal is reported alone: its missing headings
+    and short length are consequences, not further problems. URL grounding always runs, because an invented
+    link is wrong whatever else is.
+    """
+    text = analysis_text.strip()
+    if not text:
+        return [Finding(paper_id, ANALYSIS_EMPTY, BLOCKING, "the analysis is empty")]
+    if text.startswith(WITHHELD_PREFIX) or kind == "withheld":
+        return []
+    if text.startswith(UNAVAILABLE_PREFIX):
+        return [Finding(paper_id, ANALYSIS_UNAVAILABLE, WARNING,
+                        text.removeprefix(UNAVAILABLE_PREFIX).strip()[:200] or "the analysis step failed")]
+    urls = check_urls(paper_id, text, abstract=abstract, paper_urls=paper_urls)
+    refusal = is_refusal(text)
+    if refusal:
+        return [Finding(paper_id, ANALYSIS_REFUSAL, BLOCKING, refusal), *urls]
+
+    findings: list[Finding] = []
+    # An extractive analysis quotes the paper: its length is the abstract's and its language the paper's, so
+    # only its structure and links are judged.
+    model_written = not quotes_the_paper(text)
+    length = content_length(text)
+    minimum = MIN_ANALYSIS_CHARS[language]
+    if model_written and length < minimum:
+        findings.append(Finding(paper_id, ANALYSIS_TOO_SHORT, BLOCKING,
+                                f"{length} content characters; at least {minimum} expected for {language}"))
+    cut = truncation(text)
+    if cut:
+        findings.append(Finding(paper_id, ANALYSIS_TRUNCATED, cut[0], cut[1]))
+    if model_written:
+        findings += check_language(paper_id, text, language)
+    structure = kind or infer_kind(text, language)
+    if structure is None:
+        findings.append(Finding(paper_id, ANALYSIS_MISSING_HEADINGS, BLOCKING,
+                                "neither the 7-part method analysis nor the 5-point abstract analysis"))
+    elif structure in ("method", "abstract"):
+        missing = missing_headings(text, structure, language)
+        if missing:
+            findings.append(Finding(paper_id, ANALYSIS_MISSING_HEADINGS, BLOCKING,
+                                    f"{structure} analysis lacks: {', '.join(missing)}"))
+    return findings + urls
+
+
+# -- key findings ------------------------------------------------------------------------------------------------
+
+MIN_FINDING_CHARS = 20
+_NOTE = re.compile(r"^[(（].*[)）]$", re.DOTALL)
+
+
+def check_key_findings(paper_id: str, findings: Sequence[str], abstract: str) -> list[Finding]:
+    """Each key finding must be a sentence of the abstract (quoted verbatim, whitespace and escaping aside).
+
+    A parenthesised line is our publisher's note for an abstract without a result sentence, not a finding.
+    """
+    haystack = normalize_text(abstract)
+    problems = []
+    for finding in findings:
+        stripped = finding.strip()
+        if not stripped or _NOTE.match(stripped):
+            continue
+        needle = normalize_text(stripped)
+        if len(needle) < MIN_FINDING_CHARS:
+            problems.append(Finding(paper_id, KEY_FINDING_NOT_IN_ABSTRACT, BLOCKING,
+                                    f"too short to be a sentence of the abstract: {stripped!r}"))
+        elif needle not in haystack and needle.rstrip(".") not in haystack:
+            problems.append(Finding(paper_id, KEY_FINDING_NOT_IN_ABSTRACT, BLOCKING,
+                                    f"not a sentence of the abstract: {stripped[:120]!r}"))
+    return problems
+
+
+# -- summary -----------------------------------------------------------------------------------------------------
+
+_QUOTED = re.compile(r"“([^”\n]{2,300})”|\"([^\"\n]{2,300})\"|《([^》\n]{2,300})》|「([^」\n]{2,300})」")
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}
+_MONTH_NAMES = "|".join([*_MONTHS, *(m[:3] for m in _MONTHS), "sept"])
+_DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"), "ymd"),
+    (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "ymd"),
+    (re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE), "mdy"),
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_NAMES})\.?,?\s+(\d{{4}})\b", re.IGNORECASE), "dmy"),
+)
+
+
+def _month(name: str) -> int:
+    name = name.lower().rstrip(".")
+    return _MONTHS.get(name) or next(i for m, i in _MONTHS.items() if m.startswith(name[:3]))
+
+
+def dates_in_text(text: str) -> list[tuple[str, date | None]]:
+    """(as written, date) for every full date in the text; the date is None when it does not exist."""
+    found = []
+    for pattern, order in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            a, b, c = match.groups()
+            try:
+                if order == "ymd":
+                    value = date(int(a), int(b), int(c))
+                elif order == "mdy":
+                    value = date(int(c), _month(a), int(b))
+                else:
+                    value = date(int(c), _month(b), int(a))
+            except ValueError:
+                found.append((match.group(0), None))
+                continue
+            found.append((match.group(0), value))
+    return found
+
+
+def _title_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", " ", normalize_text(text)).strip()
+
+
+# A quoted phrase is taken as a paper reference when it looks like a name: Latin letters and a capital or digit
+# ("VideoMaMa", "Copy-Trasform-Paste"). Chinese quoted concepts (“零样本”) and lower-case terms are not names.
+_NAME_LIKE = re.compile(r"[A-Z0-9]")
+FUZZY_TITLE_RATIO = 0.85
+# Our extractive summary quotes titles and abstract sentences verbatim, so its language is partly the papers'.
+_EXTRACTIVE_SUMMARY_LABEL = re.compile(r"Extractive summary \(no language model\)|抽取式摘要（未使用语言模型）")
+
+
+def _matches_a_title(quote: str, titles: Sequence[str], known_texts: Sequence[str]) -> bool:
+    key = _title_key(quote)
+    if not key:
+        return True
+    for title in titles:
+        title_key = _title_key(title)
+        if key in title_key:
+            return True
+        # A typo in the quote: compare with the title's window of the same length.
+        window = title_key[: len(key)]
+        if difflib.SequenceMatcher(None, key, window).ratio() >= FUZZY_TITLE_RATIO:
+            return True
+        if difflib.SequenceMatcher(None, key, title_key).ratio() >= FUZZY_TITLE_RATIO:
+            return True
+    # A method name or phrase from one of the day's abstracts is about that day's paper.
+    return any(key in _title_key(text) for text in known_texts)
+
+
+def quoted_names(text: str) -> list[str]:
+    names = []
+    for match in _QUOTED.finditer(text):
+        quote = next(group for group in match.groups() if group is not None).strip().strip("*").strip()
+        if _LATIN.search(quote) and _NAME_LIKE.search(quote) and not _CJK.search(quote):
+            names.append(quote)
+    return list(dict.fromkeys(names))
+
+
+def check_summary(
+    summary_text: str,
+    *,
+    digest_date: date,
+    paper_titles: Sequence[str],
+    language: Language,
+    paper_texts: Sequence[str] = (),
+) -> list[Finding]:
+    """The executive summary: present, not a refusal, names only the day's papers, dates D or D-1 only.
+
+    The digest of day D lists the papers submitted on D-1, so "papers of D-1" is as right as "digest of D";
+    any other full date is wrong. `paper_texts` (the day's abstracts) lets quoted method names count as
+    references to the day's papers.
+    """
+    text = summary_text.strip()
+    if not text or content_length(text) < 10:
+        return [Finding("", SUMMARY_EMPTY, BLOCKING, "the executive summary is empty")]
+    findings: list[Finding] = []
+    refusal = is_refusal(text)
+    if refusal:
+        findings.append(Finding("", SUMMARY_REFUSAL, BLOCKING, refusal))
+    allowed = {digest_date, digest_date - timedelta(days=1)}
+    quoted_material = "\n".join([*paper_titles, *paper_texts])
+    for written, value in dates_in_text(text):
+        # A date quoted from a paper's own title or abstract is the paper's business, not the summary's claim.
+        if value not in allowed and written not in quoted_material:
+            findings.append(Finding(
+                "", SUMMARY_WRONG_DATE, BLOCKING,
+                f"{written!r} is neither the digest date {digest_date} nor the submission day "
+                f"{digest_date - timedelta(days=1)}"))
+    for name in quoted_names(text):
+        if not _matches_a_title(name, paper_titles, paper_texts):
+            findings.append(Finding("", SUMMARY_UNKNOWN_PAPER, BLOCKING,
+                                    f"names {name!r}, which is not a paper of this day"))
+    if paper_titles and content_length(text) < 80:
+        findings.append(Finding("", SUMMARY_EMPTY, WARNING, f"{len(paper_titles)} papers but the summary is "
+                                f"only {content_length(text)} characters"))
+    if not refusal and not _EXTRACTIVE_SUMMARY_LABEL.search(text):
+        findings += check_language("", text, language, check=SUMMARY_WRONG_LANGUAGE)
+    return findings
+
+
+# -- whole digest ------------------------------------------------------------------------------------------------
+
+DIGEST_NOT_DATED = "digest_not_dated"
+DIGEST_DATE_MISMATCH = "digest_date_mismatch"
+TOC_ANCHOR_UNRESOLVED = "toc_anchor_unresolved"
+TOC_MISSING_PAPER = "toc_missing_paper"
+TOC_TITLE_MISMATCH = "toc_title_mismatch"
+DUPLICATE_PAPER = "duplicate_paper"
+PAPER_ID_MISMATCH = "paper_id_mismatch"
+PUBLISHED_OUTSIDE_WINDOW = "published_outside_window"
+PAPER_SECTION_MISSING = "paper_section_missing"
+PAPER_LINK_WRONG = "paper_link_wrong"
+
+# Without these an entry cannot be audited at all; the others make it incomplete.
+_BLOCKING_SECTIONS = ("title", "abstract", "analysis")
+_WARNING_SECTIONS = ("authors", "published", "categories", "key_findings", "links")
+
+
+def infer_language(texts: Iterable[str]) -> Language:
+    """zh when the analyses and summary are mostly written in Chinese, else en.
+
+    Extractive texts quote the (English) paper, so only their headings and labels show the digest's language.
+    """
+    joined = "\n".join(
+        "\n".join(heading_lines(text)) if quotes_the_paper(text) or _EXTRACTIVE_SUMMARY_LABEL.search(text) else text
+        for text in texts
+    )
+    return "zh" if cjk_ratio(joined) >= MIN_ZH_CJK_RATIO else "en"
+
+
+def check_paper_entry(
+    paper: ParsedPaper,
+    *,
+    digest_date: date | None,
+    language: Language,
+    paper_urls: set[str] | None = None,
+) -> list[Finding]:
+    """One entry: its sections, ids, dates, links, analysis and key findings."""
+    pid = paper.paper_id
+    findings: list[Finding] = []
+    for name in (*_BLOCKING_SECTIONS, *_WARNING_SECTIONS):
+        if getattr(paper, name) is None:
+            severity = BLOCKING if name in _BLOCKING_SECTIONS else WARNING
+            findings.append(Finding(pid, PAPER_SECTION_MISSING, severity, f"the entry has no {name} section"))
+    if paper.arxiv_id is None:
+        findings.append(Finding(pid, PAPER_SECTION_MISSING, BLOCKING, "no arXiv id in the anchor or the title link"))
+    if paper.anchor and paper.link:
+        from_link = re.search(r"/abs/(.+)$", paper.link)
+        if from_link and from_link.group(1).rstrip("/") != paper.anchor:
+            findings.append(Finding(pid, PAPER_ID_MISMATCH, BLOCKING,
+                                    f"anchor {paper.anchor} but the title links to {paper.link}"))
+    if paper.published_raw is not None and paper.published is None:
+        findings.append(Finding(pid, PUBLISHED_OUTSIDE_WINDOW, WARNING,
+                                f"published date {paper.published_raw!r} is not YYYY-MM-DD"))
+    elif paper.published and digest_date and paper.published != digest_date - timedelta(days=1):
+        findings.append(Finding(
+            pid, PUBLISHED_OUTSIDE_WINDOW, WARNING,
+            f"published {paper.published}, expected {digest_date - timedelta(days=1)} for the digest of {digest_date}"))
+    if paper.links and paper.arxiv_id:
+        for link in paper.links:
+            if paper.arxiv_id not in link.url:
+                findings.append(Finding(pid, PAPER_LINK_WRONG, BLOCKING,
+                                        f"the {link.label} link {link.url} does not point to {pid}"))
+    abstract = paper.abstract or ""
+    if paper.analysis is not None:
+        findings += check_analysis(pid, paper.analysis, abstract=abstract, paper_urls=paper_urls, language=language)
+    if paper.key_findings is not None and paper.abstract is not None:
+        findings += check_key_findings(pid, paper.key_findings, abstract)
+    return findings
+
+
+def check_digest(
+    parsed: ParsedDigest,
+    *,
+    language: Language | None = None,
+    paper_urls: dict[str, set[str]] | None = None,
+) -> list[Finding]:
+    """Every check for a parsed digest. `paper_urls` maps a versioned id to the links found in its PDF."""
+    findings: list[Finding] = []
+    day = parsed.digest_date or parsed.header_date
+    if day is None:
+        findings.append(Finding("", DIGEST_NOT_DATED, BLOCKING, "no date in the title or the Time: line"))
+    elif parsed.digest_date and parsed.header_date and parsed.digest_date != parsed.header_date:
+        findings.append(Finding("", DIGEST_DATE_MISMATCH, BLOCKING,
+                                f"Time: line says {parsed.header_date}, the title says {parsed.digest_date}"))
+    if language is None:
+        language = infer_language([parsed.summary or "", *(p.analysis or "" for p in parsed.papers)])
+
+    seen: dict[str, int] = {}
+    for paper in parsed.papers:
+        key = paper.paper_id
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 2:
+            findings.append(Finding(key, DUPLICATE_PAPER, BLOCKING, "the paper has more than one entry"))
+        urls = (paper_urls or {}).get(key)
+        findings += check_paper_entry(paper, digest_date=day, language=language, paper_urls=urls)
+
+    anchors = {p.anchor: p for p in parsed.papers if p.anchor}
+    for entry in parsed.toc:
+        target = anchors.get(entry.anchor)
+        if target is None:
+            findings.append(Finding(entry.anchor, TOC_ANCHOR_UNRESOLVED, BLOCKING,
+                                    f"table of contents item {entry.number} links to #{entry.anchor}, "
+                                    "which no paper entry has"))
+        elif target.title and _title_key(target.title) != _title_key(entry.title):
+            findings.append(Finding(entry.anchor, TOC_TITLE_MISMATCH, WARNING,
+                                    f"contents say {entry.title!r}, the entry says {target.title!r}"))
+    listed = {entry.anchor for entry in parsed.toc}
+    for paper in parsed.papers:
+        if paper.anchor and paper.anchor not in listed:
+            findings.append(Finding(paper.paper_id, TOC_MISSING_PAPER, WARNING,
+                                    "the paper is not in the table of contents"))
+
+    if parsed.summary is None:
+        findings.append(Finding("", SUMMARY_EMPTY, BLOCKING, "no Executive Summary section"))
+    elif day is not None:
+        findings += check_summary(
+            parsed.summary,
+            digest_date=day,
+            paper_titles=[p.title for p in parsed.papers if p.title],
+            language=language,
+            paper_texts=[p.abstract for p in parsed.papers if p.abstract],
+        )
+    return findings

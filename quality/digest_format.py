@@ -1,0 +1,276 @@
+"""Parser for the digest markdown format (the seed's, which our publisher also writes).
+
+The format, per paper: `<a id='ID'></a>`, `## [Title](https://arxiv.org/abs/ID)`, `**Authors:**`,
+`**Published:**`, `**Categories:**`, `**Abstract:**`, `**Analysis:**`, `**Key Findings:**`, `**Links:**`, `---`.
+Model-written analyses contain their own `##` headings and `---` rules, so papers are split on the anchors
+(or, without anchors, on paper headings that link to arXiv), and an analysis runs up to the last
+`**Key Findings:**` marker of its entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from arxiv_digest.errors import DigestError
+from quality.checks import unescape_markdown
+
+
+class DigestFormatError(DigestError, ValueError):
+    """The text is not a digest in the expected format; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    number: int
+    title: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class DigestLink:
+    label: str
+    url: str
+
+
+@dataclass
+class ParsedPaper:
+    """One paper entry. None means the entry lacks that section (an empty section is "" or [])."""
+
+    anchor: str | None
+    arxiv_id: str | None  # without version
+    version: int | None
+    title: str | None
+    link: str | None
+    authors: list[str] | None = None
+    published: date | None = None
+    published_raw: str | None = None
+    categories: list[str] | None = None
+    abstract: str | None = None
+    analysis: str | None = None
+    key_findings: list[str] | None = None
+    links: list[DigestLink] | None = None
+    line: int = 0  # 1-based line of the entry's start, for messages
+
+    @property
+    def paper_id(self) -> str:
+        """Versioned id when known (the anchor otherwise): the key findings are reported under."""
+        if self.arxiv_id:
+            return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+        return self.anchor or f"line-{self.line}"
+
+
+@dataclass
+class ParsedDigest:
+    digest_date: date | None
+    header_date: date | None  # from the `Time: YYYYMMDD` line
+    title: str | None
+    summary: str | None
+    toc: list[TocEntry] = field(default_factory=list)
+    papers: list[ParsedPaper] = field(default_factory=list)
+
+    @property
+    def date(self) -> date | None:
+        return self.digest_date or self.header_date
+
+
+_TIME_LINE = re.compile(r"^\s*time\s*:\s*(\d{8})\s*$", re.IGNORECASE)
+_TITLE_LINE = re.compile(r"^#\s+(.*?)\s*(?:-|–|—)\s*(\d{4}-\d{2}-\d{2})\s*$")
+_TOP_SECTION = re.compile(r"^##\s+(Executive Summary|Table of Contents|Papers)\s*$", re.IGNORECASE)
+_TOC_LINE = re.compile(r"^\s*(\d+)[.)]\s+\[((?:\\.|[^\]\\])*)\]\(\s*#([^)\s]+)\s*\)\s*$")
+_ANCHOR = re.compile(r"""^\s*<a\s+(?:id|name)\s*=\s*['"]([^'"]+)['"]\s*>\s*</a>\s*$""", re.IGNORECASE)
+_PAPER_HEADING = re.compile(
+    r"^#{2,3}\s+\[((?:\\.|[^\]\\])*)\]\(\s*(https?://(?:export\.)?arxiv\.org/abs/[^)\s]+)\s*\)\s*$", re.IGNORECASE
+)
+_FIELD = re.compile(
+    r"^\s*\*\*\s*(Authors|Published|Categories|Abstract|Analysis|Key Findings|Links)\s*:?\s*\*\*\s*:?\s*(.*)$",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
+_LINK_ITEM = re.compile(r"^\[((?:\\.|[^\]\\])*)\]\(\s*([^)\s]+)\s*\)")
+_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+_ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _strip_rules(block: list[str]) -> list[str]:
+    """Blank lines and horizontal rules around a block are layout."""
+    start, end = 0, len(block)
+    while start < end and (not block[start].strip() or _RULE.match(block[start])):
+        start += 1
+    while end > start and (not block[end - 1].strip() or _RULE.match(block[end - 1])):
+        end -= 1
+    return block[start:end]
+
+
+def _text(block: list[str]) -> str:
+    return "\n".join(_strip_rules(block)).strip()
+
+
+def _split_id(raw: str | None) -> tuple[str | None, int | None]:
+    if not raw:
+        return None, None
+    match = _ARXIV_ID.search(raw)
+    if not match:
+        return None, None
+    return match.group(1), int(match.group(2)) if match.group(2) else None
+
+
+def _parse_date(raw: str) -> date | None:
+    match = _DATE.search(raw)
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def _bullets(block: list[str]) -> list[str]:
+    items: list[str] = []
+    for line in _strip_rules(block):
+        bullet = _BULLET.match(line)
+        if bullet:
+            items.append(bullet.group(1).strip())
+        elif items and line.strip():
+            items[-1] = f"{items[-1]} {line.strip()}"  # a wrapped bullet continues on the next line
+    return items
+
+
+def _parse_paper(lines: list[str], start_line: int) -> ParsedPaper:
+    anchor = None
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index < len(lines) and (match := _ANCHOR.match(lines[index])):
+        anchor = match.group(1)
+        index += 1
+    title = link = None
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index < len(lines) and (heading := _PAPER_HEADING.match(lines[index])):
+        title, link = unescape_markdown(heading.group(1)).strip(), heading.group(2)
+        index += 1
+    elif index < len(lines) and re.match(r"^#{2,3}\s+\S", lines[index]):
+        title = unescape_markdown(lines[index].lstrip("#").strip())
+        index += 1
+    body = lines[index:]
+
+    # Positions of field markers. The analysis may itself contain bold lines, so only the first marker of
+    # each metadata field counts, and Key Findings / Links are the last ones of the entry.
+    positions: dict[str, int] = {}
+    for offset, line in enumerate(body):
+        match = _FIELD.match(line)
+        if not match:
+            continue
+        name = match.group(1).lower()
+        last_one_counts = name in ("key findings", "links")
+        first_before_analysis = name not in positions and ("analysis" not in positions or name == "analysis")
+        if last_one_counts or first_before_analysis:
+            positions[name] = offset
+    if "links" in positions and "key findings" in positions and positions["links"] < positions["key findings"]:
+        del positions["links"]  # a "Links:" line inside the analysis, not the entry's links section
+
+    ordered = sorted(positions.items(), key=lambda item: item[1])
+
+    def section(name: str) -> tuple[str, list[str]] | None:
+        if name not in positions:
+            return None
+        at = positions[name]
+        following = [pos for _, pos in ordered if pos > at]
+        end = following[0] if following else len(body)
+        inline = _FIELD.match(body[at]).group(2).strip()  # type: ignore[union-attr]
+        return inline, body[at + 1:end]
+
+    arxiv_id, version = _split_id(anchor or link)
+    paper = ParsedPaper(anchor=anchor, arxiv_id=arxiv_id, version=version, title=title, link=link,
+                        line=start_line)
+    if (authors := section("authors")) is not None:
+        raw = " ".join([authors[0], *(line.strip() for line in authors[1])]).strip()
+        paper.authors = [a.strip() for a in unescape_markdown(raw).split(",") if a.strip()]
+    if (published := section("published")) is not None:
+        raw = " ".join([published[0], *(line.strip() for line in published[1])]).strip()
+        paper.published_raw = raw
+        paper.published = _parse_date(raw)
+    if (categories := section("categories")) is not None:
+        raw = " ".join([categories[0], *(line.strip() for line in categories[1])]).strip()
+        paper.categories = [c.strip() for c in unescape_markdown(raw).split(",") if c.strip()]
+    if (abstract := section("abstract")) is not None:
+        paper.abstract = unescape_markdown(_text([abstract[0], *abstract[1]]))
+    if (analysis := section("analysis")) is not None:
+        paper.analysis = _text([analysis[0], *analysis[1]])
+    if (findings := section("key findings")) is not None:
+        paper.key_findings = [unescape_markdown(item) for item in _bullets(findings[1])]
+    if (links := section("links")) is not None:
+        paper.links = []
+        for item in _bullets(links[1]):
+            match = _LINK_ITEM.match(item)
+            if match:
+                paper.links.append(DigestLink(unescape_markdown(match.group(1)), match.group(2)))
+    return paper
+
+
+def parse_digest(text: str) -> ParsedDigest:
+    """Parse a digest; raise DigestFormatError when the text has no digest title or no paper structure."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    header_date = digest_date = None
+    title = None
+    title_index = None
+    for index, line in enumerate(lines[:20]):
+        if header_date is None and (time_match := _TIME_LINE.match(line)):
+            raw = time_match.group(1)
+            try:
+                header_date = date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+            except ValueError as exc:
+                raise DigestFormatError(f"line {index + 1}: {line.strip()!r} is not a valid date") from exc
+        if title is None and (title_match := _TITLE_LINE.match(line)):
+            title = title_match.group(1).strip()
+            digest_date = _parse_date(title_match.group(2))
+            title_index = index
+    if title_index is None and header_date is None:
+        raise DigestFormatError(
+            "not a digest: no '# Arxiv ... Papers - YYYY-MM-DD' title and no 'Time: YYYYMMDD' line "
+            "in the first 20 lines"
+        )
+
+    sections: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        match = _TOP_SECTION.match(line)
+        if not match:
+            continue
+        name = match.group(1).lower()
+        # Analyses may repeat these words as headings; the digest's own sections come first and in order.
+        if name not in sections and all(index > pos for pos in sections.values()):
+            sections[name] = index
+        if name == "papers":
+            break
+    if "papers" not in sections and not any(_ANCHOR.match(line) or _PAPER_HEADING.match(line) for line in lines):
+        raise DigestFormatError("not a digest: no '## Papers' section and no paper entries")
+
+    def span(name: str, end_names: tuple[str, ...]) -> list[str] | None:
+        if name not in sections:
+            return None
+        start = sections[name] + 1
+        ends = [sections[n] for n in end_names if n in sections and sections[n] > start - 1]
+        return lines[start:min(ends) if ends else len(lines)]
+
+    summary_block = span("executive summary", ("table of contents", "papers"))
+    summary = _text(summary_block) if summary_block is not None else None
+    toc: list[TocEntry] = []
+    for line in span("table of contents", ("papers",)) or []:
+        match = _TOC_LINE.match(line)
+        if match:
+            toc.append(TocEntry(int(match.group(1)), unescape_markdown(match.group(2)).strip(), match.group(3)))
+
+    papers_start = sections.get("papers", -1) + 1
+    body = lines[papers_start:]
+    starts = [i for i, line in enumerate(body) if _ANCHOR.match(line)]
+    if not starts:
+        starts = [i for i, line in enumerate(body) if _PAPER_HEADING.match(line)]
+    papers = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(body)
+        papers.append(_parse_paper(body[start:end], papers_start + start + 1))
+    return ParsedDigest(digest_date=digest_date, header_date=header_date, title=title, summary=summary,
+                        toc=toc, papers=papers)
