@@ -262,6 +262,7 @@ def check(
     digest: Annotated[Path, typer.Argument(help="A digest markdown file (ours or anyone's in the same format).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     config: ConfigOption = None,
+    data_dir: DataDirOption = None,
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not use the local store for PDF-based checks.")
     ] = False,
@@ -270,7 +271,7 @@ def check(
     _quiet_third_parties()
     from quality.audit import check_digest_file, render_findings_table
 
-    settings = _settings(config)
+    settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     store = None
     if not no_store and settings.db_path.is_file():
         from arxiv_digest.store import Store
