@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -20,16 +20,6 @@ class Paper:
     comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
-
-    @property
-    def versioned_id(self) -> str:
-        return f"{self.arxiv_id}v{self.version}"
-
-
-@dataclass(frozen=True)
-class PaperKey:
-    arxiv_id: str
-    version: int
 
     @property
     def versioned_id(self) -> str:
@@ -111,14 +101,3 @@ class QualityResult:
     passed: bool
     arxiv_id: str = ""  # empty for day-level checks
     observed: str = ""
-
-
-@dataclass
-class StepTimings:
-    seconds: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DigestDay:
-    digest_date: date
-    category: str
