@@ -1,0 +1,825 @@
+"""Step 4: split a paper into its printed sections and find its code links.
+
+Sections come from the PDF outline when it agrees with the printed text (its titles are found on the pages it
+names), and from typography and numbering otherwise ("1 Introduction", "3.2. Method Details",
+"II. RELATED WORK", unnumbered "Abstract" / "References" / "Acknowledgments", "Appendix A"). Each section gets a
+normalized label so later steps can ask for "the method" or "the experiments" of any paper.
+
+Links come from link annotations and from the text (URLs broken across lines are rejoined). A code link is the
+paper's own when it is stated in the abstract, next to a first-person release phrase ("our code is available
+at"), on page 1, or when the repository is named after the method; links in the references or next to "we use"
+are others' work (datasets, baselines, libraries).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from arxiv_digest.settings import Settings
+from arxiv_digest.store import open_store
+from schemas.records import Extraction, Link, Section
+from tasks.extract import (
+    CAPTION_MARK,
+    EXTRACTOR_VERSION,
+    DocumentLayout,
+    Line,
+    block_text,
+    join_lines,
+    layout_of,
+)
+
+NORMS = (
+    "abstract",
+    "introduction",
+    "related_work",
+    "method",
+    "experiments",
+    "results",
+    "discussion",
+    "limitations",
+    "conclusion",
+    "references",
+    "appendix",
+    "other",
+)
+
+# -- labels --------------------------------------------------------------------------------------------------
+
+# The earliest keyword in a title decides its label: "Limitations and Future Work" is limitations,
+# "Conclusions and Future Work" a conclusion, "Related Work and Our Contributions" related work.
+_LABEL_KEYWORDS: tuple[tuple[str, str], ...] = (
+    (r"abstract\b", "abstract"),
+    (r"references|bibliography|literature cited|works cited", "references"),
+    (r"appendix|appendices|supplementary|supplemental", "appendix"),
+    (r"acknowledge?ments?|acknowledg", "other"),
+    (r"introduction|motivation", "introduction"),
+    (r"related work|prior work|previous work|literature review|related literature|background|related research",
+     "related_work"),
+    (r"limitation", "limitations"),
+    (r"conclusion|concluding|summary and|closing remarks", "conclusion"),
+    (r"discussion", "discussion"),
+    (r"results?\b|comparison with|comparisons", "results"),
+    (r"experiment|evaluation|empirical|benchmark|ablation|user stud|case stud|implementation details|"
+     r"experimental setup|setup|datasets?\b|study", "experiments"),
+    (r"method|approach|model\b|models\b|architecture|framework|algorithm|proposed|formulation|design|overview|"
+     r"preliminaries|problem statement|problem definition|our ", "method"),
+)
+_LABEL_RE = re.compile(
+    "|".join(f"(?P<g{i}>\\b(?:{pattern}))" for i, (pattern, _) in enumerate(_LABEL_KEYWORDS))
+)
+# A subsection named after one of these is about that, whatever its parent; any other takes its parent's label
+# ("7.1 Architectures" inside Experiments is part of the experiments).
+_SUBSECTION_OWN_LABELS = {"related_work", "limitations", "results"}
+_NUMBERING = re.compile(
+    r"^\s*(?:appendix\s+)?(?:(?:\d{1,2}(?:\s*\.\s*\d{1,2}){0,3}|[A-Z](?:\s*\.\s*\d{1,2}){0,3}|[IVX]{1,5})"
+    r"(?:\s*[.:)]|\s)\s*)",
+)
+
+
+_LETTER_NUMBERED = re.compile(r"^\s*[A-Z]\.?\d{1,2}(?:\.\d{1,2})*\.?\s")
+
+
+def strip_numbering(title: str) -> str:
+    stripped = _NUMBERING.sub("", title, count=1).strip()
+    return stripped or title.strip()
+
+
+def label_for(title: str) -> str:
+    """A normalized label from the title's own words alone ("other" when they say nothing)."""
+    if re.match(r"^\s*appendix\b", title, re.I) or _LETTER_NUMBERED.match(title):
+        return "appendix"  # "Appendix B", "A.1 Proofs", "A2.1. Settings": numbered with a letter
+    words = strip_numbering(title).lower()
+    if re.search(r"\blimitations?\b", words):
+        return "limitations"
+    match = _LABEL_RE.search(words)
+    if not match:
+        return "other"
+    for name, value in match.groupdict().items():
+        if value is not None:
+            return _LABEL_KEYWORDS[int(name[1:])][1]
+    return "other"  # pragma: no cover
+
+
+def assign_labels(titles: Sequence[str], levels: Sequence[int]) -> list[str]:
+    """Labels from the title words, then from position: what a title does not say, its place does.
+
+    Unnamed top-level sections between the introduction and the experiments are the method; anything after
+    the references is the appendix; an unnamed subsection takes its parent's label.
+    """
+    own = [label_for(t) for t in titles]
+    acknowledgments = [bool(re.search(r"acknowledg", t, re.I)) for t in titles]
+    labels = list(own)
+    seen_intro = False
+    seen_evaluation = False
+    after_references = False
+    parent = "other"
+    for i, (label, level) in enumerate(zip(own, levels, strict=True)):
+        if label == "references":
+            after_references = True
+            labels[i] = label
+            parent = label
+            continue
+        if after_references and not acknowledgments[i]:
+            label = "appendix"
+        elif level > 1 and label not in _SUBSECTION_OWN_LABELS and not acknowledgments[i] and parent != "other":
+            label = parent
+        elif level == 1 and label == "other" and not acknowledgments[i] and seen_intro and not seen_evaluation:
+            label = "method"
+        if label in {"introduction", "related_work", "method"}:
+            seen_intro = True
+        if label in {"experiments", "results", "discussion", "conclusion", "limitations"} and level == 1:
+            seen_evaluation = True
+        labels[i] = label
+        if level == 1:
+            parent = label
+    return labels
+
+
+# -- headings ------------------------------------------------------------------------------------------------
+
+_NUMBERED_HEADING = re.compile(
+    r"^(?P<num>\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){1,3}|[A-Z]\d{1,2}(?:\.\d{1,2}){0,2}|"
+    r"[IVX]{1,5}(?=\s?\.))"
+    r"(?:\s?\.)?\s+(?P<title>[A-Z\[(][^\s].*|[A-Z])$"
+)
+_LETTER_HEADING = re.compile(r"^(?:appendix\s+)?(?P<num>[A-H])(?:\s?[.:])?\s+(?P<title>[A-Z].*)$", re.I)
+_APPENDIX_HEADING = re.compile(
+    r"^(?:appendix|appendices|supplementary|supplemental)\b(?:\s+[A-Z0-9]{1,2}\b)?[\s.:—–-]*.{0,100}$", re.I
+)
+_FRONT_BACK_MATTER = re.compile(
+    r"^(?:abstract|references|bibliography|acknowledge?ments?|appendix|appendices|"
+    r"supplementary materials?|supplemental materials?)\s*[:.]?$",
+    re.I,
+)
+_HEADING_SHAPE = re.compile(
+    r"^(?:\d{1,2}\b|[A-Z]\b|[A-Z]\.?\d|[IVX]{1,5}\s?\.|abstract|references|bibliography|acknowledg|appendi|"
+    r"supplement)",
+    re.I,
+)
+# "Abstract—We propose ...", "Acknowledgement: We thank ...": a bold heading that starts its paragraph.
+_RUN_IN_HEADING = re.compile(r"^(abstract|acknowledge?ments?)\s*[—–:.-]\s*\S", re.I)
+_MAX_HEADING_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Heading:
+    index: int  # position of the heading's first line in the reading-order line stream
+    lines: int  # how many lines the heading occupies (0 for a run-in "Abstract—" heading)
+    title: str
+    level: int
+    page: int
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", strip_numbering(text).lower())
+
+
+def _styled(line: Line, body_size: float) -> bool:
+    """Typography that sets a heading apart from body text: bold, larger, or set in (small) capitals."""
+    if line.bold or line.size >= body_size + 0.9:
+        return True
+    letters = [c for c in line.text if c.isalpha()]
+    if len(letters) < 4 or sum(c.isupper() for c in letters) / len(letters) <= 0.9:
+        return False
+    # Small capitals: the first letter of each word is at body size, the rest smaller.
+    largest = max((s["size"] for s in line.raw_spans if s["text"].strip()), default=line.size)
+    return largest >= body_size - 0.5
+
+
+def _style_key(line: Line) -> tuple[float, bool]:
+    return (round(line.size), line.bold)
+
+
+def _numbers(num: str) -> tuple[int, ...] | None:
+    parts = [p for p in re.split(r"\s?\.\s?", num) if p]
+    if all(p.isdigit() for p in parts):
+        return tuple(int(p) for p in parts)
+    return None
+
+
+def _roman(num: str) -> int | None:
+    values = {"I": 1, "V": 5, "X": 10}
+    if not re.fullmatch(r"[IVX]+", num):
+        return None
+    total = 0
+    for i, char in enumerate(num):
+        value = values[char]
+        total += -value if i + 1 < len(num) and values[num[i + 1]] > value else value
+    return total
+
+
+def _looks_like_prose(title: str) -> bool:
+    words = title.split()
+    return len(words) > 16 or title.endswith((",", ";")) or bool(re.search(r"[=<>≤≥]|\s\d+\.\d+\s", title))
+
+
+def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int]) -> list[Heading]:
+    """Headings from typography and numbering alone."""
+    body = layout.body_size
+    found: list[Heading] = []
+    last_number: tuple[int, ...] = ()
+    last_roman = 0
+    seen_front_back: set[str] = set()
+    in_back_matter = False
+    after_references = False
+    styles: dict[tuple[float, bool], int] = {}  # the type of numbered headings -> their level
+    i = 0
+    while i < len(stream):
+        line = stream[i]
+        text = line.text
+        if not _HEADING_SHAPE.match(text) and not (after_references and i in block_starts):
+            i += 1  # cheap test first: most lines cannot be a heading whatever their type
+            continue
+        run_in = _RUN_IN_HEADING.match(text)
+        if run_in and line.spans[0].bold:
+            name = label_for(run_in.group(1))
+            if name not in seen_front_back:
+                seen_front_back.add(name)
+                found.append(Heading(i, 0, run_in.group(1), 1, line.page))
+                i += 1
+                continue
+        if len(text) > _MAX_HEADING_CHARS:
+            i += 1
+            continue
+        if not _styled(line, body):
+            i += 1
+            continue
+        key = _key(text)
+        heading: Heading | None = None
+        numbered = _NUMBERED_HEADING.match(text)
+        if numbered and not _looks_like_prose(numbered.group("title")):
+            num = numbered.group("num")
+            numbers = _numbers(num)
+            roman = _roman(num)
+            if numbers is not None:
+                plausible = numbers[0] <= 30 and (
+                    (not last_number and numbers[0] <= 3) or (last_number and numbers > last_number
+                                                              and numbers[0] <= last_number[0] + 2)
+                )
+                if plausible:
+                    last_number = numbers
+                    heading = Heading(i, 1, text, 1 if len(numbers) == 1 else 2, line.page)
+            elif roman is not None and (roman == last_roman + 1 or (roman == 1 and not last_roman)):
+                last_roman = roman
+                heading = Heading(i, 1, text, 1, line.page)
+            elif roman is None and re.fullmatch(r"[A-Z]\.?\d{1,2}(?:\.\d{1,2})*", num) and (
+                in_back_matter or line.bold or line.size >= body + 0.9
+            ):
+                # Appendix numbering: "A.1", "A1.", "A2.1."
+                heading = Heading(i, 1, text, 1 + num.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ.").count("."), line.page)
+                in_back_matter = True
+        if heading is None and key and _FRONT_BACK_MATTER.match(strip_numbering(text)):
+            name = label_for(text) if label_for(text) != "other" else "acknowledgments"
+            if name not in seen_front_back or name == "appendix":
+                seen_front_back.add(name)
+                heading = Heading(i, 1, text, 1, line.page)
+        if heading is None and _APPENDIX_HEADING.match(text) and len(text.split()) <= 12:
+            heading = Heading(i, 1, text, 1, line.page)
+        if heading is None and in_back_matter:
+            letter = _LETTER_HEADING.match(text)
+            if letter and len(text.split()) <= 12 and (line.bold or line.size >= body + 0.9):
+                heading = Heading(i, 1, text, 1, line.page)
+        if heading is None and after_references and i in block_starts:
+            level = styles.get(_style_key(line))
+            words = text.split()
+            if level and len(words) <= 10 and text[0].isupper() and not text.endswith(".") and not _looks_like_prose(
+                text
+            ):
+                heading = Heading(i, 1, text, level, line.page)  # an unnumbered supplementary section
+        if heading is None and last_roman and i in block_starts:
+            letter = re.match(r"^[A-H]\.\s+[A-Z]", text)
+            if letter and len(text.split()) <= 12:
+                heading = Heading(i, 1, text, 2, line.page)
+        if heading is None:
+            i += 1
+            continue
+        if label_for(heading.title) in {"references", "appendix"}:
+            in_back_matter = True
+        if label_for(heading.title) == "references":
+            after_references = True
+        if numbered and _numbers(numbered.group("num")) is not None:
+            styles.setdefault(_style_key(line), heading.level)
+        heading = _merge_wrapped_title(heading, stream, block_starts, body)
+        found.append(heading)
+        i = heading.index + max(heading.lines, 1)
+    return found
+
+
+def _merge_wrapped_title(heading: Heading, stream: Sequence[Line], block_starts: set[int], body: float) -> Heading:
+    """A long title wraps onto a second line set in the same type; keep the two together."""
+    first = stream[heading.index]
+    following = heading.index + 1
+    if following >= len(stream) or following in block_starts or heading.lines != 1:
+        return heading
+    nxt = stream[following]
+    same_type = nxt.bold == first.bold and abs(nxt.size - first.size) < 0.3 and _styled(nxt, body)
+    if (
+        same_type
+        and len(first.text) + len(nxt.text) <= _MAX_HEADING_CHARS
+        and not _NUMBERED_HEADING.match(nxt.text)
+        and nxt.page == first.page
+    ):
+        return Heading(heading.index, 2, join_lines([first.text, nxt.text]), heading.level, heading.page)
+    return heading
+
+
+def outline_headings(layout: DocumentLayout, stream: Sequence[Line]) -> list[Heading] | None:
+    """Headings from the PDF outline, or None when the outline does not match the printed text."""
+    entries = [(level, title, page) for level, title, page in layout.toc if level <= 2 and _key(title)]
+    if len(entries) < 3:
+        return None
+    by_page: dict[int, list[int]] = {}
+    for index, line in enumerate(stream):
+        if len(line.text) <= _MAX_HEADING_CHARS * 2:
+            by_page.setdefault(line.page, []).append(index)
+    headings: list[Heading] = []
+    found = 0
+    used: set[int] = set()
+    for level, title, page in entries:
+        wanted = _key(title)
+        match_index = None
+        for candidate_page in (page, page - 1, page + 1):
+            for index in by_page.get(candidate_page, ()):
+                if index in used:
+                    continue
+                have = _key(stream[index].text)
+                if have and (have == wanted or (len(have) >= 4 and wanted.startswith(have) and
+                                                  _styled(stream[index], layout.body_size))):
+                    match_index = index
+                    break
+            if match_index is not None:
+                break
+        if match_index is None:
+            continue
+        found += 1
+        used.add(match_index)
+        line = stream[match_index]
+        lines = 1
+        printed = line.text
+        if _key(printed) != wanted and match_index + 1 < len(stream):
+            joined = join_lines([printed, stream[match_index + 1].text])
+            if _key(joined) == wanted:
+                printed, lines = joined, 2
+        headings.append(Heading(match_index, lines, printed, level, line.page))
+    if found < 0.75 * len(entries):
+        return None
+    return headings
+
+
+def _line_stream(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bool]]:
+    stream: list[Line] = []
+    block_starts: set[int] = set()
+    caption: list[bool] = []
+    for page in layout.pages:
+        for block in page.blocks:
+            block_starts.add(len(stream))
+            stream.extend(block.lines)
+            caption.extend([block.is_caption] * len(block.lines))
+    return stream, block_starts, caption
+
+
+def find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bool], list[Heading]]:
+    """The line stream in reading order and the headings in it (computed once per layout)."""
+    if "headings" not in layout.memo:
+        layout.memo["headings"] = _find_headings(layout)
+    return layout.memo["headings"]
+
+
+def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bool], list[Heading]]:
+    stream, block_starts, caption = _line_stream(layout)
+    detected = [h for h in detect_headings(layout, stream, block_starts) if not caption[h.index]]
+    outline = outline_headings(layout, stream)
+    if outline is None:
+        return stream, block_starts, caption, detected
+    # The outline is authoritative for what it lists; it often leaves out the abstract, the references and
+    # the acknowledgments, which typography still finds.
+    taken = {h.index for h in outline}
+    outline_keys = {_key(h.title) for h in outline}
+    references = [h.index for h in detected if label_for(h.title) == "references"]
+    outline_end = max(taken, default=-1)
+    extra = [
+        h
+        for h in detected
+        if h.index not in taken
+        and _key(h.title) not in outline_keys
+        and (
+            label_for(h.title) in {"abstract", "references", "appendix"}
+            or re.search(r"acknowledg", h.title, re.I)
+            or (references and h.index > references[0] and h.index > outline_end)  # supplementary sections
+        )
+    ]
+    merged = sorted(outline + extra, key=lambda h: h.index)
+    return stream, block_starts, caption, merged
+
+
+def _section_text(layout: DocumentLayout, start: int, end: int) -> str:
+    """Paragraphs of the stream's lines [start, end): whole blocks reuse their joined text."""
+    paragraphs: list[str] = []
+    offset = 0
+    for page in layout.pages:
+        for block in page.blocks:
+            first, last = offset, offset + len(block.lines)
+            offset = last
+            if last <= start:
+                continue
+            if first >= end:
+                return "\n\n".join(paragraphs)
+            if first >= start and last <= end:
+                paragraphs.append(block_text(block))
+            else:
+                part = join_lines(line.text for line in block.lines[max(start, first) - first : min(end, last) - first])
+                caption = block.is_caption and first >= start
+                paragraphs.append(CAPTION_MARK + part if caption else part)
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def sections_from_layout(layout: DocumentLayout) -> list[Section]:
+    stream, _, _, headings = find_headings(layout)
+    labels = assign_labels([h.title for h in headings], [h.level for h in headings])
+    sections = []
+    for ordinal, (heading, label) in enumerate(zip(headings, labels, strict=True), start=1):
+        end = headings[ordinal].index if ordinal < len(headings) else len(stream)
+        text = _section_text(layout, heading.index + heading.lines, end)
+        if heading.lines == 0:
+            text = text[len(heading.title):].lstrip(" —–:.-")
+        sections.append(Section(ordinal, heading.title, label, heading.page, text, heading.level))
+    return sections
+
+
+def segment_sections(pdf_bytes: bytes, extraction: Extraction) -> list[Section]:
+    """The paper's printed sections with normalized labels, in reading order."""
+    if extraction.status != "ok":
+        return []
+    layout = layout_of(pdf_bytes, extraction.sha256)
+    return sections_from_layout(layout)
+
+
+# -- links ---------------------------------------------------------------------------------------------------
+
+_URL_IN_TEXT = re.compile(
+    r"(?:https?://|www\.|(?<![\w.@/])(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)/)[^\s<>\"{}|\\^`]*",
+    re.I,
+)
+_TRAILING = ").,;:'\"]}>*"
+_CONTINUES_AFTER = ("/", "-", "_", "=", "?", "&", "#", "~", ":", "%", "+")
+_DOMAIN_TAIL = re.compile(r"^(?:com|org|net|io|edu|ai|co|de|uk|fr|cn|ac|gov|info|me|dev)\b[/\w.\-~%#?=&]*", re.I)
+_CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "sourceforge.net"}
+_NOT_REPOS = {"features", "about", "pricing", "topics", "collections", "marketplace", "sponsors", "orgs", "site"}
+# Phrases with which authors hand over their own code; each needs a first-person word or a release verb, because
+# "a publicly available implementation of DCGANs" is someone else's code.
+_OWN_RELEASE = re.compile(
+    r"\bour (?:[\w-]+ ){0,3}(?:code|codes|implementation|software|source code|toolkit|project page|project website)\b"
+    r"|\b(?:the |all |our )?(?:code|codes|source code|software|implementation)\b[^.]{0,160}?"
+    r"\b(?:is|are|will be|has been|have been|may be|can be)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
+    r"(?:available|released|accessible|open[- ]sourced|found)"
+    r"|\bproject (?:page|website|site|homepage)\b"
+    r"|\bwe (?:will |have |are )?(?:release[sd]?|releasing|open[- ]source[sd]?|make|made|provide|publish|share)\b"
+    r"|\b(?:is|are) (?:released )?open[- ]source\b|\breleased (?:as )?open[- ]source\b|\ball code\b"
+    r"|\b(?:is|are|will be) (?:made )?(?:publicly |freely )?available (?:at|on|from|online)\b",
+    re.I,
+)
+_THIRD_PARTY = re.compile(
+    r"\bwe (?:use|used|adopt|adopted|employ|follow|borrow)\b|\busing\b|\bbased on\b|\bbuilt (?:up)?on\b|"
+    r"\bbuilds on\b|\bprovided by\b|\bpre-?trained\b|\bthird[- ]party\b|\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|"
+    r"\bofficial (?:code|implementation)\b|\bimplementation (?:of|from|by)\b|\bdataset available\b|\bused in\b",
+    re.I,
+)
+_CODE_WORDS = re.compile(
+    r"\b(?:code|codes|implementation|software|source|framework|toolkit|library|project|models?|github|demo)\b", re.I
+)
+_NOT_PROJECT_HOSTS = ("doi.org", "arxiv.org", "youtube.com", "youtu.be", "docs.google.com", "dropbox.com",
+                      "readthedocs.io", "wikipedia.org", "twitter.com", "x.com", "paperswithcode.com")
+
+
+def normalize_url(raw: str) -> str:
+    """One spelling per URL: no trailing punctuation or brackets, https for code hosts, no .git, no final /."""
+    url = raw.strip().replace("˜", "~").replace("∼", "~").lstrip("([<{\"'")
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
+        url = "https://" + url
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    scheme = parts.scheme.lower()
+    bare_host = host.removeprefix("www.")
+    if bare_host in {"github.com", "gitlab.com"}:
+        scheme, host = "https", bare_host
+    path = parts.path
+    if bare_host in _CODE_HOSTS:
+        path = path.removesuffix("/").removesuffix(".git")
+    path = path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{scheme}://{host}{path}{query}{fragment}"
+
+
+def is_code_url(url: str) -> bool:
+    """A repository, model or project page: code hosts with an owner path, Hugging Face models, *.github.io."""
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host in _CODE_HOSTS:
+        return bool(segments) and segments[0].lower() not in _NOT_REPOS
+    if host == "huggingface.co":
+        return bool(segments) and segments[0] not in {"datasets", "papers", "docs", "blog"}
+    if host.endswith((".github.io", ".gitlab.io")):
+        return True
+    return host == "colab.research.google.com"
+
+
+def _repo_name(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host in _CODE_HOSTS or host == "huggingface.co":
+        return segments[1] if len(segments) >= 2 else ""
+    if host.endswith((".github.io", ".gitlab.io")):
+        return segments[0] if segments else host.split(".")[0]
+    return ""
+
+
+def _method_names(title: str) -> list[str]:
+    """What the paper calls its method: the part before the title's colon, and coined words like "DyNet"."""
+    names = []
+    if ":" in title:
+        head = title.split(":", 1)[0]
+        if len(head.split()) <= 4:
+            names.append(re.sub(r"[^a-z0-9]", "", head.lower()))
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9-]+", title):
+        coined = sum(c.isupper() for c in word) >= 2 and any(c.islower() for c in word) and not word.endswith("s")
+        if coined:
+            names.append(re.sub(r"[^a-z0-9]", "", word.lower()))
+    return [n for n in names if len(n) >= 3]
+
+
+def named_after_paper(url: str, title: str) -> bool:
+    """The repository is named after the method ("Swin-Transformer") or spells out the title's words."""
+    repo = _repo_name(url)
+    if not repo or not title:
+        return False
+    repo_key = re.sub(r"[^a-z0-9]", "", repo.lower())
+    if any(repo_key.startswith(name) or (len(repo_key) >= 4 and name.startswith(repo_key))
+           for name in _method_names(title)):
+        return True
+    tokens = [t.lower() for t in re.split(r"[-_.]+|(?<=[a-z])(?=[A-Z])", repo) if t]
+    words = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in title.split()]
+    if len(tokens) < 2 or sum(len(t) >= 4 for t in tokens) < len(tokens) / 2:
+        return False
+    return all(any(w.startswith(t) for w in words if w) for t in tokens)
+
+
+@dataclass
+class _Occurrence:
+    url: str
+    source: str
+    page: int
+    evidence: str
+    region: str  # the label of the section the link sits in ("" before the first heading)
+    footnote_context: str = ""
+
+
+def _urls_in_lines(texts: Sequence[str]) -> list[tuple[str, int]]:
+    """URLs in a block's lines, rejoining those the typesetter broke at the end of a line."""
+    found: list[tuple[str, int]] = []
+    for row, text in enumerate(texts):
+        for match in _URL_IN_TEXT.finditer(text):
+            url = match.group(0)
+            if match.end() == len(text):
+                nxt = row + 1
+                while nxt < len(texts):
+                    following = texts[nxt].lstrip()
+                    token = following.split(maxsplit=1)[0] if following else ""
+                    if not token:
+                        break
+                    if url.endswith(_CONTINUES_AFTER) or (url.endswith(".") and _DOMAIN_TAIL.match(token)):
+                        url += token
+                        if len(token) < len(following):
+                            break
+                        nxt += 1
+                    else:
+                        break
+            found.append((url, row))
+    return found
+
+
+def _sentence_around(text: str, needle: str) -> str:
+    """The sentence of ``text`` that holds ``needle`` (a URL's dots do not end a sentence)."""
+    position = text.find(needle)
+    if position < 0:
+        return text[:300]
+    start = max(text.rfind(". ", 0, position), text.rfind("\n", 0, position))
+    start = 0 if start < 0 else start + 1
+    stop = text.find(". ", position + len(needle))
+    stop = len(text) if stop < 0 else stop + 1
+    return text[start:stop].strip()[:400]
+
+
+def _last_sentence(text: str) -> str:
+    cut = text.rfind(". ")
+    return text[cut + 2 :] if cut >= 0 else text
+
+
+def _footnote_marker(line: Line) -> str:
+    """The footnote number a footnote line starts with ("3https://..." or a superscript 3), else ""."""
+    match = re.match(r"^([0-9]{1,2}|[*†‡§])\s*(?=https?://|www\.|[A-Z])", line.text)
+    if not match:
+        return ""
+    first = line.spans[0] if line.spans else None
+    if first is not None and first.text.strip() == match.group(1) and first.size < line.size - 1:
+        return match.group(1)
+    return match.group(1) if re.match(r"^[0-9]{1,2}(?:https?://|www\.)", line.text) else ""
+
+
+def _marker_context(layout: DocumentLayout, page_number: int, mark: str) -> str:
+    """The words just before the superscript footnote mark ``mark`` in the page's body text."""
+    page = layout.pages[page_number - 1]
+    for block in page.blocks:
+        for row, line in enumerate(block.lines):
+            if mark not in line.text or line.text.startswith(mark):
+                continue
+            spans = line.spans
+            for position, span in enumerate(spans):
+                if position and span.text.strip() == mark and span.size < line.size - 1:
+                    before = "".join(s.text for s in spans[:position])
+                    previous = block.lines[row - 1].text if row else ""
+                    return _last_sentence((previous + " " + before).strip())[-200:]
+    return ""
+
+
+def _region_map(layout: DocumentLayout) -> dict[int, str]:
+    """id(line) -> label of the section the line belongs to."""
+    stream, _, _, headings = find_headings(layout)
+    labels = assign_labels([h.title for h in headings], [h.level for h in headings])
+    regions: dict[int, str] = {}
+    current = ""
+    boundaries = {h.index: label for h, label in zip(headings, labels, strict=True)}
+    for index, line in enumerate(stream):
+        current = boundaries.get(index, current)
+        regions[id(line)] = current
+    return regions
+
+
+def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
+    regions = _region_map(layout)
+    found: list[_Occurrence] = []
+    for page in layout.pages:
+        block_texts: list[str] = []
+        line_block: dict[int, int] = {}
+        for number, block in enumerate(page.blocks):
+            texts = [line.text for line in block.lines]
+            joined = block.joined
+            block_texts.append(joined)
+            for line in block.lines:
+                line_block[id(line)] = number
+            for raw, row in _urls_in_lines(texts):
+                line = block.lines[row]
+                mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
+                context = _marker_context(layout, page.number, mark) if mark else ""
+                # A URL that opens a block often ends a sentence begun in the block before.
+                surrounding = f"{block_texts[-2]} {joined}" if row == 0 and number else joined
+                evidence = _sentence_around(surrounding, raw.rstrip(_TRAILING))
+                found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context))
+        page_lines = [line for block in page.blocks for line in block.lines]
+        for uri, (x0, y0, x1, y1) in page.links:
+            near = [
+                ln for ln in page_lines if ln.y1 >= y0 - 2 and ln.y0 <= y1 + 2 and ln.x1 >= x0 - 2 and ln.x0 <= x1 + 2
+            ]
+            if near:
+                block_text = block_texts[line_block[id(near[0])]]
+                evidence = _sentence_around(block_text, near[0].text[:40])
+                region = regions.get(id(near[0]), "")
+                mark = _footnote_marker(near[0])
+            else:
+                evidence, region, mark = "", "", ""
+            context = _marker_context(layout, page.number, mark) if mark else ""
+            found.append(_Occurrence(uri, "annotation", page.number, evidence, region, context))
+    return found
+
+
+def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
+    """Is this mention of a URL the paper handing over its own code or project page?"""
+    if occurrence.region == "abstract":
+        return True
+    if occurrence.region == "references":
+        return False
+    said = occurrence.footnote_context or occurrence.evidence
+    if _OWN_RELEASE.search(said) and not _THIRD_PARTY.search(said):
+        return True
+    if named_after_paper(url, title):
+        return True
+    if _THIRD_PARTY.search(said):
+        return False
+    return occurrence.page == 1 and occurrence.region in {"", "abstract", "introduction"}
+
+
+def _is_project_page(url: str, occurrence: _Occurrence) -> bool:
+    """A non-code host is the paper's project page when the release phrase names code or models."""
+    host = urlsplit(url).netloc.lower()
+    if any(host == h or host.endswith("." + h) for h in _NOT_PROJECT_HOSTS):
+        return False
+    said = occurrence.footnote_context or occurrence.evidence
+    return bool(_CODE_WORDS.search(said)) and bool(_OWN_RELEASE.search(said))
+
+
+def guess_title(layout: DocumentLayout) -> str:
+    """The printed title: the largest type in the top half of page 1 (the arXiv metadata is not at hand)."""
+    if not layout.pages:
+        return ""
+    page = layout.pages[0]
+    lines = [line for block in page.blocks for line in block.lines if line.y0 < page.height / 2]
+    if not lines:
+        return ""
+    largest = max(line.size for line in lines)
+    if largest < layout.body_size + 1.5:
+        return ""
+    return join_lines(line.text for line in lines if line.size >= largest - 0.5)[:300]
+
+
+def find_links(pdf_bytes: bytes, extraction: Extraction, abstract: str = "", title: str = "") -> list[Link]:
+    """Every URL in the paper once, marked code or not and the paper's own or not, with its evidence."""
+    occurrences: list[_Occurrence] = []
+    if extraction.status == "ok":
+        layout = layout_of(pdf_bytes, extraction.sha256)
+        occurrences = _occurrences(layout)
+        title = title or guess_title(layout)
+    for match in _URL_IN_TEXT.finditer(abstract or ""):
+        occurrences.insert(0, _Occurrence(match.group(0), "abstract", 0, _sentence_around(abstract, match.group(0)),
+                                          "abstract"))
+    annotation_urls = {(normalize_url(o.url), o.page) for o in occurrences if o.source == "annotation"}
+    grouped: dict[str, list[_Occurrence]] = {}
+    for occurrence in occurrences:
+        url = normalize_url(occurrence.url)
+        if "." not in urlsplit(url).netloc:
+            continue
+        if occurrence.source == "text" and any(
+            other.startswith(url) and other != url and page == occurrence.page for other, page in annotation_urls
+        ):
+            continue  # the text broke the URL; its link annotation has it whole
+        grouped.setdefault(url, []).append(occurrence)
+    links = []
+    for url, mentions in grouped.items():
+        verdicts = [(_judge_own(m, url, title), m) for m in mentions]
+        own_mentions = [m for own, m in verdicts if own]
+        own = bool(own_mentions)
+        code = is_code_url(url) or any(_is_project_page(url, m) for m in own_mentions)
+        # Evidence: the mention that decided, preferring one that says something beyond the bare URL.
+        chosen = max(own_mentions or mentions, key=lambda m: len(m.footnote_context) + len(m.evidence.replace(url, "")))
+        first = mentions[0]
+        evidence = (chosen.footnote_context + " … " if chosen.footnote_context else "") + chosen.evidence
+        links.append(Link(url, code, own, first.source, first.page, evidence.strip()[:500]))
+    return _drop_own_subpaths(links)
+
+
+def _drop_own_subpaths(links: list[Link]) -> list[Link]:
+    """A deep link into the paper's own repository is not a second code link for it."""
+    own_roots = [link.url for link in links if link.is_own and link.is_code]
+    kept = []
+    for link in links:
+        inside = any(link.url != root and link.url.startswith(root + "/") for root in own_roots)
+        kept.append(Link(link.url, link.is_code, False, link.source, link.page, link.evidence) if inside and
+                    link.is_own else link)
+    return kept
+
+
+def own_code_urls(links: Sequence[Link]) -> list[str]:
+    return list(dict.fromkeys(link.url for link in links if link.is_code and link.is_own))
+
+
+# -- Prefect task ---------------------------------------------------------------------------------------------
+
+
+@task(name="segment", task_run_name="segment-{paper_id}", retries=1, retry_delay_seconds=1, cache_policy=NONE)
+def segment_task(settings: Settings, paper_id: str, arxiv_id: str, version: int) -> int:
+    store = open_store(settings.db_path)
+    pdf = store.pdf(arxiv_id, version)
+    if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
+        store.record_step(arxiv_id, version, "segment", "skipped", "no PDF")
+        return 0
+    extraction = store.extraction(pdf.sha256)
+    if extraction is None or extraction.status != "ok":
+        status = extraction.status if extraction is not None else "not extracted"
+        store.record_step(arxiv_id, version, "segment", "skipped", f"extraction {status}")
+        return 0
+    current = store.extractor_of(pdf.sha256) == EXTRACTOR_VERSION
+    stored = store.sections(pdf.sha256) if current else []
+    if stored:
+        links = store.links(pdf.sha256)
+        store.record_step(arxiv_id, version, "segment", "ok", f"cached: {len(stored)} sections, {len(links)} links")
+        return len(stored)
+    pdf_bytes = Path(pdf.path).read_bytes()
+    paper = store.paper(arxiv_id, version)
+    sections = segment_sections(pdf_bytes, extraction)
+    links = find_links(pdf_bytes, extraction, paper.abstract if paper else "", paper.title if paper else "")
+    store.save_sections(pdf.sha256, sections)
+    store.save_links(pdf.sha256, links)
+    store.record_step(arxiv_id, version, "segment", "ok", f"{len(sections)} sections, {len(links)} links")
+    return len(sections)

@@ -1,0 +1,195 @@
+"""Small PDFs written with PyMuPDF, one per layout or failure the extractor must handle.
+
+Fonts: "helv" / "hebo" (Helvetica / Helvetica-Bold) are built into every PDF viewer and into MuPDF, so the
+files need no font files and the bold flag of headings survives extraction.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pymupdf
+
+A4 = (595.0, 842.0)
+BODY = 10.0
+
+
+@dataclass
+class PagePlan:
+    """Lines to place on one page: (x, y, text, size, bold)."""
+
+    lines: list[tuple[float, float, str, float, bool]] = field(default_factory=list)
+    links: list[tuple[tuple[float, float, float, float], str]] = field(default_factory=list)
+    rotation: int = 0
+
+    def text(self, x: float, y: float, text: str, size: float = BODY, bold: bool = False) -> PagePlan:
+        self.lines.append((x, y, text, size, bold))
+        return self
+
+    def paragraph(self, x: float, y: float, rows: Sequence[str], size: float = BODY, leading: float = 12.0) -> float:
+        for row in rows:
+            self.text(x, y, row, size)
+            y += leading
+        return y + leading / 2
+
+
+def build_pdf(pages: Sequence[PagePlan], toc: Sequence[tuple[int, str, int]] = ()) -> bytes:
+    doc = pymupdf.open()
+    for plan in pages:
+        page = doc.new_page(width=A4[0], height=A4[1])
+        for x, y, text, size, bold in plan.lines:
+            page.insert_text((x, y), text, fontsize=size, fontname="hebo" if bold else "helv")
+        for rect, uri in plan.links:
+            page.insert_link({"kind": pymupdf.LINK_URI, "from": pymupdf.Rect(*rect), "uri": uri})
+        if plan.rotation:
+            page.set_rotation(plan.rotation)
+    if toc:
+        doc.set_toc([list(entry) for entry in toc])
+    data = doc.tobytes(garbage=1)
+    doc.close()
+    return data
+
+
+FILLER = (
+    "Deep networks learn representations from data and we study how these behave under",
+    "several settings that matter in practice for the tasks considered in this paper.",
+    "The results show consistent gains across the benchmarks and the ablations we ran.",
+)
+
+
+def running_header(plan: PagePlan, number: int) -> PagePlan:
+    """A journal-style running header and a centred page number in the footer."""
+    plan.text(72, 30, "Preprint under review at the Conference on Things 2026", 8)
+    plan.text(290, 820, str(number), 9)
+    return plan
+
+
+def single_column_paper(*, with_toc: bool = False, wrong_toc: bool = False) -> bytes:
+    """Three pages: title, abstract, numbered sections, a caption, references; headers and page numbers."""
+    p1 = running_header(PagePlan(), 1)
+    p1.text(140, 80, "GridNet: Learning Grids for Dense Prediction", 16, bold=True)
+    p1.text(250, 104, "Ada Lovelace", 11)
+    p1.text(270, 140, "Abstract", 12, bold=True)
+    y = p1.paragraph(90, 160, ["We present GridNet, a dense predictor built on grids. Our code is available at",
+                               "https://github.com/example/GridNet."])
+    p1.text(72, y + 10, "1 Introduction", 12, bold=True)
+    y = p1.paragraph(72, y + 30, [
+        "Dense prediction needs good repre-",
+        "sentations and state-of-the-art models are costly; a common",
+        "fix is pooling. We use the library at https://github.com/other/",
+        "toolkit for the baselines.",
+        *FILLER,
+    ])
+    p1.text(72, y + 10, "2 Method", 12, bold=True)
+    y = p1.paragraph(72, y + 30, ["Our method builds a grid of features with a filter bank and flow fields.",
+                                   *FILLER])
+    p1.text(72, y + 6, "Figure 1: The grid of features used by GridNet.", 9)
+    p1.paragraph(72, y + 26, FILLER)
+
+    p2 = running_header(PagePlan(), 2)
+    p2.text(72, 80, "2.1 Grid Construction", 11, bold=True)
+    y = p2.paragraph(72, 100, FILLER)
+    p2.text(72, y + 10, "3 Experiments", 12, bold=True)
+    y = p2.paragraph(72, y + 30, [*FILLER, "Table 2. Accuracy of all methods on the benchmark."])
+    p2.text(72, y + 10, "4 Conclusion", 12, bold=True)
+    p2.paragraph(72, y + 30, FILLER)
+
+    p3 = running_header(PagePlan(), 3)
+    p3.text(72, 80, "References", 12, bold=True)
+    p3.paragraph(72, 100, ["[1] A. Author. A dataset of grids. https://example.org/grids, 2020.",
+                           "[2] B. Author. Pooling is all you need. 2021."])
+    toc: list[tuple[int, str, int]] = []
+    if with_toc:
+        toc = [(1, "1 Introduction", 1), (1, "2 Method", 1), (2, "2.1 Grid Construction", 2),
+               (1, "3 Experiments", 2), (1, "4 Conclusion", 2)]
+    if wrong_toc:
+        toc = [(1, "Overview of Everything", 1), (1, "Unrelated Chapter", 2), (1, "Another Missing Part", 3)]
+    return build_pdf([p1, p2, p3], toc)
+
+
+def two_column_page() -> bytes:
+    """A full-width title over two columns whose lines interleave in y: reading order must be by column."""
+    plan = PagePlan()
+    plan.text(150, 60, "A Two Column Paper About Columns", 16, bold=True)
+    left = [f"left column sentence {i} continues here." for i in range(1, 31)]
+    right = [f"right column sentence {i} goes on there." for i in range(1, 31)]
+    plan.text(60, 100, "1 Introduction", 12, bold=True)
+    plan.paragraph(60, 120, left)
+    plan.text(320, 100, "2 Related Work", 12, bold=True)
+    plan.paragraph(320, 120, right)
+    # Lines down the outer margins, as on a review copy.
+    for i in range(40):
+        plan.text(20, 100 + i * 16, f"{i:03d}", 7)
+        plan.text(560, 100 + i * 16, f"{i + 40:03d}", 7)
+    return build_pdf([plan])
+
+
+def rotated_page() -> bytes:
+    plan = PagePlan(rotation=90)
+    plan.text(72, 100, "1 Introduction", 12, bold=True)
+    plan.paragraph(72, 120, FILLER)
+    return build_pdf([plan])
+
+
+def image_only_pdf() -> bytes:
+    """A scanned page: one picture of text, no text layer."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=A4[0], height=A4[1])
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 100), False)
+    pix.clear_with(200)
+    page.insert_image(pymupdf.Rect(72, 72, 472, 272), pixmap=pix)
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+def encrypted_pdf(password: str = "secret") -> bytes:
+    source = pymupdf.open(stream=single_column_paper(), filetype="pdf")
+    out = io.BytesIO()
+    source.save(out, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw=password, owner_pw=password + "-owner")
+    source.close()
+    return out.getvalue()
+
+
+def zero_page_pdf() -> bytes:
+    """A syntactically valid PDF whose page tree is empty (PyMuPDF refuses to save one, so it is hand-written)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [] /Count 0 >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def url_edge_cases_pdf() -> bytes:
+    """URLs broken after a slash, inside a hyphenated repository name, and one only in a link annotation."""
+    plan = PagePlan()
+    plan.text(72, 60, "VoxNet: Voxels All the Way", 16, bold=True)
+    plan.text(72, 100, "Abstract", 12, bold=True)
+    y = plan.paragraph(72, 120, [
+        "We study voxels. The code and models will be made publicly available at https://",
+        "github.com/example/VoxNet.",
+    ])
+    plan.text(72, y + 10, "1 Introduction", 12, bold=True)
+    y = plan.paragraph(72, y + 30, [
+        "Our implementation is released at https://github.com/example/Voxels-and-",
+        "Grids-Toolkit.git (see the project page).",
+        "We use the pretrained backbone from https://github.com/third/backbone [4].",
+        "Visit our project page for videos.",
+    ])
+    plan.links.append(((72, y, 300, y + 12), "http://example.github.io/voxnet/"))
+    plan.text(72, y + 10, "Project page link text", BODY)
+    plan.text(72, y + 40, "References", 12, bold=True)
+    plan.paragraph(72, y + 60, ["[4] C. Third. Backbones. https://gitlab.com/third/backbones/, 2019."])
+    return build_pdf([plan])

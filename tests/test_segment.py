@@ -1,0 +1,266 @@
+"""Section segmentation and code links: generated PDFs for each rule, the real corpus, the Prefect wrapper."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pdf_factory
+import pytest
+
+from arxiv_digest.settings import Settings
+from arxiv_digest.store import open_store
+from schemas.records import Extraction, Paper, PdfFile
+from tasks.extract import extract_document, extract_task
+from tasks.segment import (
+    assign_labels,
+    find_links,
+    is_code_url,
+    label_for,
+    named_after_paper,
+    normalize_url,
+    segment_sections,
+    segment_task,
+)
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS_PDFS = SHARED / "corpus" / "pdfs"
+TRUTH = Path(__file__).resolve().parents[1] / "bench" / "truth"
+
+
+def _extraction(data: bytes) -> Extraction:
+    return extract_document(data, sha256=hashlib.sha256(data).hexdigest(), page_cap=300, time_cap_seconds=30)
+
+
+# -- pure rules ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "label"),
+    [
+        ("1 Introduction", "introduction"),
+        ("2. Related Work", "related_work"),
+        ("II. RELATED WORK", "related_work"),
+        ("3.2 Method Details", "method"),
+        ("4 Experiments", "experiments"),
+        ("5 Results and Analysis", "results"),
+        ("6 Discussion", "discussion"),
+        ("7 Limitations and Future Work", "limitations"),
+        ("8 Conclusions and Future Work", "conclusion"),
+        ("References", "references"),
+        ("Appendix A: Proofs", "appendix"),
+        ("Abstract", "abstract"),
+        ("5 Higher Level Abstractions", "other"),
+        ("Acknowledgments", "other"),
+    ],
+)
+def test_label_from_title_words(title: str, label: str) -> None:
+    assert label_for(title) == label
+
+
+def test_labels_from_position_fill_what_titles_do_not_say() -> None:
+    titles = ["Abstract", "1 Introduction", "2 Scene Grammar", "2.1 Rules", "3 Experiments", "3.1 CIFAR-10",
+              "4 Conclusion", "Acknowledgments", "References", "A Proofs", "A.1 Lemma 1"]
+    levels = [1, 1, 1, 2, 1, 2, 1, 1, 1, 1, 2]
+    assert assign_labels(titles, levels) == [
+        "abstract", "introduction", "method", "method", "experiments", "experiments", "conclusion", "other",
+        "references", "appendix", "appendix",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("http://github.com/clab/dynet.", "https://github.com/clab/dynet"),
+        ("(https://github.com/a/b.git)", "https://github.com/a/b"),
+        ("https://www.github.com/a/b/", "https://github.com/a/b"),
+        ("http://gitlab.com/x/y;", "https://gitlab.com/x/y"),
+        ("http://www.robots.ox.ac.uk/˜vgg/research/very_deep/", "http://www.robots.ox.ac.uk/~vgg/research/very_deep"),
+        ("https://en.wikipedia.org/wiki/Foo_(bar)", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+        ("github.com/a/b]", "https://github.com/a/b"),
+    ],
+)
+def test_url_normalization(raw: str, normalized: str) -> None:
+    assert normalize_url(raw) == normalized
+
+
+def test_code_hosts_are_classified() -> None:
+    assert is_code_url("https://github.com/microsoft/Swin-Transformer")
+    assert is_code_url("https://gitlab.com/a/b") and is_code_url("https://bitbucket.org/a/b")
+    assert is_code_url("https://huggingface.co/org/model") and is_code_url("https://someone.github.io/project")
+    assert not is_code_url("https://huggingface.co/datasets/org/data")
+    assert not is_code_url("https://doi.org/10.1145/3544548.3580847")
+    assert not is_code_url("https://github.com")
+
+
+def test_repository_named_after_the_method_is_recognized() -> None:
+    assert named_after_paper("https://github.com/microsoft/Swin-Transformer", "Swin Transformer: Hierarchical ...")
+    assert named_after_paper("https://github.com/clab/dynet", "DyNet: The Dynamic Neural Network Toolkit")
+    assert named_after_paper(
+        "https://github.com/ajbrock/Generative-and-Discriminative-Voxel-Modeling",
+        "Generative and Discriminative Voxel Modeling with Convolutional Neural Networks",
+    )
+    assert not named_after_paper("https://github.com/Lasagne/Lasagne", "Generative and Discriminative Voxel Modeling")
+    assert not named_after_paper("https://github.com/rwightman/pytorch-image-models", "Swin Transformer: Windows")
+
+
+# -- generated PDFs ------------------------------------------------------------------------------------------
+
+
+def test_sections_from_typography_with_levels_pages_and_text() -> None:
+    data = pdf_factory.single_column_paper()
+    sections = segment_sections(data, _extraction(data))
+    assert [(s.title, s.norm, s.page, s.level) for s in sections] == [
+        ("Abstract", "abstract", 1, 1),
+        ("1 Introduction", "introduction", 1, 1),
+        ("2 Method", "method", 1, 1),
+        ("2.1 Grid Construction", "method", 2, 2),
+        ("3 Experiments", "experiments", 2, 1),
+        ("4 Conclusion", "conclusion", 2, 1),
+        ("References", "references", 3, 1),
+    ]
+    assert [s.ordinal for s in sections] == list(range(1, 8))
+    by_title = {s.title: s for s in sections}
+    assert by_title["Abstract"].text.startswith("We present GridNet")
+    assert "2 Method" not in by_title["1 Introduction"].text  # a section's text stops at the next heading
+    assert by_title["References"].text.startswith("[1] A. Author.")
+    assert "[caption] Figure 1:" in by_title["2 Method"].text
+    assert all("Preprint under review" not in s.text for s in sections)
+
+
+def test_outline_that_agrees_with_the_text_is_used_and_one_that_disagrees_is_ignored() -> None:
+    agreeing = pdf_factory.single_column_paper(with_toc=True)
+    titles = [s.title for s in segment_sections(agreeing, _extraction(agreeing))]
+    assert titles == ["Abstract", "1 Introduction", "2 Method", "2.1 Grid Construction", "3 Experiments",
+                      "4 Conclusion", "References"]
+    wrong = pdf_factory.single_column_paper(wrong_toc=True)
+    titles = [s.title for s in segment_sections(wrong, _extraction(wrong))]
+    assert "Overview of Everything" not in titles and "Unrelated Chapter" not in titles
+    assert "3 Experiments" in titles
+
+
+def test_two_column_sections_keep_their_own_column_text() -> None:
+    data = pdf_factory.two_column_page()
+    sections = segment_sections(data, _extraction(data))
+    assert [s.title for s in sections] == ["1 Introduction", "2 Related Work"]
+    assert "right column" not in sections[0].text and "left column sentence 30" in sections[0].text
+    assert sections[1].text.startswith("right column sentence 1 ")
+
+
+def test_links_broken_across_lines_are_rejoined_and_own_is_told_from_others() -> None:
+    data = pdf_factory.url_edge_cases_pdf()
+    links = {link.url: link for link in find_links(data, _extraction(data), title="VoxNet: Voxels All the Way")}
+    assert set(links) == {
+        "https://github.com/example/VoxNet",
+        "https://github.com/example/Voxels-and-Grids-Toolkit",
+        "https://github.com/third/backbone",
+        "https://gitlab.com/third/backbones",
+        "http://example.github.io/voxnet",
+    }
+    own = {url for url, link in links.items() if link.is_own and link.is_code}
+    assert own == {
+        "https://github.com/example/VoxNet",
+        "https://github.com/example/Voxels-and-Grids-Toolkit",
+        "http://example.github.io/voxnet",
+    }
+    assert links["http://example.github.io/voxnet"].source == "annotation"
+    assert links["https://github.com/example/VoxNet"].source == "text"
+    assert "publicly available" in links["https://github.com/example/VoxNet"].evidence
+    assert "pretrained backbone" in links["https://github.com/third/backbone"].evidence
+
+
+def test_link_stated_only_in_the_arxiv_abstract_is_own() -> None:
+    data = pdf_factory.two_column_page()
+    links = find_links(data, _extraction(data), abstract="Code: https://github.com/me/columns.", title="Columns")
+    assert [(x.url, x.is_own, x.is_code, x.source) for x in links] == [
+        ("https://github.com/me/columns", True, True, "abstract")
+    ]
+
+
+def test_no_text_layer_gives_no_sections() -> None:
+    data = pdf_factory.image_only_pdf()
+    extraction = _extraction(data)
+    assert segment_sections(data, extraction) == []
+    assert find_links(data, extraction) == []
+
+
+# -- the Prefect task ---------------------------------------------------------------------------------------------
+
+
+def test_segment_task_saves_sections_and_links_and_reuses_them(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    store = open_store(settings.db_path)
+    data = pdf_factory.single_column_paper()
+    sha = hashlib.sha256(data).hexdigest()
+    path = tmp_path / f"{sha}.pdf"
+    path.write_bytes(data)
+    now = datetime.now(UTC)
+    store.upsert_papers([Paper("2601.00001", 1, "GridNet: Learning Grids for Dense Prediction", ("A. L.",),
+                               ("cs.CV",), "cs.CV", now, now, "We present GridNet.")])
+    store.upsert_pdf(PdfFile("2601.00001", 1, "ok", sha, str(path), len(data), None, None, now))
+
+    assert segment_task.fn(settings, "p", "2601.00001", 1) == 0  # not extracted yet
+    assert store.step_status("2601.00001", 1, "segment") == "skipped"
+
+    assert extract_task.fn(settings, "p", "2601.00001", 1) == "ok"
+    assert segment_task.fn(settings, "p", "2601.00001", 1) == 7
+    assert [s.norm for s in store.sections(sha)][:3] == ["abstract", "introduction", "method"]
+    own = [link.url for link in store.links(sha) if link.is_own and link.is_code]
+    assert own == ["https://github.com/example/GridNet"]
+    assert store.step_status("2601.00001", 1, "segment") == "ok"
+
+    path.unlink()  # a rerun reuses what is stored instead of reading the PDF again
+    assert segment_task.fn(settings, "p", "2601.00001", 1) == 7
+
+
+def test_segment_task_skips_a_paper_without_pdf(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert segment_task.fn(settings, "p", "2601.00009", 1) == 0
+    assert open_store(settings.db_path).step_status("2601.00009", 1, "segment") == "skipped"
+
+
+# -- the real corpus, against the truth files ---------------------------------------------------------------------
+
+
+def _corpus_pairs() -> list[tuple[Path, dict]]:
+    if not CORPUS_PDFS.is_dir():
+        pytest.skip(f"../shared corpus not present: {CORPUS_PDFS} is missing (it sits beside the repo in CI)")
+    pairs = []
+    for truth_path in sorted(TRUTH.glob("*.json")):
+        pdf = CORPUS_PDFS / f"{truth_path.stem}.pdf"
+        if pdf.exists():
+            pairs.append((pdf, json.loads(truth_path.read_text(encoding="utf-8"))))
+    if not pairs:
+        pytest.skip("no truth file matches a corpus PDF")
+    return pairs
+
+
+def test_corpus_own_code_links_match_the_truth_exactly() -> None:
+    from tasks.extract import extract_report
+
+    for pdf, truth in _corpus_pairs():
+        report, code = extract_report(pdf)
+        assert code == 0, pdf.name
+        assert sorted(report["code_urls"]) == sorted(truth["code_urls"]), pdf.name
+
+
+def test_corpus_sections_are_found_with_high_f1() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_extraction", TRUTH.parent / "extraction.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from tasks.extract import extract_report
+
+    matched = truth_total = found_total = 0
+    for pdf, truth in _corpus_pairs():
+        report, _ = extract_report(pdf)
+        pairs = bench.match_sections(truth["sections"], report["sections"])
+        matched += len(pairs)
+        truth_total += len(truth["sections"])
+        found_total += len(report["sections"])
+    f1 = 2 * matched / (truth_total + found_total)
+    assert f1 >= 0.95
