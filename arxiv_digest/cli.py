@@ -24,6 +24,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
+# A worker's flow run may hold the store for a while: commands that read it wait their turn.
+STORE_WAIT_SECONDS = 300.0
 stdout = Console()
 
 DateOption = Annotated[
@@ -276,7 +278,7 @@ def check(
     if not no_store and settings.db_path.is_file():
         from arxiv_digest.store import Store
 
-        store = Store.open(settings.db_path)
+        store = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
     if not digest.is_file():
         _fail(f"{digest} does not exist", 2)
     try:
@@ -301,7 +303,7 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not settings.db_path.is_file():
         _fail(f"no store at {settings.db_path}; run `arxiv-digest run` first")
-    store = Store.open(settings.db_path)
+    store = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
     table = Table(title=str(settings.db_path))
     for column in ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "error"):
         table.add_column(column)
@@ -388,7 +390,7 @@ def backfill(
     published: set[date] = set()
     if settings.db_path.is_file():
         # Read and let go: with --via-deployment a worker process must be able to open the store.
-        probe = Store.open(settings.db_path)
+        probe = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
         published = {d for d, _ in probe.published_days(settings.category)}
         probe.close()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -444,7 +446,7 @@ def audit(
         raise
     attention: list[tuple[date, str, str]] = []
     if settings.db_path.is_file():
-        store = Store.open(settings.db_path)
+        store = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
         join_store_status(records, store.step_status)
         attention = store.days_needing_attention()
         store.close()
@@ -493,7 +495,7 @@ def rerun(
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not settings.db_path.is_file():
         _fail(f"no store at {settings.db_path}: nothing has run yet")
-    probe = Store.open(settings.db_path)
+    probe = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
     todo = probe.days_needing_attention(_parse_day(digest_date))
     probe.close()
     if not todo:
@@ -514,7 +516,7 @@ def rerun(
             rows.append(BackfillRow(day.isoformat(), "failed", None, round(time.monotonic() - started, 1),
                                     f"{type(exc).__name__}: {exc}"))
     stdout.print(_rows_table("rerun", rows))
-    after = Store.open(settings.db_path)
+    after = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
     still = after.days_needing_attention(_parse_day(digest_date))
     after.close()
     for day, category, why in still:
