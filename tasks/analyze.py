@@ -190,7 +190,7 @@ def extractive_method_analysis(data: AnalysisInput, language: str) -> str:
         code_line = [f"{label}: " + ", ".join(own_code)]
 
     for number, (heading, lines) in enumerate(
-        zip(headings[1:], (motivation, design, comparison, experiments), strict=True), start=2
+        zip(headings[1:5], (motivation, design, comparison, experiments), strict=True), start=2
     ):
         parts += ["", f"### {number}. {heading}", "", _bullets(lines, language)]
     practical_text = _bullets(practical, language) if practical else ""
