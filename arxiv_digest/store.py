@@ -505,13 +505,32 @@ class Store:
             result[f"{r[0]}v{r[1]}"] = analysis
         return result
 
-    def digest_analysis_models(self, day: date, category: str) -> dict[tuple[str, int], tuple[str, str]]:
-        """(arXiv id, version) -> (model, language) of the analysis chosen for each paper of the day."""
+    def day_progress(self, day: date, category: str) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per paper of the day, in one query: step statuses, the PDF's status and path, the extractor used."""
         rows = self._fetchall(
-            "SELECT arxiv_id, version, model, language FROM digest_analyses WHERE digest_date = ? AND category = ?",
+            "SELECT d.arxiv_id, d.version, p.status, p.path, e.extractor, a.model, a.language, "
+            "list(s.step || '=' || s.status) FILTER (WHERE s.step IS NOT NULL) "
+            "FROM digest_papers d "
+            "LEFT JOIN pdf_files p USING (arxiv_id, version) "
+            "LEFT JOIN extractions e ON e.sha256 = p.sha256 "
+            "LEFT JOIN digest_analyses a ON a.digest_date = d.digest_date AND a.category = d.category "
+            "  AND a.arxiv_id = d.arxiv_id "
+            "LEFT JOIN paper_steps s ON s.arxiv_id = d.arxiv_id AND s.version = d.version "
+            "WHERE d.digest_date = ? AND d.category = ? "
+            "GROUP BY ALL",
             [day, category],
         )
-        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+        return {
+            (r[0], r[1]): {
+                "pdf_status": r[2],
+                "pdf_path": r[3],
+                "extractor": r[4],
+                "analysis_model": r[5],
+                "analysis_language": r[6],
+                "steps": dict(item.split("=", 1) for item in (r[7] or [])),
+            }
+            for r in rows
+        }
 
     def analysis_usage(self, since: datetime) -> dict[str, float]:
         row = self._fetchone(

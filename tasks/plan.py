@@ -30,26 +30,18 @@ def current_analyzer(settings: Settings) -> str:
     return settings.llm_model if settings.uses_llm else "extractive"
 
 
-def paper_is_done(
-    store: Any,
-    arxiv_id: str,
-    version: int,
-    *,
-    chosen_model: str | None,
-    chosen_language: str | None,
-    analyzer: str,
-    language: str,
-    extractor_version: str,
-) -> bool:
-    for step, good in DONE.items():
-        if store.step_status(arxiv_id, version, step) not in good:
-            return False
-    pdf = store.pdf(arxiv_id, version)
-    if pdf is None or pdf.status != "ok" or not pdf.path or not Path(pdf.path).is_file():
+def paper_is_done(progress: dict[str, Any] | None, *, analyzer: str, language: str, extractor_version: str) -> bool:
+    """`progress` is one paper's entry of Store.day_progress."""
+    if progress is None:
         return False
-    if store.extractor_of(pdf.sha256) != extractor_version:
+    steps = progress["steps"]
+    if any(steps.get(step) not in good for step, good in DONE.items()):
         return False
-    return chosen_model == analyzer and chosen_language == language
+    if progress["pdf_status"] != "ok" or not progress["pdf_path"] or not Path(progress["pdf_path"]).is_file():
+        return False
+    if progress["extractor"] != extractor_version:
+        return False
+    return progress["analysis_model"] == analyzer and progress["analysis_language"] == language
 
 
 def papers_needing_work(
@@ -62,14 +54,12 @@ def papers_needing_work(
     language: str,
     extractor_version: str,
 ) -> list[tuple[str, int]]:
-    chosen = store.digest_analysis_models(digest_day, category)
-    todo = []
-    for arxiv_id, version in keys:
-        model, chosen_language = chosen.get((arxiv_id, version), (None, None))
-        if not paper_is_done(store, arxiv_id, version, chosen_model=model, chosen_language=chosen_language,
-                             analyzer=analyzer, language=language, extractor_version=extractor_version):
-            todo.append((arxiv_id, version))
-    return todo
+    progress = store.day_progress(digest_day, category)
+    return [
+        key for key in keys
+        if not paper_is_done(progress.get(key), analyzer=analyzer, language=language,
+                             extractor_version=extractor_version)
+    ]
 
 
 # -- Prefect task ----------------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Which papers of a day still need work: a finished paper is skipped, anything unfinished is not."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from arxiv_digest.store import Store
+from schemas.records import Analysis, Extraction, Paper, PdfFile
+from tasks.plan import papers_needing_work
+
+DAY = date(2026, 1, 21)
+
+
+def _paper(n: int) -> Paper:
+    moment = datetime(2026, 1, 20, tzinfo=UTC)
+    return Paper(f"2601.0000{n}", 1, f"T{n}", ("A",), ("cs.CV",), "cs.CV", moment, moment, "Abstract.")
+
+
+def _finish(store: Store, paper: Paper, pdf_path: Path, model: str = "extractive") -> None:
+    sha = f"sha{paper.arxiv_id}"
+    pdf_path.write_bytes(b"%PDF-1.7")
+    store.upsert_pdf(PdfFile(paper.arxiv_id, 1, "ok", sha256=sha, path=str(pdf_path), bytes=8))
+    store.save_extraction(Extraction(sha, "ok", 1, 10, True), "v1")
+    analysis = Analysis(paper.arxiv_id, 1, "method", "extractive", "zh", "x", prompt_hash="h")
+    store.save_analysis(analysis, model)
+    store.set_digest_analysis(DAY, "cs.CV", analysis, model)
+    for step in ("download", "extract", "segment", "analyze"):
+        store.record_step(paper.arxiv_id, 1, step, "ok")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store.open(tmp_path / "d.duckdb")
+    papers = [_paper(1), _paper(2)]
+    store.upsert_papers(papers)
+    store.set_digest_papers(DAY, "cs.CV", papers)
+    for paper in papers:
+        _finish(store, paper, tmp_path / f"{paper.arxiv_id}.pdf")
+    return store
+
+
+def _todo(store: Store, **changes: str) -> list[str]:
+    options = {"analyzer": "extractive", "language": "zh", "extractor_version": "v1", **changes}
+    keys = [("2601.00001", 1), ("2601.00002", 1)]
+    return [k[0] for k in papers_needing_work(store, keys, DAY, "cs.CV", **options)]
+
+
+def test_a_finished_day_needs_nothing(store: Store) -> None:
+    assert _todo(store) == []
+
+
+def test_a_failed_step_brings_the_paper_back(store: Store) -> None:
+    store.record_step("2601.00002", 1, "download", "failed", "HTTP 503")
+    assert _todo(store) == ["2601.00002"]
+
+
+def test_a_deleted_pdf_brings_the_paper_back(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "2601.00001.pdf").unlink()
+    assert _todo(store) == ["2601.00001"]
+
+
+def test_a_new_extractor_or_analyzer_or_language_redoes_every_paper(store: Store) -> None:
+    assert len(_todo(store, extractor_version="v2")) == 2
+    assert len(_todo(store, analyzer="gpt-4o-mini")) == 2
+    assert len(_todo(store, language="en")) == 2
+
+
+def test_a_paper_new_to_the_day_is_planned(store: Store) -> None:
+    keys = [("2601.00001", 1), ("2601.00009", 1)]
+    todo = papers_needing_work(store, keys, DAY, "cs.CV", analyzer="extractive", language="zh", extractor_version="v1")
+    assert todo == [("2601.00009", 1)]
