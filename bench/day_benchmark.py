@@ -177,9 +177,10 @@ def main() -> None:
             }
             pdf_before = len(server.requests_to("pdf"))
             calls_before = len(llm_server.requests) if llm_server else 0
-            rerun_seconds, _ = run_flow(overrides)
+            rerun_seconds, rerun = run_flow(overrides)
             results["rerun"] = {
                 "seconds": round(rerun_seconds, 2),
+                "step_seconds": rerun.get("step_seconds", {}),
                 "downloads": len(server.requests_to("pdf")) - pdf_before,
                 "model_calls": (len(llm_server.requests) - calls_before) if llm_server else 0,
             }
