@@ -1,23 +1,34 @@
 """Step 4: per-paper analysis and key findings.
 
-Without a model endpoint the offline extractive analyzer fills the seed's structure with the paper's own
-sentences, chosen per part from the matching sections and labelled as quotes, so nothing it publishes can be
-a refusal or an invented fact.
+Two analyzers share one interface (`Analyzer`). Without a model endpoint the offline extractive analyzer fills
+the seed's structure with the paper's own sentences, chosen per part from the matching sections and labelled
+as quotes, so nothing it publishes can be a refusal or an invented fact. With `llm_base_url` set, the model
+analyzer sends the 7-part method prompt built from a token-budgeted selection of the paper's sections (or the
+5-point abstract prompt when no full text is usable), validates every answer before storing it (not empty, not
+a refusal, the requested language, every required heading, only URLs the paper contains), asks once more with
+the failure named, then falls back to the abstract prompt and finally to the extractive analysis. Every try is
+stored in analysis_attempts; an accepted analysis is cached under (arXiv id, version, prompt hash, model,
+language), so a rerun makes no model call. Key findings are always the abstract's own sentences.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Protocol
 
 from prefect import task
 from prefect.cache_policies import NONE
 
+from arxiv_digest.llm_client import ChatModel, FailedCall, ModelCallFailed, shared_model
+from arxiv_digest.prompting import Prompt, build_abstract_prompt, build_method_prompt
 from arxiv_digest.settings import Settings
+from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
 from schemas.records import Analysis, Link, Paper, Section
 
 log = logging.getLogger(__name__)
@@ -271,6 +282,263 @@ def gather_input(store: object, paper: Paper) -> AnalysisInput:
     return AnalysisInput(paper=paper, sections=sections, links=links, unavailable_reason=reason)
 
 
+# -- analyzers: one interface, an offline and a model implementation --------------------------------------
+
+ACCEPTED, REJECTED, ERROR = "accepted", "rejected", "error"
+MODEL_ANALYZER_PREFIX = "llm:"
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One try at an analysis, as analysis_attempts stores it."""
+
+    prompt_hash: str
+    model: str
+    status: str  # accepted | rejected | error
+    reason: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_ms: float = 0.0
+    cost_usd: float = 0.0
+
+
+class AnalysisLedger(Protocol):
+    """Where analyzers look up finished analyses and write down every try (the store, or a test double)."""
+
+    def cached(self, prompt_hash: str, model: str) -> Analysis | None: ...
+
+    def record(self, attempt: AttemptRecord) -> None: ...
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    analysis: Analysis
+    model: str  # the store's model column: the configured model, or 'extractive'
+    cached: bool = False
+    fallback_reason: str = ""  # why a configured model's answer was not used
+
+
+class Analyzer(Protocol):
+    @property
+    def model_name(self) -> str: ...
+
+    def analyze(self, data: AnalysisInput, language: str, ledger: AnalysisLedger) -> AnalysisOutcome: ...
+
+
+class ExtractiveAnalyzer:
+    """The offline analyzer: deterministic, no model, every line quoted from the paper."""
+
+    model_name = EXTRACTIVE_MODEL
+
+    def analyze(self, data: AnalysisInput, language: str, ledger: AnalysisLedger,
+                fallback_reason: str = "") -> AnalysisOutcome:
+        analysis = extractive_analysis(data, language)
+        cached = ledger.cached(analysis.prompt_hash, EXTRACTIVE_MODEL)
+        if cached is not None:
+            return AnalysisOutcome(cached, EXTRACTIVE_MODEL, cached=True, fallback_reason=fallback_reason)
+        ledger.record(AttemptRecord(analysis.prompt_hash, EXTRACTIVE_MODEL, ACCEPTED, fallback_reason or None))
+        return AnalysisOutcome(analysis, EXTRACTIVE_MODEL, fallback_reason=fallback_reason)
+
+
+# What must be true of a model's answer before it is stored. Ungrounded-URL warnings count too: a link the paper
+# does not contain is invented, whether or not the PDF's own links are known.
+def validation_problems(
+    text: str,
+    *,
+    paper: Paper,
+    kind: str,
+    language: str,
+    paper_urls: set[str] | None,
+    finish_reason: str | None = None,
+) -> list[str]:
+    """Why `text` cannot be stored as the paper's analysis; empty when it is fine."""
+    problems = []
+    if finish_reason == "length":
+        problems.append("analysis_truncated: the answer stopped at llm_max_output_tokens")
+    findings = check_analysis(paper.versioned_id, text, abstract=paper.abstract, paper_urls=paper_urls,
+                              language=language, kind=kind)  # type: ignore[arg-type]
+    problems += [f"{f.check}: {f.detail}" for f in findings
+                 if f.severity == BLOCKING or f.check == ANALYSIS_UNGROUNDED_URL]
+    return problems
+
+
+_HEADING_START = re.compile(r"^\s{0,3}(#{1,6}\s|\*\*\s*1[.、)]|1[.、)]\s*\*\*)", re.MULTILINE)
+MAX_PREAMBLE_CHARS = 400
+
+
+def strip_preamble(text: str) -> str:
+    """The answer from its first heading on: drops "好的，我将……" style openings the seed is full of.
+
+    Only a short opening without headings is dropped; anything longer is left for validation to judge.
+    """
+    text = text.strip()
+    match = _HEADING_START.search(text)
+    if match and 0 < match.start() <= MAX_PREAMBLE_CHARS:
+        return text[match.start():].lstrip()
+    return text
+
+
+_URL_IN_REASON = re.compile(r"https?://\S+")
+
+
+def _plain_reason(reason: str) -> str:
+    """A failure reason fit for a label: no URLs (a label must not add links the paper lacks), one line."""
+    return _URL_IN_REASON.sub("<URL>", reason).replace("\n", " ")[:200]
+
+
+MODEL_METHOD_LABEL = {
+    "zh": "*方法分析由 {model} 根据论文全文节选撰写（{note}）。*",
+    "en": "*Method analysis written by {model} from full-text excerpts ({note}).*",
+}
+MODEL_ABSTRACT_LABEL = {
+    "zh": "*由 {model} 根据标题与摘要撰写。*",
+    "en": "*Written by {model} from the title and abstract.*",
+}
+METHOD_REJECTED_REASON = {
+    "zh": "全文分析未通过校验：{reason}",
+    "en": "the full-text analysis failed validation: {reason}",
+}
+
+
+def model_analysis_content(text: str, prompt: Prompt, model: str, language: str, unavailable_reason: str) -> str:
+    """The stored analysis: our label first (who wrote it, from what), then the model's validated text."""
+    if prompt.kind == "method":
+        label = MODEL_METHOD_LABEL[language].format(model=model, note=prompt.note)
+    else:
+        label = ABSTRACT_ONLY_LABEL[language].format(reason=_plain_reason(unavailable_reason)) + "\n" + \
+            MODEL_ABSTRACT_LABEL[language].format(model=model)
+    return f"{label}\n\n{text.strip()}\n"
+
+
+class ModelAnalyzer:
+    """Analysis by a chat model, validated, with fallbacks.
+
+    Full text: the 7-part method prompt, and once more with the failure named. Then (or when there is no full
+    text) the 5-point abstract prompt, twice at most. Then the extractive analysis. A model that cannot be
+    reached at all goes straight to the extractive analysis: asking it a second prompt would fail the same way.
+    """
+
+    def __init__(self, model: ChatModel, *, input_token_budget: int,
+                 cost_usd: Callable[[int, int], float] = lambda _in, _out: 0.0) -> None:
+        self.model = model
+        self.input_token_budget = input_token_budget
+        self.cost_usd = cost_usd
+
+    @property
+    def model_name(self) -> str:
+        return self.model.name
+
+    def prompts(self, data: AnalysisInput, language: str) -> list[Prompt]:
+        """The prompts to try in order; a full-text paper's abstract prompt is keyed apart (see below)."""
+        name = self.model.name
+        abstract = build_abstract_prompt(data.paper, language=language, model=name)
+        if not usable_sections(data.sections):
+            return [abstract]
+        method = build_method_prompt(data.paper, data.sections, data.links, language=language, model=name,
+                                     budget=self.input_token_budget)
+        # The abstract analysis that replaces a rejected method analysis is its own cache entry: were it shared
+        # with the no-PDF case, a paper whose PDF arrives later would keep its old abstract-only analysis.
+        after_method = dataclasses.replace(abstract, prompt_hash=f"{abstract.prompt_hash}+after:{method.prompt_hash}")
+        return [method, after_method]
+
+    def analyze(self, data: AnalysisInput, language: str, ledger: AnalysisLedger) -> AnalysisOutcome:
+        name = self.model.name
+        prompts = self.prompts(data, language)
+        for prompt in prompts:
+            cached = ledger.cached(prompt.prompt_hash, name)
+            if cached is not None:
+                return AnalysisOutcome(cached, name, cached=True)
+
+        paper_urls = {link.url for link in data.links} if usable_sections(data.sections) else None
+        unavailable = data.unavailable_reason
+        earlier_failure = ""
+        for prompt in prompts:
+            try:
+                answer, failure = self._ask(prompt, data.paper, language, paper_urls, ledger)
+            except ModelCallFailed as exc:
+                answer, failure = None, f"model call failed: {exc.reason}"
+                if not exc.request_rejected:
+                    break  # the endpoint is down or refuses us: the next prompt would fail the same way
+            if answer is not None:
+                analysis = Analysis(
+                    arxiv_id=data.paper.arxiv_id,
+                    version=data.paper.version,
+                    kind=prompt.kind,
+                    analyzer=f"{MODEL_ANALYZER_PREFIX}{name}",
+                    language=language,
+                    content=model_analysis_content(answer, prompt, name, language, unavailable),
+                    key_findings=tuple(key_findings(data.paper.abstract)),
+                    prompt_hash=prompt.prompt_hash,
+                )
+                return AnalysisOutcome(analysis, name, fallback_reason=earlier_failure)
+            earlier_failure = failure
+            if prompt.kind == "method":
+                unavailable = METHOD_REJECTED_REASON[language].format(reason=failure)
+        log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, failure)
+        return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=failure)
+
+    def _ask(self, prompt: Prompt, paper: Paper, language: str, paper_urls: set[str] | None,
+             ledger: AnalysisLedger) -> tuple[str | None, str]:
+        """(validated answer or None, why the last answer failed), asking again with the first failure named.
+
+        Raises ModelCallFailed when the model gives no answer at all; every try is in the ledger either way.
+        """
+        name = self.model.name
+        failure = ""
+        for round_number in (1, 2):
+            messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
+            try:
+                completion = self.model.complete(messages)
+            except ModelCallFailed as exc:
+                _record_failed_calls(ledger, prompt.prompt_hash, name, exc.failed_calls)
+                raise
+            _record_failed_calls(ledger, prompt.prompt_hash, name, completion.failed_calls)
+            text = strip_preamble(completion.text)
+            problems = validation_problems(text, paper=paper, kind=prompt.kind, language=language,
+                                           paper_urls=paper_urls, finish_reason=completion.finish_reason)
+            failure = "; ".join(problems)
+            ledger.record(AttemptRecord(
+                prompt.prompt_hash, name, REJECTED if problems else ACCEPTED, failure or None,
+                completion.input_tokens, completion.output_tokens, completion.latency_ms,
+                self.cost_usd(completion.input_tokens, completion.output_tokens),
+            ))
+            if not problems:
+                return text, ""
+        return None, failure
+
+
+def _record_failed_calls(ledger: AnalysisLedger, prompt_hash: str, model: str, calls: Iterable[FailedCall]) -> None:
+    for call in calls:
+        ledger.record(AttemptRecord(prompt_hash, model, ERROR, call.reason, latency_ms=call.latency_ms))
+
+
+def analyzer_for(settings: Settings, http_client: Any = None) -> Analyzer:
+    """The model analyzer when llm_base_url is set, else the offline extractive one."""
+    if not settings.uses_llm:
+        return ExtractiveAnalyzer()
+    model = shared_model(settings, http_client)
+    return ModelAnalyzer(model, input_token_budget=settings.llm_input_token_budget, cost_usd=model.config.cost_usd)
+
+
+class StoreLedger:
+    """The AnalysisLedger of one paper in the DuckDB store."""
+
+    def __init__(self, store: Any, paper: Paper, language: str) -> None:
+        self.store = store
+        self.paper = paper
+        self.language = language
+
+    def cached(self, prompt_hash: str, model: str) -> Analysis | None:
+        return self.store.cached_analysis(self.paper.arxiv_id, self.paper.version, prompt_hash, model, self.language)
+
+    def record(self, attempt: AttemptRecord) -> None:
+        self.store.record_analysis_attempt(
+            self.paper.arxiv_id, self.paper.version, attempt.prompt_hash, attempt.model, self.language,
+            attempt.status, attempt.reason, attempt.input_tokens, attempt.output_tokens, attempt.latency_ms,
+            attempt.cost_usd,
+        )
+
+
 # -- Prefect task ----------------------------------------------------------------------------------------
 
 
@@ -286,15 +554,15 @@ def analyze_task(
     if paper is None:
         raise LookupError(f"{paper_id} is not in the store; run the fetch step for {digest_day} first")
     data = gather_input(store, paper)
-    analysis = extractive_analysis(data, settings.language)
-    cached = store.cached_analysis(arxiv_id, version, analysis.prompt_hash, EXTRACTIVE_MODEL, settings.language)
-    if cached is None:
-        store.save_analysis(analysis, EXTRACTIVE_MODEL)
-        store.record_analysis_attempt(
-            arxiv_id, version, analysis.prompt_hash, EXTRACTIVE_MODEL, settings.language, "accepted"
-        )
-    store.set_digest_analysis(digest_day, category, analysis, EXTRACTIVE_MODEL)
-    status = "ok" if analysis.kind == "method" else "fallback"
-    store.record_step(arxiv_id, version, "analyze", status, f"{analysis.kind} analysis ({analysis.analyzer})"
-                      + ("" if cached is None else ", cached"))
+    outcome = analyzer_for(settings).analyze(data, settings.language, StoreLedger(store, paper, settings.language))
+    analysis = outcome.analysis
+    if not outcome.cached:
+        store.save_analysis(analysis, outcome.model)
+    store.set_digest_analysis(digest_day, category, analysis, outcome.model)
+    model_fell_back = settings.uses_llm and outcome.model == EXTRACTIVE_MODEL
+    status = "ok" if analysis.kind == "method" and not model_fell_back else "fallback"
+    detail = f"{analysis.kind} analysis ({analysis.analyzer})" + (", cached" if outcome.cached else "")
+    if outcome.fallback_reason:
+        detail += f"; model answer not used: {outcome.fallback_reason}"
+    store.record_step(arxiv_id, version, "analyze", status, detail[:2000])
     return analysis.kind

@@ -1,24 +1,43 @@
 """Step 5: the executive summary of the day, built from that day's papers and analyses only.
 
 It names papers only by their exact titles and states both dates: the digest date D and the submission
-date D-1 of the papers it covers.
+date D-1 of the papers it covers. With a model configured, the model writes it from the analyses and its answer
+is validated (no refusal, the right language, only the day's exact titles, only the dates D and D-1) and asked
+once more with the failure named; otherwise, or when both answers fail, the extractive summary is used. The
+stored summary is keyed by the prompt's hash, which covers the template, the model and every analysis of the
+day, so a rerun of an unchanged day makes no call. An empty day gets a one-line summary and no call.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from prefect import task
 from prefect.cache_policies import NONE
 
+from arxiv_digest.llm_client import ChatModel, ModelCallFailed, shared_model
+from arxiv_digest.prompting import Prompt, SummaryEntry, build_summary_prompt
 from arxiv_digest.settings import Settings
+from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, normalize_text, quoted_names
 from schemas.records import Analysis, Paper
-from tasks.analyze import EXTRACTIVE_MODEL, key_findings
+from tasks.analyze import (
+    ACCEPTED,
+    ERROR,
+    EXTRACTIVE_MODEL,
+    MODEL_ANALYZER_PREFIX,
+    REJECTED,
+    AttemptRecord,
+    key_findings,
+    strip_preamble,
+)
 from tasks.fetch import submission_day
+
+log = logging.getLogger(__name__)
 
 SUMMARY_VERSION = "summary-extractive-v1"
 
@@ -165,6 +184,127 @@ def summary_fingerprint(papers: Sequence[Paper], analyses: dict[str, Analysis]) 
     return f"{SUMMARY_VERSION}:{digest.hexdigest()[:16]}"
 
 
+# -- the model's summary -----------------------------------------------------------------------------------
+
+MODEL_SUMMARY_LABEL = {
+    "zh": "*执行摘要由 {model} 根据当日论文的分析撰写。*",
+    "en": "*Executive summary written by {model} from the analyses of the day's papers.*",
+}
+# Summary calls are recorded with the analysis attempts, so `run`'s calls/tokens/cost line counts them.
+SUMMARY_ATTEMPT_VERSION = 0
+_SECTION_SEVEN = re.compile(r"^#{1,6}\s*7[.、)]?\s*[^\n]*\n(.*)", re.MULTILINE | re.DOTALL)
+_LABEL_LINE = re.compile(r"^\*[^*\n].*\*\s*$")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+EXCERPT_CHARS = 1200
+
+
+def summary_attempt_id(digest_day: date, category: str) -> str:
+    return f"summary/{category}/{digest_day.isoformat()}"
+
+
+def analysis_excerpt(analysis: Analysis | None) -> str:
+    """What the summary prompt quotes of an analysis: its closing summary part, else its opening."""
+    if analysis is None or analysis.kind == "withheld" or not analysis.content.strip():
+        return ""
+    content = analysis.content
+    match = _SECTION_SEVEN.search(content)
+    body = match.group(1) if match else content
+    lines = [_LIST_MARKER.sub("", line).replace("**", "") for line in body.splitlines()
+             if line.strip() and not _LABEL_LINE.match(line.strip()) and not line.lstrip().startswith("#")]
+    return re.sub(r"\s+", " ", " ".join(lines))[:EXCERPT_CHARS].strip()
+
+
+def summary_entries(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> list[SummaryEntry]:
+    entries = []
+    for paper in papers:
+        analysis = analyses.get(paper.versioned_id)
+        findings = analysis.key_findings if analysis is not None and analysis.key_findings else tuple(
+            key_findings(paper.abstract))
+        entries.append(SummaryEntry(paper.versioned_id, paper.title, tuple(findings), analysis_excerpt(analysis)))
+    return entries
+
+
+def summary_prompt(settings: Settings, digest_day: date, category: str, papers: Sequence[Paper],
+                   analyses: dict[str, Analysis]) -> Prompt:
+    return build_summary_prompt(
+        summary_entries(papers, analyses),
+        digest_date=digest_day.isoformat(),
+        submission_date=submission_day(digest_day).isoformat(),
+        category=category,
+        category_name=category_name(category),
+        language=settings.language,
+        model=settings.llm_model,
+        budget=settings.llm_input_token_budget,
+    )
+
+
+def _title_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", " ", normalize_text(text)).strip()
+
+
+def unknown_quoted_names(text: str, papers: Sequence[Paper]) -> list[str]:
+    """Quoted names that are neither a title of the day (or a part of one) nor a term from its abstracts.
+
+    Stricter than the quality suite's fuzzy match on purpose: a model must copy titles, not paraphrase them.
+    """
+    titles = [_title_key(p.title) for p in papers]
+    abstracts = [_title_key(p.abstract) for p in papers]
+    unknown = []
+    for name in quoted_names(text):
+        key = _title_key(name)
+        if key and not any(key in title for title in titles) and not any(key in abstract for abstract in abstracts):
+            unknown.append(name)
+    return unknown
+
+
+def summary_problems(text: str, digest_day: date, papers: Sequence[Paper], language: str,
+                     finish_reason: str | None = None) -> list[str]:
+    """Why a model's summary cannot be stored: refusal, wrong language, unknown papers, wrong dates, empty."""
+    problems = []
+    if finish_reason == "length":
+        problems.append("summary_truncated: the answer stopped at llm_max_output_tokens")
+    findings = check_summary(text, digest_date=digest_day, paper_titles=[p.title for p in papers],
+                             language=language, paper_texts=[p.abstract for p in papers])  # type: ignore[arg-type]
+    problems += [f"{f.check}: {f.detail}" for f in findings if f.severity == BLOCKING]
+    problems += [f"{SUMMARY_UNKNOWN_PAPER}: quotes {name!r}, which is not the exact title of a paper of this day"
+                 for name in unknown_quoted_names(text, papers)]
+    return list(dict.fromkeys(problems))
+
+
+def model_summary(
+    model: ChatModel,
+    prompt: Prompt,
+    *,
+    digest_day: date,
+    papers: Sequence[Paper],
+    language: str,
+    record: Callable[[AttemptRecord], None],
+    cost_usd: Callable[[int, int], float],
+) -> tuple[str | None, str]:
+    """(validated summary or None, the last failure): two tries, the second naming the first one's failure."""
+    failure = ""
+    for round_number in (1, 2):
+        messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
+        try:
+            completion = model.complete(messages)
+        except ModelCallFailed as exc:
+            for call in exc.failed_calls:
+                record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms))
+            return None, f"model call failed: {exc.reason}"
+        for call in completion.failed_calls:
+            record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms))
+        text = strip_preamble(completion.text)
+        problems = summary_problems(text, digest_day, papers, language, completion.finish_reason)
+        failure = "; ".join(problems)
+        record(AttemptRecord(prompt.prompt_hash, model.name, REJECTED if problems else ACCEPTED, failure or None,
+                             completion.input_tokens, completion.output_tokens, completion.latency_ms,
+                             cost_usd(completion.input_tokens, completion.output_tokens)))
+        if not problems:
+            label = MODEL_SUMMARY_LABEL[language].format(model=model.name)
+            return f"{label}\n\n{text.strip()}\n", ""
+    return None, failure
+
+
 # -- Prefect task ----------------------------------------------------------------------------------------
 
 
@@ -176,8 +316,28 @@ def summarize_task(settings: Settings, digest_day: date, category: str) -> int:
     store = open_store(settings.db_path)
     papers = store.digest_papers(digest_day, category)
     analyses = store.digest_analyses(digest_day, category)
-    fingerprint = summary_fingerprint(papers, analyses)
     stored = store.summary(digest_day, category, settings.language)
+    if settings.uses_llm and papers:
+        prompt = summary_prompt(settings, digest_day, category, papers, analyses)
+        if stored is not None and stored[1] == prompt.prompt_hash and stored[2] == settings.llm_model:
+            return len(stored[0])
+        model = shared_model(settings)
+        attempt_id = summary_attempt_id(digest_day, category)
+
+        def record(attempt: AttemptRecord) -> None:
+            store.record_analysis_attempt(
+                attempt_id, SUMMARY_ATTEMPT_VERSION, attempt.prompt_hash, attempt.model, settings.language,
+                attempt.status, attempt.reason, attempt.input_tokens, attempt.output_tokens, attempt.latency_ms,
+                attempt.cost_usd)
+
+        content, failure = model_summary(model, prompt, digest_day=digest_day, papers=papers,
+                                         language=settings.language, record=record, cost_usd=model.config.cost_usd)
+        if content is not None:
+            store.save_summary(digest_day, category, settings.language, prompt.prompt_hash, settings.llm_model,
+                               f"{MODEL_ANALYZER_PREFIX}{settings.llm_model}", content)
+            return len(content)
+        log.warning("executive summary of %s %s: %s; using the extractive summary", category, digest_day, failure)
+    fingerprint = summary_fingerprint(papers, analyses)
     if stored is not None and stored[1] == fingerprint:
         return len(stored[0])
     content = extractive_summary(digest_day, category, papers, analyses, settings.language)

@@ -1,0 +1,201 @@
+"""The OpenAI-compatible client: retries, backoff, Retry-After, failure reasons, usage, concurrency.
+
+In-process transports (httpx2.MockTransport) and a virtual clock keep these fast; the real-HTTP behaviour is
+covered by test_analyze.py against the fake server.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx2
+import pytest
+from fake_llm import completion_body
+
+from arxiv_digest.http_retry import Clock
+from arxiv_digest.llm_client import (
+    ModelCallFailed,
+    ModelConfig,
+    OpenAICompatibleModel,
+    default_http_client,
+    endpoint_semaphore,
+    shared_model,
+)
+from arxiv_digest.settings import Settings
+
+MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hi."}]
+
+
+class VirtualClock(Clock):
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+        super().__init__(now=lambda: self.t, sleep=self._sleep)
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += seconds
+
+
+def model_with(handler: Callable[[httpx2.Request], httpx2.Response], clock: VirtualClock | None = None,
+               **config: object) -> OpenAICompatibleModel:
+    values: dict[str, object] = dict(base_url=f"http://fake-{id(handler)}/v1", model="m", api_key="k",
+                                     max_attempts=3, backoff_base_seconds=1.0, backoff_max_seconds=30.0)
+    values.update(config)
+    return OpenAICompatibleModel(ModelConfig(**values),  # type: ignore[arg-type]
+                                 http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+                                 clock=clock or VirtualClock(), jitter=lambda: 1.0)
+
+
+def scripted(*responses: httpx2.Response) -> tuple[Callable[[httpx2.Request], httpx2.Response], list[dict]]:
+    queue = list(responses)
+    seen: list[dict] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(json.loads(request.content))
+        return queue.pop(0) if queue else httpx2.Response(200, json=completion_body("hi", (12, 3)))
+
+    return handler, seen
+
+
+def test_completion_carries_text_usage_and_the_configured_request_parameters() -> None:
+    handler, seen = scripted()
+    completion = model_with(handler, temperature=0.7, max_output_tokens=321).complete(MESSAGES)
+    assert (completion.text, completion.input_tokens, completion.output_tokens) == ("hi", 12, 3)
+    assert completion.usage_reported and completion.failed_calls == ()
+    assert seen[0]["model"] == "m" and seen[0]["temperature"] == 0.7 and seen[0]["max_tokens"] == 321
+    assert seen[0]["messages"] == MESSAGES
+
+
+def test_missing_usage_falls_back_to_the_offline_estimate() -> None:
+    handler, _ = scripted(httpx2.Response(200, json=completion_body("hello there", None)))
+    completion = model_with(handler).complete(MESSAGES)
+    assert not completion.usage_reported
+    assert completion.input_tokens > 0 and completion.output_tokens == 2
+
+
+def test_retry_after_is_honoured_and_failed_tries_are_reported() -> None:
+    clock = VirtualClock()
+    handler, _ = scripted(httpx2.Response(429, json={"error": {"message": "slow"}}, headers={"Retry-After": "7"}))
+    completion = model_with(handler, clock).complete(MESSAGES)
+    assert clock.sleeps == [7.0]
+    assert [c.reason for c in completion.failed_calls] == ["HTTP 429: slow"]
+
+
+def test_retry_after_beyond_the_backoff_cap_is_capped() -> None:
+    clock = VirtualClock()
+    handler, _ = scripted(httpx2.Response(503, headers={"Retry-After": "3600"}))
+    model_with(handler, clock, backoff_max_seconds=20.0).complete(MESSAGES)
+    assert clock.sleeps == [20.0]
+
+
+def test_5xx_backs_off_exponentially_then_gives_up_with_every_try_listed() -> None:
+    clock = VirtualClock()
+    handler, seen = scripted(*[httpx2.Response(500)] * 4)
+    with pytest.raises(ModelCallFailed) as raised:
+        model_with(handler, clock, max_attempts=4).complete(MESSAGES)
+    assert clock.sleeps == [1.0, 2.0, 4.0]  # jitter pinned to its maximum: base * 2**(n-1)
+    assert len(seen) == 4 and len(raised.value.failed_calls) == 4
+    assert not raised.value.request_rejected
+    assert "after 4 attempt(s): HTTP 500" in str(raised.value)
+
+
+def test_authentication_error_is_not_retried_and_says_what_to_check() -> None:
+    handler, seen = scripted(httpx2.Response(401, json={"error": {"message": "bad key"}}))
+    with pytest.raises(ModelCallFailed) as raised:
+        model_with(handler).complete(MESSAGES)
+    assert len(seen) == 1 and "llm_api_key" in raised.value.reason
+    assert not raised.value.request_rejected
+
+
+def test_bad_request_is_marked_as_a_rejected_request() -> None:
+    handler, _ = scripted(httpx2.Response(400, json={"error": {"message": "context length exceeded"}}))
+    with pytest.raises(ModelCallFailed) as raised:
+        model_with(handler).complete(MESSAGES)
+    assert raised.value.request_rejected and "context length" in raised.value.reason
+
+
+def test_timeouts_and_connection_errors_are_retried() -> None:
+    calls = {"n": 0}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise httpx2.ReadTimeout("slow", request=request)
+        if calls["n"] == 2:
+            raise httpx2.ConnectError("refused", request=request)
+        return httpx2.Response(200, json=completion_body("ok then", (1, 1)))
+
+    completion = model_with(handler, timeout_seconds=5.0).complete(MESSAGES)
+    reasons = [c.reason for c in completion.failed_calls]
+    assert reasons[0] == "timed out after 5s" and reasons[1].startswith("connection failed")
+
+
+@pytest.mark.parametrize(
+    ("response", "reason"),
+    [
+        (httpx2.Response(200, content=b'{"choices": [', headers={"content-type": "application/json"}),
+         "not valid JSON"),
+        (httpx2.Response(200, json={"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+                                    "choices": []}), "no choices"),
+        (httpx2.Response(200, json=completion_body("", (1, 0))), "content is empty"),
+        (httpx2.Response(200, json=[1, 2]), "not a chat completion"),
+    ],
+    ids=["malformed-json", "empty-choices", "empty-content", "json-list"],
+)
+def test_unusable_bodies_are_failed_tries_with_a_reason(response: httpx2.Response, reason: str) -> None:
+    handler, _ = scripted(response)
+    completion = model_with(handler).complete(MESSAGES)
+    assert completion.text == "hi"
+    assert reason in completion.failed_calls[0].reason
+
+
+def test_the_endpoint_semaphore_caps_concurrent_requests() -> None:
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        return httpx2.Response(200, json=completion_body("hi", (1, 1)))
+
+    model = model_with(handler, concurrency=2)
+    threads = [threading.Thread(target=model.complete, args=(MESSAGES,)) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert state["peak"] == 2
+
+
+def test_semaphore_is_shared_per_endpoint_and_size() -> None:
+    assert endpoint_semaphore("http://a/v1/", 3) is endpoint_semaphore("http://a/v1", 3)
+    assert endpoint_semaphore("http://a/v1", 3) is not endpoint_semaphore("http://b/v1", 3)
+
+
+def test_default_http_client_has_explicit_timeouts() -> None:
+    client = default_http_client(120.0)
+    assert client.timeout.read == 120.0 and client.timeout.connect == 10.0
+
+
+def test_settings_configure_the_model_and_one_is_shared_per_configuration(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1", llm_model="qwen2.5:7b",
+                        llm_temperature=0.0, llm_max_output_tokens=2048, llm_timeout_seconds=30,
+                        llm_max_attempts=2, llm_concurrency=1, llm_cost_per_1k_input_tokens=0.5)
+    model = shared_model(settings)
+    assert model is shared_model(settings)
+    config = model.config
+    assert (config.model, config.temperature, config.max_output_tokens, config.timeout_seconds) == (
+        "qwen2.5:7b", 0.0, 2048, 30.0)
+    assert config.api_key == "no-key", "local servers need no key, the SDK needs a value"
+    assert config.cost_usd(2000, 0) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="llm_base_url"):
+        shared_model(Settings(data_dir=tmp_path))
