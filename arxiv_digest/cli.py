@@ -90,6 +90,9 @@ def run(
         bool, typer.Option("--primary-only", help="Leave out papers cross-listed from other categories.")
     ] = False,
     language: Annotated[str | None, typer.Option("--language", help="zh or en.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Process every paper again (cached results are still reused).")
+    ] = False,
     config: ConfigOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -134,6 +137,7 @@ def run(
                 category=settings.category,
                 sample=sample,
                 overrides=overrides,
+                force=force,
             )
     except DigestError as exc:
         _fail(str(exc))

@@ -509,7 +509,9 @@ class Store:
         """Per paper of the day, in one query: step statuses, the PDF's status and path, the extractor used."""
         rows = self._fetchall(
             "SELECT d.arxiv_id, d.version, p.status, p.path, e.extractor, a.model, a.language, "
-            "list(s.step || '=' || s.status) FILTER (WHERE s.step IS NOT NULL) "
+            "list(DISTINCT s.step || '=' || s.status) FILTER (WHERE s.step IS NOT NULL), "
+            "(SELECT list(DISTINCT t.model) FROM analysis_attempts t WHERE t.arxiv_id = d.arxiv_id "
+            " AND t.version = d.version AND t.status = 'rejected') "
             "FROM digest_papers d "
             "LEFT JOIN pdf_files p USING (arxiv_id, version) "
             "LEFT JOIN extractions e ON e.sha256 = p.sha256 "
@@ -528,6 +530,8 @@ class Store:
                 "analysis_model": r[5],
                 "analysis_language": r[6],
                 "steps": dict(item.split("=", 1) for item in (r[7] or [])),
+                # Models whose answers for this paper were read and rejected (refusal, invented link, ...).
+                "rejected_by_models": list(r[8] or []),
             }
             for r in rows
         }

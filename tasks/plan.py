@@ -1,7 +1,8 @@
 """Between fetch and the per-paper steps: which papers of the day still need work.
 
 A paper whose every step succeeded, whose PDF is on disk, whose extraction is current and whose analysis for
-this day was made by the configured analyzer needs nothing, so a rerun of a finished day starts no per-paper
+this day was made by the configured analyzer (or fell back after that model's answers were rejected) needs
+nothing, so a rerun of a finished day starts no per-paper
 task at all (no download, no model call, no orchestration cost). Anything else goes through the whole chain;
 each step is idempotent and reuses what is already stored.
 """
@@ -41,7 +42,11 @@ def paper_is_done(progress: dict[str, Any] | None, *, analyzer: str, language: s
         return False
     if progress["extractor"] != extractor_version:
         return False
-    return progress["analysis_model"] == analyzer and progress["analysis_language"] == language
+    if progress["analysis_language"] != language:
+        return False
+    # A model whose answers were rejected has had its say: the fallback stands, and a rerun does not pay for
+    # the same refusal again (`run --force` asks once more). An unreachable model is asked again next time.
+    return progress["analysis_model"] == analyzer or analyzer in progress["rejected_by_models"]
 
 
 def papers_needing_work(

@@ -243,3 +243,39 @@ def test_hostile_metadata_stays_inert_through_the_whole_flow(
     assert digest.count("\n## [") == len(HOSTILE_INPUTS)
     assert "<script" not in page and "<img" not in page and 'href="javascript' not in page.lower()
     assert all(p.resolve().is_relative_to(tmp_path.resolve()) for p in tmp_path.rglob("*"))
+
+
+def test_a_model_that_refuses_or_invents_links_never_reaches_the_digest_and_rerun_is_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_llm import FakeLLM, good_answer
+
+    def mixed(request: object) -> str:
+        user = request.user  # type: ignore[attr-defined]
+        if "Sparse Token Routing" in user and request.prompt_kind != "summary":  # type: ignore[attr-defined]
+            return "好的，我将以研究生的视角深入分析。请提供您希望我分析的论文内容。"
+        if "Geometry-Aware Diffusion" in user and request.prompt_kind != "summary":  # type: ignore[attr-defined]
+            return good_answer(request) + "\n\n代码见 https://github.com/invented-org/geodiff-official 。\n"
+        return good_answer(request)
+
+    with FakeArxiv() as server, FakeLLM(responder=mixed) as model:
+        _fake_day(server)
+        _env_for(server, tmp_path, monkeypatch)
+        monkeypatch.setenv("ARXIV_DIGEST_LLM_BASE_URL", model.base_url)
+        monkeypatch.setenv("ARXIV_DIGEST_LLM_API_KEY", "x")
+        monkeypatch.setenv("ARXIV_DIGEST_LLM_MODEL", "fake-model")
+        code, output = _run("run", "--date", "2026-01-21")
+        assert code == 0, output
+        first_calls = model.request_count
+        assert first_calls >= 4
+        digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
+        code, output = _run("run", "--date", "2026-01-21")
+        assert code == 0, output
+        assert model.request_count == first_calls, "a second run calls the model zero times"
+        code, report = _run("check", str(tmp_path / "out" / "cs.CV" / "2026-01-21.md"), "--json")
+    assert "请提供" not in digest
+    assert "invented-org" not in digest
+    entries = {e.split("'", 1)[0]: e for e in digest.split("<a id='")[1:]}
+    assert "方法设计详解" in entries["2601.99003v1"] and "抽取式分析" not in entries["2601.99003v1"]
+    assert "invented-org" not in entries["2601.99002v2"]
+    assert code == 0, report

@@ -72,3 +72,9 @@ def test_a_paper_new_to_the_day_is_planned(store: Store) -> None:
     keys = [("2601.00001", 1), ("2601.00009", 1)]
     todo = papers_needing_work(store, keys, DAY, "cs.CV", analyzer="extractive", language="zh", extractor_version="v1")
     assert todo == [("2601.00009", 1)]
+
+
+def test_a_fallback_after_rejected_model_answers_is_final_but_an_outage_is_retried(store: Store) -> None:
+    store.record_analysis_attempt("2601.00001", 1, "p", "gpt-x", "zh", "rejected", "refusal")
+    store.record_analysis_attempt("2601.00002", 1, "p", "gpt-x", "zh", "error", "HTTP 503")
+    assert _todo(store, analyzer="gpt-x") == ["2601.00002"]
