@@ -72,7 +72,6 @@ class ArxivClient:
         self.api_limiter = RateLimiter(settings.arxiv_min_interval_seconds, self.clock)
         self.pdf_limiter = RateLimiter(settings.pdf_min_interval_seconds, self.clock)
         self.on_retry = on_retry or self._log_retry
-        self.api_calls = 0
 
     @staticmethod
     def _log_retry(attempt: int, reason: str, delay: float) -> None:
@@ -97,7 +96,6 @@ class ArxivClient:
         url = self.settings.arxiv_api_url
 
         def attempt() -> bytes:
-            self.api_calls += 1
             response = self.http.get(url, params=params)
             if response.status_code in _ATOM_STATUSES:
                 return response.content
@@ -109,6 +107,3 @@ class ArxivClient:
             )
 
         return call_with_retries(url, attempt, self.policy, self.clock, self.api_limiter, self.on_retry)
-
-    def pdf_url(self, versioned_id: str) -> str:
-        return f"{self.settings.arxiv_pdf_url.rstrip('/')}/{versioned_id}"

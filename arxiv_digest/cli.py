@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,6 +61,22 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
     except SettingsError as exc:
         _fail(str(exc), 2)
         raise  # unreachable: _fail exits
+
+
+def _open_store(settings: Settings) -> Any:
+    from arxiv_digest.store import Store
+
+    return Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
+
+
+@contextlib.contextmanager
+def _reading_store(settings: Settings) -> Iterator[Any]:
+    """Open, use and let go at once: a worker process may need the file next."""
+    store = _open_store(settings)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -181,9 +199,7 @@ def fetch(
     config: ConfigOption = None,
 ) -> None:
     """List the papers of a digest day from the arXiv API (no download, nothing stored)."""
-    from arxiv_digest.arxiv_api import ArxivClient, make_http_client
-    from arxiv_digest.sample_day import sample_transport
-    from tasks.fetch import PagedQuery, resolve_day, search_query, select_papers
+    from tasks.fetch import query_day, resolve_day
 
     settings = _settings(config)
     if category:
@@ -192,23 +208,13 @@ def fetch(
         settings = settings.replace(arxiv_min_interval_seconds=0)
     day = resolve_day(_parse_day(digest_date), sample)
     try:
-        with make_http_client(settings, sample_transport() if sample else None) as http:
-            pager = PagedQuery(ArxivClient(http, settings), settings.arxiv_page_size)
-            with console.status(f"querying arXiv for {settings.category} papers of {day}"):
-                found = pager.run(search_query(settings.category, day))
+        with console.status(f"querying arXiv for {settings.category} papers of {day}"):
+            result = query_day(settings, day, settings.category, sample)
     except DigestError as exc:
         _fail(str(exc))
         raise
-    papers = select_papers(
-        found,
-        day,
-        settings.category,
-        include_cross_lists=settings.include_cross_lists,
-        keywords_include=settings.keywords_include,
-        keywords_exclude=settings.keywords_exclude,
-        max_papers=settings.max_papers,
-    )
-    for warning in pager.warnings:
+    papers = result.chosen
+    for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     if as_json:
         stdout.print_json(
@@ -280,9 +286,7 @@ def check(
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     store = None
     if not no_store and settings.db_path.is_file():
-        from arxiv_digest.store import Store
-
-        store = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
+        store = _open_store(settings)
     if not digest.is_file():
         _fail(f"{digest} does not exist", 2)
     try:
@@ -302,12 +306,11 @@ def check(
 @app.command()
 def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     """Show the days in the store: status, papers, failures."""
-    from arxiv_digest.store import Store
 
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not settings.db_path.is_file():
         _fail(f"no store at {settings.db_path}; run `arxiv-digest run` first")
-    store = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
+    store = _open_store(settings)
     table = Table(title=str(settings.db_path))
     for column in ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "error"):
         table.add_column(column)
@@ -377,7 +380,6 @@ def backfill(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from arxiv_digest.operations import backfill_local, backfill_via_deployment, date_range
-    from arxiv_digest.store import Store
 
     first, last = _parse_day(start), _parse_day(end)
     assert first is not None and last is not None
@@ -394,9 +396,8 @@ def backfill(
     published: set[date] = set()
     if settings.db_path.is_file():
         # Read and let go: with --via-deployment a worker process must be able to open the store.
-        probe = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
-        published = {d for d, _ in probe.published_days(settings.category)}
-        probe.close()
+        with _reading_store(settings) as probe:
+            published = {d for d, _ in probe.published_days(settings.category)}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         bar = progress.add_task(f"backfill {settings.category} {first}..{last}", total=len(days))
@@ -434,7 +435,6 @@ def audit(
     """List failed and crashed flow and task runs from the Prefect API, joined with the store's step status."""
     _quiet_third_parties()
     from arxiv_digest.operations import join_store_status, read_failures
-    from arxiv_digest.store import Store
 
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if since is None or since.isdigit():
@@ -450,10 +450,9 @@ def audit(
         raise
     attention: list[tuple[date, str, str]] = []
     if settings.db_path.is_file():
-        store = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
-        join_store_status(records, store.step_status)
-        attention = store.days_needing_attention()
-        store.close()
+        with _reading_store(settings) as store:
+            join_store_status(records, store.step_status)
+            attention = store.days_needing_attention()
     if as_json:
         payload = {
             "since": moment.isoformat(),
@@ -492,16 +491,14 @@ def rerun(
     _quiet_third_parties()
     if not failed:
         _fail("say what to rerun: --failed", 2)
-    from arxiv_digest.store import Store
 
     if config is not None:
         os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not settings.db_path.is_file():
         _fail(f"no store at {settings.db_path}: nothing has run yet")
-    probe = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
-    todo = probe.days_needing_attention(_parse_day(digest_date))
-    probe.close()
+    with _reading_store(settings) as probe:
+        todo = probe.days_needing_attention(_parse_day(digest_date))
     if not todo:
         stdout.print("nothing to rerun: no failed run or step" + (f" on {digest_date}" if digest_date else ""))
         return
@@ -520,9 +517,8 @@ def rerun(
             rows.append(BackfillRow(day.isoformat(), "failed", None, round(time.monotonic() - started, 1),
                                     f"{type(exc).__name__}: {exc}"))
     stdout.print(_rows_table("rerun", rows))
-    after = Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
-    still = after.days_needing_attention(_parse_day(digest_date))
-    after.close()
+    with _reading_store(settings) as after:
+        still = after.days_needing_attention(_parse_day(digest_date))
     for day, category, why in still:
         console.print(f"[yellow]still failing[/] {category} {day}: {why}")
     if any(r.status == "failed" for r in rows) or still:

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
+from arxiv_digest.ids import parse_arxiv_id
 from arxiv_digest.settings import SAMPLE_DIR
 
 SAMPLE_DAY = date(2026, 1, 21)
@@ -384,7 +385,10 @@ def sample_transport(sample_dir: Path = SAMPLE_DIR) -> httpx.MockTransport:
                 return httpx.Response(200, content=feed, headers={"Content-Type": "application/atom+xml"})
             return httpx.Response(200, content=feed_xml(()), headers={"Content-Type": "application/atom+xml"})
         if "/pdf/" in path:
-            stem = path.split("/pdf/", 1)[1].replace("/", "_")
+            try:
+                stem = parse_arxiv_id(path.split("/pdf/", 1)[1]).file_stem
+            except ValueError:
+                return httpx.Response(404, text=f"not an arXiv id: {request.url}")
             pdf = sample_dir / "pdfs" / f"{stem}.pdf"
             if pdf.is_file():
                 return httpx.Response(200, content=pdf.read_bytes(), headers={"Content-Type": "application/pdf"})

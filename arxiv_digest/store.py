@@ -228,10 +228,6 @@ class Store:
         )
         return [_paper(row) for row in rows]
 
-    def has_digest(self, day: date, category: str) -> bool:
-        row = self._fetchone("SELECT count(*) FROM runs WHERE digest_date = ? AND category = ?", [day, category])
-        return bool(row and row[0])
-
     def paper(self, arxiv_id: str, version: int) -> Paper | None:
         row = self._fetchone(
             "SELECT arxiv_id, version, title, authors, categories, primary_category, published, updated, "

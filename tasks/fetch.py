@@ -225,6 +225,35 @@ class PagedQuery:
         return papers
 
 
+@dataclass(frozen=True)
+class DayQuery:
+    """What arXiv returned for a day and what the digest keeps of it."""
+
+    found: tuple[Paper, ...]
+    chosen: tuple[Paper, ...]
+    warnings: tuple[str, ...]
+
+
+def query_day(settings: Settings, digest_day: date, category: str, sample: bool = False) -> DayQuery:
+    """Page through the API for the day's submissions and apply the digest's filters (used by `fetch` too)."""
+    from arxiv_digest.arxiv_api import ArxivClient, make_http_client
+    from arxiv_digest.sample_day import sample_transport
+
+    with make_http_client(settings, sample_transport() if sample else None) as http:
+        pager = PagedQuery(ArxivClient(http, settings), settings.arxiv_page_size)
+        found = pager.run(search_query(category, digest_day))
+    chosen = select_papers(
+        found,
+        digest_day,
+        category,
+        include_cross_lists=settings.include_cross_lists,
+        keywords_include=settings.keywords_include,
+        keywords_exclude=settings.keywords_exclude,
+        max_papers=settings.max_papers,
+    )
+    return DayQuery(tuple(found), tuple(chosen), tuple(pager.warnings))
+
+
 # -- Prefect task ----------------------------------------------------------------------------------------
 
 
@@ -235,34 +264,21 @@ def fetch_task(
 ) -> list[tuple[str, int]]:
     from prefect.runtime import flow_run
 
-    from arxiv_digest.arxiv_api import ArxivClient, make_http_client
-    from arxiv_digest.sample_day import sample_transport
     from arxiv_digest.store import open_store
 
     store = open_store(settings.db_path)
+    earlier = store.run(digest_day, category)
+    known = store.digest_papers(digest_day, category)
     store.start_run(digest_day, category, str(flow_run.id) if flow_run.id else None)
-    if not refetch and store.has_digest(digest_day, category):
-        # A rerun of failures works on the papers already chosen for the day: no arXiv query.
-        known = store.digest_papers(digest_day, category)
+    # A rerun of failures works on the papers already chosen for the day, without asking arXiv again; that
+    # list is known when it holds papers or when an earlier run got past this step (an empty day).
+    if not refetch and (known or (earlier is not None and earlier["status"] == "completed")):
         log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
         return [(p.arxiv_id, p.version) for p in known]
-    transport = sample_transport() if sample else None
-    with make_http_client(settings, transport) as http:
-        client = ArxivClient(http, settings)
-        pager = PagedQuery(client, settings.arxiv_page_size)
-        found = pager.run(search_query(category, digest_day))
-    for warning in pager.warnings:
+    day = query_day(settings, digest_day, category, sample)
+    for warning in day.warnings:
         log.warning(warning)
-    chosen = select_papers(
-        found,
-        digest_day,
-        category,
-        include_cross_lists=settings.include_cross_lists,
-        keywords_include=settings.keywords_include,
-        keywords_exclude=settings.keywords_exclude,
-        max_papers=settings.max_papers,
-    )
-    store.upsert_papers(chosen)
-    store.set_digest_papers(digest_day, category, chosen)
-    log.info("%d result(s) from arXiv, %d paper(s) in the digest of %s", len(found), len(chosen), digest_day)
-    return [(p.arxiv_id, p.version) for p in chosen]
+    store.upsert_papers(day.chosen)
+    store.set_digest_papers(digest_day, category, day.chosen)
+    log.info("%d result(s) from arXiv, %d paper(s) in the digest of %s", len(day.found), len(day.chosen), digest_day)
+    return [(p.arxiv_id, p.version) for p in day.chosen]

@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,24 @@ def md_plain_block(text: str) -> str:
     return re.sub(r"^([>+-]|\d+\.)", r"\\\1", flat)
 
 
+@dataclass(frozen=True)
+class EntryAnalysis:
+    """What a paper's entry shows under Analysis, whatever the output format."""
+
+    state: str  # analysis | withheld | unavailable
+    text: str  # the analysis, the withholding notice, or why none is available
+    findings: tuple[str, ...]
+
+
+def entry_analysis(versioned_id: str, analyses: dict[str, Analysis], failures: dict[str, str]) -> EntryAnalysis:
+    analysis = analyses.get(versioned_id)
+    if analysis is None:
+        return EntryAnalysis("unavailable", failures.get(versioned_id, "no analysis stored"), ())
+    if analysis.kind == "withheld":
+        return EntryAnalysis("withheld", analysis.notice or "it failed the quality checks", analysis.key_findings)
+    return EntryAnalysis("analysis", analysis.content, analysis.key_findings)
+
+
 def anchor(paper: Paper) -> str:
     return paper.versioned_id
 
@@ -99,7 +118,6 @@ def render_markdown(
     out += ["", "---", "", "## Papers", ""]
     for paper in papers:
         vid = paper.versioned_id
-        analysis = analyses.get(vid)
         out += [
             f"<a id='{anchor(paper)}'></a>",
             f"## [{md_inline(paper.title)}]({abs_url}/{vid})",
@@ -117,18 +135,15 @@ def render_markdown(
             "**Analysis:**",
             "",
         ]
-        if analysis is None:
-            reason = failures.get(vid, "no analysis stored")
-            out.append(UNAVAILABLE[language].format(reason=md_inline(reason)))
-            findings: Sequence[str] = ()
-        elif analysis.kind == "withheld":
-            out.append(f"{WITHHELD_PREFIX} {md_inline(analysis.notice or 'it failed the quality checks')}")
-            findings = analysis.key_findings
+        entry = entry_analysis(vid, analyses, failures)
+        if entry.state == "unavailable":
+            out.append(UNAVAILABLE[language].format(reason=md_inline(entry.text)))
+        elif entry.state == "withheld":
+            out.append(f"{WITHHELD_PREFIX} {md_inline(entry.text)}")
         else:
-            out.append(md_block(analysis.content))
-            findings = analysis.key_findings
+            out.append(md_block(entry.text))
         out += ["", "**Key Findings:**", ""]
-        out += [f"- {md_plain_block(f)}" for f in findings] or ["- " + ("（摘要中没有可摘录的结论句。）"
+        out += [f"- {md_plain_block(f)}" for f in entry.findings] or ["- " + ("（摘要中没有可摘录的结论句。）"
                                                                   if language == "zh" else
                                                                   "(No result sentence in the abstract.)")]
         out += [
@@ -252,7 +267,6 @@ def render_html(
     parts.append("</ol>" + ("" if papers else "<p>No papers for this day.</p>") + "</nav>")
     for paper in papers:
         vid = paper.versioned_id
-        analysis = analyses.get(vid)
         parts += [
             f"<article id=\"{esc(anchor(paper))}\">",
             f"<h2><a href=\"{esc(abs_url)}/{esc(vid)}\">{esc(strip_controls(paper.title))}</a></h2>",
@@ -263,18 +277,13 @@ def render_html(
             f"<p>{esc(' '.join(strip_controls(paper.abstract).split()))}</p>",
             "<h3>Analysis</h3>",
         ]
-        if analysis is None:
-            reason = failures.get(vid, "no analysis stored")
-            parts.append(f"<p class=\"notice\">Analysis unavailable: {esc(reason)}</p>")
-            findings: Sequence[str] = ()
-        elif analysis.kind == "withheld":
-            parts.append(f"<p class=\"notice\">Analysis withheld: {esc(analysis.notice or '')}</p>")
-            findings = analysis.key_findings
+        entry = entry_analysis(vid, analyses, failures)
+        if entry.state == "analysis":
+            parts.append(_markdown_to_html(entry.text))
         else:
-            parts.append(_markdown_to_html(analysis.content))
-            findings = analysis.key_findings
+            parts.append(f"<p class=\"notice\">Analysis {entry.state}: {esc(entry.text)}</p>")
         parts.append("<h3>Key Findings</h3><ul>")
-        parts += [f"<li>{esc(strip_controls(f))}</li>" for f in findings]
+        parts += [f"<li>{esc(strip_controls(f))}</li>" for f in entry.findings]
         parts.append("</ul>")
         parts.append(
             f"<p><a href=\"{esc(pdf_url)}/{esc(vid)}\">PDF</a> · <a href=\"{esc(abs_url)}/{esc(vid)}\">arXiv</a>"
