@@ -18,9 +18,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from loopback_http import LoopbackServer, QuietHandler
 
 from arxiv_digest.settings import Settings
 
@@ -271,13 +272,7 @@ def obeys_injection(request: ChatRequest) -> str:
 # -- server --------------------------------------------------------------------------------------------------
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
+class _Handler(QuietHandler):
     def do_POST(self) -> None:
         fake = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
@@ -308,49 +303,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, json.dumps(completion_body(reply.text, reply.usage, reply.finish_reason)).encode())
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, fake: FakeLLM) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-
-
-class FakeLLM:
+class FakeLLM(LoopbackServer):
     def __init__(self, responder: Callable[[ChatRequest], str] = good_answer) -> None:
         self.responder = responder
         self.script: deque[Reply] = deque()
         self.requests: list[ChatRequest] = []
         self.lock = threading.Lock()
-        self._server = _Server(self)
         # A short poll interval: shutdown() waits for it, once per test.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        daemon=True)
-
-    def __enter__(self) -> FakeLLM:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_Handler, poll_interval=0.02, fake=self)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{self.origin}/v1"
 
     def settings(self, data_dir: Path, **overrides: Any) -> Settings:
         """Settings that point the pipeline at this server, with backoff short enough for tests."""
