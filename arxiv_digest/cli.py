@@ -79,6 +79,18 @@ def _reading_store(settings: Settings) -> Iterator[Any]:
         store.close()
 
 
+def _each_store(settings: Settings, category: str | None = None) -> Iterator[Any]:
+    """Every store file in turn (one, or one per day under the per-day layout), each let go after use."""
+    for path in settings.store_files(category):
+        with _reading_store(settings.replace(store_file=str(path))) as store:
+            yield store
+
+
+def _no_store_yet(settings: Settings) -> str:
+    where = settings.data_dir / "days" if settings.store_layout == "per-day" else settings.db_path
+    return f"no store at {where}: nothing has run yet; run `arxiv-digest run` first"
+
+
 def _parse_day(value: str | None) -> date | None:
     if value is None:
         return None
@@ -160,7 +172,7 @@ def run(
     except DigestError as exc:
         _fail(str(exc))
         raise
-    store = open_store(settings.db_path)
+    store = open_store(settings.for_digest(settings.category, the_day).db_path)
     _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
 
 
@@ -284,11 +296,15 @@ def check(
     from quality.audit import check_digest_file, render_findings_table
 
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
-    store = None
-    if not no_store and settings.db_path.is_file():
-        store = _open_store(settings)
     if not digest.is_file():
         _fail(f"{digest} does not exist", 2)
+    store = None
+    if settings.store_layout == "per-day" and not settings.store_file:
+        # Our digests are out/<category>/<YYYY-MM-DD>.md: that names their day's store.
+        with contextlib.suppress(ValueError):
+            settings = settings.for_digest(digest.resolve().parent.name, date.fromisoformat(digest.stem))
+    if not no_store and settings.db_path.is_file():
+        store = _open_store(settings)
     try:
         report = check_digest_file(digest, store)
     except DigestError as exc:
@@ -308,13 +324,15 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     """Show the days in the store: status, papers, failures."""
 
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
-    if not settings.db_path.is_file():
-        _fail(f"no store at {settings.db_path}; run `arxiv-digest run` first")
-    store = _open_store(settings)
-    table = Table(title=str(settings.db_path))
+    if not settings.store_files():
+        _fail(_no_store_yet(settings))
+    runs = [row for store in _each_store(settings) for row in store.runs()]
+    runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
+    title = str(settings.db_path) if settings.store_layout == "single" else f"{settings.data_dir / 'days'} (per day)"
+    table = Table(title=title)
     for column in ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "error"):
         table.add_column(column)
-    for run_row in store.runs():
+    for run_row in runs:
         c = run_row["counts"]
         table.add_row(
             str(run_row["date"]),
@@ -393,11 +411,9 @@ def backfill(
     except DigestError as exc:
         _fail(str(exc), 2)
         raise
-    published: set[date] = set()
-    if settings.db_path.is_file():
-        # Read and let go: with --via-deployment a worker process must be able to open the store.
-        with _reading_store(settings) as probe:
-            published = {d for d, _ in probe.published_days(settings.category)}
+    # Read and let go: with --via-deployment a worker process must be able to open the store.
+    published = {d for probe in _each_store(settings, settings.category) for d, _ in
+                 probe.published_days(settings.category)}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         bar = progress.add_task(f"backfill {settings.category} {first}..{last}", total=len(days))
@@ -449,10 +465,11 @@ def audit(
         _fail(f"cannot read runs from the Prefect API ({type(exc).__name__}: {exc}); is PREFECT_API_URL right?")
         raise
     attention: list[tuple[date, str, str]] = []
-    if settings.db_path.is_file():
-        with _reading_store(settings) as store:
-            join_store_status(records, store.step_status)
-            attention = store.days_needing_attention()
+    for store in _each_store(settings):
+        day_of_store = store.path.stem if settings.store_layout == "per-day" else None
+        join_store_status([r for r in records if day_of_store in (None, r.digest_date)], store.step_status)
+        attention += store.days_needing_attention()
+    attention.sort()
     if as_json:
         payload = {
             "since": moment.isoformat(),
@@ -495,10 +512,10 @@ def rerun(
     if config is not None:
         os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
-    if not settings.db_path.is_file():
-        _fail(f"no store at {settings.db_path}: nothing has run yet")
-    with _reading_store(settings) as probe:
-        todo = probe.days_needing_attention(_parse_day(digest_date))
+    if not settings.store_files():
+        _fail(_no_store_yet(settings))
+    only_day = _parse_day(digest_date)
+    todo = sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
     if not todo:
         stdout.print("nothing to rerun: no failed run or step" + (f" on {digest_date}" if digest_date else ""))
         return
@@ -517,8 +534,7 @@ def rerun(
             rows.append(BackfillRow(day.isoformat(), "failed", None, round(time.monotonic() - started, 1),
                                     f"{type(exc).__name__}: {exc}"))
     stdout.print(_rows_table("rerun", rows))
-    with _reading_store(settings) as after:
-        still = after.days_needing_attention(_parse_day(digest_date))
+    still = sorted(item for after in _each_store(settings) for item in after.days_needing_attention(only_day))
     for day, category, why in still:
         console.print(f"[yellow]still failing[/] {category} {day}: {why}")
     if any(r.status == "failed" for r in rows) or still:

@@ -12,6 +12,7 @@ from typing import Any
 
 from arxiv_digest.errors import DigestError
 from arxiv_digest.settings import Settings
+from tasks.batches import failed_papers
 
 MAX_BACKFILL_DAYS = 400
 DEPLOYMENT_NAME = "daily-digest/{slug}-daily"
@@ -225,12 +226,15 @@ def read_failures(since: datetime, limit: int = 200) -> list[AuditRecord]:
         step, paper_id = split_task_run_name(tr.name)
         parent = parents.get(str(tr.flow_run_id))
         params = (parent.parameters or {}) if parent else {}
-        records.append(AuditRecord(
-            kind="task", name=tr.name, step=step, paper_id=paper_id,
-            digest_date=str(params.get("digest_date") or ""), category=str(params.get("category") or ""),
-            state=tr.state.name if tr.state else "", message=(tr.state.message or "") if tr.state else "",
-            attempts=tr.run_count, time=_when(tr.start_time), flow_run_id=str(tr.flow_run_id or ""),
-        ))
+        message = (tr.state.message or "") if tr.state else ""
+        # A batch's task run lists each paper that failed in it: one line per paper, like unbatched runs.
+        for paper, reason in failed_papers(message) or [(paper_id, message)]:
+            records.append(AuditRecord(
+                kind="task", name=tr.name, step=step, paper_id=paper,
+                digest_date=str(params.get("digest_date") or ""), category=str(params.get("category") or ""),
+                state=tr.state.name if tr.state else "", message=reason,
+                attempts=tr.run_count, time=_when(tr.start_time), flow_run_id=str(tr.flow_run_id or ""),
+            ))
     return records
 
 

@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -26,6 +27,7 @@ SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 
 _CATEGORY_RE = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 _LANGUAGES = ("zh", "en")
+_STORE_LAYOUTS = ("single", "per-day")
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,35 @@ class Settings:
 
     # Flow
     paper_concurrency: int = 4
+    # Papers per task run of a per-paper step; 0 = automatic (one per task on small days, bounded task
+    # counts on large ones, where Prefect's per-task cost would otherwise rival the work).
+    paper_batch_size: int = 0
+
+    # Store. single: one file, data_dir/digest.duckdb. per-day: one file per digest,
+    # data_dir/days/<category>/<YYYY-MM-DD>.duckdb, so runs of different days (several workers) never wait
+    # for each other's lock. store_file names the file explicitly (set per run under per-day).
+    store_layout: str = "single"
+    store_file: str = ""
 
     @property
     def db_path(self) -> Path:
-        return self.data_dir / "digest.duckdb"
+        return Path(self.store_file) if self.store_file else self.data_dir / "digest.duckdb"
+
+    def day_store_path(self, category: str, day: date) -> Path:
+        return self.data_dir / "days" / category / f"{day.isoformat()}.duckdb"
+
+    def for_digest(self, category: str, day: date) -> Settings:
+        """The settings one run of a digest works with: under the per-day layout, its own store file."""
+        if self.store_layout != "per-day" or self.store_file:
+            return self
+        return dataclasses.replace(self, store_file=str(self.day_store_path(category, day)))
+
+    def store_files(self, category: str | None = None) -> list[Path]:
+        """The store files that exist (per-day: one per digest, by day), for commands that read every day."""
+        if self.store_layout == "per-day" and not self.store_file:
+            found = self.data_dir.glob(f"days/{category}/*.duckdb" if category else "days/*/*.duckdb")
+            return sorted(found, key=lambda path: (path.stem, path.parent.name))
+        return [self.db_path] if self.db_path.is_file() else []
 
     @property
     def pdf_dir(self) -> Path:
@@ -181,6 +208,10 @@ def _validate(settings: Settings) -> None:
             problems.append(f"{name} must be > 0")
     if settings.max_papers < 0:
         problems.append("max_papers must be >= 0 (0 means all)")
+    if settings.paper_batch_size < 0:
+        problems.append("paper_batch_size must be >= 0 (0 means automatic)")
+    if settings.store_layout not in _STORE_LAYOUTS:
+        problems.append(f"store_layout {settings.store_layout!r} must be one of {', '.join(_STORE_LAYOUTS)}")
     if settings.arxiv_page_size > 2000:
         problems.append("arxiv_page_size must be <= 2000 (the arXiv API's own limit)")
     for name in ("arxiv_api_url", "arxiv_pdf_url", "arxiv_abs_url"):

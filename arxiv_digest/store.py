@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -46,6 +46,7 @@ class Store:
         self._con = connection
         self.path = path
         self._lock = threading.Lock()
+        self._pending = threading.local()
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -118,7 +119,33 @@ class Store:
 
     # -- plumbing ------------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Collect this thread's writes and commit them as one transaction when the block ends.
+
+        A step's result and its status then land together (or not at all), and a paper costs one commit per
+        step instead of one per write: commits dominate a large day. The writes are committed even when the
+        block raises, exactly as they would have been one by one. Reads inside the block do not see them.
+        """
+        if getattr(self._pending, "statements", None) is not None:
+            yield  # nested: the outer block commits
+            return
+        self._pending.statements = []
+        try:
+            yield
+        finally:
+            statements, self._pending.statements = self._pending.statements, None
+            if statements:
+                self._commit(statements)
+
     def _run(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        pending = getattr(self._pending, "statements", None)
+        if pending is not None:
+            pending.extend(statements)
+            return
+        self._commit(statements)
+
+    def _commit(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
         """Execute writes in one transaction, retrying when another thread's write conflicts."""
         for attempt in range(_WRITE_RETRIES):
             cur = self._con.cursor()
@@ -570,12 +597,19 @@ class Store:
     # -- quality -------------------------------------------------------------------------------------
 
     def replace_quality_results(
-        self, day: date, category: str, results: Sequence[QualityResult], flow_run_id: str | None
+        self, day: date, category: str, results: Sequence[QualityResult], flow_run_id: str | None,
+        fingerprint: str | None = None,
     ) -> None:
+        """The day's results, and what the suites saw to produce them (``None``: not reusable)."""
         now = utcnow()
         statements: list[tuple[str, Sequence[Any]]] = [
-            ("DELETE FROM quality_results WHERE digest_date = ? AND category = ?", [day, category])
+            ("DELETE FROM quality_results WHERE digest_date = ? AND category = ?", [day, category]),
+            ("DELETE FROM quality_fingerprints WHERE digest_date = ? AND category = ?", [day, category]),
         ]
+        if fingerprint is not None:
+            statements.append(
+                ("INSERT INTO quality_fingerprints VALUES (?, ?, ?, ?)", [day, category, fingerprint, now])
+            )
         seen: set[tuple[str, str, str]] = set()
         for r in results:
             key = (r.suite, r.check, r.arxiv_id)
@@ -598,6 +632,15 @@ class Store:
             [day, category],
         )
         return [QualityResult(*row) for row in rows]
+
+    def reusable_quality_results(self, day: date, category: str, fingerprint: str) -> list[QualityResult] | None:
+        """The stored results when they were computed from exactly these inputs, else None."""
+        row = self._fetchone(
+            "SELECT fingerprint FROM quality_fingerprints WHERE digest_date = ? AND category = ?", [day, category]
+        )
+        if row is None or row[0] != fingerprint:
+            return None
+        return self.quality_results(day, category)
 
     # -- runs and steps ------------------------------------------------------------------------------
 

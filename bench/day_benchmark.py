@@ -1,7 +1,7 @@
 """A synthetic day end to end: N papers served by a fake arXiv on 127.0.0.1, through the Prefect flow.
 
-Measures the first run (wall seconds, peak RSS), the same steps without Prefect (its overhead), and a rerun
-(downloads, model calls, seconds). Writes bench/results/day.json.
+Measures the first run (wall seconds, peak RSS), the same steps without Prefect (its overhead; both repeated,
+alternating, medians reported), and a rerun (downloads, model calls, seconds). Writes bench/results/day.json.
 
     python bench/day_benchmark.py --papers 200
     python bench/day_benchmark.py --papers 200 --llm   # with the fake OpenAI-compatible model server
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -109,13 +110,13 @@ def run_flow(overrides: dict[str, Any]) -> tuple[float, dict[str, Any]]:
 def run_without_prefect(overrides: dict[str, Any], workers: int = 4) -> float:
     """The same steps called as plain functions, in the same thread-pool shape as the flow."""
     from arxiv_digest.settings import load_settings
-    from tasks.analyze import analyze_task
-    from tasks.download import download_task
-    from tasks.extract import extract_task
+    from tasks.analyze import analyze_paper
+    from tasks.download import download_paper
+    from tasks.extract import extract_paper
     from tasks.fetch import fetch_task
     from tasks.publish import publish_task
     from tasks.quality_gate import quality_task
-    from tasks.segment import segment_task
+    from tasks.segment import segment_paper
     from tasks.summarize import summarize_task
 
     settings = load_settings(**overrides)
@@ -125,10 +126,10 @@ def run_without_prefect(overrides: dict[str, Any], workers: int = 4) -> float:
     def one(key: tuple[str, int]) -> None:
         arxiv_id, version = key
         pid = f"{arxiv_id}v{version}"
-        for step in (lambda: download_task.fn(settings, pid, arxiv_id, version),
-                     lambda: extract_task.fn(settings, pid, arxiv_id, version),
-                     lambda: segment_task.fn(settings, pid, arxiv_id, version),
-                     lambda: analyze_task.fn(settings, pid, arxiv_id, version, DAY, "cs.CV")):
+        for step in (lambda: download_paper(settings, arxiv_id, version),
+                     lambda: extract_paper(settings, arxiv_id, version),
+                     lambda: segment_paper(settings, arxiv_id, version),
+                     lambda: analyze_paper(settings, arxiv_id, version, DAY, "cs.CV")):
             try:
                 step()
             except Exception as exc:  # the flow also carries on past one paper's failure
@@ -146,10 +147,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--papers", type=int, default=200)
     parser.add_argument("--llm", action="store_true", help="use the fake OpenAI-compatible server")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="first runs with and without Prefect, alternated; medians are reported")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "day.json")
     args = parser.parse_args()
 
     from arxiv_digest.store import Store, close_stores
+    from tasks.batches import batch_size, make_batches
 
     papers = synthetic_papers(args.papers)
     server = serve_day(papers)
@@ -160,21 +164,51 @@ def main() -> None:
 
         llm_server = FakeLLM().__enter__()
         llm_url = llm_server.base_url
-    results: dict[str, Any] = {"papers": args.papers, "llm": bool(args.llm), "cores": os.cpu_count()}
+    batches = len(make_batches([(p.arxiv_id, 1) for p in papers], batch_size(len(papers))))
+    results: dict[str, Any] = {
+        "papers": args.papers, "llm": bool(args.llm), "cores": os.cpu_count(), "repeat": args.repeat,
+        "batches_per_step": batches, "task_runs": 4 * batches + 5,
+    }
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp)
             results["prefect_start_seconds"] = round(warm_up(), 2)
-            overrides = settings_for(server, tmp_path / "with-prefect", llm_url)
-            llm_calls_before = len(getattr(llm_server, "requests", [])) if llm_server else 0
-            first_seconds, first = run_flow(overrides)
+            with_prefect: list[float] = []
+            plain: list[float] = []
+            first: dict[str, Any] = {}
+            for n in range(args.repeat):
+                # Alternate which goes first, so that neither always meets a warmer or a busier machine.
+                order = ("prefect", "plain") if n % 2 == 0 else ("plain", "prefect")
+                for mode in order:
+                    data = tmp_path / f"{mode}-{n}"
+                    if mode == "plain":
+                        plain.append(run_without_prefect(settings_for(server, data, llm_url)))
+                        close_stores()
+                        continue
+                    pdf_before = len(server.requests_to("pdf"))
+                    calls_before = len(llm_server.requests) if llm_server else 0
+                    seconds, outcome = run_flow(settings_for(server, data, llm_url))
+                    with_prefect.append(seconds)
+                    if n == 0:
+                        first = {
+                            "data": data,
+                            "pdf_requests": len(server.requests_to("pdf")) - pdf_before,
+                            "model_calls": (len(llm_server.requests) - calls_before) if llm_server else 0,
+                            "counts": outcome["counts"],
+                            "step_seconds": outcome.get("step_seconds", {}),
+                        }
             results["first_run"] = {
-                "seconds": round(first_seconds, 2),
-                "pdf_requests": len(server.requests_to("pdf")),
-                "model_calls": (len(llm_server.requests) - llm_calls_before) if llm_server else 0,
-                "counts": first["counts"],
-                "step_seconds": first.get("step_seconds", {}),
+                "seconds": round(statistics.median(with_prefect), 2),
+                "all_seconds": [round(x, 2) for x in with_prefect],
+                **{k: v for k, v in first.items() if k != "data"},
             }
+            results["without_prefect_seconds"] = round(statistics.median(plain), 2)
+            results["without_prefect_all_seconds"] = [round(x, 2) for x in plain]
+            median_with = statistics.median(with_prefect)
+            results["prefect_overhead_fraction"] = round(
+                max(0.0, median_with - statistics.median(plain)) / median_with, 3)
+
+            overrides = settings_for(server, first["data"], llm_url)
             pdf_before = len(server.requests_to("pdf"))
             calls_before = len(llm_server.requests) if llm_server else 0
             rerun_seconds, rerun = run_flow(overrides)
@@ -185,14 +219,9 @@ def main() -> None:
                 "model_calls": (len(llm_server.requests) - calls_before) if llm_server else 0,
             }
             close_stores()
-            store = Store.open(tmp_path / "with-prefect" / "digest.duckdb")
+            store = Store.open(first["data"] / "digest.duckdb")
             results["rows_after_rerun"] = store.table_counts()
             store.close()
-
-            plain = run_without_prefect(settings_for(server, tmp_path / "plain", llm_url))
-            close_stores()
-            results["without_prefect_seconds"] = round(plain, 2)
-            results["prefect_overhead_fraction"] = round(max(0.0, first_seconds - plain) / first_seconds, 3)
     finally:
         server.__exit__(None, None, None)
         if llm_server is not None:

@@ -1,4 +1,7 @@
-"""The daily digest flow: fetch → download → extract → segment → analyze → summarize → quality → publish."""
+"""The daily digest flow: fetch → download → extract → segment → analyze → summarize → quality → publish.
+
+The per-paper steps run per batch of papers (one paper per batch on small days; see tasks.batches).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from arxiv_digest.settings import Settings, load_settings
 from tasks.analyze import analyze_task
+from tasks.batches import batch_size, make_batches
 from tasks.download import download_task
 from tasks.extract import extract_task
 from tasks.fetch import fetch_task, resolve_day
@@ -35,6 +39,9 @@ def _mark_run_failed(flow: Any, flow_run: Any, state: Any) -> None:
     params = flow_run.parameters or {}
     settings = flow_settings(params.get("category"), bool(params.get("sample")), params.get("overrides"))
     day = resolve_day(params.get("digest_date"), bool(params.get("sample")), int(params.get("lag_days") or 0))
+    settings = settings.for_digest(settings.category, day)
+    if not settings.db_path.is_file():
+        return  # the run failed before it stored anything
     store = open_store(settings.db_path)
     if store.run(day, settings.category) is not None:
         store.finish_run(day, settings.category, "failed", {}, {}, error=str(state.message)[:2000])
@@ -71,21 +78,20 @@ def daily_digest(
     stored paper list (used by `rerun --failed`). Papers whose steps all succeeded are not processed
     again unless `force`.
     """
-    settings = flow_settings(category, sample, overrides)
     day = resolve_day(digest_date, sample, lag_days)
+    settings = flow_settings(category, sample, overrides)
+    settings = settings.for_digest(settings.category, day)
     cat = settings.category
 
     papers = fetch_task(settings, day, cat, sample, refetch)
     todo = plan_task(settings, day, cat, papers, force)
     analyzed = []
-    for arxiv_id, version in todo:
-        pid = f"{arxiv_id}v{version}"
-        downloaded = download_task.submit(settings, pid, arxiv_id, version, sample)
-        extracted = extract_task.submit(settings, pid, arxiv_id, version, wait_for=[allow_failure(downloaded)])
-        segmented = segment_task.submit(settings, pid, arxiv_id, version, wait_for=[allow_failure(extracted)])
-        analyzed.append(
-            analyze_task.submit(settings, pid, arxiv_id, version, day, cat, wait_for=[allow_failure(segmented)])
-        )
+    for batch in make_batches(todo, batch_size(len(todo), settings.paper_batch_size)):
+        label, keys = batch.label, batch.papers
+        downloaded = download_task.submit(settings, label, keys, sample)
+        extracted = extract_task.submit(settings, label, keys, wait_for=[allow_failure(downloaded)])
+        segmented = segment_task.submit(settings, label, keys, wait_for=[allow_failure(extracted)])
+        analyzed.append(analyze_task.submit(settings, label, keys, day, cat, wait_for=[allow_failure(segmented)]))
     summary = summarize_task.submit(settings, day, cat, wait_for=[allow_failure(a) for a in analyzed])
     checked = quality_task.submit(settings, day, cat, wait_for=[summary])
     return publish_task.submit(settings, day, cat, wait_for=[checked]).result()

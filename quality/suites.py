@@ -11,6 +11,7 @@ GX over SQL (DuckDB) is broken in 1.24.1, hence frames.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -483,10 +484,26 @@ def _short(value: Any) -> str:
     return text if len(text) <= _OBSERVED_CHARS else text[: _OBSERVED_CHARS - 1] + "…"
 
 
-def run_quality_suites(
-    store: Store, day: date, category: str, *, language: str, data_docs_dir: Path | None = None
-) -> list[QualityResult]:
-    """Run every suite for the digest (day, category); one QualityResult per check and paper (or day)."""
+@dataclass(frozen=True)
+class SuiteInputs:
+    """The frames the suites validate for one digest, read from the store."""
+
+    language: checks.Language
+    suites: list[tuple[str, pd.DataFrame, list[Rule]]]
+    code_links: pd.DataFrame
+
+    def fingerprint(self) -> str:
+        """Changes whenever a validated value, the language or the rules' code changes."""
+        digest = hashlib.sha256(self.language.encode())
+        for source in (Path(__file__), Path(checks.__file__)):
+            digest.update(source.read_bytes())
+        for name, frame, _rules in [*self.suites, ("code_links", self.code_links, [])]:
+            digest.update(name.encode())
+            digest.update(frame.to_json(orient="split", date_format="iso", default_handler=str).encode())
+        return digest.hexdigest()
+
+
+def suite_inputs(store: Store, day: date, category: str, *, language: str) -> SuiteInputs:
     lang: checks.Language = "zh" if language == "zh" else "en"
     tables = {name: store.frame(name) for name in (
         "papers", "digest_papers", "pdf_files", "extractions", "sections", "links", "analyses",
@@ -501,10 +518,14 @@ def run_quality_suites(
         (SUITE_SUMMARY, summary_frame(tables["summaries"], rows, day, category, lang), summary_rules()),
     ]
     code_links = code_links_frame(rows, tables["pdf_files"], tables["links"])
+    return SuiteInputs(lang, suites, code_links)
 
+
+def validate(inputs: SuiteInputs, data_docs_dir: Path | None = None) -> list[QualityResult]:
+    """Every suite through GX; one QualityResult per check and paper (or day)."""
     validator = _Validator(data_docs_dir)
     results: list[QualityResult] = []
-    for suite, frame, rules in suites:
+    for suite, frame, rules in inputs.suites:
         id_column = "day" if suite == SUITE_SUMMARY else "arxiv_id"
         if frame.empty:
             results += [QualityResult(suite, r.check, r.severity, True, "", "no papers") for r in rules
@@ -512,10 +533,17 @@ def run_quality_suites(
             continue
         validation = validator.validate(suite, frame, rules, id_column)
         results += results_of(suite, rules, validation, frame, id_column)
-    if not code_links.empty:
-        validation = validator.validate("code_links", code_links, code_link_rules(), "arxiv_id")
-        results += _code_link_results(validation, code_links)
+    if not inputs.code_links.empty:
+        validation = validator.validate("code_links", inputs.code_links, code_link_rules(), "arxiv_id")
+        results += _code_link_results(validation, inputs.code_links)
     return results
+
+
+def run_quality_suites(
+    store: Store, day: date, category: str, *, language: str, data_docs_dir: Path | None = None
+) -> list[QualityResult]:
+    """Run every suite for the digest (day, category); one QualityResult per check and paper (or day)."""
+    return validate(suite_inputs(store, day, category, language=language), data_docs_dir)
 
 
 def _code_link_results(outcomes: Sequence[Any], frame: pd.DataFrame) -> list[QualityResult]:

@@ -30,6 +30,7 @@ from arxiv_digest.prompting import Prompt, build_abstract_prompt, build_method_p
 from arxiv_digest.settings import Settings
 from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
 from schemas.records import Analysis, Link, Paper, Section
+from tasks.batches import PaperKey, run_batch
 
 log = logging.getLogger(__name__)
 
@@ -542,27 +543,34 @@ class StoreLedger:
 # -- Prefect task ----------------------------------------------------------------------------------------
 
 
-@task(name="analyze", task_run_name="analyze-{paper_id}", retries=1, retry_delay_seconds=5,
+@task(name="analyze", task_run_name="analyze-{label}", retries=1, retry_delay_seconds=5,
       retry_jitter_factor=0.5, cache_policy=NONE)
 def analyze_task(
-    settings: Settings, paper_id: str, arxiv_id: str, version: int, digest_day: date, category: str
-) -> str:
+    settings: Settings, label: str, papers: Sequence[PaperKey], digest_day: date, category: str
+) -> dict[str, str]:
+    return run_batch("analyze", papers,
+                     lambda arxiv_id, version: analyze_paper(settings, arxiv_id, version, digest_day, category))
+
+
+def analyze_paper(settings: Settings, arxiv_id: str, version: int, digest_day: date, category: str) -> str:
+    """Analyse one paper for the digest (stored answers and rejected ones are not paid for twice); the kind."""
     from arxiv_digest.store import open_store
 
     store = open_store(settings.db_path)
     paper = store.paper(arxiv_id, version)
     if paper is None:
-        raise LookupError(f"{paper_id} is not in the store; run the fetch step for {digest_day} first")
+        raise LookupError(f"{arxiv_id}v{version} is not in the store; run the fetch step for {digest_day} first")
     data = gather_input(store, paper)
     outcome = analyzer_for(settings).analyze(data, settings.language, StoreLedger(store, paper, settings.language))
     analysis = outcome.analysis
-    if not outcome.cached:
-        store.save_analysis(analysis, outcome.model)
-    store.set_digest_analysis(digest_day, category, analysis, outcome.model)
     model_fell_back = settings.uses_llm and outcome.model == EXTRACTIVE_MODEL
     status = "ok" if analysis.kind == "method" and not model_fell_back else "fallback"
     detail = f"{analysis.kind} analysis ({analysis.analyzer})" + (", cached" if outcome.cached else "")
     if outcome.fallback_reason:
         detail += f"; model answer not used: {outcome.fallback_reason}"
-    store.record_step(arxiv_id, version, "analyze", status, detail[:2000])
+    with store.batch():
+        if not outcome.cached:
+            store.save_analysis(analysis, outcome.model)
+        store.set_digest_analysis(digest_day, category, analysis, outcome.model)
+        store.record_step(arxiv_id, version, "analyze", status, detail[:2000])
     return analysis.kind

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import socket
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
 from arxiv_digest.http_retry import Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
 from arxiv_digest.settings import Settings
 from schemas.records import PdfFile
+from tasks.batches import BatchFailed, PaperKey, run_batch
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ def _stream_once(http: httpx.Client, url: str, pdf_dir: Path, max_bytes: int) ->
         digest = hashlib.sha256()
         size = 0
         head = b""
-        fd, tmp_name = tempfile.mkstemp(dir=pdf_dir, prefix=".download-", suffix=".part")
+        fd, tmp_name = tempfile.mkstemp(dir=pdf_dir, prefix=partial_prefix(), suffix=".part")
         try:
             with os.fdopen(fd, "wb") as tmp:
                 for chunk in response.iter_bytes(_CHUNK):
@@ -78,10 +82,35 @@ def _stream_once(http: httpx.Client, url: str, pdf_dir: Path, max_bytes: int) ->
                 os.unlink(tmp_name)
 
 
+def partial_prefix(pid: int | None = None) -> str:
+    """Temp files carry host and process: workers sharing the PDF folder must not remove each other's."""
+    return f".download-{socket.gethostname()}-{os.getpid() if pid is None else pid}-"
+
+
+_PARTIAL = re.compile(r"^\.download-(?P<host>.+)-(?P<pid>\d+)-[^-]*\.part$")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
 def remove_stale_partials(pdf_dir: Path) -> int:
-    """Temp files of a download that was killed midway; call only while no download is running."""
+    """Temp files of downloads that were killed midway: this process's own (call it only between its
+    downloads) and those of dead processes on this host. Other hosts' and live processes' are left alone."""
     removed = 0
+    host = socket.gethostname()
     for leftover in pdf_dir.glob(".download-*.part") if pdf_dir.is_dir() else ():
+        match = _PARTIAL.match(leftover.name)
+        if match is not None:
+            pid = int(match.group("pid"))
+            if match.group("host") != host or (pid != os.getpid() and _process_alive(pid)):
+                continue
         leftover.unlink(missing_ok=True)
         removed += 1
     return removed
@@ -117,19 +146,29 @@ def _limiter(interval: float) -> RateLimiter:
 
 
 def _worth_retrying(task: object, task_run: object, state: Any) -> bool:
-    """Retry the task after transient trouble (arXiv unreachable), not after a final answer (404, not a PDF)."""
+    """Retry the task after transient trouble (arXiv unreachable), not after a final answer (404, not a PDF).
+
+    A retried batch downloads only what is still missing: finished papers answer "cached" at once.
+    """
     try:
         state.result(raise_on_failure=True)
     except HttpGiveUp:
         return True
+    except BatchFailed as failed:
+        return any(isinstance(exc, HttpGiveUp) for exc in failed.failures.values())
     except Exception:  # any other failure is final for this paper: it is recorded, not retried
         return False
     return False
 
 
-@task(name="download", task_run_name="download-{paper_id}", retries=1, retry_delay_seconds=5,
+@task(name="download", task_run_name="download-{label}", retries=1, retry_delay_seconds=5,
       retry_jitter_factor=0.5, retry_condition_fn=_worth_retrying, cache_policy=NONE)
-def download_task(settings: Settings, paper_id: str, arxiv_id: str, version: int, sample: bool = False) -> str:
+def download_task(settings: Settings, label: str, papers: Sequence[PaperKey], sample: bool = False) -> dict[str, str]:
+    return run_batch("download", papers, lambda arxiv_id, version: download_paper(settings, arxiv_id, version, sample))
+
+
+def download_paper(settings: Settings, arxiv_id: str, version: int, sample: bool = False) -> str:
+    """One paper's PDF into the store: "downloaded", "cached", or an exception after recording why."""
     from arxiv_digest.arxiv_api import make_http_client, retry_policy
     from arxiv_digest.sample_day import sample_transport
     from arxiv_digest.store import open_store, utcnow
@@ -139,12 +178,12 @@ def download_task(settings: Settings, paper_id: str, arxiv_id: str, version: int
     if known and known.status == "ok" and known.path and Path(known.path).is_file():
         store.record_step(arxiv_id, version, "download", "ok", "already on disk")
         return "cached"
-    url = f"{settings.arxiv_pdf_url.rstrip('/')}/{paper_id}"
+    url = f"{settings.arxiv_pdf_url.rstrip('/')}/{arxiv_id}v{version}"
     limiter = _limiter(settings.pdf_min_interval_seconds)
     try:
         with _DOWNLOAD_LOCK, make_http_client(settings, sample_transport() if sample else None) as http:
-            # One flow run per store at a time (DuckDB's lock) and one download at a time within it:
-            # any partial file here is from a run that was killed.
+            # One download at a time in this process: its own partial files, and those of dead processes,
+            # are from a run that was killed.
             if remove_stale_partials(settings.pdf_dir):
                 log.warning("removed partial downloads left by an interrupted run")
             got = download_pdf(
@@ -152,19 +191,21 @@ def download_task(settings: Settings, paper_id: str, arxiv_id: str, version: int
                 policy=retry_policy(settings), limiter=limiter,
             )
     except (PdfDownloadError, HttpGiveUp) as exc:
-        store.upsert_pdf(PdfFile(arxiv_id=arxiv_id, version=version, status="failed", error=str(exc)))
-        store.record_step(arxiv_id, version, "download", "failed", str(exc))
+        with store.batch():
+            store.upsert_pdf(PdfFile(arxiv_id=arxiv_id, version=version, status="failed", error=str(exc)))
+            store.record_step(arxiv_id, version, "download", "failed", str(exc))
         raise
-    store.upsert_pdf(
-        PdfFile(
-            arxiv_id=arxiv_id,
-            version=version,
-            status="ok",
-            sha256=got.sha256,
-            path=str(got.path),
-            bytes=got.bytes,
-            fetched_at=utcnow(),
+    with store.batch():
+        store.upsert_pdf(
+            PdfFile(
+                arxiv_id=arxiv_id,
+                version=version,
+                status="ok",
+                sha256=got.sha256,
+                path=str(got.path),
+                bytes=got.bytes,
+                fetched_at=utcnow(),
+            )
         )
-    )
-    store.record_step(arxiv_id, version, "download", "ok", f"{got.bytes} bytes")
+        store.record_step(arxiv_id, version, "download", "ok", f"{got.bytes} bytes")
     return "downloaded"

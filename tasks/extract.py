@@ -28,6 +28,7 @@ from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import open_store
 from schemas.records import Extraction, PageText
+from tasks.batches import PaperKey, run_batch
 
 EXTRACTOR_VERSION = "pymupdf-layout-1"
 
@@ -575,8 +576,13 @@ def extract_report(path: Path, *, page_cap: int = 300, time_cap_seconds: float =
 # -- Prefect task ---------------------------------------------------------------------------------------------
 
 
-@task(name="extract", task_run_name="extract-{paper_id}", retries=1, retry_delay_seconds=1, cache_policy=NONE)
-def extract_task(settings: Settings, paper_id: str, arxiv_id: str, version: int) -> str:
+@task(name="extract", task_run_name="extract-{label}", retries=1, retry_delay_seconds=1, cache_policy=NONE)
+def extract_task(settings: Settings, label: str, papers: Sequence[PaperKey]) -> dict[str, str]:
+    return run_batch("extract", papers, lambda arxiv_id, version: extract_paper(settings, arxiv_id, version))
+
+
+def extract_paper(settings: Settings, arxiv_id: str, version: int) -> str:
+    """Extract one paper's stored PDF (cached by content hash and extractor version); returns the status."""
     store = open_store(settings.db_path)
     pdf = store.pdf(arxiv_id, version)
     if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
@@ -600,13 +606,15 @@ def extract_task(settings: Settings, paper_id: str, arxiv_id: str, version: int)
         message = str(exc) if isinstance(exc, PdfExtractionError) else f"cannot read {pdf.path}: {exc}"
         failed = Extraction(sha256=pdf.sha256, status="failed", pages=0, text_chars=0, has_text_layer=False,
                             error=message)
-        store.save_extraction(failed, EXTRACTOR_VERSION)
-        store.record_step(arxiv_id, version, "extract", "failed", message)
+        with store.batch():
+            store.save_extraction(failed, EXTRACTOR_VERSION)
+            store.record_step(arxiv_id, version, "extract", "failed", message)
         if isinstance(exc, OSError):
             raise PdfExtractionError(message) from exc
         raise
-    store.save_extraction(extraction, EXTRACTOR_VERSION)
-    store.set_pdf_pages(pdf.sha256, extraction.pages)
     detail = f"{extraction.pages} pages, {extraction.text_chars} chars"
-    store.record_step(arxiv_id, version, "extract", extraction.status, detail)
+    with store.batch():
+        store.save_extraction(extraction, EXTRACTOR_VERSION)
+        store.set_pdf_pages(pdf.sha256, extraction.pages)
+        store.record_step(arxiv_id, version, "extract", extraction.status, detail)
     return extraction.status

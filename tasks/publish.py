@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import html
 import json
@@ -9,7 +11,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -409,7 +411,7 @@ def publish_task(settings: Settings, digest_day: date, category: str) -> dict[st
     }
     for fmt, (target, content) in outputs.items():
         store.record_publication(digest_day, category, fmt, target, write_atomically(target, content), len(papers))
-    _write_day_listings(settings, store, category)
+    _write_day_listings(settings, store, category, digest_day, len(papers), summary)
     counts = day_counts(store, digest_day, category, papers, analyses)
     timings = step_seconds_from_prefect(str(flow_run.id) if flow_run.id else None)
     store.finish_run(digest_day, category, "completed", counts, timings)
@@ -425,13 +427,61 @@ def publish_task(settings: Settings, digest_day: date, category: str) -> dict[st
     return {"path": str(path), "counts": counts, "step_seconds": timings}
 
 
-def _write_day_listings(settings: Settings, store: Any, category: str) -> None:
-    """The index page and the Atom feed over every published day of the category."""
-    days = store.published_days(category)
+MANIFEST = "days.json"
+
+
+@contextlib.contextmanager
+def listing_lock(folder: Path) -> Iterator[None]:
+    """Runs of different days (several workers) publish at once; their listings must not lose each other."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".listing.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_manifest(folder: Path) -> dict[str, dict[str, Any]] | None:
+    """Every published day of the category: {"YYYY-MM-DD": {"papers": n, "summary": text}}; None if absent."""
+    try:
+        loaded = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s (%s); rebuilding it from the store", folder / MANIFEST, exc)
+        return None
+    days = loaded.get("days") if isinstance(loaded, dict) else None
+    return days if isinstance(days, dict) else None
+
+
+def record_day(
+    manifest: dict[str, dict[str, Any]], digest_day: date, papers: int, summary: str
+) -> list[tuple[date, int, str]]:
+    """Add or replace one day; returns every day, oldest first."""
+    manifest[digest_day.isoformat()] = {"papers": papers, "summary": summary}
+    return sorted((date.fromisoformat(day), int(entry.get("papers", 0)), str(entry.get("summary", "")))
+                  for day, entry in manifest.items())
+
+
+def _write_day_listings(
+    settings: Settings, store: Any, category: str, digest_day: date, papers: int, summary: str
+) -> None:
+    """The index page and the Atom feed over every published day of the category.
+
+    The days come from a manifest beside the pages rather than from the store: under the per-day layout
+    the other days live in other files, possibly held by other workers.
+    """
     folder = settings.out_dir / category
-    write_atomically(folder / "index.html", render_index(category, [(d, n) for d, n in days]))
-    entries = []
-    for day, count in days[-60:]:
-        stored = store.summary(day, category, settings.language)
-        entries.append((day, count, stored[0] if stored else ""))
-    write_atomically(folder / "feed.atom", render_atom(category, entries, datetime.now(UTC)))
+    with listing_lock(folder):
+        manifest = read_manifest(folder)
+        if manifest is None:  # first publication here (or an older data dir): start from what the store knows
+            manifest = {}
+            for day, count in store.published_days(category):
+                stored = store.summary(day, category, settings.language)
+                manifest[day.isoformat()] = {"papers": count, "summary": stored[0] if stored else ""}
+        days = record_day(manifest, digest_day, papers, summary)
+        write_atomically(folder / MANIFEST, json.dumps({"category": category, "days": manifest},
+                                                       ensure_ascii=False, indent=1, sort_keys=True))
+        write_atomically(folder / "index.html", render_index(category, [(d, n) for d, n, _ in days]))
+        write_atomically(folder / "feed.atom", render_atom(category, days[-60:], datetime.now(UTC)))

@@ -89,12 +89,15 @@ def quality_task(settings: Settings, digest_day: date, category: str) -> dict[st
     from prefect.runtime import flow_run
 
     from arxiv_digest.store import open_store
-    from quality.suites import run_quality_suites
+    from quality.suites import suite_inputs, validate
     from tasks.analyze import EXTRACTIVE_MODEL, extractive_analysis, gather_input
 
     store = open_store(settings.db_path)
     docs_dir = settings.data_dir / "quality_docs" / category / digest_day.isoformat()
-    results = run_quality_suites(store, digest_day, category, language=settings.language, data_docs_dir=docs_dir)
+    inputs = suite_inputs(store, digest_day, category, language=settings.language)
+    fingerprint = inputs.fingerprint()
+    reused = store.reusable_quality_results(digest_day, category, fingerprint)
+    results = reused if reused is not None else validate(inputs, docs_dir)
     repaired = withheld_count = 0
     for _ in range(3):
         failing = blocking_by_paper(results)
@@ -123,9 +126,13 @@ def quality_task(settings: Settings, digest_day: date, category: str) -> dict[st
                 store.set_digest_analysis(digest_day, category, notice, WITHHELD_MODEL)
                 store.record_step(paper.arxiv_id, paper.version, "quality", "withheld", notice.notice)
                 withheld_count += 1
-        results = run_quality_suites(store, digest_day, category, language=settings.language,
-                                     data_docs_dir=docs_dir)
-    store.replace_quality_results(digest_day, category, results, str(flow_run.id) if flow_run.id else None)
+        inputs = suite_inputs(store, digest_day, category, language=settings.language)
+        fingerprint = inputs.fingerprint()
+        results = validate(inputs, docs_dir)
+        reused = None
+    if reused is None:
+        store.replace_quality_results(digest_day, category, results, str(flow_run.id) if flow_run.id else None,
+                                      fingerprint)
     failed = [r for r in results if not r.passed]
     for result in failed:
         log.warning("quality %s %s %s: %s", result.severity, result.check, result.arxiv_id or "(day)",

@@ -25,6 +25,7 @@ from prefect.cache_policies import NONE
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import open_store
 from schemas.records import Extraction, Link, Section
+from tasks.batches import PaperKey, run_batch
 from tasks.extract import (
     CAPTION_MARK,
     EXTRACTOR_VERSION,
@@ -453,12 +454,21 @@ def sections_from_layout(layout: DocumentLayout) -> list[Section]:
     return sections
 
 
+def extraction_layout(pdf_bytes: bytes, extraction: Extraction) -> DocumentLayout:
+    """The layout of the pages the extraction read, whether or not it is still cached in this process.
+
+    After a restart (a rerun after a crash, `rerun --failed`) the PDF is read again here: with the extraction's
+    own page count as the cap, not layout_of's default, or sections and links would come from pages the
+    stored text does not have (or miss pages it has) depending on whether the process restarted.
+    """
+    return layout_of(pdf_bytes, extraction.sha256, page_cap=len(extraction.page_texts) or 300)
+
+
 def segment_sections(pdf_bytes: bytes, extraction: Extraction) -> list[Section]:
     """The paper's printed sections with normalized labels, in reading order."""
     if extraction.status != "ok":
         return []
-    layout = layout_of(pdf_bytes, extraction.sha256)
-    return sections_from_layout(layout)
+    return sections_from_layout(extraction_layout(pdf_bytes, extraction))
 
 
 # -- links ---------------------------------------------------------------------------------------------------
@@ -748,7 +758,7 @@ def find_links(pdf_bytes: bytes, extraction: Extraction, abstract: str = "", tit
     """Every URL in the paper once, marked code or not and the paper's own or not, with its evidence."""
     occurrences: list[_Occurrence] = []
     if extraction.status == "ok":
-        layout = layout_of(pdf_bytes, extraction.sha256)
+        layout = extraction_layout(pdf_bytes, extraction)
         occurrences = _occurrences(layout)
         title = title or guess_title(layout)
     for match in _URL_IN_TEXT.finditer(abstract or ""):
@@ -797,8 +807,13 @@ def own_code_urls(links: Sequence[Link]) -> list[str]:
 # -- Prefect task ---------------------------------------------------------------------------------------------
 
 
-@task(name="segment", task_run_name="segment-{paper_id}", retries=1, retry_delay_seconds=1, cache_policy=NONE)
-def segment_task(settings: Settings, paper_id: str, arxiv_id: str, version: int) -> int:
+@task(name="segment", task_run_name="segment-{label}", retries=1, retry_delay_seconds=1, cache_policy=NONE)
+def segment_task(settings: Settings, label: str, papers: Sequence[PaperKey]) -> dict[str, int]:
+    return run_batch("segment", papers, lambda arxiv_id, version: segment_paper(settings, arxiv_id, version))
+
+
+def segment_paper(settings: Settings, arxiv_id: str, version: int) -> int:
+    """Sections and links of one extracted paper; returns the number of sections (0: nothing to segment)."""
     store = open_store(settings.db_path)
     pdf = store.pdf(arxiv_id, version)
     if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
@@ -819,7 +834,8 @@ def segment_task(settings: Settings, paper_id: str, arxiv_id: str, version: int)
     paper = store.paper(arxiv_id, version)
     sections = segment_sections(pdf_bytes, extraction)
     links = find_links(pdf_bytes, extraction, paper.abstract if paper else "", paper.title if paper else "")
-    store.save_sections(pdf.sha256, sections)
-    store.save_links(pdf.sha256, links)
-    store.record_step(arxiv_id, version, "segment", "ok", f"{len(sections)} sections, {len(links)} links")
+    with store.batch():
+        store.save_sections(pdf.sha256, sections)
+        store.save_links(pdf.sha256, links)
+        store.record_step(arxiv_id, version, "segment", "ok", f"{len(sections)} sections, {len(links)} links")
     return len(sections)

@@ -1,6 +1,6 @@
 """The analyze step against a fake OpenAI-compatible server on 127.0.0.1, with a real DuckDB store.
 
-Each test scripts the server's answers, runs `analyze_task.fn` as the flow would, and asserts what was stored:
+Each test scripts the server's answers, runs `analyze_paper` as the flow would, and asserts what was stored:
 the chosen analysis (content, kind, analyzer, model) and every try in analysis_attempts.
 """
 
@@ -32,14 +32,14 @@ from schemas.records import Extraction, Link, Paper, PdfFile, Section
 from tasks.analyze import (
     EXTRACTIVE_MODEL,
     AnalysisInput,
+    analyze_paper,
     extractive_analysis,
     gather_input,
     key_findings,
     strip_preamble,
 )
-from tasks.analyze import analyze_task as _analyze_task
 
-analyze = _analyze_task.fn
+analyze = analyze_paper
 DAY = date(2026, 1, 21)
 CATEGORY = "cs.CV"
 MODEL = "test-model"
@@ -106,7 +106,7 @@ def one_paper_day(tmp_path: Path, fake: FakeLLM, **overrides: Any) -> tuple[Sett
 
 
 def run(settings: Settings, paper: Paper) -> str:
-    return analyze(settings, paper.versioned_id, paper.arxiv_id, paper.version, DAY, CATEGORY)
+    return analyze(settings, paper.arxiv_id, paper.version, DAY, CATEGORY)
 
 
 def attempts(store: Store, arxiv_id: str = "2601.99001") -> list[dict[str, Any]]:

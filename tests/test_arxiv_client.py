@@ -72,7 +72,9 @@ def test_at_least_the_minimum_interval_between_api_calls_in_real_time() -> None:
         times = [r.at for r in server.requests_to("api")]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(gaps) == 2
-    assert min(gaps) >= 0.38
+    # Seen from the server, a gap shrinks by however late the previous request was handled (a busy CI
+    # machine); without the limiter the gaps are milliseconds.
+    assert min(gaps) >= 0.3
 
 
 def test_default_interval_is_three_seconds_between_calls() -> None:

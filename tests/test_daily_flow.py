@@ -279,3 +279,59 @@ def test_a_model_that_refuses_or_invents_links_never_reaches_the_digest_and_reru
     assert "方法设计详解" in entries["2601.99003v1"] and "抽取式分析" not in entries["2601.99003v1"]
     assert "invented-org" not in entries["2601.99002v2"]
     assert code == 0, report
+
+
+def test_per_day_stores_and_batched_steps_keep_audit_rerun_and_listings_per_paper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scale-out configuration end to end: one store file per digest, papers processed two per task run,
+    a PDF missing on one day; audit names the paper, rerun repairs it, the index lists every day."""
+    since = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%d")
+    monkeypatch.setenv("ARXIV_DIGEST_STORE_LAYOUT", "per-day")
+    monkeypatch.setenv("ARXIV_DIGEST_PAPER_BATCH_SIZE", "2")
+    with FakeArxiv() as server:
+        _fake_day(server, missing="2601.99002v2")
+        _env_for(server, tmp_path, monkeypatch)
+        code, output = _run("backfill", "--start", "2026-01-20", "--end", "2026-01-21", "--concurrency", "2")
+        assert code == 0, output
+        stores = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("days/*/*.duckdb"))
+        assert stores == ["days/cs.CV/2026-01-20.duckdb", "days/cs.CV/2026-01-21.duckdb"]
+        assert not (tmp_path / "digest.duckdb").exists()
+
+        code, output = _run("audit", "--since", since, "--json")
+        assert code == 0, output
+        import json
+
+        runs = json.loads(output)["runs"]
+        failed = [r for r in runs if r["kind"] == "task" and r["step"] == "download"]
+        assert failed and all(re.fullmatch(r"\d{4}\.\d{5}v\d", r["paper_id"]) for r in failed), failed
+        # Batches of two: the failed paper shares its task run with another paper, yet the audit names it alone.
+        # (Other tests of this session share the Prefect server: look for this test's batch.)
+        batched = [r for r in failed if r["name"] == "download-2601.99001v1+1"]
+        assert [r["paper_id"] for r in batched] == ["2601.99002v2"], "only the failed paper of the batch is named"
+        assert "HTTP 404" in batched[0]["message"] and batched[0]["store_status"] == "failed"
+        assert batched[0]["digest_date"] == "2026-01-21"  # the sample papers were submitted on 01-20
+
+        monkeypatch.setenv("COLUMNS", "200")
+        code, output = _run("status")
+        assert code == 0, output
+        assert "2026-01-20" in output and "2026-01-21" in output
+
+        server.state.pdfs["2601.99002v2"] = build_pdf(PAPERS[1])
+        server.state.pdfs["2601.98999v2"] = build_pdf(PAPERS[1])  # the one paper of 2026-01-20 lacked its PDF too
+        code, output = _run("rerun", "--failed")
+        assert code == 0, output
+        assert "2026-01-20" in output and "2026-01-21" in output, "both days' stores were asked what failed"
+    digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
+    entry = digest.split("<a id='2601.99002v2'></a>", 1)[1].split("<a id=", 1)[0]
+    assert "方法设计详解" in entry
+    for day in ("2026-01-20", "2026-01-21"):
+        assert (tmp_path / "out" / "cs.CV" / f"{day}.md").is_file()
+        store = Store.open(tmp_path / "days" / "cs.CV" / f"{day}.duckdb")
+        try:
+            assert store.days_needing_attention() == []
+            assert [d.isoformat() for d, _ in store.published_days("cs.CV")] == [day], "each file holds its day"
+        finally:
+            store.close()
+    index = (tmp_path / "out" / "cs.CV" / "index.html").read_text(encoding="utf-8")
+    assert "2026-01-20" in index and "2026-01-21" in index

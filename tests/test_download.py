@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
 from arxiv_digest.sample_day import PAPERS, build_pdf
 from arxiv_digest.store import Store, open_store
 from schemas.records import PdfFile
-from tasks.download import download_pdf, download_task
+from tasks.download import download_paper, download_pdf
 
 PDF = build_pdf(PAPERS[0])
 
@@ -93,8 +94,8 @@ def test_task_never_fetches_a_paper_version_already_on_disk(tmp_path: Path) -> N
     with FakeArxiv() as server:
         server.state.pdfs["2601.99001v1"] = PDF
         settings = settings_for(server).replace(data_dir=str(tmp_path))
-        assert download_task.fn(settings, "2601.99001v1", "2601.99001", 1) == "downloaded"
-        assert download_task.fn(settings, "2601.99001v1", "2601.99001", 1) == "cached"
+        assert download_paper(settings, "2601.99001", 1) == "downloaded"
+        assert download_paper(settings, "2601.99001", 1) == "cached"
         assert len(server.requests_to("pdf")) == 1
     store = open_store(settings.db_path)
     pdf = store.pdf("2601.99001", 1)
@@ -105,7 +106,7 @@ def test_task_records_a_failed_download_for_the_audit(tmp_path: Path) -> None:
     with FakeArxiv() as server:
         settings = settings_for(server).replace(data_dir=str(tmp_path))
         with pytest.raises(PdfDownloadError):
-            download_task.fn(settings, "2601.99001v1", "2601.99001", 1)
+            download_paper(settings, "2601.99001", 1)
     store = Store.open(None)
     del store
     store = open_store(settings.db_path)
@@ -121,3 +122,24 @@ def test_partials_of_a_killed_download_are_removed_before_the_next(tmp_path: Pat
     assert remove_stale_partials(tmp_path) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["keep.pdf"]
     assert remove_stale_partials(tmp_path / "missing") == 0
+
+
+def test_partials_of_live_processes_and_other_hosts_are_left_alone(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tasks.download import partial_prefix, remove_stale_partials
+
+    finished = subprocess.run([sys.executable, "-c", "pass"], check=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert finished.returncode == 0
+    mine = tmp_path / f"{partial_prefix()}abc.part"  # this process between downloads: killed midway earlier
+    of_the_dead = tmp_path / f"{partial_prefix(dead.pid)}def.part"
+    of_a_live_worker = tmp_path / f"{partial_prefix(os.getppid())}ghi.part"
+    of_another_host = tmp_path / ".download-elsewhere.example-1-jkl.part"
+    legacy = tmp_path / ".download-mno.part"
+    for path in (mine, of_the_dead, of_a_live_worker, of_another_host, legacy):
+        path.write_bytes(b"%PDF-1.7 half")
+    assert remove_stale_partials(tmp_path) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([of_a_live_worker.name, of_another_host.name])

@@ -17,8 +17,8 @@ from tasks.extract import (
     EXTRACTOR_VERSION,
     PdfInputError,
     extract_document,
+    extract_paper,
     extract_report,
-    extract_task,
     join_lines,
 )
 
@@ -189,7 +189,7 @@ def _store_with_pdf(tmp_path: Path, data: bytes) -> tuple[Settings, Store, str]:
 
 def test_extract_task_saves_extraction_and_is_idempotent(tmp_path: Path) -> None:
     settings, store, sha = _store_with_pdf(tmp_path, pdf_factory.single_column_paper())
-    assert extract_task.fn(settings, "2601.00001v1", "2601.00001", 1) == "ok"
+    assert extract_paper(settings, "2601.00001", 1) == "ok"
     saved = store.extraction(sha)
     assert saved is not None and saved.status == "ok" and len(saved.page_texts) == 3
     assert store.extractor_of(sha) == EXTRACTOR_VERSION
@@ -198,14 +198,14 @@ def test_extract_task_saves_extraction_and_is_idempotent(tmp_path: Path) -> None
 
     # A rerun reuses the stored extraction: with the PDF gone, reading it again would fail the task.
     Path(store.pdf("2601.00001", 1).path).unlink()
-    assert extract_task.fn(settings, "2601.00001v1", "2601.00001", 1) == "ok"
+    assert extract_paper(settings, "2601.00001", 1) == "ok"
     assert store.step_status("2601.00001", 1, "extract") == "ok"
 
 
 def test_extract_task_records_failure_and_raises(tmp_path: Path) -> None:
     settings, store, sha = _store_with_pdf(tmp_path, pdf_factory.encrypted_pdf())
     with pytest.raises(PdfExtractionError):
-        extract_task.fn(settings, "2601.00001v1", "2601.00001", 1)
+        extract_paper(settings, "2601.00001", 1)
     saved = store.extraction(sha)
     assert saved is not None and saved.status == "failed" and "password" in (saved.error or "")
     assert store.step_status("2601.00001", 1, "extract") == "failed"
@@ -213,13 +213,13 @@ def test_extract_task_records_failure_and_raises(tmp_path: Path) -> None:
 
 def test_extract_task_skips_a_paper_without_pdf(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    assert extract_task.fn(settings, "2601.00002v1", "2601.00002", 1) == "skipped"
+    assert extract_paper(settings, "2601.00002", 1) == "skipped"
     assert open_store(settings.db_path).step_status("2601.00002", 1, "extract") == "skipped"
 
 
 def test_extract_task_records_no_text_layer(tmp_path: Path) -> None:
     settings, store, sha = _store_with_pdf(tmp_path, pdf_factory.image_only_pdf())
-    assert extract_task.fn(settings, "2601.00001v1", "2601.00001", 1) == "no_text_layer"
+    assert extract_paper(settings, "2601.00001", 1) == "no_text_layer"
     assert store.step_status("2601.00001", 1, "extract") == "no_text_layer"
     assert store.extraction(sha).has_text_layer is False
 

@@ -133,3 +133,39 @@ def test_output_paths_never_leave_the_out_dir(tmp_path: Path) -> None:
 
 def test_artifact_keys_are_valid() -> None:
     assert artifact_key("cs.CV", DAY) == "digest-cs-cv-2026-01-21"
+
+
+def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Path) -> None:
+    """Workers publishing different days share the index and feed; the manifest lock keeps every day."""
+    import threading
+
+    from arxiv_digest.settings import load_settings
+    from tasks.publish import _write_day_listings, read_manifest
+
+    class EmptyStore:  # under the per-day layout, a run's store knows only its own day
+        def published_days(self, category: str) -> list[tuple[date, int]]:
+            return []
+
+        def summary(self, day: date, category: str, language: str) -> None:
+            return None
+
+    settings = load_settings(environ={}, data_dir=str(tmp_path))
+    days = [date(2026, 1, d) for d in range(1, 25)]
+    barrier = threading.Barrier(len(days))
+
+    def publish(day: date) -> None:
+        barrier.wait()
+        _write_day_listings(settings, EmptyStore(), "cs.CV", day, day.day, f"summary {day}")
+
+    threads = [threading.Thread(target=publish, args=(d,)) for d in days]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    folder = tmp_path / "out" / "cs.CV"
+    manifest = read_manifest(folder)
+    assert manifest is not None and sorted(manifest) == [d.isoformat() for d in days]
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert all(d.isoformat() in index for d in days)
+    assert (folder / "feed.atom").read_text(encoding="utf-8").count("<entry>") == len(days)
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]

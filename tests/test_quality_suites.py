@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from arxiv_digest.store import Store
-from quality.suites import CODE_URL_REGEX, run_quality_suites
+from quality.suites import CODE_URL_REGEX, run_quality_suites, suite_inputs
 from schemas.records import Analysis, Extraction, Link, Paper, PdfFile, QualityResult, Section
 
 DAY = date(2026, 1, 21)
@@ -92,10 +92,31 @@ class Outcome:
     bad: list[QualityResult]
     good: list[QualityResult]
     docs: Path
+    reuse: dict[str, object]
 
     def failed(self, check: str, *, good: bool = False) -> dict[str, str]:
         rows = self.good if good else self.bad
         return {r.arxiv_id: r.observed for r in rows if r.check == check and not r.passed}
+
+
+def fingerprint_reuse(store: Store) -> dict[str, object]:
+    """What a rerun would reuse, before and after one analysis of the day changes."""
+    seen: dict[str, object] = {}
+    before = suite_inputs(store, DAY, "cs.GR", language="zh").fingerprint()
+    seen["stable"] = before == suite_inputs(store, DAY, "cs.GR", language="zh").fingerprint()
+    seen["other_language_differs"] = before != suite_inputs(store, DAY, "cs.GR", language="en").fingerprint()
+    seen["unrecorded"] = store.reusable_quality_results(DAY, "cs.GR", before)
+    results = run_quality_suites(store, DAY, "cs.GR", language="zh")
+    store.replace_quality_results(DAY, "cs.GR", results, None, before)
+    seen["reused"] = store.reusable_quality_results(DAY, "cs.GR", before)
+    seen["stored"] = store.quality_results(DAY, "cs.GR")
+    clean = paper("2601.20001", categories=("cs.GR", "cs.CV"))
+    changed = analysis(clean, GOOD_ZH.replace("FastSeg", "SlowSeg"))
+    store.set_digest_analysis(DAY, "cs.GR", changed, "model-y")
+    after = suite_inputs(store, DAY, "cs.GR", language="zh").fingerprint()
+    seen["changed"] = after != before
+    seen["reused_after_change"] = store.reusable_quality_results(DAY, "cs.GR", after)
+    return seen
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +157,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
         bad_results = run_quality_suites(store, DAY, "cs.CV", language="zh", data_docs_dir=docs)
         good_results = run_quality_suites(store, DAY, "cs.GR", language="zh")
         store.replace_quality_results(DAY, "cs.CV", bad_results, None)  # the rows fit the store's table
-        yield Outcome(bad_results, good_results, docs)
+        fingerprints = fingerprint_reuse(store)
+        yield Outcome(bad_results, good_results, docs, fingerprints)
     finally:
         store.close()
 
@@ -214,3 +236,13 @@ def test_data_docs_are_built_as_html(outcome: Outcome) -> None:
 )
 def test_code_url_regex(url: str, ok: bool) -> None:
     assert bool(re.match(CODE_URL_REGEX, url)) is ok
+
+
+def test_unchanged_inputs_reuse_the_stored_results_and_any_change_invalidates_them(outcome: Outcome) -> None:
+    seen = outcome.reuse
+    assert seen["stable"] is True
+    assert seen["other_language_differs"] is True
+    assert seen["unrecorded"] is None
+    assert seen["reused"] == seen["stored"] and seen["reused"]
+    assert seen["changed"] is True
+    assert seen["reused_after_change"] is None

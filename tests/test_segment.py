@@ -13,7 +13,7 @@ import pytest
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import open_store
 from schemas.records import Extraction, Paper, PdfFile
-from tasks.extract import extract_document, extract_task
+from tasks.extract import extract_document, extract_paper
 from tasks.segment import (
     assign_labels,
     find_links,
@@ -21,8 +21,8 @@ from tasks.segment import (
     label_for,
     named_after_paper,
     normalize_url,
+    segment_paper,
     segment_sections,
-    segment_task,
 )
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -201,23 +201,23 @@ def test_segment_task_saves_sections_and_links_and_reuses_them(tmp_path: Path) -
                                ("cs.CV",), "cs.CV", now, now, "We present GridNet.")])
     store.upsert_pdf(PdfFile("2601.00001", 1, "ok", sha, str(path), len(data), None, None, now))
 
-    assert segment_task.fn(settings, "p", "2601.00001", 1) == 0  # not extracted yet
+    assert segment_paper(settings, "2601.00001", 1) == 0  # not extracted yet
     assert store.step_status("2601.00001", 1, "segment") == "skipped"
 
-    assert extract_task.fn(settings, "p", "2601.00001", 1) == "ok"
-    assert segment_task.fn(settings, "p", "2601.00001", 1) == 7
+    assert extract_paper(settings, "2601.00001", 1) == "ok"
+    assert segment_paper(settings, "2601.00001", 1) == 7
     assert [s.norm for s in store.sections(sha)][:3] == ["abstract", "introduction", "method"]
     own = [link.url for link in store.links(sha) if link.is_own and link.is_code]
     assert own == ["https://github.com/example/GridNet"]
     assert store.step_status("2601.00001", 1, "segment") == "ok"
 
     path.unlink()  # a rerun reuses what is stored instead of reading the PDF again
-    assert segment_task.fn(settings, "p", "2601.00001", 1) == 7
+    assert segment_paper(settings, "2601.00001", 1) == 7
 
 
 def test_segment_task_skips_a_paper_without_pdf(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    assert segment_task.fn(settings, "p", "2601.00009", 1) == 0
+    assert segment_paper(settings, "2601.00009", 1) == 0
     assert open_store(settings.db_path).step_status("2601.00009", 1, "segment") == "skipped"
 
 

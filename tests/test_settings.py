@@ -85,3 +85,26 @@ def test_replace_validates() -> None:
 
 def test_api_key_is_not_in_repr() -> None:
     assert "sekrit" not in repr(Settings(llm_api_key="sekrit"))
+
+
+def test_store_layouts_name_one_file_or_one_file_per_digest(tmp_path: Path) -> None:
+    from datetime import date
+
+    single = load_settings(environ={}, data_dir=str(tmp_path))
+    assert single.for_digest("cs.CV", date(2026, 1, 21)).db_path == tmp_path / "digest.duckdb"
+    assert single.store_files() == []
+    per_day = load_settings(environ={"ARXIV_DIGEST_STORE_LAYOUT": "per-day"}, data_dir=str(tmp_path))
+    bound = per_day.for_digest("cs.CV", date(2026, 1, 21))
+    assert bound.db_path == tmp_path / "days" / "cs.CV" / "2026-01-21.duckdb"
+    assert bound.for_digest("cs.CV", date(2026, 1, 22)) is bound, "a bound run keeps its file"
+    for category, day in (("cs.LG", "2026-01-20"), ("cs.CV", "2026-01-21"), ("cs.CV", "2026-01-19")):
+        path = tmp_path / "days" / category / f"{day}.duckdb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+    assert [p.relative_to(tmp_path).as_posix() for p in per_day.store_files()] == [
+        "days/cs.CV/2026-01-19.duckdb", "days/cs.LG/2026-01-20.duckdb", "days/cs.CV/2026-01-21.duckdb"]
+    assert [p.stem for p in per_day.store_files("cs.CV")] == ["2026-01-19", "2026-01-21"]
+    with pytest.raises(SettingsError, match="store_layout 'sharded' must be one of single, per-day"):
+        load_settings(environ={"ARXIV_DIGEST_STORE_LAYOUT": "sharded"})
+    with pytest.raises(SettingsError, match="paper_batch_size must be >= 0"):
+        load_settings(environ={}, paper_batch_size=-1)

@@ -165,3 +165,53 @@ def test_a_second_process_can_wait_for_the_holder_to_finish(tmp_path: Path) -> N
         holder.kill()
         holder.wait()
     assert 0.5 < waited < 15
+
+
+def test_a_batch_commits_once_when_the_block_ends(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    with store.batch():
+        store.upsert_papers([paper(1)])
+        store.record_step("2601.99001", 1, "download", "ok")
+        with store.batch():  # nested blocks join the outer one
+            store.record_step("2601.99001", 1, "extract", "ok")
+        assert store.table_counts()["paper_steps"] == 0, "nothing is visible before the block ends"
+    assert store.table_counts()["paper_steps"] == 2
+    assert store.paper("2601.99001", 1) is not None
+
+
+def test_a_batch_still_commits_what_was_written_before_an_error(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    with pytest.raises(RuntimeError), store.batch():
+        store.record_step("2601.99001", 1, "extract", "failed", "corrupt PDF")
+        raise RuntimeError("the step failed after recording why")
+    assert store.step_status("2601.99001", 1, "extract") == "failed"
+
+
+def test_a_batch_is_one_transaction(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    store.record_step("2601.99001", 1, "download", "ok")
+    with pytest.raises(duckdb.Error), store.batch():
+        store.record_step("2601.99001", 1, "download", "failed", "second write")
+        store._run([("INSERT INTO no_such_table VALUES (1)", [])])
+    assert store.step_status("2601.99001", 1, "download") == "ok", "the failed batch left no half-write"
+
+
+def test_batches_on_other_threads_are_independent(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    started, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with store.batch():
+            store.record_step("2601.99002", 1, "download", "ok")
+            started.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    started.wait(5)
+    store.record_step("2601.99001", 1, "download", "ok")  # not swallowed by the other thread's batch
+    assert store.step_status("2601.99001", 1, "download") == "ok"
+    assert store.step_status("2601.99002", 1, "download") is None
+    release.set()
+    thread.join()
+    assert store.step_status("2601.99002", 1, "download") == "ok"
