@@ -168,6 +168,15 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
+def digest_date_of(params: dict[str, Any], started: datetime | None) -> str:
+    """The digest a flow run built: its digest_date, or (scheduled runs) its start day minus lag_days."""
+    if params.get("digest_date"):
+        return str(params["digest_date"])
+    if started is None or params.get("sample"):
+        return ""
+    return (started.astimezone(UTC).date() - timedelta(days=int(params.get("lag_days") or 0))).isoformat()
+
+
 def read_failures(since: datetime, limit: int = 200) -> list[AuditRecord]:
     """Failed and crashed flow and task runs from the Prefect API since a moment."""
     from prefect import get_client
@@ -217,7 +226,7 @@ def read_failures(since: datetime, limit: int = 200) -> list[AuditRecord]:
     for fr in flow_runs:
         params = fr.parameters or {}
         records.append(AuditRecord(
-            kind="flow", name=fr.name, step="flow", paper_id="", digest_date=str(params.get("digest_date") or ""),
+            kind="flow", name=fr.name, step="flow", paper_id="", digest_date=digest_date_of(params, fr.start_time),
             category=str(params.get("category") or ""), state=fr.state.name if fr.state else "",
             message=(fr.state.message or "") if fr.state else "", attempts=fr.run_count,
             time=_when(fr.start_time), flow_run_id=str(fr.id),
@@ -231,8 +240,8 @@ def read_failures(since: datetime, limit: int = 200) -> list[AuditRecord]:
         for paper, reason in failed_papers(message) or [(paper_id, message)]:
             records.append(AuditRecord(
                 kind="task", name=tr.name, step=step, paper_id=paper,
-                digest_date=str(params.get("digest_date") or ""), category=str(params.get("category") or ""),
-                state=tr.state.name if tr.state else "", message=reason,
+                digest_date=digest_date_of(params, parent.start_time if parent else None),
+                category=str(params.get("category") or ""), state=tr.state.name if tr.state else "", message=reason,
                 attempts=tr.run_count, time=_when(tr.start_time), flow_run_id=str(tr.flow_run_id or ""),
             ))
     return records

@@ -1,16 +1,23 @@
 """A fake OpenAI-compatible chat server on 127.0.0.1: real HTTP, POST /v1/chat/completions, scripted per request.
 
 Each request takes the next scripted reply; when the script is empty, the default responder answers (by
-default a well-formed analysis or summary in the language and shape the prompt asks for). Replies:
-    Reply.text("...")                  a chat completion with that content (usage reported unless usage=None)
+default a well-formed analysis or summary in the language and shape the prompt asks for). A responder returns
+the answer's text, or any Reply (so one paper can be made to time out while the others answer). Replies:
+    Reply.content("...")               a chat completion with that content (usage reported unless usage=None)
+    Reply.content("...", delay=1.0)    the same, sent after that many seconds (a slow model)
     Reply.status(429, {"Retry-After": "0"})   an error status with an OpenAI-style error body
     Reply.hang(2.0)                    accept, then say nothing for that many seconds
     Reply.raw(b"{not json", "application/json")   a body the client cannot parse
     Reply.json({...})                  any JSON body (e.g. a completion without choices)
+    reply.marked("timeout")            any reply, logged in FakeLLM.faults as an injected fault of that kind
+
+Every reply is logged (FakeLLM.served, with the paper it was for); FakeLLM.answered_at records when each reply
+finished sending, so a test can tell how many answers a client has received.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -37,10 +44,13 @@ class Reply:
     content_type: str = "application/json"
     usage: tuple[int, int] | None = (1000, 500)
     finish_reason: str = "stop"
+    delay: float = 0.0  # seconds to wait before a text reply is sent
+    fault: str = ""  # the kind of fault this reply injects ("" for a normal answer)
 
     @classmethod
-    def content(cls, text: str, usage: tuple[int, int] | None = (1000, 500), finish_reason: str = "stop") -> Reply:
-        return cls("text", text=text, usage=usage, finish_reason=finish_reason)
+    def content(cls, text: str, usage: tuple[int, int] | None = (1000, 500), finish_reason: str = "stop",
+                delay: float = 0.0) -> Reply:
+        return cls("text", text=text, usage=usage, finish_reason=finish_reason, delay=delay)
 
     @classmethod
     def status(cls, code: int, headers: dict[str, str] | None = None) -> Reply:
@@ -57,6 +67,10 @@ class Reply:
     @classmethod
     def json(cls, payload: Any) -> Reply:
         return cls("raw", body=json.dumps(payload).encode(), content_type="application/json")
+
+    def marked(self, fault: str) -> Reply:
+        """This reply, counted as an injected fault of kind `fault`."""
+        return dataclasses.replace(self, fault=fault)
 
 
 @dataclass
@@ -83,6 +97,26 @@ class ChatRequest:
         if "<papers>" in self.user:
             return "summary"
         return "method" if ("### 1." in self.system) else "abstract"
+
+    @property
+    def paper_id(self) -> str:
+        """The versioned arXiv id an analysis prompt is about ("" for the summary)."""
+        match = _PAPER_ID.search(self.user)
+        return match.group(1) if match and self.prompt_kind != "summary" else ""
+
+
+_PAPER_ID = re.compile(r"^arXiv[:：]\s*(\S+)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One reply the server chose: for which paper and prompt, of what kind, and which fault (if any)."""
+
+    paper_id: str
+    prompt_kind: str
+    kind: str
+    fault: str
+    at: float
 
 
 def completion_body(text: str, usage: tuple[int, int] | None, finish_reason: str = "stop") -> dict[str, Any]:
@@ -289,7 +323,20 @@ class _Handler(QuietHandler):
             self._send(404, json.dumps({"error": {"message": "not found"}}).encode())
             return
         if reply is None:
-            reply = Reply.content(fake.responder(request))
+            answer = fake.responder(request)
+            reply = answer if isinstance(answer, Reply) else Reply.content(answer)
+        served = Served(request.paper_id, request.prompt_kind, reply.kind, reply.fault, time.monotonic())
+        with fake.lock:
+            fake.served.append(served)
+        try:
+            self._reply(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (or was killed) first: nothing was answered
+            return
+        with fake.lock:
+            fake.answered_at.append((served, time.monotonic()))
+
+    def _reply(self, reply: Reply) -> None:
         if reply.kind == "hang":
             time.sleep(reply.seconds)
             self.close_connection = True
@@ -301,15 +348,19 @@ class _Handler(QuietHandler):
         if reply.kind == "raw":
             self._send(200, reply.body, reply.content_type)
             return
+        if reply.delay:
+            time.sleep(reply.delay)
         self._send(200, json.dumps(completion_body(reply.text, reply.usage, reply.finish_reason)).encode())
 
 
 
 class FakeLLM(LoopbackServer):
-    def __init__(self, responder: Callable[[ChatRequest], str] = good_answer) -> None:
+    def __init__(self, responder: Callable[[ChatRequest], str | Reply] = good_answer) -> None:
         self.responder = responder
         self.script: deque[Reply] = deque()
         self.requests: list[ChatRequest] = []
+        self.served: list[Served] = []
+        self.answered_at: list[tuple[Served, float]] = []  # replies whose sending finished, and when
         self.lock = threading.Lock()
         # A short poll interval: shutdown() waits for it, once per test.
         super().__init__(_Handler, poll_interval=0.02, fake=self)
@@ -336,3 +387,18 @@ class FakeLLM(LoopbackServer):
     def request_count(self) -> int:
         with self.lock:
             return len(self.requests)
+
+    def requests_for(self, paper_id: str) -> list[ChatRequest]:
+        """The analysis requests about one paper (the summary's are about none)."""
+        with self.lock:
+            return [r for r in self.requests if r.paper_id == paper_id]
+
+    @property
+    def faults(self) -> dict[str, int]:
+        """Injected faults served so far, per kind."""
+        counts: dict[str, int] = {}
+        with self.lock:
+            for served in self.served:
+                if served.fault:
+                    counts[served.fault] = counts.get(served.fault, 0) + 1
+        return counts

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -75,3 +75,13 @@ def test_backfill_skips_published_days_and_reports_failures_per_day() -> None:
     forced = backfill_local(Settings(), [date(2026, 1, 1)], force=True, concurrency=1, run_day=run_day,
                             is_published=lambda d: True)
     assert forced[0].status == "completed"
+
+
+def test_a_scheduled_run_audits_under_the_digest_it_built() -> None:
+    from arxiv_digest.operations import digest_date_of
+
+    started = datetime(2026, 1, 22, 6, 0, 5, tzinfo=UTC)
+    assert digest_date_of({"digest_date": "2026-01-10"}, started) == "2026-01-10"
+    assert digest_date_of({"category": "cs.CV", "lag_days": 1}, started) == "2026-01-21"
+    assert digest_date_of({"lag_days": 0}, started) == "2026-01-22"
+    assert digest_date_of({"lag_days": 1}, None) == ""
