@@ -6,6 +6,10 @@ Faults are queued per route and consumed one per request:
     ("truncate", 100)                      promise the full body, send only the first N bytes, close
     ("html",)                              send an HTML page with status 200 instead of the PDF
     ("none",)                              answer normally (to aim a later fault at a later request)
+
+A PDF can also be a StreamedPdf: a body of any size produced chunk by chunk while it is sent (a 200 MB PDF costs
+no memory), with or without a Content-Length; state.streamed records how many bytes each such request got out
+before the client hung up.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -28,13 +33,47 @@ class RecordedRequest:
     at: float
 
 
+@dataclass(frozen=True)
+class StreamedPdf:
+    """`size` bytes that start like a PDF, generated while they are sent; never held in memory at once."""
+
+    size: int
+    declare_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    chunk_bytes: int = 1 << 20
+
+    def chunks(self) -> Iterator[bytes]:
+        head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+        filler = b"% padding that never ends\n" * (self.chunk_bytes // 26 + 1)
+        sent = 0
+        first = (head + filler)[: min(self.chunk_bytes, self.size)]
+        yield first
+        sent += len(first)
+        block = filler[: self.chunk_bytes]
+        while sent < self.size:
+            piece = block if self.size - sent >= len(block) else block[: self.size - sent]
+            yield piece
+            sent += len(piece)
+
+
+@dataclass
+class StreamRecord:
+    paper: str
+    declared: bool
+    size: int
+    bytes_sent: int
+    completed: bool  # the whole body went out (the client read it all)
+
+
 @dataclass
 class FakeArxivState:
     # search_query -> list of Atom pages; a request with start=N gets the page whose start index is N.
     feeds: dict[str, dict[int, bytes]] = field(default_factory=dict)
     default_feed: bytes | None = None
     pdfs: dict[str, bytes] = field(default_factory=dict)  # "2601.99001v1" -> bytes
+    streams: dict[str, StreamedPdf] = field(default_factory=dict)  # "2601.99001v1" -> a generated body
+    streamed: list[StreamRecord] = field(default_factory=list)
     faults: dict[str, deque[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(deque))
+    served_faults: list[tuple[str, str]] = field(default_factory=list)  # (route, kind) of every fault served
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -48,6 +87,8 @@ class _Handler(QuietHandler):
             state.requests.append(RecordedRequest(parsed.path, query, dict(self.headers), time.monotonic()))
             route = "api" if parsed.path.endswith("/api/query") else "pdf"
             fault = state.faults[route].popleft() if state.faults[route] else None
+            if fault is not None and fault[0] != "none":
+                state.served_faults.append((route, fault[0]))
         body, content_type = self._body(parsed.path, query)
         if fault is not None and fault[0] != "none":
             kind = fault[0]
@@ -71,10 +112,37 @@ class _Handler(QuietHandler):
             if kind == "html":
                 self._send(200, b"<!DOCTYPE html><html><body>Access denied</body></html>", "text/html")
                 return
+        stream = state.streams.get(parsed.path[len("/pdf/"):]) if parsed.path.startswith("/pdf/") else None
+        if body is None and stream is not None:
+            self._stream(parsed.path[len("/pdf/"):], stream)
+            return
         if body is None:
             self._send(404, b"not found", "text/plain")
             return
         self._send(200, body, content_type)
+
+    def _stream(self, paper: str, stream: StreamedPdf) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        if stream.declare_length:
+            self.send_header("Content-Length", str(stream.size))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        sent, completed = 0, False
+        try:
+            for chunk in stream.chunks():
+                self.wfile.write(chunk)
+                sent += len(chunk)
+            self.wfile.flush()
+            completed = True
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading
+        finally:
+            with self.server.state.lock:
+                self.server.state.streamed.append(StreamRecord(paper, stream.declare_length, stream.size, sent,
+                                                               completed))
 
     def _body(self, path: str, query: dict[str, list[str]]) -> tuple[bytes | None, str]:
         state = self.server.state
@@ -115,3 +183,18 @@ class FakeArxiv(LoopbackServer):
     def requests_to(self, route: str) -> list[RecordedRequest]:
         with self.state.lock:
             return [r for r in self.state.requests if (route == "api") == r.path.endswith("/api/query")]
+
+    def pdf_requests_for(self, paper: str) -> int:
+        """How many times the PDF of one paper ("2601.99001v1") was asked for."""
+        return sum(1 for r in self.requests_to("pdf") if r.path == f"/pdf/{paper}")
+
+    def stream_records(self, count: int, timeout: float = 30.0) -> list[StreamRecord]:
+        """The first `count` records of streamed bodies, waiting for their handlers to finish."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.state.lock:
+                if len(self.state.streamed) >= count:
+                    return list(self.state.streamed)
+            time.sleep(0.05)
+        with self.state.lock:
+            return list(self.state.streamed)
