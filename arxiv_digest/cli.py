@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from arxiv_digest.errors import DigestError, SettingsError
+from arxiv_digest.errors import DigestError, SettingsError, StoreError
 from arxiv_digest.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -79,11 +79,27 @@ def _reading_store(settings: Settings) -> Iterator[Any]:
         store.close()
 
 
+# Under the per-day layout a file held by a running flow is that day's run in progress: say so, don't wait.
+DAY_STORE_WAIT_SECONDS = 3.0
+
+
 def _each_store(settings: Settings, category: str | None = None) -> Iterator[Any]:
     """Every store file in turn (one, or one per day under the per-day layout), each let go after use."""
+    from arxiv_digest.store import Store
+
+    per_day = settings.store_layout == "per-day" and not settings.store_file
     for path in settings.store_files(category):
-        with _reading_store(settings.replace(store_file=str(path))) as store:
+        try:
+            store = Store.open(path, wait_seconds=DAY_STORE_WAIT_SECONDS if per_day else STORE_WAIT_SECONDS)
+        except StoreError:
+            if not per_day:
+                raise
+            console.print(f"[yellow]skipped[/] {path.parent.name} {path.stem}: a run is using its store right now")
+            continue
+        try:
             yield store
+        finally:
+            store.close()
 
 
 def _no_store_yet(settings: Settings) -> str:
@@ -465,9 +481,11 @@ def audit(
         _fail(f"cannot read runs from the Prefect API ({type(exc).__name__}: {exc}); is PREFECT_API_URL right?")
         raise
     attention: list[tuple[date, str, str]] = []
+    per_day = settings.store_layout == "per-day"
     for store in _each_store(settings):
-        day_of_store = store.path.stem if settings.store_layout == "per-day" else None
-        join_store_status([r for r in records if day_of_store in (None, r.digest_date)], store.step_status)
+        mine = [r for r in records if not per_day or (r.digest_date, r.category) == (store.path.stem,
+                                                                                      store.path.parent.name)]
+        join_store_status(mine, store.step_status)
         attention += store.days_needing_attention()
     attention.sort()
     if as_json:
