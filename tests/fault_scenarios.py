@@ -629,11 +629,7 @@ def sigkill_during_analysis(workdir: Path, *, paper_count: int = 6, kill_after_a
         reference_dir = workdir / "reference"
         run_flow({**settings, "data_dir": str(reference_dir)})
 
-    outputs = read_outputs(data_dir)
-    extra, missing = compare_rows(data_dir, reference_dir)
-    result.papers_expected = len(ids)
-    result.papers_lost = papers_lost(ids, outputs)
-    result.duplicate_rows = sum(len(rows) for rows in extra.values())
+    outputs, details = tally_rerun(result, ids, data_dir, reference_dir)
     result.repeated_model_calls = sum(calls_rerun[pid] for pid in stored_before)
     result.refusals_published = refusals_published(outputs)
     result.partial_files_published = len(partial_files(data_dir)) + len(after_kill["partial_files"])
@@ -642,14 +638,24 @@ def sigkill_during_analysis(workdir: Path, *, paper_count: int = 6, kill_after_a
         "stored_before_kill": sorted(stored_before),
         "calls_before_kill": calls_before,
         "calls_in_rerun": calls_rerun,
-        "extra_rows": extra,
-        "missing_rows": missing,
-        "row_counts": {t: len(rows) for t, rows in store_rows(data_dir).items()},
-        "papers": paper_state(data_dir),
-        "outputs": outputs,
-        "data_dir": data_dir,
+        **details,
     }
     return result
+
+
+def tally_rerun(
+    result: ScenarioResult, ids: list[str], data_dir: Path, reference_dir: Path
+) -> tuple[Any, dict[str, Any]]:
+    """What every kill-and-rerun scenario counts: papers lost, rows beyond an uninterrupted run of the day."""
+    outputs = read_outputs(data_dir)
+    extra, missing = compare_rows(data_dir, reference_dir)
+    result.papers_expected = len(ids)
+    result.papers_lost = papers_lost(ids, outputs)
+    result.duplicate_rows = sum(len(rows) for rows in extra.values())
+    details = {"extra_rows": extra, "missing_rows": missing,
+               "row_counts": {t: len(rows) for t, rows in store_rows(data_dir).items()},
+               "papers": paper_state(data_dir), "outputs": outputs, "data_dir": data_dir}
+    return outputs, details
 
 
 def sigkill_during_download(workdir: Path, prefect_api_url: str | None = None) -> ScenarioResult:
@@ -689,15 +695,9 @@ def sigkill_during_download(workdir: Path, prefect_api_url: str | None = None) -
             raise ScenarioError(f"the rerun failed ({code}): {err[-3000:]}")
         reference_dir = workdir / "reference"
         run_flow({**settings, "data_dir": str(reference_dir)})
-    outputs = read_outputs(data_dir)
-    extra, missing = compare_rows(data_dir, reference_dir)
-    result.papers_expected = len(ids)
-    result.papers_lost = papers_lost(ids, outputs)
-    result.duplicate_rows = sum(len(rows) for rows in extra.values())
+    _outputs, details = tally_rerun(result, ids, data_dir, reference_dir)
     result.partial_files_published = len(partial_files(data_dir))
-    result.details = {"after_kill": after_kill, "extra_rows": extra, "missing_rows": missing,
-                      "row_counts": {t: len(rows) for t, rows in store_rows(data_dir).items()},
-                      "papers": paper_state(data_dir), "outputs": outputs, "data_dir": data_dir}
+    result.details = {"after_kill": after_kill, **details}
     return result
 
 
