@@ -480,13 +480,8 @@ def model_faults(workdir: Path) -> ScenarioResult:
         result.seconds, _ = run_flow(overrides)
         result.faults.update(model.faults)
         requests = {pid: [r.at for r in model.requests_for(pid)] for pid in plan}
-    outputs = read_outputs(data_dir)
-    ids = list(plan)
-    result.papers_expected = len(ids)
-    result.papers_lost = papers_lost(ids, outputs)
-    result.refusals_published = refusals_published(outputs)
+    outputs = tally_outputs(result, list(plan), data_dir)
     result.invented_links_published = leaked(outputs, ["invented-org", INVENTED_REPO])
-    result.partial_files_published = len(partial_files(data_dir))
     result.hostile_inputs_tried = sum(1 for b in plan.values() if b == "hostile_markup")
     hostile_ids = [pid for pid, b in plan.items() if b == "hostile_markup"]
     result.outputs_changed = sum(1 for pid in hostile_ids if outputs is not None and hostile_markup_in(outputs, pid))
@@ -629,10 +624,9 @@ def sigkill_during_analysis(workdir: Path, *, paper_count: int = 6, kill_after_a
         reference_dir = workdir / "reference"
         run_flow({**settings, "data_dir": str(reference_dir)})
 
-    outputs, details = tally_rerun(result, ids, data_dir, reference_dir)
+    details = tally_rerun(result, ids, data_dir, reference_dir)
     result.repeated_model_calls = sum(calls_rerun[pid] for pid in stored_before)
-    result.refusals_published = refusals_published(outputs)
-    result.partial_files_published = len(partial_files(data_dir)) + len(after_kill["partial_files"])
+    result.partial_files_published += len(after_kill["partial_files"])
     result.details = {
         "after_kill": after_kill,
         "stored_before_kill": sorted(stored_before),
@@ -643,19 +637,26 @@ def sigkill_during_analysis(workdir: Path, *, paper_count: int = 6, kill_after_a
     return result
 
 
-def tally_rerun(
-    result: ScenarioResult, ids: list[str], data_dir: Path, reference_dir: Path
-) -> tuple[Any, dict[str, Any]]:
-    """What every kill-and-rerun scenario counts: papers lost, rows beyond an uninterrupted run of the day."""
+def tally_outputs(result: ScenarioResult, ids: Sequence[str], data_dir: Path) -> Outputs | None:
+    """What every scenario counts in the published day: papers lost, refusals, partial files."""
     outputs = read_outputs(data_dir)
-    extra, missing = compare_rows(data_dir, reference_dir)
     result.papers_expected = len(ids)
     result.papers_lost = papers_lost(ids, outputs)
+    result.refusals_published = refusals_published(outputs)
+    result.partial_files_published = len(partial_files(data_dir))
+    return outputs
+
+
+def tally_rerun(
+    result: ScenarioResult, ids: Sequence[str], data_dir: Path, reference_dir: Path
+) -> dict[str, Any]:
+    """tally_outputs, and the rows beyond those of an uninterrupted run of the same day; details for the tests."""
+    outputs = tally_outputs(result, ids, data_dir)
+    extra, missing = compare_rows(data_dir, reference_dir)
     result.duplicate_rows = sum(len(rows) for rows in extra.values())
-    details = {"extra_rows": extra, "missing_rows": missing,
-               "row_counts": {t: len(rows) for t, rows in store_rows(data_dir).items()},
-               "papers": paper_state(data_dir), "outputs": outputs, "data_dir": data_dir}
-    return outputs, details
+    return {"extra_rows": extra, "missing_rows": missing,
+            "row_counts": {t: len(rows) for t, rows in store_rows(data_dir).items()},
+            "papers": paper_state(data_dir), "outputs": outputs, "data_dir": data_dir}
 
 
 def sigkill_during_download(workdir: Path, prefect_api_url: str | None = None) -> ScenarioResult:
@@ -695,8 +696,7 @@ def sigkill_during_download(workdir: Path, prefect_api_url: str | None = None) -
             raise ScenarioError(f"the rerun failed ({code}): {err[-3000:]}")
         reference_dir = workdir / "reference"
         run_flow({**settings, "data_dir": str(reference_dir)})
-    _outputs, details = tally_rerun(result, ids, data_dir, reference_dir)
-    result.partial_files_published = len(partial_files(data_dir))
+    details = tally_rerun(result, ids, data_dir, reference_dir)
     result.details = {"after_kill": after_kill, **details}
     return result
 
@@ -718,24 +718,15 @@ def two_runs_at_once(workdir: Path) -> ScenarioResult:
     result.seconds = time.monotonic() - started
     reference_dir = workdir / "reference"
     run_flow({"data_dir": str(reference_dir)}, sample=True)
-    outputs = read_outputs(data_dir)
     ids = [p.versioned_id for p in PAPERS if p.published.startswith("2026-01-20")]
-    extra, missing = compare_rows(data_dir, reference_dir)
-    result.papers_expected = len(ids)
-    result.papers_lost = papers_lost(ids, outputs)
-    result.duplicate_rows = sum(len(rows) for rows in extra.values())
-    result.partial_files_published = len(partial_files(data_dir))
+    details = tally_rerun(result, ids, data_dir, reference_dir)
     runs_row = query(data_dir, "SELECT status, attempts FROM runs WHERE digest_date = ?", [DAY])
     result.details = {
         "returncodes": [run.returncode for run in runs],
         "stderr": [err[-3000:] for _, err in finished],
         "run": runs_row[0] if runs_row else None,
         "max_pdf_attempts": query(data_dir, "SELECT max(attempts) FROM pdf_files")[0][0],
-        "extra_rows": extra,
-        "missing_rows": missing,
-        "row_counts": {t: len(rows) for t, rows in store_rows(data_dir).items()},
-        "outputs": outputs,
-        "data_dir": data_dir,
+        **details,
     }
     return result
 
@@ -762,12 +753,7 @@ def oversized_pdfs(workdir: Path, size: int = 200_000_000, pdf_max_bytes: int | 
         streams = {r.paper: r for r in server.stream_records(2)}
         result.faults["pdf_200mb_with_length"] += server.pdf_requests_for(declared)
         result.faults["pdf_200mb_without_length"] += server.pdf_requests_for(undeclared)
-    outputs = read_outputs(data_dir)
-    ids = [p.versioned_id for p in papers]
-    result.papers_expected = len(ids)
-    result.papers_lost = papers_lost(ids, outputs)
-    result.partial_files_published = len(partial_files(data_dir))
-    result.refusals_published = refusals_published(outputs)
+    outputs = tally_outputs(result, [p.versioned_id for p in papers], data_dir)
     pdf_dir = data_dir / "pdfs"
     result.details = {
         "declared": declared,
@@ -886,12 +872,7 @@ def thousand_pages(workdir: Path, pdf: bytes, *, variant: str = "page_cap") -> S
             result.seconds, _ = run_flow(overrides)
         result.faults[f"pdf_thousands_of_pages_{variant}"] += server.pdf_requests_for(big)
         prompt_tokens = [message_tokens(r.body["messages"]) for r in model.requests_for(big)]
-    outputs = read_outputs(data_dir)
-    ids = [p.versioned_id for p in papers]
-    result.papers_expected = len(ids)
-    result.papers_lost = papers_lost(ids, outputs)
-    result.partial_files_published = len(partial_files(data_dir))
-    result.refusals_published = refusals_published(outputs)
+    outputs = tally_outputs(result, [p.versioned_id for p in papers], data_dir)
     result.details = {
         "big": big,
         "pdf_pages": pdf.count(b"/Type /Page "),
@@ -937,12 +918,7 @@ def unreadable_pdfs(workdir: Path) -> ScenarioResult:
         result.seconds, _ = run_flow(arxiv_settings(server, data_dir))
         for pid, (kind, _) in bad.items():
             result.faults[kind] += server.pdf_requests_for(pid)
-    outputs = read_outputs(data_dir)
-    ids = [p.versioned_id for p in papers]
-    result.papers_expected = len(ids)
-    result.papers_lost = papers_lost(ids, outputs)
-    result.partial_files_published = len(partial_files(data_dir))
-    result.refusals_published = refusals_published(outputs)
+    outputs = tally_outputs(result, [p.versioned_id for p in papers], data_dir)
     result.details = {"bad": {pid: kind for pid, (kind, _) in bad.items()}, "good": papers[0].versioned_id,
                       "papers": paper_state(data_dir), "outputs": outputs, "data_dir": data_dir}
     return result
@@ -964,15 +940,12 @@ def hostile_metadata(workdir: Path) -> ScenarioResult:
     with FakeArxiv() as server:
         serve_day(server, papers)
         result.seconds, _ = run_flow(arxiv_settings(server, data_dir))
-    outputs = read_outputs(data_dir)
     ids = [p.versioned_id for p in papers]
+    outputs = tally_outputs(result, ids, data_dir)
     result.faults["hostile_metadata"] = len(papers)
-    result.papers_expected = len(ids)
-    result.papers_lost = papers_lost(ids, outputs)
     result.hostile_inputs_tried = len(HOSTILE_INPUTS)
     result.outputs_changed = sum(1 for pid in ids if outputs is None or pid not in outputs.published_everywhere()
                                  or hostile_markup_in(outputs, pid))
-    result.partial_files_published = len(partial_files(data_dir))
     result.details = {"outputs": outputs, "data_dir": data_dir}
     return result
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,24 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fake_arxiv import FakeArxiv
+from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect
 
 from arxiv_digest.sample_day import PAPERS, build_pdf, feed_xml
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _prefect(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "prefect"), *args], env=env, cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def _digest(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -44,26 +29,20 @@ def _digest(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], FakeArxiv, Path]]:
     root = tmp_path_factory.mktemp("deploy")
-    port = _free_port()
+    port = free_port()
     server_arxiv = FakeArxiv().__enter__()
     server_arxiv.state.default_feed = feed_xml(PAPERS)
     for paper in PAPERS:
         if (paper.sections or paper.image_only) and paper.versioned_id != "2601.99003v1":
             server_arxiv.state.pdfs[paper.versioned_id] = build_pdf(paper)
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ARXIV_DIGEST_"))},
-        "PREFECT_HOME": str(root / "prefect-home"),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "GX_ANALYTICS_ENABLED": "false",
+        **isolated_env(root, port),
         "ARXIV_DIGEST_DATA_DIR": str(root / "data"),
         "ARXIV_DIGEST_ARXIV_API_URL": server_arxiv.api_url,
         "ARXIV_DIGEST_ARXIV_PDF_URL": server_arxiv.pdf_url,
         "ARXIV_DIGEST_ARXIV_MIN_INTERVAL_SECONDS": "0",
         "ARXIV_DIGEST_PDF_MIN_INTERVAL_SECONDS": "0",
         "ARXIV_DIGEST_HTTP_MAX_ATTEMPTS": "1",
-        "COLUMNS": "200",
     }
     logs = root / "logs"
     logs.mkdir()
@@ -85,9 +64,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
             time.sleep(1)
         else:
             pytest.fail("the Prefect server did not answer /api/health within 120 s")
-        created = _prefect(env, "work-pool", "create", "arxiv-digest", "--type", "process")
+        created = run_prefect(env, "work-pool", "create", "arxiv-digest", "--type", "process")
         assert created.returncode == 0, created.stdout + created.stderr
-        deployed = _prefect(env, "--no-prompt", "deploy", "--all")
+        deployed = run_prefect(env, "--no-prompt", "deploy", "--all")
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         worker = subprocess.Popen(
             [str(BIN / "prefect"), "worker", "start", "--pool", "arxiv-digest", "--limit", "2"],
@@ -108,7 +87,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
 
 def test_deployment_has_its_daily_schedule(stack: tuple[dict[str, str], FakeArxiv, Path]) -> None:
     env, _, _ = stack
-    listed = _prefect(env, "deployment", "inspect", "daily-digest/cs-cv-daily")
+    listed = run_prefect(env, "deployment", "inspect", "daily-digest/cs-cv-daily")
     assert listed.returncode == 0, listed.stderr
     assert "0 6 * * *" in listed.stdout and "UTC" in listed.stdout
     assert "'lag_days': 1" in listed.stdout or '"lag_days": 1' in listed.stdout
@@ -124,7 +103,7 @@ def test_backfill_via_deployment_twice_creates_no_duplicates_and_audit_sees_fail
     assert first.stdout.count("completed") == 3, first.stdout
     second = _digest(env, "backfill", "--start", "2026-01-20", "--end", "2026-01-22", "--via-deployment")
     assert second.returncode == 0, second.stderr
-    runs = _prefect(env, "flow-run", "ls", "--limit", "50", "-o", "json")
+    runs = run_prefect(env, "flow-run", "ls", "--limit", "50", "-o", "json")
     if runs.returncode == 0 and runs.stdout.strip().startswith("["):
         backfill_runs = [r for r in json.loads(runs.stdout) if "backfill" in (r.get("tags") or [])]
         assert len(backfill_runs) == 3, "a repeated backfill must not create runs"

@@ -18,9 +18,7 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -32,14 +30,13 @@ from typing import Any
 import httpx
 import pytest
 from fake_arxiv import FakeArxiv
+from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect
 
 from arxiv_digest.sample_day import PAPERS, SamplePaper, build_pdf, feed_xml
 from tasks.fetch import search_query
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 CATEGORY = "cs.CV"
 DEPLOYMENT = "daily-digest/cs-cv-backfill"
 WORKERS = ("scale-out-a", "scale-out-b")
@@ -78,12 +75,6 @@ def _day_papers() -> dict[date, tuple[SamplePaper, ...]]:
 
 
 # -- processes -------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _children() -> dict[int, list[int]]:
@@ -200,7 +191,7 @@ def _postgres_server() -> Iterator[Postgres]:
     if as_user:
         for path in (base, sockets, pwfile):
             os.chown(path, as_user["user"], as_user["group"])
-    pg = Postgres(bin_dir, _free_port())
+    pg = Postgres(bin_dir, free_port())
     log_path = base / "postgres.log"
 
     def run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -288,27 +279,14 @@ class Stack:
         return self.post("/flow_runs/filter", {"deployments": {"id": {"any_": [deployment["id"]]}}, "limit": 200})
 
 
-def _prefect(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "prefect"), *args], env=env, cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout)
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("scale-out")
     logs = root / "logs"
     logs.mkdir()
     papers = _day_papers()
-    port = _free_port()
-    base_env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ARXIV_DIGEST_"))},
-        "PREFECT_HOME": str(root / "prefect-home"),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "GX_ANALYTICS_ENABLED": "false",
-        "COLUMNS": "200",
-    }
+    port = free_port()
+    base_env = isolated_env(root, port)
     with contextlib.ExitStack() as cleanup:
         pg = cleanup.enter_context(_postgres_server())
         fake = cleanup.enter_context(FakeArxiv())
@@ -356,9 +334,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             return False
 
         _wait_until("the Prefect server did not answer /api/health", healthy, 120, explain=stack.logs_tail)
-        created = _prefect(env, "work-pool", "create", "arxiv-digest", "--type", "process")
+        created = run_prefect(env, "work-pool", "create", "arxiv-digest", "--type", "process")
         assert created.returncode == 0, created.stdout + created.stderr
-        deployed = _prefect(env, "--no-prompt", "deploy", "--name", "cs-cv-backfill")
+        deployed = run_prefect(env, "--no-prompt", "deploy", "--name", "cs-cv-backfill")
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         for name in WORKERS:
             handle = cleanup.enter_context(open(logs / f"{name}.log", "wb"))
