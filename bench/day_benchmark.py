@@ -1,7 +1,8 @@
 """A synthetic day end to end: N papers served by a fake arXiv on 127.0.0.1, through the Prefect flow.
 
-Measures the first run (wall seconds, peak RSS), the same steps without Prefect (its overhead; both repeated,
-alternating, medians reported), and a rerun (downloads, model calls, seconds). Writes bench/results/day.json.
+Measures the first run (wall seconds, peak RSS), the same steps without Prefect, paper by paper and in the flow's
+batches (its overhead, and how much of it is Prefect's own; all repeated, alternating, medians reported), and a
+rerun (downloads, model calls, seconds). Writes bench/results/day.json.
 
     python bench/day_benchmark.py --papers 200
     python bench/day_benchmark.py --papers 200 --llm   # with the fake OpenAI-compatible model server
@@ -143,6 +144,45 @@ def run_without_prefect(overrides: dict[str, Any], workers: int = 4) -> float:
     return time.perf_counter() - started
 
 
+def run_batches_without_prefect(overrides: dict[str, Any], workers: int = 4) -> float:
+    """The flow's own shape without Prefect: the same batches, each batch's four steps in turn, on plain threads.
+
+    Set beside the flow it isolates what Prefect itself costs; set beside run_without_prefect, what batching costs.
+    """
+    from arxiv_digest.settings import load_settings
+    from tasks.analyze import analyze_task
+    from tasks.batches import batch_size, make_batches
+    from tasks.download import download_task
+    from tasks.extract import extract_task
+    from tasks.fetch import fetch_task
+    from tasks.publish import publish_task
+    from tasks.quality_gate import quality_task
+    from tasks.segment import segment_task
+    from tasks.summarize import summarize_task
+
+    settings = load_settings(**overrides)
+    started = time.perf_counter()
+    keys = fetch_task.fn(settings, DAY, "cs.CV")
+
+    def chain(batch: Any) -> None:
+        label, papers = batch.label, batch.papers
+        for step in (lambda: download_task.fn(settings, label, papers, False),
+                     lambda: extract_task.fn(settings, label, papers),
+                     lambda: segment_task.fn(settings, label, papers),
+                     lambda: analyze_task.fn(settings, label, papers, DAY, "cs.CV")):
+            try:
+                step()
+            except Exception as exc:  # a batch's failed papers do not stop its next step, as in the flow
+                print(f"  {label}: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(chain, make_batches(keys, batch_size(len(keys), settings.paper_batch_size))))
+    summarize_task.fn(settings, DAY, "cs.CV")
+    quality_task.fn(settings, DAY, "cs.CV")
+    publish_task.fn(settings, DAY, "cs.CV")
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--papers", type=int, default=200)
@@ -175,14 +215,16 @@ def main() -> None:
             results["prefect_start_seconds"] = round(warm_up(), 2)
             with_prefect: list[float] = []
             plain: list[float] = []
+            plain_batches: list[float] = []
             first: dict[str, Any] = {}
             for n in range(args.repeat):
-                # Alternate which goes first, so that neither always meets a warmer or a busier machine.
-                order = ("prefect", "plain") if n % 2 == 0 else ("plain", "prefect")
-                for mode in order:
+                # Alternate the order, so that none always meets a warmer or a busier machine.
+                order = ("prefect", "plain", "plain_batches")
+                for mode in order if n % 2 == 0 else order[::-1]:
                     data = tmp_path / f"{mode}-{n}"
-                    if mode == "plain":
-                        plain.append(run_without_prefect(settings_for(server, data, llm_url)))
+                    if mode != "prefect":
+                        run = run_without_prefect if mode == "plain" else run_batches_without_prefect
+                        (plain if mode == "plain" else plain_batches).append(run(settings_for(server, data, llm_url)))
                         close_stores()
                         continue
                     pdf_before = len(server.requests_to("pdf"))
@@ -204,9 +246,14 @@ def main() -> None:
             }
             results["without_prefect_seconds"] = round(statistics.median(plain), 2)
             results["without_prefect_all_seconds"] = [round(x, 2) for x in plain]
+            results["without_prefect_same_batches_seconds"] = round(statistics.median(plain_batches), 2)
+            results["without_prefect_same_batches_all_seconds"] = [round(x, 2) for x in plain_batches]
             median_with = statistics.median(with_prefect)
             results["prefect_overhead_fraction"] = round(
                 max(0.0, median_with - statistics.median(plain)) / median_with, 3)
+            # The part of that overhead that is Prefect's own work, the batch shape being the same on both sides.
+            results["prefect_own_fraction"] = round(
+                max(0.0, median_with - statistics.median(plain_batches)) / median_with, 3)
 
             overrides = settings_for(server, first["data"], llm_url)
             pdf_before = len(server.requests_to("pdf"))
