@@ -108,50 +108,16 @@ def run_flow(overrides: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     return time.perf_counter() - started, result
 
 
-def run_without_prefect(overrides: dict[str, Any], workers: int = 4) -> float:
-    """The same steps called as plain functions, in the same thread-pool shape as the flow."""
-    from arxiv_digest.settings import load_settings
-    from tasks.analyze import analyze_paper
-    from tasks.download import download_paper
-    from tasks.extract import extract_paper
-    from tasks.fetch import fetch_task
-    from tasks.publish import publish_task
-    from tasks.quality_gate import quality_task
-    from tasks.segment import segment_paper
-    from tasks.summarize import summarize_task
+def run_without_prefect(overrides: dict[str, Any], workers: int = 4, batched: bool = False) -> float:
+    """The same steps called as plain functions on plain threads, in the flow's thread-pool shape.
 
-    settings = load_settings(**overrides)
-    started = time.perf_counter()
-    keys = fetch_task.fn(settings, DAY, "cs.CV")
-
-    def one(key: tuple[str, int]) -> None:
-        arxiv_id, version = key
-        pid = f"{arxiv_id}v{version}"
-        for step in (lambda: download_paper(settings, arxiv_id, version),
-                     lambda: extract_paper(settings, arxiv_id, version),
-                     lambda: segment_paper(settings, arxiv_id, version),
-                     lambda: analyze_paper(settings, arxiv_id, version, DAY, "cs.CV")):
-            try:
-                step()
-            except Exception as exc:  # the flow also carries on past one paper's failure
-                print(f"  {pid}: {type(exc).__name__}: {exc}", file=sys.stderr)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, keys))
-    summarize_task.fn(settings, DAY, "cs.CV")
-    quality_task.fn(settings, DAY, "cs.CV")
-    publish_task.fn(settings, DAY, "cs.CV")
-    return time.perf_counter() - started
-
-
-def run_batches_without_prefect(overrides: dict[str, Any], workers: int = 4) -> float:
-    """The flow's own shape without Prefect: the same batches, each batch's four steps in turn, on plain threads.
-
-    Set beside the flow it isolates what Prefect itself costs; set beside run_without_prefect, what batching costs.
+    Paper by paper (each paper's four steps in turn), or `batched`: the flow's own batches, each batch's four steps
+    in turn. Set beside the flow the batched run isolates what Prefect itself costs; set beside the paper-by-paper
+    run, what batching costs.
     """
     from arxiv_digest.settings import load_settings
     from tasks.analyze import analyze_task
-    from tasks.batches import batch_size, make_batches
+    from tasks.batches import PaperBatch, batch_size, make_batches
     from tasks.download import download_task
     from tasks.extract import extract_task
     from tasks.fetch import fetch_task
@@ -164,7 +130,7 @@ def run_batches_without_prefect(overrides: dict[str, Any], workers: int = 4) -> 
     started = time.perf_counter()
     keys = fetch_task.fn(settings, DAY, "cs.CV")
 
-    def chain(batch: Any) -> None:
+    def steps_of(batch: PaperBatch) -> None:
         label, papers = batch.label, batch.papers
         for step in (lambda: download_task.fn(settings, label, papers, False),
                      lambda: extract_task.fn(settings, label, papers),
@@ -172,11 +138,12 @@ def run_batches_without_prefect(overrides: dict[str, Any], workers: int = 4) -> 
                      lambda: analyze_task.fn(settings, label, papers, DAY, "cs.CV")):
             try:
                 step()
-            except Exception as exc:  # a batch's failed papers do not stop its next step, as in the flow
+            except Exception as exc:  # the flow also carries on past a paper's failure
                 print(f"  {label}: {type(exc).__name__}: {exc}", file=sys.stderr)
 
+    size = batch_size(len(keys), settings.paper_batch_size) if batched else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(chain, make_batches(keys, batch_size(len(keys), settings.paper_batch_size))))
+        list(pool.map(steps_of, make_batches(keys, size)))
     summarize_task.fn(settings, DAY, "cs.CV")
     quality_task.fn(settings, DAY, "cs.CV")
     publish_task.fn(settings, DAY, "cs.CV")
@@ -223,8 +190,9 @@ def main() -> None:
                 for mode in order if n % 2 == 0 else order[::-1]:
                     data = tmp_path / f"{mode}-{n}"
                     if mode != "prefect":
-                        run = run_without_prefect if mode == "plain" else run_batches_without_prefect
-                        (plain if mode == "plain" else plain_batches).append(run(settings_for(server, data, llm_url)))
+                        seconds = run_without_prefect(settings_for(server, data, llm_url),
+                                                      batched=mode == "plain_batches")
+                        (plain if mode == "plain" else plain_batches).append(seconds)
                         close_stores()
                         continue
                     pdf_before = len(server.requests_to("pdf"))

@@ -6,19 +6,16 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fake_arxiv import FakeArxiv
-from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect
+from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect, start_server, wait_until_healthy
 
 from arxiv_digest.sample_day import PAPERS, build_pdf, feed_xml
 
 pytestmark = pytest.mark.slow
-
 
 
 def _digest(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -49,21 +46,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
     files = contextlib.ExitStack()
     server_log = files.enter_context(open(logs / "server.log", "w"))  # noqa: SIM115 - lives as long as the server
     worker_log = files.enter_context(open(logs / "worker.log", "w"))  # noqa: SIM115
-    server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, cwd=root, stdout=server_log, stderr=subprocess.STDOUT)
+    server = start_server(env, port, root, server_log)
     worker = None
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, (logs / "server.log").read_text()[-2000:]
-            time.sleep(1)
-        else:
-            pytest.fail("the Prefect server did not answer /api/health within 120 s")
+        wait_until_healthy(server, env["PREFECT_API_URL"], logs / "server.log")
         created = run_prefect(env, "work-pool", "create", "arxiv-digest", "--type", "process")
         assert created.returncode == 0, created.stdout + created.stderr
         deployed = run_prefect(env, "--no-prompt", "deploy", "--all")

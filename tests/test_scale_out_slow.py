@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import pytest
 from fake_arxiv import FakeArxiv
-from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect
+from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect, start_server, wait_until_healthy
 
 from arxiv_digest.sample_day import PAPERS, SamplePaper, build_pdf, feed_xml
 from tasks.fetch import search_query
@@ -321,19 +321,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack = Stack(env, f"http://127.0.0.1:{port}/api", root, root / "data", pg, fake, papers, pdf_sha)
 
         server_log = cleanup.enter_context(open(logs / "server.log", "wb"))  # open as long as the server runs
-        server = subprocess.Popen(
-            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=server_env, cwd=root, stdout=server_log, stderr=subprocess.STDOUT,
-        )
+        server = start_server(server_env, port, root, server_log)
         cleanup.callback(_stop, server)
-
-        def healthy() -> bool:
-            assert server.poll() is None, stack.log("server")[-3000:]
-            with contextlib.suppress(httpx.HTTPError):
-                return httpx.get(f"{stack.api}/health", timeout=2).status_code == 200
-            return False
-
-        _wait_until("the Prefect server did not answer /api/health", healthy, 120, explain=stack.logs_tail)
+        wait_until_healthy(server, stack.api, logs / "server.log")
         created = run_prefect(env, "work-pool", "create", "arxiv-digest", "--type", "process")
         assert created.returncode == 0, created.stdout + created.stderr
         deployed = run_prefect(env, "--no-prompt", "deploy", "--name", "cs-cv-backfill")
