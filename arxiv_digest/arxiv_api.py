@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import ssl
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import certifi
 import httpx
@@ -19,6 +21,30 @@ from arxiv_digest.http_retry import Clock, RateLimiter, RetryableStatus, RetryPo
 from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
+
+_SUBMITTED = re.compile(r"cat:(?P<cat>\S+) AND submittedDate:\[(?P<start>\d{12}) TO (?P<end>\d{12})\]")
+_QUERY_MINUTE = "%Y%m%d%H%M"
+
+
+def submitted_between_query(category: str, start: datetime, end: datetime) -> str:
+    """The search for a category's papers whose v1 was submitted from start to end (UTC, whole minutes).
+
+    The range is inclusive at minute precision, so it may hold a paper of the boundary minute that belongs to
+    the neighbouring window: the caller decides membership by the exact submission time.
+    """
+    return (f"cat:{category} AND submittedDate:[{start.astimezone(UTC).strftime(_QUERY_MINUTE)} TO "
+            f"{end.astimezone(UTC).strftime(_QUERY_MINUTE)}]")
+
+
+def parse_submitted_between(query: str) -> tuple[str, datetime, datetime] | None:
+    """(category, first minute, last minute) of a query made by submitted_between_query; None otherwise."""
+    match = _SUBMITTED.fullmatch(query.strip())
+    if not match:
+        return None
+    first = datetime.strptime(match["start"], _QUERY_MINUTE).replace(tzinfo=UTC)
+    last = datetime.strptime(match["end"], _QUERY_MINUTE).replace(tzinfo=UTC)
+    return match["cat"], first, last + timedelta(seconds=59)
+
 
 # arXiv answers a malformed query with HTTP 400 and an Atom feed holding one error entry.
 _ATOM_STATUSES = frozenset({200, 400})

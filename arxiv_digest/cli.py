@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from arxiv_digest.errors import DigestError, SettingsError, StoreError
+from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreError
 from arxiv_digest.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -34,8 +34,8 @@ DateOption = Annotated[
     str | None,
     typer.Option(
         "--date",
-        help="Digest date YYYY-MM-DD (papers submitted the day before). "
-        "Default: today, UTC; with --sample, the sample day.",
+        help="Digest date YYYY-MM-DD: arXiv's announcement of the evening before (20:00 US Eastern). "
+        "Default: the newest announcement made by now; with --sample, the sample day.",
     ),
 ]
 CategoryOption = Annotated[
@@ -83,18 +83,18 @@ def _reading_store(settings: Settings) -> Iterator[Any]:
 DAY_STORE_WAIT_SECONDS = 3.0
 
 
-def _each_store(settings: Settings, category: str | None = None) -> Iterator[Any]:
+def _each_store(settings: Settings) -> Iterator[Any]:
     """Every store file in turn (one, or one per day under the per-day layout), each let go after use."""
     from arxiv_digest.store import Store
 
     per_day = settings.store_layout == "per-day" and not settings.store_file
-    for path in settings.store_files(category):
+    for path in settings.store_files():
         try:
             store = Store.open(path, wait_seconds=DAY_STORE_WAIT_SECONDS if per_day else STORE_WAIT_SECONDS)
         except StoreError:
             if not per_day:
                 raise
-            console.print(f"[yellow]skipped[/] {path.parent.name} {path.stem}: a run is using its store right now")
+            console.print(f"[yellow]skipped[/] {path.stem}: a run is using its store right now")
             continue
         try:
             yield store
@@ -157,20 +157,16 @@ def run(
     if config is not None:
         # The flow loads its settings itself (it may also run in a worker): it finds the file this way.
         os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
-    settings = _settings(config, **overrides)
-    if category:
-        settings = settings.replace(category=category)
+    settings = _settings(config, **overrides, category=category)
 
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from arxiv_digest.store import open_store
     from flows.daily import daily_digest
-    from tasks.fetch import resolve_day, submission_day
 
-    the_day = resolve_day(day, sample)
+    the_day, found = _announcement_or_exit(settings, day, sample)
     console.print(
-        f"[bold]arxiv-digest[/] {settings.category} digest of {the_day} "
-        f"(papers submitted {submission_day(the_day)}"
+        f"[bold]arxiv-digest[/] {settings.category} digest of {the_day} ({found.describe()}"
         f"{', offline sample day' if sample else ''}) -> {settings.data_dir}"
     )
     started = time.monotonic()
@@ -184,12 +180,33 @@ def run(
                 sample=sample,
                 overrides=overrides,
                 force=force,
+                wait_for_announcement=False,
             )
+    except DigestInputError as exc:
+        _fail(str(exc), 2)
+        raise
     except DigestError as exc:
         _fail(str(exc))
         raise
     store = open_store(settings.for_digest(settings.category, the_day).db_path)
     _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
+
+
+def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) -> tuple[date, Any]:
+    """The digest date and its announcement; exit 0 on a date without one, 2 on a future one."""
+    from tasks.fetch import check_digest_day, no_announcement_result, resolve_day
+
+    the_day = resolve_day(day, sample, settings.current_time(), settings.holiday_dates)
+    try:
+        found = check_digest_day(the_day, settings.current_time(), settings.holiday_dates)
+    except DigestInputError as exc:
+        _fail(str(exc), 2)
+        raise
+    if found is None:
+        reason = no_announcement_result(the_day, settings.holiday_dates)["reason"]
+        stdout.print(f"no {settings.category} digest of {the_day}: {reason}; nothing to build")
+        raise typer.Exit(0)
+    return the_day, found
 
 
 def _print_run_report(
@@ -226,21 +243,21 @@ def fetch(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """List the papers of a digest day from the arXiv API (no download, nothing stored)."""
-    from tasks.fetch import query_day, resolve_day
+    """List the new submissions of a digest's announcement window from the arXiv API (nothing stored)."""
+    from tasks.fetch import query_day
 
-    settings = _settings(config)
-    if category:
-        settings = settings.replace(category=category)
+    settings = _settings(config, category=category)
     if sample:
         settings = settings.replace(arxiv_min_interval_seconds=0)
-    day = resolve_day(_parse_day(digest_date), sample)
+    day, found = _announcement_or_exit(settings, _parse_day(digest_date), sample)
     try:
-        with console.status(f"querying arXiv for {settings.category} papers of {day}"):
-            result = query_day(settings, day, settings.category, sample)
+        with console.status(f"querying arXiv for {settings.category} papers of the digest of {day}"):
+            result = query_day(settings, found, settings.category, sample)
     except DigestError as exc:
         _fail(str(exc))
         raise
+    console.print(f"{settings.category} digest of {day}: {found.describe()}; late papers of earlier windows "
+                  "are decided when the digest is built")
     papers = result.chosen
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
@@ -374,8 +391,9 @@ def _run_local(settings: Settings, sample: bool = False, refetch: bool = True) -
     overrides = {"data_dir": str(settings.data_dir)}
 
     def run_day(day: date) -> dict[str, Any]:
+        # In the CLI's own process nobody wants a run to sleep for hours: a lagging announcement fails at once.
         return flow(digest_date=day.isoformat(), category=settings.category, sample=sample, overrides=overrides,
-                    refetch=refetch)
+                    refetch=refetch, wait_for_announcement=False)
 
     return run_day
 
@@ -385,7 +403,7 @@ def _rows_table(title: str, rows: list[Any]) -> Table:
     for column in ("date", "papers", "status", "seconds", "detail"):
         table.add_column(column)
     for row in rows:
-        style = {"failed": "red", "skipped": "dim"}.get(row.status, "")
+        style = {"failed": "red", "skipped": "dim", "no announcement": "dim"}.get(row.status, "")
         table.add_row(row.date, "" if row.papers is None else str(row.papers), f"[{style}]{row.status}[/]" if style
                       else row.status, f"{row.seconds:.1f}", row.detail[:70])
     return table
@@ -413,22 +431,31 @@ def backfill(
     _quiet_third_parties()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from arxiv_digest.operations import backfill_local, backfill_via_deployment, date_range
+    from arxiv_digest.announcements import no_announcement_reason
+    from arxiv_digest.operations import (
+        BackfillRow,
+        announced_days,
+        backfill_local,
+        backfill_via_deployment,
+        date_range,
+    )
 
     first, last = _parse_day(start), _parse_day(end)
     assert first is not None and last is not None
     if config is not None:
         os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
-    settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
-    if category:
-        settings = settings.replace(category=category)
+    settings = _settings(config, category=category, **({"data_dir": str(data_dir)} if data_dir else {}))
     try:
-        days = date_range(first, last)
+        dates = date_range(first, last)
+        announced = announced_days(dates, settings.current_time(), settings.holiday_dates)
     except DigestError as exc:
         _fail(str(exc), 2)
         raise
+    days = [day for day in dates if day in announced]
+    no_digest = [BackfillRow(day.isoformat(), "no announcement", detail=no_announcement_reason(
+        day, settings.holiday_dates)) for day in dates if day not in announced]
     # Read and let go: with --via-deployment a worker process must be able to open the store.
-    published = {d for probe in _each_store(settings, settings.category) for d, _ in
+    published = {d for probe in _each_store(settings) for d, _ in
                  probe.published_days(settings.category)}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
@@ -452,6 +479,7 @@ def backfill(
         except DigestError as exc:
             _fail(str(exc))
             raise
+    rows = sorted([*rows, *no_digest], key=lambda row: row.date)
     stdout.print(_rows_table(f"backfill {settings.category}", rows))
     if any(row.status in {"failed", "crashed"} for row in rows):
         raise typer.Exit(1)
@@ -483,8 +511,7 @@ def audit(
     attention: list[tuple[date, str, str]] = []
     per_day = settings.store_layout == "per-day"
     for store in _each_store(settings):
-        mine = [r for r in records if not per_day or (r.digest_date, r.category) == (store.path.stem,
-                                                                                      store.path.parent.name)]
+        mine = [r for r in records if not per_day or r.digest_date == store.path.stem]
         join_store_status(mine, store.step_status)
         attention += store.days_needing_attention()
     attention.sort()
@@ -562,9 +589,10 @@ def rerun(
 @app.command()
 def serve(
     category: CategoryOption = None,
-    cron: Annotated[str, typer.Option("--cron", help="Cron schedule (UTC by default).")] = "0 3 * * *",
+    cron: Annotated[
+        str, typer.Option("--cron", help="Cron schedule (UTC by default); each run builds the newest announcement.")
+    ] = "0 6 * * 1-5",
     timezone: Annotated[str, typer.Option("--timezone", help="Timezone of the cron schedule.")] = "UTC",
-    lag_days: Annotated[int, typer.Option("--lag-days", help="Digest date = run date minus this many days.")] = 1,
 ) -> None:
     """Serve a scheduled deployment from this process (one machine, no work pool needed)."""
     _quiet_third_parties()
@@ -580,7 +608,7 @@ def serve(
     daily_digest.serve(
         name=name,
         schedule=Cron(cron, timezone=timezone),
-        parameters={"category": cat, "lag_days": lag_days},
+        parameters={"category": cat},
         tags=["arxiv-digest", cat],
     )
 

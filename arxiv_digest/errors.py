@@ -39,3 +39,11 @@ class PdfExtractionError(DigestError):
 
 class StoreError(DigestError):
     """The DuckDB store could not be opened or migrated."""
+
+
+class DigestInputError(DigestError):
+    """A request that can never succeed as asked (a future date, say): exit 2, nothing written."""
+
+
+class AnnouncementNotVisible(DigestError):
+    """arXiv made the announcement but its API does not show it yet: retry later, never publish it empty."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from arxiv_digest.errors import DigestError
+from arxiv_digest.announcements import has_announcement, latest_digest_day
+from arxiv_digest.errors import DigestError, DigestInputError
 from arxiv_digest.settings import Settings
 from tasks.batches import failed_papers
 
@@ -27,6 +28,15 @@ def date_range(start: date, end: date) -> list[date]:
     if days > MAX_BACKFILL_DAYS:
         raise DigestError(f"{days} days is more than the {MAX_BACKFILL_DAYS}-day limit of one backfill; split it")
     return [start + timedelta(days=n) for n in range(days)]
+
+
+def announced_days(days: Sequence[date], now: datetime, holidays: Collection[date] = ()) -> set[date]:
+    """The dates of a range that are arXiv announcements; a range reaching past the newest one is an error."""
+    newest = latest_digest_day(now, holidays)
+    if days and max(days) > newest:
+        raise DigestInputError(f"--end {max(days)} is after the newest announcement, the digest of {newest}: "
+                               "its announcement has not happened yet")
+    return {day for day in days if has_announcement(day, holidays)}
 
 
 def deployment_name(category: str) -> str:
@@ -168,13 +178,13 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def digest_date_of(params: dict[str, Any], started: datetime | None) -> str:
-    """The digest a flow run built: its digest_date, or (scheduled runs) its start day minus lag_days."""
+def digest_date_of(params: dict[str, Any], started: datetime | None, holidays: Collection[date] = ()) -> str:
+    """The digest a flow run built: its digest_date, or (scheduled runs) the newest announcement at its start."""
     if params.get("digest_date"):
         return str(params["digest_date"])
     if started is None or params.get("sample"):
         return ""
-    return (started.astimezone(UTC).date() - timedelta(days=int(params.get("lag_days") or 0))).isoformat()
+    return latest_digest_day(started, holidays).isoformat()
 
 
 def read_failures(since: datetime, limit: int = 200) -> list[AuditRecord]:

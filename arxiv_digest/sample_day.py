@@ -3,20 +3,22 @@
 `python -m arxiv_digest.sample_day` rewrites data/sample/ (feed.xml, pdfs/, manifest.json) from the texts
 below. The papers are invented for the sample; they exercise every step: numbered sections, a two-column page,
 a code URL both in the text and as a link annotation, a cross-listed paper, an image-only PDF with no text
-layer, and a feed entry from another day that the date filter must drop.
+layer, and a paper of the previous announcement, which the digest leaves to its own day. The transport answers
+searches by category and submission time from these papers, as arXiv's export API does.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
 import httpx
 
+from arxiv_digest.arxiv_api import parse_submitted_between
 from arxiv_digest.ids import parse_arxiv_id
 from arxiv_digest.settings import SAMPLE_DIR
 
@@ -365,6 +367,10 @@ def write_sample_day(target: Path = SAMPLE_DIR) -> list[Path]:
 # -- transport -------------------------------------------------------------------------------------------
 
 
+def _moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
 def sample_transport(sample_dir: Path = SAMPLE_DIR) -> httpx.MockTransport:
     """Answers arXiv API and PDF requests from the sample files; nothing leaves the process."""
     if not (sample_dir / "feed.xml").is_file():
@@ -372,18 +378,17 @@ def sample_transport(sample_dir: Path = SAMPLE_DIR) -> httpx.MockTransport:
             f"the sample day is missing at {sample_dir}; install the project from its source tree "
             "(pip install -e .) or regenerate it with `python -m arxiv_digest.sample_day`"
         )
-    feed = (sample_dir / "feed.xml").read_bytes()
 
     def handle(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path.endswith("/api/query"):
             query = parse_qs(urlparse(str(request.url)).query)
-            wanted = query.get("search_query", [""])[0]
-            day = (SAMPLE_DAY.toordinal() - 1)
-            marker = date.fromordinal(day).strftime("%Y%m%d")
-            if f"cat:{SAMPLE_CATEGORY}" in wanted and marker in wanted and query.get("start", ["0"])[0] == "0":
-                return httpx.Response(200, content=feed, headers={"Content-Type": "application/atom+xml"})
-            return httpx.Response(200, content=feed_xml(()), headers={"Content-Type": "application/atom+xml"})
+            wanted = parse_submitted_between(query.get("search_query", [""])[0])
+            papers: tuple[SamplePaper, ...] = ()
+            if wanted and query.get("start", ["0"])[0] == "0":
+                category, first, last = wanted
+                papers = tuple(p for p in PAPERS if category in p.categories and first <= _moment(p.published) <= last)
+            return httpx.Response(200, content=feed_xml(papers), headers={"Content-Type": "application/atom+xml"})
         if "/pdf/" in path:
             try:
                 stem = parse_arxiv_id(path.split("/pdf/", 1)[1]).file_stem

@@ -12,12 +12,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, get_type_hints
 
 from arxiv_digest import __version__
 from arxiv_digest.errors import SettingsError
+from arxiv_digest.taxonomy import is_category, unknown_category_message
 
 ENV_PREFIX = "ARXIV_DIGEST_"
 CONFIG_ENV = "ARXIV_DIGEST_CONFIG"
@@ -50,6 +51,17 @@ class Settings:
     keywords_exclude: tuple[str, ...] = ()
     max_papers: int = 0  # 0 means all
 
+    # The announcement calendar (arxiv_digest.announcements). holidays: US Eastern dates of evenings without
+    # an announcement (arXiv publishes them on its schedule page).
+    holidays: tuple[str, ...] = ()
+    late_lookback_days: int = 14  # how far back a digest looks for papers no digest holds yet
+    # A weekday window with 0 papers while recent windows had at least this many (median) means the
+    # announcement is not visible in the API yet: the run fails and retries instead of publishing it empty.
+    missing_announcement_min_papers: int = 3
+    announcement_retry_delay_seconds: float = 1800.0
+    announcement_retry_deadline_hours: float = 20.0  # after the announcement; then the run fails for good
+    now: str = ""  # pretend the current time is this (ISO 8601); for simulations and tests
+
     # HTTP
     http_connect_timeout_seconds: float = 10.0
     http_read_timeout_seconds: float = 60.0
@@ -81,9 +93,10 @@ class Settings:
     # counts on large ones, where Prefect's per-task cost would otherwise rival the work).
     paper_batch_size: int = 0
 
-    # Store. single: one file, data_dir/digest.duckdb. per-day: one file per digest,
-    # data_dir/days/<category>/<YYYY-MM-DD>.duckdb, so runs of different days (several workers) never wait
-    # for each other's lock. store_file names the file explicitly (set per run under per-day).
+    # Store. single: one file, data_dir/digest.duckdb. per-day: one file per digest date, shared by the
+    # categories of that date (a cross-listed paper is analysed once), data_dir/days/<YYYY-MM-DD>.duckdb, so
+    # runs of different dates (several workers) never wait for each other's lock; which digest holds each
+    # paper is then kept in data_dir/ledger.duckdb. store_file names the file explicitly (set per run).
     store_layout: str = "single"
     store_file: str = ""
 
@@ -91,20 +104,24 @@ class Settings:
     def db_path(self) -> Path:
         return Path(self.store_file) if self.store_file else self.data_dir / "digest.duckdb"
 
-    def day_store_path(self, category: str, day: date) -> Path:
-        return self.data_dir / "days" / category / f"{day.isoformat()}.duckdb"
+    @property
+    def ledger_path(self) -> Path:
+        """Where the record of which digest holds each paper lives (the day's own store under `single`)."""
+        return self.data_dir / "ledger.duckdb" if self.store_layout == "per-day" else self.db_path
+
+    def day_store_path(self, day: date) -> Path:
+        return self.data_dir / "days" / f"{day.isoformat()}.duckdb"
 
     def for_digest(self, category: str, day: date) -> Settings:
         """The settings one run of a digest works with: under the per-day layout, its own store file."""
         if self.store_layout != "per-day" or self.store_file:
             return self
-        return dataclasses.replace(self, store_file=str(self.day_store_path(category, day)))
+        return dataclasses.replace(self, store_file=str(self.day_store_path(day)))
 
-    def store_files(self, category: str | None = None) -> list[Path]:
-        """The store files that exist (per-day: one per digest, by day), for commands that read every day."""
+    def store_files(self) -> list[Path]:
+        """The store files that exist (per-day: one per digest date), for commands that read every day."""
         if self.store_layout == "per-day" and not self.store_file:
-            found = self.data_dir.glob(f"days/{category}/*.duckdb" if category else "days/*/*.duckdb")
-            return sorted(found, key=lambda path: (path.stem, path.parent.name))
+            return sorted(self.data_dir.glob("days/*.duckdb"))
         return [self.db_path] if self.db_path.is_file() else []
 
     @property
@@ -119,6 +136,17 @@ class Settings:
     def user_agent(self) -> str:
         contact = f"; mailto:{self.contact_email}" if self.contact_email else ""
         return f"arxiv-digest/{__version__} (daily paper digest{contact})"
+
+    @property
+    def holiday_dates(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(day) for day in self.holidays)
+
+    def current_time(self) -> datetime:
+        """Now, or the `now` setting: every decision that depends on the clock asks here."""
+        if not self.now:
+            return datetime.now(UTC)
+        moment = datetime.fromisoformat(self.now)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
     @property
     def uses_llm(self) -> bool:
@@ -173,8 +201,20 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
 
 def _validate(settings: Settings) -> None:
     problems: list[str] = []
-    if not _CATEGORY_RE.match(settings.category):
-        problems.append(f"category {settings.category!r} is not an arXiv category such as cs.CV")
+    if not _CATEGORY_RE.match(settings.category) or not is_category(settings.category):
+        problems.append(unknown_category_message(settings.category))
+    for holiday in settings.holidays:
+        try:
+            date.fromisoformat(holiday)
+        except ValueError:
+            problems.append(f"holidays: {holiday!r} is not a date in the form YYYY-MM-DD")
+    if settings.now:
+        try:
+            datetime.fromisoformat(settings.now)
+        except ValueError:
+            problems.append(f"now {settings.now!r} is not an ISO 8601 time such as 2026-01-21T06:00:00+00:00")
+    if settings.late_lookback_days < 0 or settings.missing_announcement_min_papers < 0:
+        problems.append("late_lookback_days and missing_announcement_min_papers must be >= 0")
     if settings.language not in _LANGUAGES:
         problems.append(f"language {settings.language!r} must be one of {', '.join(_LANGUAGES)}")
     for name in (
@@ -203,6 +243,8 @@ def _validate(settings: Settings) -> None:
         "extract_time_cap_seconds",
         "llm_timeout_seconds",
         "http_backoff_max_seconds",
+        "announcement_retry_delay_seconds",
+        "announcement_retry_deadline_hours",
     ):
         if getattr(settings, name) <= 0:
             problems.append(f"{name} must be > 0")

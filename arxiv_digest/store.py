@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -234,13 +234,16 @@ class Store:
         if statements:
             self._run(statements)
 
-    def set_digest_papers(self, day: date, category: str, papers: Sequence[Paper]) -> None:
-        """Replace the day's membership with exactly these papers, in this order."""
+    def set_digest_papers(
+        self, day: date, category: str, papers: Sequence[Paper], late: Collection[str] = ()
+    ) -> None:
+        """Replace the day's membership with exactly these papers, in this order (`late`: their arxiv ids)."""
         statements: list[tuple[str, Sequence[Any]]] = [
             ("DELETE FROM digest_papers WHERE digest_date = ? AND category = ?", [day, category])
         ]
         statements += [
-            ("INSERT INTO digest_papers VALUES (?, ?, ?, ?, ?)", [day, category, p.arxiv_id, p.version, i])
+            ("INSERT INTO digest_papers (digest_date, category, arxiv_id, version, position, late) "
+             "VALUES (?, ?, ?, ?, ?, ?)", [day, category, p.arxiv_id, p.version, i, p.arxiv_id in late])
             for i, p in enumerate(papers)
         ]
         self._run(statements)
@@ -254,6 +257,85 @@ class Store:
             [day, category],
         )
         return [_paper(row) for row in rows]
+
+    def late_papers(self, day: date, category: str) -> set[str]:
+        """The arxiv ids (no version) of the day's papers that arrived after their own announcement."""
+        rows = self._fetchall(
+            "SELECT arxiv_id FROM digest_papers WHERE digest_date = ? AND category = ? AND late", [day, category]
+        )
+        return {row[0] for row in rows}
+
+    # -- the announcement ledger: which digest holds each paper ---------------------------------------
+
+    def announcement_fetched(self, category: str, day: date) -> bool:
+        row = self._fetchone(
+            "SELECT 1 FROM announcement_fetches WHERE category = ? AND digest_date = ?", [category, day]
+        )
+        return row is not None
+
+    def fetched_digests(self, category: str, since: date) -> set[date]:
+        rows = self._fetchall(
+            "SELECT digest_date FROM announcement_fetches WHERE category = ? AND digest_date >= ?", [category, since]
+        )
+        return {row[0] for row in rows}
+
+    def recent_on_time_counts(self, category: str, before: date, limit: int = 5) -> list[int]:
+        """On-time paper counts of the latest fetched digests before a date (newest first)."""
+        rows = self._fetchall(
+            "SELECT on_time FROM announcement_fetches WHERE category = ? AND digest_date < ? "
+            "ORDER BY digest_date DESC LIMIT ?",
+            [category, before, limit],
+        )
+        return [int(row[0]) for row in rows]
+
+    def holders(self, category: str, arxiv_ids: Collection[str]) -> dict[str, date]:
+        """Which digest of the category holds each of these papers (those held by none are absent)."""
+        if not arxiv_ids:
+            return {}
+        rows = self._fetchall(
+            "SELECT arxiv_id, digest_date FROM digest_holdings WHERE category = ? AND list_contains(?, arxiv_id)",
+            [category, sorted(arxiv_ids)],
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def record_announcement(
+        self,
+        category: str,
+        day: date,
+        window: tuple[datetime, datetime],
+        claims: Sequence[tuple[Paper, bool]],
+    ) -> None:
+        """Claim papers for a digest and mark it fetched, in one transaction.
+
+        A paper already held keeps its digest (the insert does nothing): whoever recorded it first holds it.
+        The papers' metadata is kept here too, so the ledger alone can rebuild a digest's list.
+        """
+        now = utcnow()
+        statements: list[tuple[str, Sequence[Any]]] = [
+            ("INSERT INTO digest_holdings VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (category, arxiv_id) DO NOTHING",
+             [category, paper.arxiv_id, day, paper.version, _naive(paper.published), late, now])
+            for paper, late in claims
+        ]
+        statements.append((
+            "INSERT INTO announcement_fetches VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (category, digest_date) "
+            "DO NOTHING",
+            [category, day, _naive(window[0]), _naive(window[1]), sum(1 for _, late in claims if not late),
+             sum(1 for _, late in claims if late), now],
+        ))
+        with self.batch():
+            self.upsert_papers([paper for paper, _ in claims])
+            self._run(statements)
+
+    def digest_holdings(self, category: str, day: date) -> list[tuple[Paper, bool]]:
+        """The papers a digest holds, with their late flag, oldest submission first."""
+        rows = self._fetchall(
+            "SELECT p.arxiv_id, p.version, p.title, p.authors, p.categories, p.primary_category, "
+            "p.published, p.updated, p.abstract, p.comment, p.journal_ref, p.doi, h.late "
+            "FROM digest_holdings h JOIN papers p USING (arxiv_id, version) "
+            "WHERE h.category = ? AND h.digest_date = ? ORDER BY h.submitted, h.arxiv_id",
+            [category, day],
+        )
+        return [(_paper(row[:12]), bool(row[12])) for row in rows]
 
     def paper(self, arxiv_id: str, version: int) -> Paper | None:
         row = self._fetchone(

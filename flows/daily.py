@@ -15,7 +15,7 @@ from tasks.analyze import analyze_task
 from tasks.batches import batch_size, make_batches
 from tasks.download import download_task
 from tasks.extract import extract_task
-from tasks.fetch import fetch_task, resolve_day
+from tasks.fetch import announcement_retry_options, check_digest_day, fetch_task, no_announcement_result, resolve_day
 from tasks.plan import plan_task
 from tasks.publish import publish_task
 from tasks.quality_gate import quality_task
@@ -38,7 +38,8 @@ def _mark_run_failed(flow: Any, flow_run: Any, state: Any) -> None:
 
     params = flow_run.parameters or {}
     settings = flow_settings(params.get("category"), bool(params.get("sample")), params.get("overrides"))
-    day = resolve_day(params.get("digest_date"), bool(params.get("sample")), int(params.get("lag_days") or 0))
+    day = resolve_day(params.get("digest_date"), bool(params.get("sample")), settings.current_time(),
+                      settings.holiday_dates)
     settings = settings.for_digest(settings.category, day)
     if not settings.db_path.is_file():
         return  # the run failed before it stored anything
@@ -51,7 +52,13 @@ def _run_name() -> str:
     from prefect.runtime import flow_run
 
     params = flow_run.parameters or {}
-    day = params.get("digest_date") or f"today-minus-{params.get('lag_days') or 0}"
+    day = params.get("digest_date")
+    if not day:
+        try:
+            settings = flow_settings(params.get("category"), bool(params.get("sample")), params.get("overrides"))
+            day = resolve_day(None, bool(params.get("sample")), settings.current_time(), settings.holiday_dates)
+        except Exception:  # a name must never fail the run; the run itself reports bad settings
+            day = "latest"
     return f"digest-{params.get('category') or 'default'}-{day}" + ("-sample" if params.get("sample") else "")
 
 
@@ -67,23 +74,29 @@ def daily_digest(
     category: str | None = None,
     sample: bool = False,
     overrides: dict[str, Any] | None = None,
-    lag_days: int = 0,
     refetch: bool = True,
     force: bool = False,
+    wait_for_announcement: bool = True,
 ) -> dict[str, Any]:
-    """Build and publish the digest of one day.
+    """Build and publish the digest of one arXiv announcement.
 
-    `digest_date` defaults to today (UTC) minus `lag_days`; scheduled deployments use lag_days=1 so that
-    every paper submitted on D-1 has been announced before the run. `refetch=False` reuses the day's
-    stored paper list (used by `rerun --failed`). Papers whose steps all succeeded are not processed
-    again unless `force`.
+    `digest_date` defaults to the newest digest announced by now (what the morning schedule builds). A date
+    without an announcement (Saturday, Sunday, a holiday) builds nothing and completes. An announcement the
+    API does not show yet fails the fetch, which retries until a deadline when `wait_for_announcement`.
+    `refetch=False` reuses the day's stored paper list (used by `rerun --failed`). Papers whose steps all
+    succeeded are not processed again unless `force`.
     """
-    day = resolve_day(digest_date, sample, lag_days)
     settings = flow_settings(category, sample, overrides)
+    day = resolve_day(digest_date, sample, settings.current_time(), settings.holiday_dates)
     settings = settings.for_digest(settings.category, day)
     cat = settings.category
+    found = check_digest_day(day, settings.current_time(), settings.holiday_dates)
+    if found is None:
+        return no_announcement_result(day, settings.holiday_dates)
 
-    papers = fetch_task(settings, day, cat, sample, refetch)
+    fetch = fetch_task.with_options(**announcement_retry_options(settings, found)) if wait_for_announcement \
+        else fetch_task
+    papers = fetch(settings, day, cat, sample, refetch)
     todo = plan_task(settings, day, cat, papers, force)
     analyzed = []
     for batch in make_batches(todo, batch_size(len(todo), settings.paper_batch_size)):

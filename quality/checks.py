@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
+from arxiv_digest.announcements import announcement, no_announcement_reason
+
 if TYPE_CHECKING:  # digest_format imports this module; the parsed types are only annotations here
     from quality.digest_format import ParsedDigest, ParsedPaper
 
@@ -610,11 +612,11 @@ def check_summary(
     language: Language,
     paper_texts: Sequence[str] = (),
 ) -> list[Finding]:
-    """The executive summary: present, not a refusal, names only the day's papers, dates D or D-1 only.
+    """The executive summary: present, not a refusal, names only the day's papers, dates of its announcement.
 
-    The digest of day D lists the papers submitted on D-1, so "papers of D-1" is as right as "digest of D";
-    any other full date is wrong. `paper_texts` (the day's abstracts) lets quoted method names count as
-    references to the day's papers.
+    The digest of day D is arXiv's announcement of the evening of D-1, so "digest of D" and "announced on D-1"
+    are right; any other full date is wrong. `paper_texts` (the day's
+    abstracts) lets quoted method names count as references to the day's papers.
     """
     text = summary_text.strip()
     if not text or content_length(text) < 10:
@@ -630,7 +632,7 @@ def check_summary(
         if value not in allowed and written not in quoted_material:
             findings.append(Finding(
                 "", SUMMARY_WRONG_DATE, BLOCKING,
-                f"{written!r} is neither the digest date {digest_date} nor the submission day "
+                f"{written!r} is neither the digest date {digest_date} nor its announcement evening "
                 f"{digest_date - timedelta(days=1)}"))
     for name in quoted_names(text):
         if not _matches_a_title(name, paper_titles, paper_texts):
@@ -674,6 +676,22 @@ def infer_language(texts: Iterable[str]) -> Language:
     return "zh" if cjk_ratio(joined) >= MIN_ZH_CJK_RATIO else "en"
 
 
+def published_outside_window(published: date, digest_date: date, *, late: bool = False) -> str:
+    """Why a v1 date cannot belong to this digest's announcement (empty when it can).
+
+    The window runs from one 14:00 US Eastern cutoff to the next, so it spans two or more UTC dates; a late
+    paper (marked so in the entry) was submitted earlier still.
+    """
+    found = announcement(digest_date)
+    if found is None:
+        return f"the digest of {digest_date} is not an arXiv announcement ({no_announcement_reason(digest_date)})"
+    first, last = found.window_start.date(), found.window_end.date()
+    if published > last or (published < first and not late):
+        return (f"published {published}, outside the window of the digest of {digest_date} "
+                f"({first} – {last} UTC{'' if late else ', or earlier when marked late'})")
+    return ""
+
+
 def check_paper_entry(
     paper: ParsedPaper,
     *,
@@ -698,10 +716,9 @@ def check_paper_entry(
     if paper.published_raw is not None and paper.published is None:
         findings.append(Finding(pid, PUBLISHED_OUTSIDE_WINDOW, WARNING,
                                 f"published date {paper.published_raw!r} is not YYYY-MM-DD"))
-    elif paper.published and digest_date and paper.published != digest_date - timedelta(days=1):
-        findings.append(Finding(
-            pid, PUBLISHED_OUTSIDE_WINDOW, WARNING,
-            f"published {paper.published}, expected {digest_date - timedelta(days=1)} for the digest of {digest_date}"))
+    elif paper.published and digest_date and (problem := published_outside_window(
+            paper.published, digest_date, late="late" in (paper.published_raw or "").lower())):
+        findings.append(Finding(pid, PUBLISHED_OUTSIDE_WINDOW, WARNING, problem))
     if paper.links and paper.arxiv_id:
         for link in paper.links:
             if paper.arxiv_id not in link.url:

@@ -1,24 +1,40 @@
-"""Step 1: find the papers of a digest day.
+"""Step 1: find the papers of a digest.
 
-Date semantics: the digest for date D lists the papers whose first version (v1) was submitted on D-1 (UTC),
-as the seed does (digest 2026-01-21 lists papers published 2026-01-20). A day with no such papers (weekends,
-holidays) gives an empty digest, which is a success.
+Digest D is arXiv's announcement on the evening before D (arxiv_digest.announcements): the new submissions of
+its window, plus late papers (of earlier windows, visible only now, that no digest of the category holds yet).
+Which digest holds each paper is recorded once, in the ledger, when the digest is first fetched. A date
+without an announcement has no digest; an announcement with no papers yet, for a category that normally has
+some, is not visible yet: the run fails and retries rather than publish it empty.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
+import statistics
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NONE
 
-from arxiv_digest.errors import ArxivApiError, FeedParseError
+from arxiv_digest.announcements import (
+    EASTERN,
+    Announcement,
+    announcement,
+    announcement_for_submission,
+    latest_digest_day,
+    no_announcement_reason,
+    previous_evening,
+)
+from arxiv_digest.arxiv_api import submitted_between_query
+from arxiv_digest.errors import AnnouncementNotVisible, ArxivApiError, DigestInputError, FeedParseError
 from arxiv_digest.ids import parse_arxiv_id
+from arxiv_digest.ledger import open_ledger
 from arxiv_digest.settings import Settings
 from schemas.records import Paper
 
@@ -133,12 +149,8 @@ def parse_feed(xml_bytes: bytes) -> FeedPage:
     )
 
 
-def submission_day(digest_day: date) -> date:
-    return digest_day - timedelta(days=1)
-
-
-def resolve_day(digest_date: str | date | None, sample: bool, lag_days: int = 0) -> date:
-    """An explicit date wins; else the sample day, else today (UTC) minus `lag_days`."""
+def resolve_day(digest_date: str | date | None, sample: bool, now: datetime, holidays: Collection[date] = ()) -> date:
+    """An explicit date wins; else the sample day; else the newest digest announced at `now` (the schedule's)."""
     if isinstance(digest_date, date):
         return digest_date
     if digest_date:
@@ -147,34 +159,124 @@ def resolve_day(digest_date: str | date | None, sample: bool, lag_days: int = 0)
         from arxiv_digest.sample_day import SAMPLE_DAY
 
         return SAMPLE_DAY
-    return datetime.now(UTC).date() - timedelta(days=lag_days)
+    return latest_digest_day(now, holidays)
 
 
-def search_query(category: str, digest_day: date) -> str:
-    day = submission_day(digest_day).strftime("%Y%m%d")
-    return f"cat:{category} AND submittedDate:[{day}0000 TO {day}2359]"
+def check_digest_day(digest_day: date, now: datetime, holidays: Collection[date] = ()) -> Announcement | None:
+    """The digest's announcement; None on a date without one. A future announcement is an input error."""
+    found = announcement(digest_day, holidays)
+    moment = found.announced_at if found else datetime.combine(digest_day, time(1), tzinfo=UTC)
+    if moment > now:
+        when = moment.astimezone(EASTERN)
+        raise DigestInputError(
+            f"the digest of {digest_day} is arXiv's announcement of {when:%a %Y-%m-%d %H:%M} US Eastern, which "
+            f"has not happened yet (now {now.astimezone(EASTERN):%Y-%m-%d %H:%M} US Eastern): nothing to build"
+        )
+    return found
+
+
+def no_announcement_result(digest_day: date, holidays: Collection[date] = ()) -> dict[str, Any]:
+    """What a run of a date without an announcement returns: nothing built, nothing written, a success."""
+    return {"status": "no_announcement", "path": "", "counts": {"papers": 0},
+            "reason": no_announcement_reason(digest_day, holidays)}
+
+
+def search_query(category: str, found: Announcement, lookback_days: int) -> str:
+    """The one search for a digest: its window, and `lookback_days` before it for late papers."""
+    return submitted_between_query(category, found.window_start - timedelta(days=lookback_days), found.window_end)
+
+
+def category_papers(papers: Iterable[Paper], category: str) -> list[Paper]:
+    """The papers listed in a category (primary or cross-list), each at its newest version."""
+    latest: dict[str, Paper] = {}
+    for paper in papers:
+        if category not in paper.categories:
+            continue
+        known = latest.get(paper.arxiv_id)
+        if known is None or paper.version > known.version:
+            latest[paper.arxiv_id] = paper
+    return list(latest.values())
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a digest takes of the papers visible at its first fetch."""
+
+    on_time: tuple[Paper, ...]
+    late: tuple[Paper, ...]
+    held_elsewhere: int = 0  # already in another digest of the category
+    awaiting_own_digest: int = 0  # earlier-window papers whose own digest has not been built yet
+
+
+def decide_claims(
+    papers: Iterable[Paper],
+    found: Announcement,
+    *,
+    holders: dict[str, date],
+    fetched: Collection[date],
+    holidays: Collection[date] = (),
+) -> Claims:
+    """Which visible papers a digest takes on its first fetch.
+
+    Its window's papers are on time. A paper of an earlier window is late only when that window's digest was
+    already built without it (held by moderation, API lag): a digest not built yet takes its own papers when
+    it is built, so building days out of order changes nothing. A paper some digest holds is never taken.
+    """
+    on_time: list[Paper] = []
+    late: list[Paper] = []
+    held = awaiting = 0
+    for paper in papers:
+        holder = holders.get(paper.arxiv_id)
+        if holder is not None:
+            held += holder != found.digest_day
+            continue
+        if found.holds(paper.published):
+            on_time.append(paper)
+        elif paper.published <= found.window_start:
+            if announcement_for_submission(paper.published, holidays).digest_day in fetched:
+                late.append(paper)
+            else:
+                awaiting += 1
+    return Claims(tuple(on_time), tuple(late), held, awaiting)
+
+
+def expected_papers(
+    papers: Sequence[Paper], found: Announcement, lookback_days: int, holidays: Collection[date] = (),
+    history: Sequence[int] = (),
+) -> float:
+    """How many papers a window of this category normally has: the median of the last five windows.
+
+    Counted from the search's own lookback (what arXiv shows now for the earlier windows), else from the
+    store's record of earlier digests.
+    """
+    horizon = found.window_start - timedelta(days=lookback_days)
+    counts: list[int] = []
+    evening = found.evening
+    while len(counts) < 5 and lookback_days > 0:
+        evening = previous_evening(evening, holidays)
+        earlier = announcement(evening + timedelta(days=1), holidays)
+        if earlier is None or earlier.window_start < horizon:
+            break
+        counts.append(sum(1 for paper in papers if earlier.holds(paper.published)))
+    counts = counts or list(history)
+    return float(statistics.median(counts)) if counts else 0.0
 
 
 def select_papers(
     papers: Iterable[Paper],
-    digest_day: date,
     category: str,
     *,
+    late: Collection[str] = (),
     include_cross_lists: bool = True,
     keywords_include: Sequence[str] = (),
     keywords_exclude: Sequence[str] = (),
     max_papers: int = 0,
 ) -> list[Paper]:
-    """The papers of the digest: first submitted on D-1 UTC, in the category, filtered, newest first."""
-    wanted_day = submission_day(digest_day)
+    """The papers of the digest after the reader's filters: on-time newest first, then the late ones."""
     include = [k.lower() for k in keywords_include]
     exclude = [k.lower() for k in keywords_exclude]
-    latest: dict[str, Paper] = {}
-    for paper in papers:
-        if paper.published.astimezone(UTC).date() != wanted_day:
-            continue
-        if category not in paper.categories:
-            continue
+    chosen: list[Paper] = []
+    for paper in category_papers(papers, category):
         if not include_cross_lists and paper.primary_category != category:
             continue
         haystack = f"{paper.title} {paper.abstract}".lower()
@@ -182,10 +284,9 @@ def select_papers(
             continue
         if any(k in haystack for k in exclude):
             continue
-        known = latest.get(paper.arxiv_id)
-        if known is None or paper.version > known.version:
-            latest[paper.arxiv_id] = paper
-    chosen = sorted(latest.values(), key=lambda p: (p.published, p.arxiv_id), reverse=True)
+        chosen.append(paper)
+    chosen.sort(key=lambda p: (p.published, p.arxiv_id), reverse=True)
+    chosen.sort(key=lambda p: p.arxiv_id in late)
     return chosen[:max_papers] if max_papers else chosen
 
 
@@ -227,38 +328,108 @@ class PagedQuery:
 
 @dataclass(frozen=True)
 class DayQuery:
-    """What arXiv returned for a day and what the digest keeps of it."""
+    """What arXiv returned for a digest's search and what the digest would keep of it."""
 
     found: tuple[Paper, ...]
-    chosen: tuple[Paper, ...]
+    chosen: tuple[Paper, ...]  # the window's papers after the reader's filters
     warnings: tuple[str, ...]
+    announcement: Announcement
+    expected: float = 0.0  # papers a window of this category normally has
 
 
-def query_day(settings: Settings, digest_day: date, category: str, sample: bool = False) -> DayQuery:
-    """Page through the API for the day's submissions and apply the digest's filters (used by `fetch` too)."""
+def query_day(settings: Settings, found: Announcement, category: str, sample: bool = False) -> DayQuery:
+    """Page through the API for the digest's window and lookback (used by `fetch` too)."""
     from arxiv_digest.arxiv_api import ArxivClient, make_http_client
     from arxiv_digest.sample_day import sample_transport
 
     with make_http_client(settings, sample_transport() if sample else None) as http:
         pager = PagedQuery(ArxivClient(http, settings), settings.arxiv_page_size)
-        found = pager.run(search_query(category, digest_day))
+        results = pager.run(search_query(category, found, settings.late_lookback_days))
+    listed = category_papers(results, category)
+    on_time = [paper for paper in listed if found.holds(paper.published)]
     chosen = select_papers(
-        found,
-        digest_day,
+        on_time,
         category,
         include_cross_lists=settings.include_cross_lists,
         keywords_include=settings.keywords_include,
         keywords_exclude=settings.keywords_exclude,
         max_papers=settings.max_papers,
     )
-    return DayQuery(tuple(found), tuple(chosen), tuple(pager.warnings))
+    expected = expected_papers(listed, found, settings.late_lookback_days, settings.holiday_dates)
+    return DayQuery(tuple(listed), tuple(chosen), tuple(pager.warnings), found, expected)
+
+
+def not_visible_error(found: Announcement, category: str, expected: float) -> AnnouncementNotVisible:
+    return AnnouncementNotVisible(
+        f"arXiv has not published the announcement of {found.digest_day} yet: 0 {category} papers in its "
+        f"window, where recent windows had about {expected:g} ({found.describe()}); retry later"
+    )
+
+
+def claim_digest(settings: Settings, found: Announcement, category: str, sample: bool = False,
+                 ) -> tuple[list[tuple[Paper, bool]], list[str]]:
+    """The papers this digest holds (with their late flag), claiming them on its first fetch.
+
+    Once a digest has been fetched its list is fixed: a rerun, `--force` or a backfill reads it back and asks
+    arXiv nothing. The API is asked outside the ledger's lock (it is slow); the claim is one short transaction.
+    """
+    day = found.digest_day
+    with open_ledger(settings) as ledger:
+        if ledger.announcement_fetched(category, day):
+            return ledger.digest_holdings(category, day), []
+    query = query_day(settings, found, category, sample)
+    on_time = [paper for paper in query.found if found.holds(paper.published)]
+    warnings = list(query.warnings)
+    with open_ledger(settings) as ledger:
+        if not on_time:
+            history = ledger.recent_on_time_counts(category, day)
+            expected = query.expected if settings.late_lookback_days else expected_papers((), found, 0, (), history)
+            if settings.missing_announcement_min_papers and expected >= settings.missing_announcement_min_papers:
+                raise not_visible_error(found, category, expected)
+        if not ledger.announcement_fetched(category, day):  # another run may have claimed it meanwhile
+            since = (found.window_start - timedelta(days=settings.late_lookback_days + 7)).date()
+            claims = decide_claims(
+                query.found, found,
+                holders=ledger.holders(category, [paper.arxiv_id for paper in query.found]),
+                fetched=ledger.fetched_digests(category, since),
+                holidays=settings.holiday_dates,
+            )
+            ledger.record_announcement(category, day, (found.window_start, found.window_end),
+                                       [(p, False) for p in claims.on_time] + [(p, True) for p in claims.late])
+            if claims.awaiting_own_digest:
+                warnings.append(f"{claims.awaiting_own_digest} paper(s) of earlier windows wait for their own "
+                                "digest, which has not been built yet")
+        return ledger.digest_holdings(category, day), warnings
 
 
 # -- Prefect task ----------------------------------------------------------------------------------------
 
 
+def _retry_unless_final(task: object, task_run: object, state: Any) -> bool:
+    # A future date never becomes valid by waiting; an announcement not yet visible waits for the flow's
+    # own, longer retry policy (announcement_retry_options) rather than this task's quick retries.
+    return not isinstance(state.data, DigestInputError | AnnouncementNotVisible)
+
+
+def announcement_retry_options(settings: Settings, found: Announcement) -> dict[str, Any]:
+    """Task options that retry an announcement not visible yet every few minutes until its deadline.
+
+    The deadline (hours after the announcement) bounds the number of retries, computed once at the start;
+    past it the run fails at once (transient HTTP errors are retried inside the client either way).
+    """
+    deadline = found.announced_at + timedelta(hours=settings.announcement_retry_deadline_hours)
+    remaining = (deadline - settings.current_time()).total_seconds()
+    retries = math.ceil(remaining / settings.announcement_retry_delay_seconds) if remaining > 0 else 0
+    return {"retries": retries, "retry_delay_seconds": settings.announcement_retry_delay_seconds,
+            "retry_condition_fn": _retry_unless_input_error}
+
+
+def _retry_unless_input_error(task: object, task_run: object, state: Any) -> bool:
+    return not isinstance(state.data, DigestInputError)
+
+
 @task(name="fetch", task_run_name="fetch-{category}-{digest_day}", retries=2, retry_delay_seconds=10,
-      retry_jitter_factor=0.5, cache_policy=NONE)
+      retry_jitter_factor=0.5, cache_policy=NONE, retry_condition_fn=_retry_unless_final)
 def fetch_task(
     settings: Settings, digest_day: date, category: str, sample: bool = False, refetch: bool = True
 ) -> list[tuple[str, int]]:
@@ -275,10 +446,25 @@ def fetch_task(
     if not refetch and (known or (earlier is not None and earlier["status"] == "completed")):
         log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
         return [(p.arxiv_id, p.version) for p in known]
-    day = query_day(settings, digest_day, category, sample)
-    for warning in day.warnings:
+    found = announcement(digest_day, settings.holiday_dates)
+    if found is None:
+        raise DigestInputError(f"{digest_day} has no arXiv announcement: "
+                               f"{no_announcement_reason(digest_day, settings.holiday_dates)}")
+    holdings, warnings = claim_digest(settings, found, category, sample)
+    for warning in warnings:
         log.warning(warning)
-    store.upsert_papers(day.chosen)
-    store.set_digest_papers(digest_day, category, day.chosen)
-    log.info("%d result(s) from arXiv, %d paper(s) in the digest of %s", len(day.found), len(day.chosen), digest_day)
-    return [(p.arxiv_id, p.version) for p in day.chosen]
+    late = {paper.arxiv_id for paper, is_late in holdings if is_late}
+    chosen = select_papers(
+        [paper for paper, _ in holdings],
+        category,
+        late=late,
+        include_cross_lists=settings.include_cross_lists,
+        keywords_include=settings.keywords_include,
+        keywords_exclude=settings.keywords_exclude,
+        max_papers=settings.max_papers,
+    )
+    store.upsert_papers(chosen)
+    store.set_digest_papers(digest_day, category, chosen, late)
+    log.info("%s: the digest holds %d paper(s) (%d late), %d after filters", found.describe(), len(holdings),
+             len(late), len(chosen))
+    return [(p.arxiv_id, p.version) for p in chosen]

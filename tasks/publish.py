@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -83,6 +83,20 @@ def entry_analysis(versioned_id: str, analyses: dict[str, Analysis], failures: d
     return EntryAnalysis("analysis", analysis.content, analysis.key_findings)
 
 
+def late_note(paper: Paper, late: Collection[str], language: str) -> str:
+    """Beside the date of a paper that arrived after its own announcement (held by moderation, API lag)."""
+    if paper.arxiv_id not in late:
+        return ""
+    return " (late: 迟于其提交窗口的公告出现)" if language == "zh" else " (late: announced after its submission window)"
+
+
+def cross_list_note(paper: Paper, category: str, language: str) -> str:
+    if paper.primary_category == category:
+        return ""
+    return (f" (cross-list: 交叉列出，主类别 {paper.primary_category})" if language == "zh"
+            else f" (cross-list from {paper.primary_category})")
+
+
 def anchor(paper: Paper) -> str:
     return paper.versioned_id
 
@@ -97,6 +111,7 @@ def render_markdown(
     abs_url: str = "https://arxiv.org/abs",
     pdf_url: str = "https://arxiv.org/pdf",
     failures: dict[str, str] | None = None,
+    late: Collection[str] = (),
 ) -> str:
     failures = failures or {}
     out: list[str] = [
@@ -126,9 +141,10 @@ def render_markdown(
             "",
             f"**Authors:** {md_inline(', '.join(paper.authors))}",
             "",
-            f"**Published:** {paper.published.date().isoformat()}",
+            f"**Published:** {paper.published.date().isoformat()}{md_inline(late_note(paper, late, language))}",
             "",
-            f"**Categories:** {md_inline(', '.join(paper.categories))}",
+            f"**Categories:** {md_inline(', '.join(paper.categories))}"
+            f"{md_inline(cross_list_note(paper, category, language))}",
             "",
             "**Abstract:**",
             "",
@@ -252,6 +268,7 @@ def render_html(
     abs_url: str = "https://arxiv.org/abs",
     pdf_url: str = "https://arxiv.org/pdf",
     failures: dict[str, str] | None = None,
+    late: Collection[str] = (),
 ) -> str:
     """The day's digest as one HTML page; every table-of-contents link points at an element id on the page."""
     failures = failures or {}
@@ -273,8 +290,9 @@ def render_html(
             f"<article id=\"{esc(anchor(paper))}\">",
             f"<h2><a href=\"{esc(abs_url)}/{esc(vid)}\">{esc(strip_controls(paper.title))}</a></h2>",
             f"<p class=\"meta\"><b>Authors:</b> {esc(strip_controls(', '.join(paper.authors)))}<br>"
-            f"<b>Published:</b> {paper.published.date().isoformat()}<br>"
-            f"<b>Categories:</b> {esc(', '.join(paper.categories))}</p>",
+            f"<b>Published:</b> {paper.published.date().isoformat()}{esc(late_note(paper, late, language))}<br>"
+            f"<b>Categories:</b> {esc(', '.join(paper.categories))}"
+            f"{esc(cross_list_note(paper, category, language))}</p>",
             "<h3>Abstract</h3>",
             f"<p>{esc(' '.join(strip_controls(paper.abstract).split()))}</p>",
             "<h3>Analysis</h3>",
@@ -330,7 +348,8 @@ def render_atom(category: str, entries: Sequence[tuple[date, int, str]], updated
 
 
 def export_json(
-    digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], summary: str
+    digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], summary: str,
+    late: Collection[str] = (),
 ) -> str:
     """The day as data, for other tools."""
     records = []
@@ -346,6 +365,8 @@ def export_json(
                 "categories": list(paper.categories),
                 "primary_category": paper.primary_category,
                 "published": paper.published.isoformat(),
+                "cross_list": paper.primary_category != category,
+                "late": paper.arxiv_id in late,
                 "abstract": paper.abstract,
                 "analysis": None if analysis is None else {
                     "kind": analysis.kind,
@@ -394,20 +415,23 @@ def publish_task(settings: Settings, digest_day: date, category: str) -> dict[st
         for s in store.paper_steps(digest_day, category)
         if s["status"] == "failed"
     }
+    late = store.late_papers(digest_day, category)
     markdown = render_markdown(
         digest_day, category, papers, analyses, summary, settings.language,
         abs_url=settings.arxiv_abs_url.rstrip("/"), pdf_url=settings.arxiv_pdf_url.rstrip("/"), failures=failures,
+        late=late,
     )
     path = output_path(settings.out_dir, category, digest_day)
     page = render_html(
         digest_day, category, papers, analyses, summary, settings.language,
         abs_url=settings.arxiv_abs_url.rstrip("/"), pdf_url=settings.arxiv_pdf_url.rstrip("/"), failures=failures,
+        late=late,
     )
     outputs = {
         "markdown": (path, markdown),
         "html": (output_path(settings.out_dir, category, digest_day, "html"), page),
         "json": (output_path(settings.out_dir, category, digest_day, "json"),
-                 export_json(digest_day, category, papers, analyses, summary)),
+                 export_json(digest_day, category, papers, analyses, summary, late)),
     }
     for fmt, (target, content) in outputs.items():
         store.record_publication(digest_day, category, fmt, target, write_atomically(target, content), len(papers))

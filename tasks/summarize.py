@@ -20,6 +20,7 @@ from datetime import date
 from prefect import task
 from prefect.cache_policies import NONE
 
+from arxiv_digest.announcements import announcement_evening
 from arxiv_digest.llm_client import ChatModel, ModelCallFailed, shared_model
 from arxiv_digest.prompting import Prompt, SummaryEntry, build_summary_prompt
 from arxiv_digest.settings import Settings
@@ -35,7 +36,6 @@ from tasks.analyze import (
     key_findings,
     strip_preamble,
 )
-from tasks.fetch import submission_day
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +97,14 @@ def _read_score(paper: Paper, analysis: Analysis | None) -> int:
 def extractive_summary(
     digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], language: str
 ) -> str:
-    submitted = submission_day(digest_day)
+    submitted = announcement_evening(digest_day)
     name = category_name(category)
     if not papers:
         if language == "zh":
-            return (f"{submitted.isoformat()} 没有新提交的 {category} 论文（周末或节假日 arXiv 没有公告），"
+            return (f"arXiv 在 {submitted.isoformat()}（美东时间 20:00）的公告中没有新的 {category} 论文，"
                     f"因此 {digest_day.isoformat()} 的摘要为空。\n")
-        return (f"No new {category} papers were submitted on {submitted.isoformat()} (arXiv makes no "
-                f"announcement on weekends and holidays), so the digest of {digest_day.isoformat()} is empty.\n")
+        return (f"arXiv's announcement of {submitted.isoformat()} (20:00 US Eastern) has no new {category} "
+                f"papers, so the digest of {digest_day.isoformat()} is empty.\n")
     full_text = sum(1 for p in papers if (a := analyses.get(p.versioned_id)) and a.kind == "method")
     ranked = sorted(papers, key=lambda p: -_read_score(p, analyses.get(p.versioned_id)))
     top_themes = themes(papers)
@@ -113,7 +113,7 @@ def extractive_summary(
         lines += [
             "*抽取式摘要（未使用语言模型）：由当日论文的标题、摘要与分析自动汇总，引文保留原文。*",
             "",
-            f"**执行摘要：{digest_day.isoformat()} Arxiv {name} 论文（{submitted.isoformat()} 提交）**",
+            f"**执行摘要：{digest_day.isoformat()} Arxiv {name} 论文（{submitted.isoformat()} 公告）**",
             "",
             f"本期共 {len(papers)} 篇论文，其中 {full_text} 篇读取了全文并给出方法分析，"
             f"{len(papers) - full_text} 篇仅基于摘要分析。",
@@ -145,7 +145,7 @@ def extractive_summary(
             "*Extractive summary (no language model): compiled from the titles, abstracts and analyses of the "
             "day; quotations are verbatim.*",
             "",
-            f"**Executive summary: Arxiv {name} papers of {digest_day.isoformat()} (submitted "
+            f"**Executive summary: Arxiv {name} papers of {digest_day.isoformat()} (announced "
             f"{submitted.isoformat()})**",
             "",
             f"{len(papers)} papers; {full_text} analysed from the full text, {len(papers) - full_text} from the "
@@ -229,7 +229,7 @@ def summary_prompt(settings: Settings, digest_day: date, category: str, papers: 
     return build_summary_prompt(
         summary_entries(papers, analyses),
         digest_date=digest_day.isoformat(),
-        submission_date=submission_day(digest_day).isoformat(),
+        submission_date=announcement_evening(digest_day).isoformat(),
         category=category,
         category_name=category_name(category),
         language=settings.language,

@@ -19,6 +19,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -65,6 +66,14 @@ class StreamRecord:
 
 
 @dataclass
+class CatalogPaper:
+    """A paper of a simulated arXiv: its Atom entry is served only from `visible_from` on (its announcement)."""
+
+    paper: Any  # arxiv_digest.sample_day.SamplePaper
+    visible_from: datetime
+
+
+@dataclass
 class FakeArxivState:
     # search_query -> list of Atom pages; a request with start=N gets the page whose start index is N.
     feeds: dict[str, dict[int, bytes]] = field(default_factory=dict)
@@ -76,6 +85,11 @@ class FakeArxivState:
     served_faults: list[tuple[str, str]] = field(default_factory=list)  # (route, kind) of every fault served
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # A simulated arXiv: when `catalog` is set, searches are answered from it as of `clock` (paged,
+    # filtered by category and v1 submission time), and any PDF asked for is `catalog_pdf`.
+    catalog: list[CatalogPaper] | None = None
+    clock: datetime | None = None
+    catalog_pdf: bytes = b""
 
 
 class _Handler(QuietHandler):
@@ -144,8 +158,34 @@ class _Handler(QuietHandler):
                 self.server.state.streamed.append(StreamRecord(paper, stream.declare_length, stream.size, sent,
                                                                completed))
 
+    def _catalog_page(self, query: dict[str, list[str]]) -> bytes:
+        from arxiv_digest.arxiv_api import parse_submitted_between
+        from arxiv_digest.sample_day import feed_xml
+
+        state = self.server.state
+        wanted = parse_submitted_between(query.get("search_query", [""])[0])
+        if wanted is None:
+            return feed_xml(())
+        category, first, last = wanted
+        with state.lock:
+            now = state.clock
+            listed = sorted(
+                (c.paper for c in state.catalog or ()
+                 if (now is None or c.visible_from <= now) and category in c.paper.categories
+                 and first <= datetime.fromisoformat(c.paper.published.replace("Z", "+00:00")) <= last),
+                key=lambda p: (p.published, p.arxiv_id),
+            )
+        start = int(query.get("start", ["0"])[0])
+        size = int(query.get("max_results", ["10"])[0])
+        return feed_xml(tuple(listed[start:start + size]), total=len(listed), start=start)
+
     def _body(self, path: str, query: dict[str, list[str]]) -> tuple[bytes | None, str]:
         state = self.server.state
+        if state.catalog is not None:
+            if path.endswith("/api/query"):
+                return self._catalog_page(query), "application/atom+xml"
+            if path.startswith("/pdf/"):
+                return state.catalog_pdf, "application/pdf"
         if path.endswith("/api/query"):
             search = query.get("search_query", [""])[0]
             start = int(query.get("start", ["0"])[0])

@@ -289,7 +289,7 @@ def hostile_markup_in(outputs: Outputs, paper_id: str) -> bool:
 
 def db_file(data_dir: Path) -> Path:
     """The store the day was written to: data_dir/digest.duckdb, or the day's own file under store_layout per-day."""
-    per_day = Path(data_dir) / "days" / CATEGORY / f"{DAY.isoformat()}.duckdb"
+    per_day = Path(data_dir) / "days" / f"{DAY.isoformat()}.duckdb"
     return per_day if per_day.is_file() else Path(data_dir) / "digest.duckdb"
 
 

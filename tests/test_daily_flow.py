@@ -119,14 +119,36 @@ def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_int
     assert (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8") == digest
 
 
-def test_weekend_date_yields_empty_digest_not_failure(tmp_path: Path, no_internet: list[object]) -> None:
+def test_a_date_without_announcement_says_so_and_writes_nothing(tmp_path: Path, no_internet: list[object]) -> None:
     code, output = _run("run", "--sample", "--date", "2026-01-25", "--data-dir", str(tmp_path))
     assert code == 0, output
-    digest = (tmp_path / "out" / "cs.CV" / "2026-01-25.md").read_text(encoding="utf-8")
-    assert digest.startswith("Time: 20260125")
-    assert "2026-01-24 没有新提交的 cs.CV 论文" in digest
-    assert "<a id=" not in digest
+    assert "no cs.CV digest of 2026-01-25: arXiv does not announce on Saturday evenings" in " ".join(output.split())
+    assert not tmp_path.exists() or not any(tmp_path.iterdir()), "nothing is written for a day with no digest"
     assert no_internet == []
+
+
+def test_a_future_date_and_an_unknown_category_exit_2_and_write_nothing(tmp_path: Path) -> None:
+    code, output = _run("run", "--date", "2099-01-06", "--data-dir", str(tmp_path))
+    assert code == 2 and "has not happened yet" in " ".join(output.split()), output
+    code, output = _run("run", "--sample", "--category", "cs.VC", "--data-dir", str(tmp_path))
+    assert code == 2 and "not in arXiv's taxonomy; did you mean cs.CV" in " ".join(output.split()), output
+    code, output = _run("fetch", "--date", "2099-01-06")
+    assert code == 2, output
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_an_announcement_not_visible_yet_fails_instead_of_publishing_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeArxiv() as server:
+        # The window before (digest of the 21st) has the sample's four papers; the 22nd's has none yet.
+        _fake_day(server)
+        _env_for(server, tmp_path, monkeypatch)
+        monkeypatch.setenv("ARXIV_DIGEST_LATE_LOOKBACK_DAYS", "3")
+        code, output = _run("run", "--date", "2026-01-22")
+    assert code == 1, output
+    assert "arXiv has not published the announcement of 2026-01-22 yet" in " ".join(output.split())
+    assert not (tmp_path / "out" / "cs.CV" / "2026-01-22.md").exists()
 
 
 def _fake_day(server: FakeArxiv, missing: str | None = None) -> None:
@@ -294,8 +316,9 @@ def test_per_day_stores_and_batched_steps_keep_audit_rerun_and_listings_per_pape
         _env_for(server, tmp_path, monkeypatch)
         code, output = _run("backfill", "--start", "2026-01-20", "--end", "2026-01-21", "--concurrency", "2")
         assert code == 0, output
-        stores = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("days/*/*.duckdb"))
-        assert stores == ["days/cs.CV/2026-01-20.duckdb", "days/cs.CV/2026-01-21.duckdb"]
+        stores = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("days/*.duckdb"))
+        assert stores == ["days/2026-01-20.duckdb", "days/2026-01-21.duckdb"]
+        assert (tmp_path / "ledger.duckdb").is_file()
         assert not (tmp_path / "digest.duckdb").exists()
 
         code, output = _run("audit", "--since", since, "--json")
@@ -327,7 +350,7 @@ def test_per_day_stores_and_batched_steps_keep_audit_rerun_and_listings_per_pape
     assert "方法设计详解" in entry
     for day in ("2026-01-20", "2026-01-21"):
         assert (tmp_path / "out" / "cs.CV" / f"{day}.md").is_file()
-        store = Store.open(tmp_path / "days" / "cs.CV" / f"{day}.duckdb")
+        store = Store.open(tmp_path / "days" / f"{day}.duckdb")
         try:
             assert store.days_needing_attention() == []
             assert [d.isoformat() for d, _ in store.published_days("cs.CV")] == [day], "each file holds its day"

@@ -75,8 +75,8 @@ def test_deployment_has_its_daily_schedule(stack: tuple[dict[str, str], FakeArxi
     env, _, _ = stack
     listed = run_prefect(env, "deployment", "inspect", "daily-digest/cs-cv-daily")
     assert listed.returncode == 0, listed.stderr
-    assert "0 6 * * *" in listed.stdout and "UTC" in listed.stdout
-    assert "'lag_days': 1" in listed.stdout or '"lag_days": 1' in listed.stdout
+    assert "0 6 * * 1-5" in listed.stdout and "UTC" in listed.stdout
+    assert "lag_days" not in listed.stdout, "the digest date comes from the announcement calendar"
 
 
 def test_backfill_via_deployment_twice_creates_no_duplicates_and_audit_sees_failure(

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 from conftest import require_shared
 
+from arxiv_digest.announcements import announcement
 from arxiv_digest.errors import ArxivApiError, FeedParseError
 from schemas.records import Paper
-from tasks.fetch import parse_feed, search_query, select_papers, submission_day
+from tasks.fetch import parse_feed, search_query, select_papers
 
 
 def feed(name: str) -> bytes:
@@ -86,23 +87,18 @@ def _paper(arxiv_id: str, published: str, categories: tuple[str, ...] = ("cs.CV"
     return Paper(arxiv_id, version, title, ("A",), categories, categories[0], moment, moment, abstract)
 
 
-def test_digest_of_d_lists_papers_first_submitted_on_d_minus_1_utc() -> None:
-    papers = [
-        _paper("2601.1", "2026-01-20T00:00:01"),
-        _paper("2601.2", "2026-01-20T23:59:59"),
-        _paper("2601.3", "2026-01-19T23:59:59"),
-        _paper("2601.4", "2026-01-21T00:00:00"),
-    ]
-    chosen = select_papers(papers, date(2026, 1, 21), "cs.CV")
-    assert [p.arxiv_id for p in chosen] == ["2601.2", "2601.1"]
-    assert submission_day(date(2026, 1, 21)) == date(2026, 1, 20)
-    assert search_query("cs.CV", date(2026, 1, 21)) == "cat:cs.CV AND submittedDate:[202601200000 TO 202601202359]"
+def test_search_covers_the_window_and_the_lookback_in_whole_minutes() -> None:
+    found = announcement(date(2026, 1, 21))
+    assert found is not None
+    # Window Mon 14:00 – Tue 14:00 EST (19:00 UTC), 14 days of lookback before it.
+    assert search_query("cs.CV", found, 14) == "cat:cs.CV AND submittedDate:[202601051900 TO 202601201900]"
+    assert search_query("cs.CV", found, 0) == "cat:cs.CV AND submittedDate:[202601191900 TO 202601201900]"
 
 
 def test_cross_lists_included_by_default_and_excluded_on_request() -> None:
     papers = [_paper("2601.1", "2026-01-20T10:00:00", ("cs.GR", "cs.CV")), _paper("2601.2", "2026-01-20T11:00:00")]
-    assert len(select_papers(papers, date(2026, 1, 21), "cs.CV")) == 2
-    primary = select_papers(papers, date(2026, 1, 21), "cs.CV", include_cross_lists=False)
+    assert len(select_papers(papers, "cs.CV")) == 2
+    primary = select_papers(papers, "cs.CV", include_cross_lists=False)
     assert [p.arxiv_id for p in primary] == ["2601.2"]
 
 
@@ -112,16 +108,15 @@ def test_keyword_filters_and_maximum() -> None:
         _paper("2601.2", "2026-01-20T11:00:00", title="A survey of depth", abstract="Depth survey."),
         _paper("2601.3", "2026-01-20T12:00:00", title="Depth completion"),
     ]
-    day = date(2026, 1, 21)
-    assert [p.arxiv_id for p in select_papers(papers, day, "cs.CV", keywords_include=["depth"])] == ["2601.3", "2601.2"]
-    excluded = select_papers(papers, day, "cs.CV", keywords_exclude=["SURVEY"])
+    assert [p.arxiv_id for p in select_papers(papers, "cs.CV", keywords_include=["depth"])] == ["2601.3", "2601.2"]
+    excluded = select_papers(papers, "cs.CV", keywords_exclude=["SURVEY"])
     assert [p.arxiv_id for p in excluded] == ["2601.3", "2601.1"]
-    assert len(select_papers(papers, day, "cs.CV", max_papers=1)) == 1
+    assert len(select_papers(papers, "cs.CV", max_papers=1)) == 1
 
 
 def test_duplicate_entries_keep_the_latest_version() -> None:
     papers = [_paper("2601.1", "2026-01-20T10:00:00", version=1), _paper("2601.1", "2026-01-20T10:00:00", version=2)]
-    (chosen,) = select_papers(papers, date(2026, 1, 21), "cs.CV")
+    (chosen,) = select_papers(papers, "cs.CV")
     assert chosen.version == 2
 
 

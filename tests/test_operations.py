@@ -82,6 +82,8 @@ def test_a_scheduled_run_audits_under_the_digest_it_built() -> None:
 
     started = datetime(2026, 1, 22, 6, 0, 5, tzinfo=UTC)
     assert digest_date_of({"digest_date": "2026-01-10"}, started) == "2026-01-10"
-    assert digest_date_of({"category": "cs.CV", "lag_days": 1}, started) == "2026-01-21"
-    assert digest_date_of({"lag_days": 0}, started) == "2026-01-22"
-    assert digest_date_of({"lag_days": 1}, None) == ""
+    # The 06:00 UTC run of Thursday builds Wednesday evening's announcement: the digest of Thursday.
+    assert digest_date_of({"category": "cs.CV"}, started) == "2026-01-22"
+    saturday = datetime(2026, 1, 24, 6, 0, tzinfo=UTC)
+    assert digest_date_of({}, saturday) == "2026-01-23", "no announcement on Friday evening: Thursday's"
+    assert digest_date_of({}, None) == ""

@@ -32,6 +32,7 @@ import pytest
 from fake_arxiv import FakeArxiv
 from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect, start_server, wait_until_healthy
 
+from arxiv_digest.announcements import announcement
 from arxiv_digest.sample_day import PAPERS, SamplePaper, build_pdf, feed_xml
 from tasks.fetch import search_query
 
@@ -292,7 +293,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         fake = cleanup.enter_context(FakeArxiv())
         pdf_sha: dict[str, str] = {}
         for day, day_papers in papers.items():
-            fake.state.feeds[search_query(CATEGORY, day)] = {0: feed_xml(day_papers)}
+            digest = announcement(day)
+            assert digest is not None
+            fake.state.feeds[search_query(CATEGORY, digest, 14)] = {0: feed_xml(day_papers)}
             for paper in day_papers:
                 if paper.versioned_id == MISSING_PDF:
                     continue
@@ -423,9 +426,10 @@ def test_backfill_on_two_workers_with_postgres_and_per_day_stores(stack: Stack) 
 
     # The per-day layout: one store per day, no single store; PDFs shared by content hash.
     assert not (stack.data / "digest.duckdb").exists()
-    assert sorted(p.name for p in (stack.data / "days" / CATEGORY).glob("*.duckdb")) == [
+    assert sorted(p.name for p in (stack.data / "days").glob("*.duckdb")) == [
         f"{d.isoformat()}.duckdb" for d in DAYS
     ]
+    assert (stack.data / "ledger.duckdb").is_file(), "which digest holds each paper: one ledger for all workers"
     pdfs = sorted((stack.data / "pdfs").iterdir())
     assert [p.name for p in pdfs] == sorted({f"{h}.pdf" for h in stack.pdf_sha.values()}), pdfs
     assert len(pdfs) == 2 * len(DAYS) - 2  # the PDF two days share is stored once; one PDF was never served
@@ -450,7 +454,7 @@ def test_backfill_on_two_workers_with_postgres_and_per_day_stores(stack: Stack) 
 
 
 def test_backfill_again_creates_no_runs_and_no_rows(stack: Stack) -> None:
-    stores = sorted((stack.data / "days" / CATEGORY).glob("*.duckdb"))
+    stores = sorted((stack.data / "days").glob("*.duckdb"))
     before_runs = {r["id"] for r in stack.deployment_runs()}
     assert len(before_runs) == len(DAYS), "the first test must have run"
     pages = {p: p.stat().st_mtime_ns for p in (stack.data / "out" / CATEGORY).glob("*.md")}

@@ -50,7 +50,7 @@ def test_environment_values_are_typed(tmp_path: Path) -> None:
         ({"ARXIV_DIGEST_COLOUR": "blue"}, "unknown setting 'colour'"),
         ({"ARXIV_DIGEST_MAX_PAPERS": "many"}, "bad value for setting 'max_papers'"),
         ({"ARXIV_DIGEST_LANGUAGE": "fr"}, "language 'fr' must be one of"),
-        ({"ARXIV_DIGEST_CATEGORY": "computer vision"}, "is not an arXiv category"),
+        ({"ARXIV_DIGEST_CATEGORY": "computer vision"}, "is not in arXiv's taxonomy"),
         ({"ARXIV_DIGEST_INCLUDE_CROSS_LISTS": "maybe"}, "expected true/false"),
         ({"ARXIV_DIGEST_ARXIV_API_URL": "ftp://x"}, "arxiv_api_url must be an http(s) URL"),
         ({"ARXIV_DIGEST_PDF_MAX_BYTES": "0"}, "pdf_max_bytes must be > 0"),
@@ -95,15 +95,17 @@ def test_store_layouts_name_one_file_or_one_file_per_digest(tmp_path: Path) -> N
     assert single.store_files() == []
     per_day = load_settings(environ={"ARXIV_DIGEST_STORE_LAYOUT": "per-day"}, data_dir=str(tmp_path))
     bound = per_day.for_digest("cs.CV", date(2026, 1, 21))
-    assert bound.db_path == tmp_path / "days" / "cs.CV" / "2026-01-21.duckdb"
+    assert bound.db_path == tmp_path / "days" / "2026-01-21.duckdb"
+    assert per_day.for_digest("cs.RO", date(2026, 1, 21)).db_path == bound.db_path, "one file per date"
     assert bound.for_digest("cs.CV", date(2026, 1, 22)) is bound, "a bound run keeps its file"
-    for category, day in (("cs.LG", "2026-01-20"), ("cs.CV", "2026-01-21"), ("cs.CV", "2026-01-19")):
-        path = tmp_path / "days" / category / f"{day}.duckdb"
+    assert per_day.ledger_path == tmp_path / "ledger.duckdb" and single.ledger_path == single.db_path
+    for day in ("2026-01-20", "2026-01-21", "2026-01-19"):
+        path = tmp_path / "days" / f"{day}.duckdb"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"")
+    (tmp_path / "ledger.duckdb").write_bytes(b"")
     assert [p.relative_to(tmp_path).as_posix() for p in per_day.store_files()] == [
-        "days/cs.CV/2026-01-19.duckdb", "days/cs.LG/2026-01-20.duckdb", "days/cs.CV/2026-01-21.duckdb"]
-    assert [p.stem for p in per_day.store_files("cs.CV")] == ["2026-01-19", "2026-01-21"]
+        "days/2026-01-19.duckdb", "days/2026-01-20.duckdb", "days/2026-01-21.duckdb"]
     with pytest.raises(SettingsError, match="store_layout 'sharded' must be one of single, per-day"):
         load_settings(environ={"ARXIV_DIGEST_STORE_LAYOUT": "sharded"})
     with pytest.raises(SettingsError, match="paper_batch_size must be >= 0"):
