@@ -195,7 +195,9 @@ def _parse_paper(lines: list[str], start_line: int) -> ParsedPaper:
         paper.published = _parse_date(raw)
     if (categories := section("categories")) is not None:
         raw = " ".join([categories[0], *(line.strip() for line in categories[1])]).strip()
-        paper.categories = [c.strip() for c in unescape_markdown(raw).split(",") if c.strip()]
+        # "(cross-list from cs.RO)" after the list is a label, not a category.
+        listed = re.sub(r"\s*\([^)]*\)\s*$", "", unescape_markdown(raw))
+        paper.categories = [c.strip() for c in listed.split(",") if c.strip()]
     if (abstract := section("abstract")) is not None:
         paper.abstract = unescape_markdown(_text([abstract[0], *abstract[1]]))
     if (analysis := section("analysis")) is not None:

@@ -87,14 +87,18 @@ def late_note(paper: Paper, late: Collection[str], language: str) -> str:
     """Beside the date of a paper that arrived after its own announcement (held by moderation, API lag)."""
     if paper.arxiv_id not in late:
         return ""
-    return " (late: 迟于其提交窗口的公告出现)" if language == "zh" else " (late: announced after its submission window)"
+    return "(late: 迟于其提交窗口的公告出现)" if language == "zh" else "(late: announced after its submission window)"
 
 
 def cross_list_note(paper: Paper, category: str, language: str) -> str:
     if paper.primary_category == category:
         return ""
-    return (f" (cross-list: 交叉列出，主类别 {paper.primary_category})" if language == "zh"
-            else f" (cross-list from {paper.primary_category})")
+    return (f"(cross-list: 交叉列出，主类别 {paper.primary_category})" if language == "zh"
+            else f"(cross-list from {paper.primary_category})")
+
+
+def _spaced(note: str) -> str:
+    return f" {note}" if note else ""
 
 
 def anchor(paper: Paper) -> str:
@@ -141,10 +145,11 @@ def render_markdown(
             "",
             f"**Authors:** {md_inline(', '.join(paper.authors))}",
             "",
-            f"**Published:** {paper.published.date().isoformat()}{md_inline(late_note(paper, late, language))}",
+            f"**Published:** {paper.published.date().isoformat()}"
+            f"{_spaced(md_inline(late_note(paper, late, language)))}",
             "",
             f"**Categories:** {md_inline(', '.join(paper.categories))}"
-            f"{md_inline(cross_list_note(paper, category, language))}",
+            f"{_spaced(md_inline(cross_list_note(paper, category, language)))}",
             "",
             "**Abstract:**",
             "",
@@ -290,9 +295,9 @@ def render_html(
             f"<article id=\"{esc(anchor(paper))}\">",
             f"<h2><a href=\"{esc(abs_url)}/{esc(vid)}\">{esc(strip_controls(paper.title))}</a></h2>",
             f"<p class=\"meta\"><b>Authors:</b> {esc(strip_controls(', '.join(paper.authors)))}<br>"
-            f"<b>Published:</b> {paper.published.date().isoformat()}{esc(late_note(paper, late, language))}<br>"
-            f"<b>Categories:</b> {esc(', '.join(paper.categories))}"
-            f"{esc(cross_list_note(paper, category, language))}</p>",
+            f"<b>Published:</b> {paper.published.date().isoformat()}{_spaced(esc(late_note(paper, late, language)))}"
+            f"<br><b>Categories:</b> {esc(', '.join(paper.categories))}"
+            f"{_spaced(esc(cross_list_note(paper, category, language)))}</p>",
             "<h3>Abstract</h3>",
             f"<p>{esc(' '.join(strip_controls(paper.abstract).split()))}</p>",
             "<h3>Analysis</h3>",

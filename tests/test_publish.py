@@ -169,3 +169,20 @@ def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Pa
     assert all(d.isoformat() in index for d in days)
     assert (folder / "feed.atom").read_text(encoding="utf-8").count("<entry>") == len(days)
     assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_late_papers_and_cross_lists_are_labelled_in_markdown_html_and_json() -> None:
+    on_time, held = paper(1), paper(2, title="Held")
+    cross = Paper("2601.00003", 1, "Cross", ("Cy",), ("cs.RO", "cs.CV"), "cs.RO", on_time.published,
+                  on_time.published, "We propose Z.")
+    papers = [on_time, cross, held]
+    analyses = {p.versioned_id: analysis(p) for p in papers}
+    late = {"2601.00002"}
+    text = render_markdown(DAY, "cs.CV", papers, analyses, "s", "en", late=late)
+    assert "**Published:** 2026-01-20 (late: announced after its submission window)" in text
+    assert "**Categories:** cs.RO, cs.CV (cross-list from cs.RO)" in text
+    assert text.count("(late:") == 1 and text.count("(cross-list") == 1
+    page = render_html(DAY, "cs.CV", papers, analyses, "s", "zh", late=late)
+    assert "(late: 迟于其提交窗口的公告出现)" in page and "(cross-list: 交叉列出，主类别 cs.RO)" in page
+    data = json.loads(export_json(DAY, "cs.CV", papers, analyses, "s", late))
+    assert [(p["late"], p["cross_list"]) for p in data["papers"]] == [(False, False), (False, True), (True, False)]
