@@ -382,8 +382,9 @@ def claim_digest(settings: Settings, found: Announcement, category: str, sample:
     warnings = list(query.warnings)
     with open_ledger(settings) as ledger:
         if not on_time:
-            history = ledger.recent_on_time_counts(category, day)
-            expected = query.expected if settings.late_lookback_days else expected_papers((), found, 0, (), history)
+            # What arXiv shows now for the windows before, or what earlier digests of this store held.
+            history = expected_papers((), found, 0, history=ledger.recent_on_time_counts(category, day))
+            expected = max(query.expected, history)
             if settings.missing_announcement_min_papers and expected >= settings.missing_announcement_min_papers:
                 raise not_visible_error(found, category, expected)
         if not ledger.announcement_fetched(category, day):  # another run may have claimed it meanwhile
