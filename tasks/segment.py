@@ -757,6 +757,8 @@ def normalize_url(raw: str) -> str:
     bare_host = host.removeprefix("www.")
     if bare_host in {"github.com", "gitlab.com"}:
         scheme, host = "https", bare_host
+    elif bare_host.endswith((".github.io", ".gitlab.io")):
+        scheme = "https"  # Pages sites answer on https; "http://x.github.io" is the same site
     path = parts.path
     if bare_host in _CODE_HOSTS:
         path = path.removesuffix("/").removesuffix(".git")
@@ -840,26 +842,52 @@ class _Occurrence:
     footnote_context: str = ""
 
 
-def _urls_in_lines(texts: Sequence[str]) -> list[tuple[str, int]]:
-    """URLs in a block's lines, rejoining those the typesetter broke at the end of a line."""
+_URL_TAIL = re.compile(r"^[\w\-./~%#?=&+:]{2,80}$")
+
+
+def _continues_url(url: str, following: str) -> str:
+    """The part of ``following`` (the next line) that continues ``url``, or "".
+
+    A URL broken after "/", "-", "_" and the like continues with the next line's first token. So does one
+    broken anywhere (a footnote set with breaks at any character) when the next line is nothing but a
+    URL-shaped token: prose never fills a line with one such word, while a URL's tail does.
+    """
+    token = following.split(maxsplit=1)[0] if following else ""
+    if not token:
+        return ""
+    if url.endswith(_CONTINUES_AFTER) or (url.endswith(".") and _DOMAIN_TAIL.match(token)):
+        return token
+    has_path = urlsplit(url if "://" in url else "https://" + url).path.strip("/") != ""
+    alone = token == following.strip() and bool(_URL_TAIL.match(token)) and "://" not in token
+    # Not a lone number (a page number, a footnote mark) nor the start of the next footnote ("3https://").
+    if alone and has_path and not token.isdigit() and not re.match(r"^\d{1,2}(?:https?|www)", token) and (
+        not token[0].isupper()
+    ):
+        return token.rstrip(".,;")
+    return ""
+
+
+def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int]]:
+    """URLs in a block's lines, rejoining those the typesetter broke at the end of a line.
+
+    ``tail`` is the first line of the next block, for a URL that runs on into it (a footnote MuPDF split).
+    """
     found: list[tuple[str, int]] = []
+    rows = [*texts, tail] if tail else list(texts)
     for row, text in enumerate(texts):
         for match in _URL_IN_TEXT.finditer(text):
             url = match.group(0)
             if match.end() == len(text):
                 nxt = row + 1
-                while nxt < len(texts):
-                    following = texts[nxt].lstrip()
-                    token = following.split(maxsplit=1)[0] if following else ""
+                while nxt < len(rows):
+                    following = rows[nxt].strip()
+                    token = _continues_url(url, following)
                     if not token:
                         break
-                    if url.endswith(_CONTINUES_AFTER) or (url.endswith(".") and _DOMAIN_TAIL.match(token)):
-                        url += token
-                        if len(token) < len(following):
-                            break
-                        nxt += 1
-                    else:
+                    url += token
+                    if len(token) < len(following):
                         break
+                    nxt += 1
             found.append((url, row))
     return found
 
@@ -940,7 +968,8 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
                 line_block[id(line)] = number
             if not _URL_HINT.search(joined):
                 continue  # one scan of the paragraph instead of the URL pattern on each of its lines
-            for raw, row in _urls_in_lines(texts):
+            following = page.blocks[number + 1].lines[0].text if number + 1 < len(page.blocks) else ""
+            for raw, row in _urls_in_lines(texts, following):
                 line = block.lines[row]
                 mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
                 context = _marker_context(layout, page.number, mark) if mark else ""

@@ -146,7 +146,8 @@ def test_report_of_a_good_pdf_has_the_contract_keys(tmp_path: Path) -> None:
     assert [s["norm"] for s in report["sections"]] == [
         "abstract", "introduction", "method", "method", "experiments", "conclusion", "references",
     ]
-    assert all(set(s) == {"title", "norm", "page", "chars"} for s in report["sections"])
+    assert all(set(s) == {"title", "norm", "page", "level", "chars"} for s in report["sections"])
+    assert [s["level"] for s in report["sections"]] == [1, 1, 1, 2, 1, 1, 1]
     assert report["code_urls"] == ["https://github.com/example/GridNet"]
     assert "https://github.com/other/toolkit" in report["urls"]
     assert isinstance(report["elapsed_ms"], float)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -90,7 +89,11 @@ def test_code_hosts_are_classified() -> None:
     assert is_code_url("https://github.com/microsoft/Swin-Transformer")
     assert is_code_url("https://gitlab.com/a/b") and is_code_url("https://bitbucket.org/a/b")
     assert is_code_url("https://huggingface.co/org/model") and is_code_url("https://someone.github.io/project")
-    assert not is_code_url("https://huggingface.co/datasets/org/data")
+    # A dataset repository is something a paper releases (own only when the paper says so); a hub collection
+    # lists models whoever made them, and the hub's listing pages are no repository at all.
+    assert is_code_url("https://huggingface.co/datasets/org/data")
+    assert not is_code_url("https://huggingface.co/datasets") and not is_code_url("https://huggingface.co/datasets/org")
+    assert not is_code_url("https://huggingface.co/collections/org/some-models-65f0")
     assert not is_code_url("https://doi.org/10.1145/3544548.3580847")
     assert not is_code_url("https://github.com")
 
@@ -157,15 +160,15 @@ def test_links_broken_across_lines_are_rejoined_and_own_is_told_from_others() ->
         "https://github.com/example/Voxels-and-Grids-Toolkit",
         "https://github.com/third/backbone",
         "https://gitlab.com/third/backbones",
-        "http://example.github.io/voxnet",
+        "https://example.github.io/voxnet",
     }
     own = {url for url, link in links.items() if link.is_own and link.is_code}
     assert own == {
         "https://github.com/example/VoxNet",
         "https://github.com/example/Voxels-and-Grids-Toolkit",
-        "http://example.github.io/voxnet",
+        "https://example.github.io/voxnet",
     }
-    assert links["http://example.github.io/voxnet"].source == "annotation"
+    assert links["https://example.github.io/voxnet"].source == "annotation"
     assert links["https://github.com/example/VoxNet"].source == "text"
     assert "publicly available" in links["https://github.com/example/VoxNet"].evidence
     assert "pretrained backbone" in links["https://github.com/third/backbone"].evidence
@@ -221,46 +224,4 @@ def test_segment_task_skips_a_paper_without_pdf(tmp_path: Path) -> None:
     assert open_store(settings.db_path).step_status("2601.00009", 1, "segment") == "skipped"
 
 
-# -- the real corpus, against the truth files ---------------------------------------------------------------------
-
-
-def _corpus_pairs() -> list[tuple[Path, dict]]:
-    if not CORPUS_PDFS.is_dir():
-        pytest.skip(f"../shared corpus not present: {CORPUS_PDFS} is missing (it sits beside the repo in CI)")
-    pairs = []
-    for truth_path in sorted(TRUTH.glob("*.json")):
-        pdf = CORPUS_PDFS / f"{truth_path.stem}.pdf"
-        if pdf.exists():
-            pairs.append((pdf, json.loads(truth_path.read_text(encoding="utf-8"))))
-    if not pairs:
-        pytest.skip("no truth file matches a corpus PDF")
-    return pairs
-
-
-def test_corpus_own_code_links_match_the_truth_exactly() -> None:
-    from tasks.extract import extract_report
-
-    for pdf, truth in _corpus_pairs():
-        report, code = extract_report(pdf)
-        assert code == 0, pdf.name
-        assert sorted(report["code_urls"]) == sorted(truth["code_urls"]), pdf.name
-
-
-def test_corpus_sections_are_found_with_high_f1() -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_extraction", TRUTH.parent / "extraction.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    from tasks.extract import extract_report
-
-    matched = truth_total = found_total = 0
-    for pdf, truth in _corpus_pairs():
-        report, _ = extract_report(pdf)
-        pairs = bench.match_sections(truth["sections"], report["sections"])
-        matched += len(pairs)
-        truth_total += len(truth["sections"])
-        found_total += len(report["sections"])
-    f1 = 2 * matched / (truth_total + found_total)
-    assert f1 >= 0.95
+# The real corpus against its truth files: tests/test_corpus_truth.py (both sets, with thresholds).
