@@ -19,6 +19,7 @@ import time
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,7 +34,7 @@ from arxiv_digest.store import open_store
 from schemas.records import Extraction, Link, PageText, Section
 from tasks.batches import PaperKey, run_batch
 
-EXTRACTOR_VERSION = "pymupdf-layout-1"
+EXTRACTOR_VERSION = "pymupdf-layout-2"  # 2: section levels and layout evidence for headings
 
 # Ligatures are expanded by MuPDF when TEXT_PRESERVE_LIGATURES is off; the table catches fonts whose
 # ToUnicode map still yields the ligature code points.
@@ -662,6 +663,26 @@ def submit_paper(
     return future
 
 
+# What a paper's extraction read beyond its text (sections and links), kept for the segment step that follows
+# in this process, so a PDF read in a pool worker is not read again here.
+_READINGS: OrderedDict[str, PaperReading] = OrderedDict()
+_READINGS_SIZE = 64
+
+
+def keep_reading(reading: PaperReading) -> None:
+    with _LAYOUTS_LOCK:
+        _READINGS[reading.extraction.sha256] = reading
+        _READINGS.move_to_end(reading.extraction.sha256)
+        while len(_READINGS) > _READINGS_SIZE:
+            _READINGS.popitem(last=False)
+
+
+def take_reading(sha256: str) -> PaperReading | None:
+    """The sections and links read together with this PDF's extraction in this process, once."""
+    with _LAYOUTS_LOCK:
+        return _READINGS.pop(sha256, None)
+
+
 def read_paper_files(paths: Sequence[Path], *, workers: int, page_cap: int = 300) -> list[PaperReading]:
     """Read many PDFs at once (the benchmark's many-paper day); results in the order of ``paths``."""
     futures = []
@@ -734,14 +755,27 @@ def extract_paper(settings: Settings, arxiv_id: str, version: int) -> str:
         if status != "failed":
             store.record_step(arxiv_id, version, "extract", "ok" if status == "ok" else status, "cached")
             return status
+    paper = store.paper(arxiv_id, version)
     try:
-        pdf_bytes = Path(pdf.path).read_bytes()
-        extraction = extract_document(
-            pdf_bytes,
-            sha256=pdf.sha256,
+        future = submit_paper(
+            Path(pdf.path),
+            pdf.sha256,
+            workers=settings.extract_workers,
             page_cap=settings.pdf_page_cap,
             time_cap_seconds=settings.extract_time_cap_seconds,
+            title=paper.title if paper else "",
+            abstract=paper.abstract if paper else "",
         )
+        try:
+            reading = future.result()
+        except BrokenProcessPool as exc:
+            # A worker died (MuPDF crashed on this PDF or the process was killed): start a fresh pool for the
+            # papers after this one, and fail this paper with a message that says so.
+            shutdown_extraction_pool()
+            raise PdfExtractionError(
+                f"the extraction worker process died while reading {pdf.path}; rerun the day to try again"
+            ) from exc
+        extraction = reading.extraction
     except (PdfExtractionError, OSError) as exc:
         message = str(exc) if isinstance(exc, PdfExtractionError) else f"cannot read {pdf.path}: {exc}"
         failed = Extraction(sha256=pdf.sha256, status="failed", pages=0, text_chars=0, has_text_layer=False,
@@ -752,6 +786,7 @@ def extract_paper(settings: Settings, arxiv_id: str, version: int) -> str:
         if isinstance(exc, OSError):
             raise PdfExtractionError(message) from exc
         raise
+    keep_reading(reading)
     detail = f"{extraction.pages} pages, {extraction.text_chars} chars"
     with store.batch():
         store.save_extraction(extraction, EXTRACTOR_VERSION)

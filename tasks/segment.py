@@ -37,6 +37,7 @@ from tasks.extract import (
     block_text,
     join_lines,
     layout_of,
+    take_reading,
 )
 
 NORMS = (
@@ -1111,10 +1112,14 @@ def segment_paper(settings: Settings, arxiv_id: str, version: int) -> int:
         links = store.links(pdf.sha256)
         store.record_step(arxiv_id, version, "segment", "ok", f"cached: {len(stored)} sections, {len(links)} links")
         return len(stored)
-    pdf_bytes = Path(pdf.path).read_bytes()
-    paper = store.paper(arxiv_id, version)
-    sections = segment_sections(pdf_bytes, extraction)
-    links = find_links(pdf_bytes, extraction, paper.abstract if paper else "", paper.title if paper else "")
+    reading = take_reading(pdf.sha256)
+    if reading is not None and reading.extraction.pages == extraction.pages:
+        sections, links = list(reading.sections), list(reading.links)  # read with the text, in the pool
+    else:
+        pdf_bytes = Path(pdf.path).read_bytes()
+        paper = store.paper(arxiv_id, version)
+        sections = segment_sections(pdf_bytes, extraction)
+        links = find_links(pdf_bytes, extraction, paper.abstract if paper else "", paper.title if paper else "")
     with store.batch():
         store.save_sections(pdf.sha256, sections)
         store.save_links(pdf.sha256, links)
