@@ -131,7 +131,8 @@ class PageLayout:
     height: float
     blocks: list[Block] = field(default_factory=list)  # kept blocks, in reading order
     links: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)
-    vectors: list[tuple[float, float, float, float]] = field(default_factory=list)  # drawn paths' boxes
+    # Drawn paths: (x0, y0, x1, y1, stroked), an outline (stroked) or a filled shape.
+    vectors: list[tuple[float, float, float, float, bool]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -217,7 +218,7 @@ def _merge_same_baseline(lines: list[Line]) -> list[Line]:
 
 
 def read_page_lines(
-    page: pymupdf.Page, number: int, vectors: list[tuple[float, float, float, float]] | None = None
+    page: pymupdf.Page, number: int, vectors: list[tuple[float, float, float, float, bool]] | None = None
 ) -> tuple[list[list[Line]], float, float]:
     """The page's text blocks as lists of horizontal lines, in unrotated page coordinates.
 
@@ -238,7 +239,7 @@ def read_page_lines(
                 x0, y0, x1, y1 = block["bbox"]
                 x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height)
                 if x1 >= x0 and y1 >= y0 and (x1 - x0) * (y1 - y0) < largest:
-                    vectors.append((x0, y0, x1, y1))
+                    vectors.append((x0, y0, x1, y1, bool(block.get("stroked"))))
             continue
         if kind != 0:
             continue
@@ -472,7 +473,7 @@ def _page_links(page: pymupdf.Page) -> list[tuple[str, tuple[float, float, float
 
 
 def _read_pages(
-    doc: pymupdf.Document, count: int, deadline: float, vectors: list[list[tuple[float, float, float, float]]]
+    doc: pymupdf.Document, count: int, deadline: float, vectors: list[list[tuple[float, float, float, float, bool]]]
 ) -> tuple[list[tuple[list[list[Line]], float, float]], list[list[tuple[str, tuple[float, float, float, float]]]]]:
     raw_pages = []
     links = []
@@ -504,7 +505,7 @@ def read_layout(doc: pymupdf.Document, *, page_cap: int, deadline: float, byte_c
     gc.disable()
     try:
         gc.unfreeze()
-        vectors: list[list[tuple[float, float, float, float]]] = []
+        vectors: list[list[tuple[float, float, float, float, bool]]] = []
         raw_pages, links = _read_pages(doc, count, deadline, vectors)
     finally:
         gc.freeze()

@@ -366,17 +366,29 @@ def _inside_paragraph(stream: Sequence[Line], index: int, block_starts: set[int]
     return not previous.text.rstrip().endswith((".", "!", "?"))
 
 
-def _inside_graphics(layout: DocumentLayout, line: Line) -> bool:
-    """The line sits in a framed box, between a table's rules, or among a figure's drawings.
+def _inside_graphics(layout: DocumentLayout, line: Line, *, outlines_only: bool = False) -> bool:
+    """The line sits in a drawn box, between a table's rules, or among a figure's drawings.
 
-    Raster images are not looked at: their labels are pixels, and reading image boxes costs a second pass.
+    With ``outlines_only`` only a stroked box around the line counts: a heading whose number continues the
+    sequence may sit right under a figure or above a table, or on a shaded band some styles print behind
+    headings, but not inside a drawn frame. Raster images are not looked at: their labels are pixels, and
+    reading image boxes costs a second pass.
     """
     above = below = False
-    for x0, y0, x1, y1 in layout.pages[line.page - 1].vectors:
+    width = max(line.x1 - line.x0, 1.0)
+    covered = 0.0
+    for x0, y0, x1, y1, stroked in layout.pages[line.page - 1].vectors:
         if x1 < line.x0 - 2 or x0 > line.x1 + 2:
             continue
-        if x0 <= line.x0 + 1 and x1 >= line.x1 - 1 and y0 <= line.y0 + 1 and y1 >= line.y1 - 1:
-            return True  # framed: a box drawn around the line (a figure panel, an algorithm, a table cell)
+        if y0 <= line.y0 + 1 and y1 >= line.y1 - 1 and (x1 - x0) > 2 and (y1 - y0) > 2 * (line.y1 - line.y0):
+            if stroked or not outlines_only:
+                # framed: a figure panel, an algorithm box, a table cell drawn around (part of) the line
+                covered += min(x1, line.x1) - max(x0, line.x0)
+                if covered >= 0.5 * width:
+                    return True
+            continue
+        if outlines_only:
+            continue
         if line.y0 - _GRAPHICS_NEAR <= y1 <= line.y0 + 1:
             above = True
         if line.y1 - 1 <= y0 <= line.y1 + _GRAPHICS_NEAR:
@@ -391,9 +403,9 @@ def _placed_like_heading(
 ) -> bool:
     """Layout evidence that a line styled and numbered like a heading really is one.
 
-    Drawings are not held against a line whose numbering simply continues the paper's sequence (the next
-    section or subsection number): a figure's or table's label rarely does that, while a real heading may
-    sit right under a figure or above a table.
+    Drawings near a line whose numbering simply continues the paper's sequence (the next section or
+    subsection number) count only when they frame it: a real heading may sit right under a figure or above
+    a table.
     """
     line = stream[index]
     if _is_contents_page(layout, line.page):
@@ -402,7 +414,7 @@ def _placed_like_heading(
         return False
     if _on_a_row(layout, line) or not _placed_in_column(layout, line):
         return False
-    return in_sequence or not _inside_graphics(layout, line)
+    return not _inside_graphics(layout, line, outlines_only=in_sequence)
 
 
 def _continues(numbers: tuple[int, ...], last: tuple[int, ...]) -> bool:

@@ -225,3 +225,72 @@ def test_segment_task_skips_a_paper_without_pdf(tmp_path: Path) -> None:
 
 
 # The real corpus against its truth files: tests/test_corpus_truth.py (both sets, with thresholds).
+
+
+# -- issue 13: each kind of error on its own generated PDF -------------------------------------------------------
+
+
+def _sections_of(data: bytes) -> list[tuple[str, int]]:
+    return [(s.title, s.level) for s in segment_sections(data, _extraction(data))]
+
+
+def test_table_rows_figure_labels_items_affiliations_and_contents_are_not_headings() -> None:
+    # Every trap is bold and numbered so that it would continue the sequence; only the real headings remain,
+    # and none of the traps pushes the numbering on (the real "2 Method" and "3 Experiments" survive).
+    assert _sections_of(pdf_factory.layout_traps_pdf()) == [
+        ("1 Introduction", 1), ("2 Method", 1), ("2.1 Details", 2), ("3 Experiments", 1), ("4 Conclusion", 1),
+        ("References", 1),
+    ]
+
+
+def test_statement_sections_and_appendix_with_colon_are_top_level_and_levels_follow_the_numbering() -> None:
+    assert _sections_of(pdf_factory.statements_pdf()) == [
+        ("Abstract", 1), ("KEYWORDS", 1), ("1 Introduction", 1), ("1.1 Scope", 2), ("1.1.1 Fine Print", 3),
+        ("2 Conclusion", 1), ("Broader Impact", 1), ("Ethics Statement", 1), ("Reproducibility Statement", 1),
+        ("References", 1), ("APPENDIX A: ADDITIONAL PROOFS", 1), ("A.1 First Lemma", 2), ("Checklist", 1),
+    ]
+
+
+def test_run_in_keywords_line_is_metadata_not_a_section() -> None:
+    plan = pdf_factory.PagePlan()
+    plan.text(72, 80, "Abstract", 12, bold=True)
+    plan.paragraph(72, 100, list(pdf_factory.FILLER))
+    plan.text(72, 150, "Keywords: grids, layout, headings", 10, bold=True)
+    plan.text(72, 190, "1 Introduction", 12, bold=True)
+    plan.paragraph(72, 210, list(pdf_factory.FILLER))
+    assert _sections_of(pdf_factory.build_pdf([plan])) == [("Abstract", 1), ("1 Introduction", 1)]
+
+
+def test_own_code_footnote_url_subfolder_and_dataset_are_own_cited_repo_and_hub_collection_are_not() -> None:
+    data = pdf_factory.own_code_cases_pdf()
+    links = {link.url: link for link in find_links(data, _extraction(data))}
+    own = sorted(url for url, link in links.items() if link.is_code and link.is_own)
+    assert own == [
+        "https://github.com/bigorg/research/tree/master/gridflow",  # rejoined over the footnote's two lines
+        "https://github.com/example-lab/gridflow-bench",  # "we release our dataset at"
+    ]
+    assert links["https://github.com/princeton-vl/RAFT"].is_own is False  # "the official implementation of [12]"
+    collection = links["https://huggingface.co/collections/someorg/flow-models-66"]
+    assert not (collection.is_code and collection.is_own)
+
+
+def test_url_tail_that_is_a_page_number_is_not_joined() -> None:
+    plan = pdf_factory.PagePlan()
+    plan.text(72, 80, "1 Introduction", 12, bold=True)
+    plan.text(72, 100, "Our code is available at https://github.com/example/gridnet", pdf_factory.BODY)
+    plan.text(72, 112, "12", pdf_factory.BODY)
+    plan.paragraph(72, 140, list(pdf_factory.FILLER))
+    data = pdf_factory.build_pdf([plan])
+    urls = [link.url for link in find_links(data, _extraction(data))]
+    assert urls == ["https://github.com/example/gridnet"]
+
+
+def test_bare_github_pages_address_is_found_and_spelled_with_https() -> None:
+    plan = pdf_factory.PagePlan()
+    plan.text(72, 80, "Abstract", 12, bold=True)
+    plan.text(72, 100, "Videos and code are on our project page: gridnet-demo.github.io.", pdf_factory.BODY)
+    plan.text(72, 140, "1 Introduction", 12, bold=True)
+    plan.paragraph(72, 160, list(pdf_factory.FILLER))
+    data = pdf_factory.build_pdf([plan])
+    own = [link.url for link in find_links(data, _extraction(data)) if link.is_code and link.is_own]
+    assert own == ["https://gridnet-demo.github.io"]
