@@ -226,10 +226,11 @@ def _key(text: str) -> str:
 
 def _styled(line: Line, body_size: float) -> bool:
     """Typography that sets a heading apart from body text: bold, larger, or set in (small) capitals."""
-    if line.bold or line.size >= body_size + 0.9:
+    if line.size >= body_size + 0.9 or line.bold:
         return True
-    letters = [c for c in line.text if c.isalpha()]
-    if len(letters) < 4 or sum(c.isupper() for c in letters) / len(letters) <= 0.9:
+    text = line.text
+    letters = sum(map(str.isalpha, text))  # map over C predicates: this runs for every candidate line
+    if letters < 4 or sum(map(str.isupper, text)) / letters <= 0.9:
         return False
     # Small capitals: the first letter of each word is at body size, the rest smaller.
     largest = max((s["size"] for s in line.raw_spans if s["text"].strip()), default=line.size)
@@ -716,7 +717,6 @@ _URL_IN_TEXT = re.compile(
     re.I,
 )
 _TRAILING = ").,;:'\"]}>*"
-_URL_HINT = re.compile(r"://|www\.|github\.com|github\.io|gitlab\.com|bitbucket\.org|huggingface\.co", re.I)
 _CONTINUES_AFTER = ("/", "-", "_", "=", "?", "&", "#", "~", ":", "%", "+")
 _DOMAIN_TAIL = re.compile(r"^(?:com|org|net|io|edu|ai|co|de|uk|fr|cn|ac|gov|info|me|dev)\b[/\w.\-~%#?=&]*", re.I)
 _CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "sourceforge.net"}
@@ -979,8 +979,8 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
             block_texts.append(joined)
             for line in block.lines:
                 line_block[id(line)] = number
-            if not _URL_HINT.search(joined):
-                continue  # one scan of the paragraph instead of the URL pattern on each of its lines
+            if "/" not in joined and "www." not in joined and ".github.io" not in joined:
+                continue  # every URL the pattern finds has one of these: skip the paragraph without a regex
             following = page.blocks[number + 1].lines[0].text if number + 1 < len(page.blocks) else ""
             for raw, row in _urls_in_lines(texts, following):
                 line = block.lines[row]
