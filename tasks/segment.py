@@ -2,13 +2,21 @@
 
 Sections come from the PDF outline when it agrees with the printed text (its titles are found on the pages it
 names), and from typography and numbering otherwise ("1 Introduction", "3.2. Method Details",
-"II. RELATED WORK", unnumbered "Abstract" / "References" / "Acknowledgments", "Appendix A"). Each section gets a
-normalized label so later steps can ask for "the method" or "the experiments" of any paper.
+"II. RELATED WORK", unnumbered "Abstract" / "References" / "Acknowledgments", statement sections such as
+"Ethics Statement", "Appendix A" / "APPENDIX A: TITLE"). A line styled and numbered like a heading must also be
+placed like one: alone on its baseline in its column, at the column's left edge or centred, not continuing a
+sentence of the paragraph above, not on a table of contents page, and not framed by or sandwiched between
+drawn paths (table rules, figure panels; the paths come from the same text pass). A rejected line does not move
+the numbering sequence on. Every section has a level (1 top-level, 2 subsection, 3 ...), from its numbering or
+its kind. Each section gets a normalized label so later steps can ask for "the method" or "the experiments" of
+any paper.
 
-Links come from link annotations and from the text (URLs broken across lines are rejoined). A code link is the
-paper's own when it is stated in the abstract, next to a first-person release phrase ("our code is available
-at"), on page 1, or when the repository is named after the method; links in the references or next to "we use"
-are others' work (datasets, baselines, libraries).
+Links come from link annotations and from the text (URLs broken across lines are rejoined, also when the tail
+sits alone on the next footnote line). A code link is the paper's own when it is stated in the abstract, next to
+a release phrase ("our code is available at", "we release our dataset at"), on page 1, or when the repository
+(or its project folder, `.../tree/master/<project>`) is named after the method; links in the references, next
+to a citation or "the official implementation of", or next to "we use" are others' work (datasets, baselines,
+libraries). A hub's model collection is not a code link.
 """
 
 from __future__ import annotations
