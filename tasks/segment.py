@@ -751,7 +751,10 @@ _CITED_WORK = re.compile(
     re.I,
 )
 _THIRD_PARTY = re.compile(
-    r"\bwe (?:use|used|adopt|adopted|employ|follow|borrow)\b|\busing\b|\bbased on\b|\bbuilt (?:up)?on\b|"
+    # "the code we used to train our models" is the authors' own code: "we used" right after "code" is not
+    # borrowing.
+    r"(?<!code )(?<!codes )\bwe (?:use|used|adopt|adopted|employ|follow|borrow)\b|"
+    r"\busing\b|\bbased on\b|\bbuilt (?:up)?on\b|"
     r"\bbuilds on\b|\bprovided by\b|\bpre-?trained\b|\bthird[- ]party\b|\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|"
     r"\bofficial (?:code|implementation)\b|\bimplementation (?:of|from|by)\b|\bdataset available\b|\bused in\b",
     re.I,
@@ -888,12 +891,14 @@ def _continues_url(url: str, following: str) -> str:
     return ""
 
 
-def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int]]:
+def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int, str]]:
     """URLs in a block's lines, rejoining those the typesetter broke at the end of a line.
 
     ``tail`` is the first line of the next block, for a URL that runs on into it (a footnote MuPDF split).
+    Each URL comes with its row and the part printed on that row: the paragraph's joined text may hold the
+    broken URL with a space in it ("sites.google. com/x"), so its sentence is found by that part.
     """
-    found: list[tuple[str, int]] = []
+    found: list[tuple[str, int, str]] = []
     rows = [*texts, tail] if tail else list(texts)
     for row, text in enumerate(texts):
         for match in _URL_IN_TEXT.finditer(text):
@@ -909,7 +914,7 @@ def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int]
                     if len(token) < len(following):
                         break
                     nxt += 1
-            found.append((url, row))
+            found.append((url, row, match.group(0)))
     return found
 
 
@@ -990,13 +995,14 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
             if "/" not in joined and "www." not in joined and ".github.io" not in joined:
                 continue  # every URL the pattern finds has one of these: skip the paragraph without a regex
             following = page.blocks[number + 1].lines[0].text if number + 1 < len(page.blocks) else ""
-            for raw, row in _urls_in_lines(texts, following):
+            for raw, row, printed in _urls_in_lines(texts, following):
                 line = block.lines[row]
                 mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
                 context = _marker_context(layout, page.number, mark) if mark else ""
                 # A URL that opens a block often ends a sentence begun in the block before.
                 surrounding = f"{block_texts[-2]} {joined}" if row == 0 and number else joined
-                evidence = _sentence_around(surrounding, raw.rstrip(_TRAILING))
+                needle = raw.rstrip(_TRAILING) if raw.rstrip(_TRAILING) in surrounding else printed
+                evidence = _sentence_around(surrounding, needle)
                 found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context))
         page_lines = [line for block in page.blocks for line in block.lines]
         for uri, (x0, y0, x1, y1) in page.links:

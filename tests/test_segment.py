@@ -294,3 +294,21 @@ def test_bare_github_pages_address_is_found_and_spelled_with_https() -> None:
     data = pdf_factory.build_pdf([plan])
     own = [link.url for link in find_links(data, _extraction(data)) if link.is_code and link.is_own]
     assert own == ["https://gridnet-demo.github.io"]
+
+
+def test_code_we_used_is_own_and_a_url_broken_after_a_dot_keeps_its_sentence() -> None:
+    plan = pdf_factory.PagePlan()
+    plan.text(72, 80, "1 Introduction", 12, bold=True)
+    y = plan.paragraph(72, 100, list(pdf_factory.FILLER))
+    y = plan.paragraph(72, y, [
+        "The code we used to train and evaluate our models is available at https://github.com/",
+        "example/trainer. Our project webpage: https://sites.example.",
+        "org/gridnet. We also compare with https://github.com/someone/baseline using its defaults.",
+    ])
+    plan.paragraph(72, y, list(pdf_factory.FILLER))
+    data = pdf_factory.build_pdf([plan])
+    links = {link.url: link for link in find_links(data, _extraction(data))}
+    assert links["https://github.com/example/trainer"].is_own
+    page = links["https://sites.example.org/gridnet"]
+    assert "project webpage" in page.evidence and page.is_own and page.is_code
+    assert not links["https://github.com/someone/baseline"].is_own
