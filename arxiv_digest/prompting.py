@@ -147,6 +147,7 @@ class SectionExcerpt:
     text: str
     tokens: int
     full_tokens: int
+    level: int = 1
 
     @property
     def truncated(self) -> bool:
@@ -168,8 +169,40 @@ class Selection:
         return sum(e.full_tokens for e in self.excerpts)
 
 
-def _section_block(title: str, text: str) -> str:
-    return f"## {title}\n{text}"
+def _section_block(title: str, text: str, level: int = 1) -> str:
+    """A section as the model reads it: "## 3 Method" at the top level, "### 3.1 ..." below, so the model
+    sees the paper's structure, not a flat list of headings."""
+    return f"{'#' * (min(max(level, 1), 3) + 1)} {title}\n{text}"
+
+
+def _parents(sections: Sequence[Section]) -> dict[int, int]:
+    """ordinal -> ordinal of the top-level section it belongs to (itself for a top-level one)."""
+    parents: dict[int, int] = {}
+    current = 0
+    for section in sections:
+        if section.level <= 1 or not current:
+            current = section.ordinal
+        parents[section.ordinal] = current
+    return parents
+
+
+def _allowances(tier_sections: Sequence[Section], costs: Sequence[int], budget: int,
+                parents: dict[int, int]) -> list[int]:
+    """Water-fill over top-level sections first, then among each one's subsections.
+
+    A method split into eight subsections then gets one share of the budget, like an introduction printed
+    in one piece, instead of eight shares that would starve the rest.
+    """
+    groups: dict[int, list[int]] = {}
+    for index, section in enumerate(tier_sections):
+        groups.setdefault(parents.get(section.ordinal, section.ordinal), []).append(index)
+    members = list(groups.values())
+    group_allowances = water_fill([sum(costs[i] for i in group) for group in members], budget)
+    allowances = [0] * len(tier_sections)
+    for group, allowance in zip(members, group_allowances, strict=True):
+        for index, share in zip(group, water_fill([costs[i] for i in group], allowance), strict=True):
+            allowances[index] = share
+    return allowances
 
 
 def water_fill(costs: Sequence[int], budget: int) -> list[int]:
@@ -240,20 +273,23 @@ def select_sections(sections: Sequence[Section], budget: int) -> Selection:
 
     chosen: list[SectionExcerpt] = []
     remaining = max(0, budget)
+    parents = _parents(sections)
     for tier in SECTION_TIERS:
         tier_sections = sorted((s for norm in tier for s in candidates[norm]), key=lambda s: s.ordinal)
         if not tier_sections:
             continue
-        costs = [estimate_tokens(_section_block(s.title, s.text)) + 1 for s in tier_sections]
-        allowances = water_fill(costs, remaining)
+        costs = [estimate_tokens(_section_block(s.title, s.text, s.level)) + 1 for s in tier_sections]
+        allowances = _allowances(tier_sections, costs, remaining, parents)
         for section, cost, allowance in zip(tier_sections, costs, allowances, strict=True):
-            heading_cost = estimate_tokens(_section_block(section.title, "")) + 1
+            heading_cost = estimate_tokens(_section_block(section.title, "", section.level)) + 1
             text = section.text if allowance >= cost else truncate_to_tokens(section.text, allowance - heading_cost)
             if not text:
                 omitted.append(f"{section.title} (over budget)")
                 continue
-            tokens = estimate_tokens(_section_block(section.title, text)) + 1
-            chosen.append(SectionExcerpt(section.ordinal, section.title, section.norm, text, tokens, cost))
+            tokens = estimate_tokens(_section_block(section.title, text, section.level)) + 1
+            chosen.append(
+                SectionExcerpt(section.ordinal, section.title, section.norm, text, tokens, cost, section.level)
+            )
             remaining -= tokens
         if any(allowance < cost for cost, allowance in zip(costs, allowances, strict=True)):
             # A tier that did not fit whole gets what is left over from its own cuts; later tiers get nothing.
@@ -265,7 +301,7 @@ def select_sections(sections: Sequence[Section], budget: int) -> Selection:
 
 
 def render_selection(selection: Selection) -> str:
-    return "\n\n".join(_section_block(e.title, neutralize(e.text)) for e in selection.excerpts)
+    return "\n\n".join(_section_block(e.title, neutralize(e.text), e.level) for e in selection.excerpts)
 
 
 # -- prompts -------------------------------------------------------------------------------------------------

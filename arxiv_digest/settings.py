@@ -73,6 +73,9 @@ class Settings:
     # PDF processing
     pdf_page_cap: int = 300
     extract_time_cap_seconds: float = 60.0
+    # Processes that read PDFs at once on a day of many papers (reading is CPU work under the GIL, so the
+    # flow's task threads alone use one core); 1 reads in the flow's own process.
+    extract_workers: int = 2
 
     # Model (empty base URL: the offline extractive analyzer is used)
     llm_base_url: str = ""
@@ -232,6 +235,7 @@ def _validate(settings: Settings) -> None:
         "http_max_attempts",
         "pdf_max_bytes",
         "pdf_page_cap",
+        "extract_workers",
         "llm_max_output_tokens",
         "llm_max_attempts",
         "llm_concurrency",

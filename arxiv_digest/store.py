@@ -408,6 +408,9 @@ class Store:
                 ],
             ),
             ("DELETE FROM page_texts WHERE sha256 = ?", [extraction.sha256]),
+            # Sections are derived from the extraction: a new one (another extractor version) makes them stale,
+            # and the segment step, which reuses stored sections, must not serve the old ones (or their levels).
+            ("DELETE FROM sections WHERE sha256 = ?", [extraction.sha256]),
         ]
         statements += [
             ("INSERT INTO page_texts VALUES (?, ?, ?)", [extraction.sha256, page.page, page.text])

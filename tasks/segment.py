@@ -2,23 +2,34 @@
 
 Sections come from the PDF outline when it agrees with the printed text (its titles are found on the pages it
 names), and from typography and numbering otherwise ("1 Introduction", "3.2. Method Details",
-"II. RELATED WORK", unnumbered "Abstract" / "References" / "Acknowledgments", "Appendix A"). Each section gets a
-normalized label so later steps can ask for "the method" or "the experiments" of any paper.
+"II. RELATED WORK", unnumbered "Abstract" / "References" / "Acknowledgments", statement sections such as
+"Ethics Statement", "Appendix A" / "APPENDIX A: TITLE"). A line styled and numbered like a heading must also be
+placed like one: alone on its baseline in its column, at the column's left edge or centred, not continuing a
+sentence of the paragraph above, not on a table of contents page, and not framed by or sandwiched between
+drawn paths (table rules, figure panels; the paths come from the same text pass). A rejected line does not move
+the numbering sequence on. Every section has a level (1 top-level, 2 subsection, 3 ...), from its numbering or
+its kind. Each section gets a normalized label so later steps can ask for "the method" or "the experiments" of
+any paper.
 
-Links come from link annotations and from the text (URLs broken across lines are rejoined). A code link is the
-paper's own when it is stated in the abstract, next to a first-person release phrase ("our code is available
-at"), on page 1, or when the repository is named after the method; links in the references or next to "we use"
-are others' work (datasets, baselines, libraries).
+Links come from link annotations and from the text (URLs broken across lines are rejoined, also when the tail
+sits alone on the next footnote line). A code link is the paper's own when it is stated in the abstract, next to
+a release phrase ("our code is available at", "we release our dataset at"), on page 1, or when the repository
+(or its project folder, `.../tree/master/<project>`) is named after the method; links in the references, next
+to a citation or "the official implementation of", or next to "we use" are others' work (datasets, baselines,
+libraries). A hub's model collection is not a code link.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pymupdf
 from prefect import task
 from prefect.cache_policies import NONE
 
@@ -34,6 +45,7 @@ from tasks.extract import (
     block_text,
     join_lines,
     layout_of,
+    take_reading,
 )
 
 NORMS = (
@@ -161,12 +173,50 @@ _FRONT_BACK_MATTER = re.compile(
 )
 _HEADING_SHAPE = re.compile(
     r"^(?:\d{1,2}\b|[A-Z]\b|[A-Z]\.?\d|[IVX]{1,5}\s?\.|abstract|references|bibliography|acknowledg|appendi|"
-    r"supplement)",
+    r"supplement|broader|societal|impact|ethic|reproducib|checklist|keywords|limitations|author contrib)",
+    re.I,
+)
+# Unnumbered statement sections that venues require at the top level, printed as a heading line of their own
+# (a run-in "Keywords: a, b" line is not one: it fails the whole-line match).
+_STATEMENT_HEADING = re.compile(
+    r"^(?:broader impacts?(?: statement)?|societal impacts?|potential (?:negative )?societal impacts?|"
+    r"impact statement|ethics statement|ethical (?:statement|considerations?)|ethics|"
+    r"reproducibility(?: statement)?|(?:neurips |paper )?(?:reproducibility )?checklist|keywords|"
+    r"limitations?|author contributions?)\s*[:.]?$",
     re.I,
 )
 # "Abstract—We propose ...", "Acknowledgement: We thank ...": a bold heading that starts its paragraph.
 _RUN_IN_HEADING = re.compile(r"^(abstract|acknowledge?ments?)\s*[—–:.-]\s*\S", re.I)
 _MAX_HEADING_CHARS = 120
+# A bold name that opens its paragraph, with or without punctuation after it ("Abstract—We", "Acknowledgements
+# This work"): the printed form of these sections in many two-column styles.
+_RUN_IN_NAME = re.compile(
+    r"^(abstract|acknowledge?ments?|broader impacts?(?: statement)?|impact statement|ethics statement|"
+    r"reproducibility statement)\s*[—–:.-]?$",
+    re.I,
+)
+
+
+def _run_in_title(line: Line) -> str:
+    """The run-in heading that starts ``line``, or "" (the bold lead must be followed by plain text)."""
+    run_in = _RUN_IN_HEADING.match(line.text)
+    spans = line.spans
+    if not spans or not spans[0].bold:
+        return ""
+    if run_in:
+        return run_in.group(1)
+    lead = ""
+    rest = False
+    for span in spans:
+        if span.bold and not rest:
+            lead += span.text
+        elif span.text.strip():
+            rest = True
+            break
+    match = _RUN_IN_NAME.match(lead.strip())
+    if not match or not rest or not line.text.startswith(match.group(1)):
+        return ""
+    return match.group(1)
 
 
 @dataclass(frozen=True)
@@ -184,10 +234,11 @@ def _key(text: str) -> str:
 
 def _styled(line: Line, body_size: float) -> bool:
     """Typography that sets a heading apart from body text: bold, larger, or set in (small) capitals."""
-    if line.bold or line.size >= body_size + 0.9:
+    if line.size >= body_size + 0.9 or line.bold:
         return True
-    letters = [c for c in line.text if c.isalpha()]
-    if len(letters) < 4 or sum(c.isupper() for c in letters) / len(letters) <= 0.9:
+    text = line.text
+    letters = sum(map(str.isalpha, text))  # map over C predicates: this runs for every candidate line
+    if letters < 4 or sum(map(str.isupper, text)) / letters <= 0.9:
         return False
     # Small capitals: the first letter of each word is at body size, the rest smaller.
     largest = max((s["size"] for s in line.raw_spans if s["text"].strip()), default=line.size)
@@ -216,9 +267,173 @@ def _roman(num: str) -> int | None:
     return total
 
 
+def _affiliations(line: Line) -> bool:
+    """ "1 Google Research 2 DeepMind": superscript numbers before institutions, not a numbered heading."""
+    spans = [span for span in line.raw_spans if span["text"].strip()]
+    if spans and (spans[0]["flags"] & pymupdf.TEXT_FONT_SUPERSCRIPT) and spans[0]["text"].strip().isdigit():
+        return True
+    if len(spans) >= 2 and spans[0]["text"].strip().isdigit() and spans[0]["size"] < spans[1]["size"] - 1:
+        return True
+    return bool(re.match(r"^1\s.*\s2\s*[A-Z]", line.text))
+
+
 def _looks_like_prose(title: str) -> bool:
     words = title.split()
     return len(words) > 16 or title.endswith((",", ";")) or bool(re.search(r"[=<>≤≥]|\s\d+\.\d+\s", title))
+
+
+# -- where a heading sits: evidence from the page, not from the words --------------------------------------
+
+_TOC_ENTRY = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z](?:\.\d{1,2})*)\.?\s+\S.*?(?:\s|\.)\d{1,3}$")
+_GRAPHICS_NEAR = 30.0  # points above and below a line within which drawings make it part of a figure or table
+
+
+def _page_lines(layout: DocumentLayout, page_number: int) -> list[Line]:
+    cache = layout.memo.setdefault("page_lines", {})
+    if page_number not in cache:
+        page = layout.pages[page_number - 1]
+        cache[page_number] = [line for block in page.blocks for line in block.lines]
+    return cache[page_number]
+
+
+def _is_contents_page(layout: DocumentLayout, page_number: int) -> bool:
+    """A table of contents: many titled lines ending in page numbers that never go down. Not headings."""
+    cache = layout.memo.setdefault("contents_pages", {})
+    if page_number not in cache:
+        targets = []
+        for line in _page_lines(layout, page_number):
+            match = _TOC_ENTRY.match(line.text)
+            if match and len(re.findall(r"[A-Za-z]{2,}", line.text)) >= 1:
+                targets.append(int(re.search(r"(\d{1,3})$", line.text).group(1)))
+        rising = all(a <= b for a, b in itertools.pairwise(targets))
+        cache[page_number] = len(targets) >= 6 and rising and max(targets) <= layout.page_count + 50
+    return cache[page_number]
+
+
+def _on_a_row(layout: DocumentLayout, line: Line) -> bool:
+    """Other text on the same baseline in the same column: a table row or header, or a figure's labels.
+
+    A heading owns its line. In a two-column page the other column's text may share the baseline, so only
+    neighbours on the heading's own side of the page count (or any, for a line that crosses the middle).
+    """
+    middle = layout.pages[line.page - 1].width / 2
+    height = max(line.y1 - line.y0, 1.0)
+    for other in _page_lines(layout, line.page):
+        if other is line:
+            continue
+        overlap = min(other.y1, line.y1) - max(other.y0, line.y0)
+        if overlap < 0.5 * min(height, max(other.y1 - other.y0, 1.0)):
+            continue
+        crosses = line.x0 < middle < line.x1 or other.x0 < middle < other.x1
+        same_side = (line.x1 <= middle) == (other.x1 <= middle)
+        if crosses or same_side:
+            return True
+    return False
+
+
+def _column_edges(layout: DocumentLayout, page_number: int) -> tuple[set[int], list[float]]:
+    """Left edges where body lines start on this page, and the centres of its text columns."""
+    cache = layout.memo.setdefault("column_edges", {})
+    if page_number not in cache:
+        lines = _page_lines(layout, page_number)
+        body = [ln for ln in lines if abs(ln.size - layout.body_size) < 0.6 and ln.chars >= 40]
+        lefts: Counter[int] = Counter(round(ln.x0) for ln in body)
+        edges = {x for x, count in lefts.items() if count >= 3}
+        page = layout.pages[page_number - 1]
+        centres = [page.width / 2]
+        if body:
+            left, right, middle = min(ln.x0 for ln in body), max(ln.x1 for ln in body), page.width / 2
+            centres += [(left + right) / 2, (left + middle) / 2, (middle + right) / 2]
+        cache[page_number] = (edges, centres)
+    return cache[page_number]
+
+
+def _placed_in_column(layout: DocumentLayout, line: Line) -> bool:
+    """A heading starts where the column's body lines start, or is centred; table cells and labels float."""
+    edges, centres = _column_edges(layout, line.page)
+    if not edges:
+        return True  # a page with hardly any prose (a figure page): no evidence either way
+    if any(abs(line.x0 - edge) <= 4 for edge in edges):
+        return True
+    centre = (line.x0 + line.x1) / 2
+    return any(abs(centre - c) <= 12 for c in centres)
+
+
+def _inside_paragraph(stream: Sequence[Line], index: int, block_starts: set[int], body: float) -> bool:
+    """The line continues a sentence of body text right above it: an enumerated item, not a heading.
+
+    Some styles (CVPR) set a subsection heading as close below the last paragraph as a line of text, so a
+    small gap alone says nothing; a previous line that has not ended its sentence does.
+    """
+    if index in block_starts or index == 0:
+        return False
+    previous, line = stream[index - 1], stream[index]
+    if previous.page != line.page or _styled(previous, body):
+        return False
+    if line.y0 - previous.y1 >= 0.5 * max(line.y1 - line.y0, 1.0):
+        return False
+    return not previous.text.rstrip().endswith((".", "!", "?"))
+
+
+def _inside_graphics(layout: DocumentLayout, line: Line, *, outlines_only: bool = False) -> bool:
+    """The line sits in a drawn box, between a table's rules, or among a figure's drawings.
+
+    With ``outlines_only`` only a stroked box around the line counts: a heading whose number continues the
+    sequence may sit right under a figure or above a table, or on a shaded band some styles print behind
+    headings, but not inside a drawn frame. Raster images are not looked at: their labels are pixels, and
+    reading image boxes costs a second pass.
+    """
+    above = below = False
+    width = max(line.x1 - line.x0, 1.0)
+    covered = 0.0
+    for x0, y0, x1, y1, stroked in layout.pages[line.page - 1].vectors:
+        if x1 < line.x0 - 2 or x0 > line.x1 + 2:
+            continue
+        if y0 <= line.y0 + 1 and y1 >= line.y1 - 1 and (x1 - x0) > 2 and (y1 - y0) > 2 * (line.y1 - line.y0):
+            if stroked or not outlines_only:
+                # framed: a figure panel, an algorithm box, a table cell drawn around (part of) the line
+                covered += min(x1, line.x1) - max(x0, line.x0)
+                if covered >= 0.5 * width:
+                    return True
+            continue
+        if outlines_only:
+            continue
+        if line.y0 - _GRAPHICS_NEAR <= y1 <= line.y0 + 1:
+            above = True
+        if line.y1 - 1 <= y0 <= line.y1 + _GRAPHICS_NEAR:
+            below = True
+        if above and below:
+            return True
+    return False
+
+
+def _placed_like_heading(
+    layout: DocumentLayout, stream: Sequence[Line], index: int, block_starts: set[int], *, in_sequence: bool = False
+) -> bool:
+    """Layout evidence that a line styled and numbered like a heading really is one.
+
+    Drawings near a line whose numbering simply continues the paper's sequence (the next section or
+    subsection number) count only when they frame it: a real heading may sit right under a figure or above
+    a table.
+    """
+    line = stream[index]
+    if _is_contents_page(layout, line.page):
+        return False
+    if _inside_paragraph(stream, index, block_starts, layout.body_size):
+        return False
+    if _on_a_row(layout, line) or not _placed_in_column(layout, line):
+        return False
+    return not _inside_graphics(layout, line, outlines_only=in_sequence)
+
+
+def _continues(numbers: tuple[int, ...], last: tuple[int, ...]) -> bool:
+    """The next number of the sequence: 1 first, then 3 -> 3.1 or 4, 3.1 -> 3.2, 3.1.1 or 4."""
+    if not last:
+        return numbers in {(1,), (0,)}
+    for depth in range(len(last)):
+        if numbers == (*last[:depth], last[depth] + 1):
+            return True
+    return numbers == (*last, 1)
 
 
 def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int]) -> list[Heading]:
@@ -231,6 +446,7 @@ def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts
     in_back_matter = False
     after_references = False
     styles: dict[tuple[float, bool], int] = {}  # the type of numbered headings -> their level
+    appendix_letters: set[str] = set()  # letters of the top-level appendix headings seen so far
     i = 0
     while i < len(stream):
         line = stream[i]
@@ -238,12 +454,12 @@ def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts
         if not _HEADING_SHAPE.match(text) and not (after_references and i in block_starts):
             i += 1  # cheap test first: most lines cannot be a heading whatever their type
             continue
-        run_in = _RUN_IN_HEADING.match(text)
-        if run_in and line.spans[0].bold:
-            name = label_for(run_in.group(1))
+        run_in = _run_in_title(line)
+        if run_in:
+            name = label_for(run_in) if label_for(run_in) != "other" else _key(run_in)
             if name not in seen_front_back:
                 seen_front_back.add(name)
-                found.append(Heading(i, 0, run_in.group(1), 1, line.page))
+                found.append(Heading(i, 0, run_in, 1, line.page))
                 i += 1
                 continue
         if len(text) > _MAX_HEADING_CHARS:
@@ -254,8 +470,19 @@ def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts
             continue
         key = _key(text)
         heading: Heading | None = None
+        # Names that settle it whatever the layout (abstract, references, acknowledgments) skip the layout test;
+        # every other kind must also be placed like a heading, and a line that is not does not move the
+        # numbering sequence on, so a table row "2 Layers" cannot make the real "2 Method" look out of order.
         numbered = _NUMBERED_HEADING.match(text)
-        if numbered and not _looks_like_prose(numbered.group("title")):
+        placed: bool | None = None
+
+        def placed_ok(index: int = i, in_sequence: bool = False) -> bool:
+            nonlocal placed
+            if placed is None:
+                placed = _placed_like_heading(layout, stream, index, block_starts, in_sequence=in_sequence)
+            return placed
+
+        if numbered and not _looks_like_prose(numbered.group("title")) and not _affiliations(line):
             num = numbered.group("num")
             numbers = _numbers(num)
             roman = _roman(num)
@@ -264,39 +491,50 @@ def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts
                     (not last_number and numbers[0] <= 3) or (last_number and numbers > last_number
                                                               and numbers[0] <= last_number[0] + 2)
                 )
-                if plausible:
+                if plausible and placed_ok(in_sequence=_continues(numbers, last_number)):
                     last_number = numbers
-                    heading = Heading(i, 1, text, 1 if len(numbers) == 1 else 2, line.page)
-            elif roman is not None and (roman == last_roman + 1 or (roman == 1 and not last_roman)):
+                    heading = Heading(i, 1, text, len(numbers), line.page)
+            elif roman is not None and (roman == last_roman + 1 or (roman == 1 and not last_roman)) and placed_ok():
                 last_roman = roman
                 heading = Heading(i, 1, text, 1, line.page)
             elif roman is None and re.fullmatch(r"[A-Z]\.?\d{1,2}(?:\.\d{1,2})*", num) and (
                 in_back_matter or line.bold or line.size >= body + 0.9
-            ):
-                # Appendix numbering: "A.1", "A1.", "A2.1."
-                heading = Heading(i, 1, text, 1 + num.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ.").count("."), line.page)
+            ) and placed_ok():
+                # Appendix numbering: "A.1", "A1.", "A2.1". Under a printed "A Title" / "Appendix A" it is one
+                # level below that; where the appendix has no letter headings, "A1." is its top level.
+                depth = len(re.findall(r"\d+", num)) + (1 if num[0] in appendix_letters else 0)
+                heading = Heading(i, 1, text, depth, line.page)
                 in_back_matter = True
         if heading is None and key and _FRONT_BACK_MATTER.match(strip_numbering(text)):
             name = label_for(text) if label_for(text) != "other" else "acknowledgments"
             if name not in seen_front_back or name == "appendix":
                 seen_front_back.add(name)
                 heading = Heading(i, 1, text, 1, line.page)
-        if heading is None and _APPENDIX_HEADING.match(text) and len(text.split()) <= 12:
-            heading = Heading(i, 1, text, 1, line.page)
+        if heading is None and _STATEMENT_HEADING.match(text.strip()):
+            name = _key(text)
+            if name not in seen_front_back and placed_ok():
+                seen_front_back.add(name)
+                heading = Heading(i, 1, text, 1, line.page)
+        if heading is None and _APPENDIX_HEADING.match(text) and len(text.split()) <= 12 and placed_ok():
+            heading = Heading(i, 1, text, 1, line.page)  # "Appendix B", "APPENDIX A: TITLE": top level
+            letter_of = re.match(r"^appendix\s+([A-Z])\b", text, re.I)
+            if letter_of:
+                appendix_letters.add(letter_of.group(1).upper())
         if heading is None and in_back_matter:
             letter = _LETTER_HEADING.match(text)
-            if letter and len(text.split()) <= 12 and (line.bold or line.size >= body + 0.9):
+            if letter and len(text.split()) <= 12 and (line.bold or line.size >= body + 0.9) and placed_ok():
                 heading = Heading(i, 1, text, 1, line.page)
+                appendix_letters.add(letter.group("num").upper())
         if heading is None and after_references and i in block_starts:
             level = styles.get(_style_key(line))
             words = text.split()
             if level and len(words) <= 10 and text[0].isupper() and not text.endswith(".") and not _looks_like_prose(
                 text
-            ):
+            ) and placed_ok():
                 heading = Heading(i, 1, text, level, line.page)  # an unnumbered supplementary section
         if heading is None and last_roman and i in block_starts:
             letter = re.match(r"^[A-H]\.\s+[A-Z]", text)
-            if letter and len(text.split()) <= 12:
+            if letter and len(text.split()) <= 12 and placed_ok():
                 heading = Heading(i, 1, text, 2, line.page)
         if heading is None:
             i += 1
@@ -307,6 +545,9 @@ def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts
             after_references = True
         if numbered and _numbers(numbered.group("num")) is not None:
             styles.setdefault(_style_key(line), heading.level)
+        top_letter = re.match(r"^(?:appendix\s+)?([A-Z])(?:\s?[.:])?\s+\S", heading.title, re.I)
+        if heading.level == 1 and in_back_matter and top_letter:
+            appendix_letters.add(top_letter.group(1).upper())  # however it was recognised (small capitals too)
         heading = _merge_wrapped_title(heading, stream, block_starts, body)
         found.append(heading)
         i = heading.index + max(heading.lines, 1)
@@ -403,6 +644,9 @@ def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[b
     # the acknowledgments, which typography still finds.
     taken = {h.index for h in outline}
     outline_keys = {_key(h.title) for h in outline}
+    # Top-level numbers the outline already places; a printed numbered heading it lacks (or names so
+    # differently that its entry matched nothing) is still a section.
+    outline_numbers = {m.group("num") for h in outline if (m := _NUMBERED_HEADING.match(h.title))}
     references = [h.index for h in detected if label_for(h.title) == "references"]
     outline_end = max(taken, default=-1)
     extra = [
@@ -413,6 +657,8 @@ def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[b
         and (
             label_for(h.title) in {"abstract", "references", "appendix"}
             or re.search(r"acknowledg", h.title, re.I)
+            or _STATEMENT_HEADING.match(h.title.strip())
+            or (h.level == 1 and (m := _NUMBERED_HEADING.match(h.title)) and m.group("num") not in outline_numbers)
             or (references and h.index > references[0] and h.index > outline_end)  # supplementary sections
         )
     ]
@@ -474,7 +720,8 @@ def segment_sections(pdf_bytes: bytes, extraction: Extraction) -> list[Section]:
 # -- links ---------------------------------------------------------------------------------------------------
 
 _URL_IN_TEXT = re.compile(
-    r"(?:https?://|www\.|(?<![\w.@/])(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)/)[^\s<>\"{}|\\^`]*",
+    r"(?:https?://|www\.|(?<![\w.@/])(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)/|"
+    r"(?<![\w.@/-])[a-z0-9][\w-]*\.github\.io\b)[^\s<>\"{}|\\^`]*",
     re.I,
 )
 _TRAILING = ").,;:'\"]}>*"
@@ -489,14 +736,25 @@ _OWN_RELEASE = re.compile(
     r"|\b(?:the |all |our )?(?:code|codes|source code|software|implementation)\b[^.]{0,160}?"
     r"\b(?:is|are|will be|has been|have been|may be|can be)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
     r"(?:available|released|accessible|open[- ]sourced|found)"
-    r"|\bproject (?:page|website|site|homepage)\b"
+    r"|\bproject (?:page|webpage|web page|website|site|homepage)\b"
     r"|\bwe (?:will |have |are )?(?:release[sd]?|releasing|open[- ]source[sd]?|make|made|provide|publish|share)\b"
     r"|\b(?:is|are) (?:released )?open[- ]source\b|\breleased (?:as )?open[- ]source\b|\ball code\b"
-    r"|\b(?:is|are|will be) (?:made )?(?:publicly |freely )?available (?:at|on|from|online)\b",
+    r"|\b(?:is|are|will be) (?:made )?(?:publicly |freely )?available (?:at|on|from|online)\b"
+    r"|\bour (?:[\w-]+ ){0,3}(?:dataset|datasets|benchmark|benchmarks)\b",
+    re.I,
+)
+# Words that put the link on someone else's work however the sentence goes on: a citation, "et al.", "the
+# official implementation of X", "code of [12]". They outweigh even a repository named after our title.
+_CITED_WORK = re.compile(
+    r"\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|\bthird[- ]party\b|\bprovided by\b|\breleased by\b|\bfrom the authors\b|"
+    r"\bofficial (?:code|implementation|repository)\b",
     re.I,
 )
 _THIRD_PARTY = re.compile(
-    r"\bwe (?:use|used|adopt|adopted|employ|follow|borrow)\b|\busing\b|\bbased on\b|\bbuilt (?:up)?on\b|"
+    # "the code we used to train our models" is the authors' own code: "we used" right after "code" is not
+    # borrowing.
+    r"(?<!code )(?<!codes )\bwe (?:use|used|adopt|adopted|employ|follow|borrow)\b|"
+    r"\busing\b|\bbased on\b|\bbuilt (?:up)?on\b|"
     r"\bbuilds on\b|\bprovided by\b|\bpre-?trained\b|\bthird[- ]party\b|\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|"
     r"\bofficial (?:code|implementation)\b|\bimplementation (?:of|from|by)\b|\bdataset available\b|\bused in\b",
     re.I,
@@ -523,6 +781,8 @@ def normalize_url(raw: str) -> str:
     bare_host = host.removeprefix("www.")
     if bare_host in {"github.com", "gitlab.com"}:
         scheme, host = "https", bare_host
+    elif bare_host.endswith((".github.io", ".gitlab.io")):
+        scheme = "https"  # Pages sites answer on https; "http://x.github.io" is the same site
     path = parts.path
     if bare_host in _CODE_HOSTS:
         path = path.removesuffix("/").removesuffix(".git")
@@ -540,7 +800,12 @@ def is_code_url(url: str) -> bool:
     if host in _CODE_HOSTS:
         return bool(segments) and segments[0].lower() not in _NOT_REPOS
     if host == "huggingface.co":
-        return bool(segments) and segments[0] not in {"datasets", "papers", "docs", "blog"}
+        # A dataset repository (datasets/<owner>/<name>) holds what a paper releases; a collection only lists
+        # models, whoever made them, and the others are not repositories at all.
+        if segments[:1] == ["datasets"]:
+            return len(segments) >= 3
+        not_repos = {"papers", "docs", "blog", "collections", "spaces", "organizations"}
+        return len(segments) >= 2 and segments[0] not in not_repos
     if host.endswith((".github.io", ".gitlab.io")):
         return True
     return host == "colab.research.google.com"
@@ -550,7 +815,11 @@ def _repo_name(url: str) -> str:
     parts = urlsplit(url)
     host = parts.netloc.lower().removeprefix("www.")
     segments = [s for s in parts.path.split("/") if s]
+    if host == "huggingface.co" and segments[:1] == ["datasets"]:
+        segments = segments[1:]
     if host in _CODE_HOSTS or host == "huggingface.co":
+        if len(segments) >= 5 and segments[2] in {"tree", "blob"}:
+            return segments[-1]  # a project folder inside a large repository: named by the folder
         return segments[1] if len(segments) >= 2 else ""
     if host.endswith((".github.io", ".gitlab.io")):
         return segments[0] if segments else host.split(".")[0]
@@ -597,27 +866,55 @@ class _Occurrence:
     footnote_context: str = ""
 
 
-def _urls_in_lines(texts: Sequence[str]) -> list[tuple[str, int]]:
-    """URLs in a block's lines, rejoining those the typesetter broke at the end of a line."""
-    found: list[tuple[str, int]] = []
+_URL_TAIL = re.compile(r"^[\w\-./~%#?=&+:]{2,80}$")
+
+
+def _continues_url(url: str, following: str) -> str:
+    """The part of ``following`` (the next line) that continues ``url``, or "".
+
+    A URL broken after "/", "-", "_" and the like continues with the next line's first token. So does one
+    broken anywhere (a footnote set with breaks at any character) when the next line is nothing but a
+    URL-shaped token: prose never fills a line with one such word, while a URL's tail does.
+    """
+    token = following.split(maxsplit=1)[0] if following else ""
+    if not token:
+        return ""
+    if url.endswith(_CONTINUES_AFTER) or (url.endswith(".") and _DOMAIN_TAIL.match(token)):
+        return token
+    has_path = urlsplit(url if "://" in url else "https://" + url).path.strip("/") != ""
+    alone = token == following.strip() and bool(_URL_TAIL.match(token)) and "://" not in token
+    # Not a lone number (a page number, a footnote mark) nor the start of the next footnote ("3https://").
+    if alone and has_path and not token.isdigit() and not re.match(r"^\d{1,2}(?:https?|www)", token) and (
+        not token[0].isupper()
+    ):
+        return token.rstrip(".,;")
+    return ""
+
+
+def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int, str]]:
+    """URLs in a block's lines, rejoining those the typesetter broke at the end of a line.
+
+    ``tail`` is the first line of the next block, for a URL that runs on into it (a footnote MuPDF split).
+    Each URL comes with its row and the part printed on that row: the paragraph's joined text may hold the
+    broken URL with a space in it ("sites.google. com/x"), so its sentence is found by that part.
+    """
+    found: list[tuple[str, int, str]] = []
+    rows = [*texts, tail] if tail else list(texts)
     for row, text in enumerate(texts):
         for match in _URL_IN_TEXT.finditer(text):
             url = match.group(0)
             if match.end() == len(text):
                 nxt = row + 1
-                while nxt < len(texts):
-                    following = texts[nxt].lstrip()
-                    token = following.split(maxsplit=1)[0] if following else ""
+                while nxt < len(rows):
+                    following = rows[nxt].strip()
+                    token = _continues_url(url, following)
                     if not token:
                         break
-                    if url.endswith(_CONTINUES_AFTER) or (url.endswith(".") and _DOMAIN_TAIL.match(token)):
-                        url += token
-                        if len(token) < len(following):
-                            break
-                        nxt += 1
-                    else:
+                    url += token
+                    if len(token) < len(following):
                         break
-            found.append((url, row))
+                    nxt += 1
+            found.append((url, row, match.group(0)))
     return found
 
 
@@ -630,6 +927,11 @@ def _sentence_around(text: str, needle: str) -> str:
     start = 0 if start < 0 else start + 1
     stop = text.find(". ", position + len(needle))
     stop = len(text) if stop < 0 else stop + 1
+    if stop - start > 400:
+        # A run-on sentence (an enumerated list with no full stops): the words just before the URL say what
+        # it is ("code is available at"), not the sentence's beginning.
+        start = max(start, position - 300)
+        stop = min(stop, position + len(needle) + 100)
     return text[start:stop].strip()[:400]
 
 
@@ -690,13 +992,17 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
             block_texts.append(joined)
             for line in block.lines:
                 line_block[id(line)] = number
-            for raw, row in _urls_in_lines(texts):
+            if "/" not in joined and "www." not in joined and ".github.io" not in joined:
+                continue  # every URL the pattern finds has one of these: skip the paragraph without a regex
+            following = page.blocks[number + 1].lines[0].text if number + 1 < len(page.blocks) else ""
+            for raw, row, printed in _urls_in_lines(texts, following):
                 line = block.lines[row]
                 mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
                 context = _marker_context(layout, page.number, mark) if mark else ""
                 # A URL that opens a block often ends a sentence begun in the block before.
                 surrounding = f"{block_texts[-2]} {joined}" if row == 0 and number else joined
-                evidence = _sentence_around(surrounding, raw.rstrip(_TRAILING))
+                needle = raw.rstrip(_TRAILING) if raw.rstrip(_TRAILING) in surrounding else printed
+                evidence = _sentence_around(surrounding, needle)
                 found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context))
         page_lines = [line for block in page.blocks for line in block.lines]
         for uri, (x0, y0, x1, y1) in page.links:
@@ -722,6 +1028,8 @@ def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
     if occurrence.region == "references":
         return False
     said = occurrence.footnote_context or occurrence.evidence
+    if _CITED_WORK.search(said):
+        return False
     if _OWN_RELEASE.search(said) and not _THIRD_PARTY.search(said):
         return True
     if named_after_paper(url, title):
@@ -830,10 +1138,14 @@ def segment_paper(settings: Settings, arxiv_id: str, version: int) -> int:
         links = store.links(pdf.sha256)
         store.record_step(arxiv_id, version, "segment", "ok", f"cached: {len(stored)} sections, {len(links)} links")
         return len(stored)
-    pdf_bytes = Path(pdf.path).read_bytes()
-    paper = store.paper(arxiv_id, version)
-    sections = segment_sections(pdf_bytes, extraction)
-    links = find_links(pdf_bytes, extraction, paper.abstract if paper else "", paper.title if paper else "")
+    reading = take_reading(pdf.sha256)
+    if reading is not None and reading.extraction.pages == extraction.pages:
+        sections, links = list(reading.sections), list(reading.links)  # read with the text, in the pool
+    else:
+        pdf_bytes = Path(pdf.path).read_bytes()
+        paper = store.paper(arxiv_id, version)
+        sections = segment_sections(pdf_bytes, extraction)
+        links = find_links(pdf_bytes, extraction, paper.abstract if paper else "", paper.title if paper else "")
     with store.batch():
         store.save_sections(pdf.sha256, sections)
         store.save_links(pdf.sha256, links)

@@ -23,6 +23,16 @@ class PagePlan:
     lines: list[tuple[float, float, str, float, bool]] = field(default_factory=list)
     links: list[tuple[tuple[float, float, float, float], str]] = field(default_factory=list)
     rotation: int = 0
+    strokes: list[tuple[float, float, float, float]] = field(default_factory=list)  # lines and boxes drawn
+
+    def rule(self, x0: float, y: float, x1: float) -> PagePlan:
+        """A horizontal rule, as a table's top, middle and bottom rules are drawn."""
+        self.strokes.append((x0, y, x1, y))
+        return self
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> PagePlan:
+        self.strokes.append((x0, y0, x1, y1))
+        return self
 
     def text(self, x: float, y: float, text: str, size: float = BODY, bold: bool = False) -> PagePlan:
         self.lines.append((x, y, text, size, bold))
@@ -41,6 +51,11 @@ def build_pdf(pages: Sequence[PagePlan], toc: Sequence[tuple[int, str, int]] = (
         page = doc.new_page(width=A4[0], height=A4[1])
         for x, y, text, size, bold in plan.lines:
             page.insert_text((x, y), text, fontsize=size, fontname="hebo" if bold else "helv")
+        for x0, y0, x1, y1 in plan.strokes:
+            if y0 == y1:
+                page.draw_line((x0, y0), (x1, y1), width=0.6)
+            else:
+                page.draw_rect(pymupdf.Rect(x0, y0, x1, y1), width=0.6)
         for rect, uri in plan.links:
             page.insert_link({"kind": pymupdf.LINK_URI, "from": pymupdf.Rect(*rect), "uri": uri})
         if plan.rotation:
@@ -193,3 +208,115 @@ def url_edge_cases_pdf() -> bytes:
     plan.text(72, y + 40, "References", 12, bold=True)
     plan.paragraph(72, y + 60, ["[4] C. Third. Backbones. https://gitlab.com/third/backbones/, 2019."])
     return build_pdf([plan])
+
+
+def _body(plan: PagePlan, y: float, rows: int = 3) -> float:
+    return plan.paragraph(72, y, [FILLER[i % len(FILLER)] for i in range(rows)])
+
+
+def layout_traps_pdf() -> bytes:
+    """Lines styled and numbered like headings that are not: table rows and headers between drawn rules, a
+    figure's labels among its drawings, an enumerated item inside a paragraph, affiliations under the title,
+    and a table of contents. The real headings 1-4 must all survive, in order."""
+    p1 = PagePlan()
+    p1.text(120, 60, "Traps: A Study of Things That Look Like Headings", 16, bold=True)
+    p1.text(150, 84, "1 First University 2 Second Institute", 10, bold=True)
+    p1.text(72, 120, "Contents", 12, bold=True)
+    for row, (entry, page) in enumerate([("1 Introduction", 2), ("2 Method", 2), ("2.1 Details", 2),
+                                         ("3 Experiments", 3), ("4 Conclusion", 3), ("A Extra Results", 4),
+                                         ("B Proofs", 4)]):
+        p1.text(72, 140 + row * 14, f"{entry} {'. ' * 20}{page}", BODY, bold=entry[1:2] != ".")
+    p2 = PagePlan()
+    p2.text(72, 70, "1 Introduction", 12, bold=True)
+    y = _body(p2, 90)
+    p2.paragraph(72, y, [
+        "We make three contributions and list them here as the paper proceeds with",
+        "the following numbered claims that are part of this very paragraph:",
+    ])
+    p2.text(72, y + 24, "2 Better Grids Than Before", BODY, bold=True)  # an item: it continues the sentence
+    y = _body(p2, y + 36)
+    p2.text(72, y + 10, "2 Method", 12, bold=True)
+    y = _body(p2, y + 30)
+    # A table: header row and body rows between drawn rules; the first column holds numbers.
+    top = y + 10
+    p2.rule(72, top, 520)
+    p2.text(80, top + 14, "3 Layers", BODY, bold=True)
+    p2.text(300, top + 14, "Accuracy", BODY, bold=True)
+    p2.rule(72, top + 20, 520)
+    for row in range(3):
+        p2.text(80, top + 34 + row * 14, f"{row + 3} Blocks", BODY, bold=True)
+        p2.text(300, top + 34 + row * 14, f"{70 + row}.5", BODY)
+    p2.rule(72, top + 34 + 3 * 14, 520)
+    p2.text(72, top + 90, "Table 1: Accuracy by depth.", 9)
+    y = _body(p2, top + 120)
+    p2.text(72, y + 10, "2.1 Details", 11, bold=True)
+    _body(p2, y + 30)
+    p3 = PagePlan()
+    # A figure: boxes drawn around numbered labels.
+    p3.box(100, 60, 240, 120)
+    p3.text(130, 95, "3 Encoder", 11, bold=True)
+    p3.box(300, 60, 440, 120)
+    p3.text(330, 95, "4 Decoder", 11, bold=True)
+    p3.text(72, 140, "Figure 1: The two stages.", 9)
+    p3.text(72, 180, "3 Experiments", 12, bold=True)
+    y = _body(p3, 200)
+    p3.text(72, y + 10, "4 Conclusion", 12, bold=True)
+    y = _body(p3, y + 30)
+    p3.text(72, y + 10, "References", 12, bold=True)
+    p3.paragraph(72, y + 30, ["[1] A. Author. A paper. 2020."])
+    return build_pdf([p1, p2, p3])
+
+
+def statements_pdf() -> bytes:
+    """Unnumbered statement sections and an "APPENDIX A: TITLE" heading, which are all top-level."""
+    p1 = PagePlan()
+    p1.text(150, 60, "Statements Are Sections Too", 16, bold=True)
+    p1.text(72, 100, "Abstract", 12, bold=True)
+    y = _body(p1, 120)
+    p1.text(72, y + 10, "KEYWORDS", 10, bold=True)
+    y = p1.paragraph(72, y + 26, ["grids, headings, layout"])
+    p1.text(72, y + 10, "1 Introduction", 12, bold=True)
+    y = _body(p1, y + 30)
+    p1.text(72, y + 10, "1.1 Scope", 11, bold=True)
+    y = _body(p1, y + 30)
+    p1.text(72, y + 10, "1.1.1 Fine Print", 10, bold=True)
+    y = _body(p1, y + 26)
+    p1.text(72, y + 10, "2 Conclusion", 12, bold=True)
+    y = _body(p1, y + 30)
+    p2 = PagePlan()
+    y = 70
+    for name in ("Broader Impact", "Ethics Statement", "Reproducibility Statement"):
+        p2.text(72, y, name, 12, bold=True)
+        y = _body(p2, y + 20) + 10
+    p2.text(72, y, "References", 12, bold=True)
+    y = p2.paragraph(72, y + 20, ["[1] A. Author. A paper. 2020."])
+    p2.text(72, y + 10, "APPENDIX A: ADDITIONAL PROOFS", 12, bold=True)
+    y = _body(p2, y + 30)
+    p2.text(72, y + 10, "A.1 First Lemma", 11, bold=True)
+    y = _body(p2, y + 30)
+    p2.text(72, y + 10, "Checklist", 12, bold=True)
+    _body(p2, y + 30)
+    return build_pdf([p1, p2])
+
+
+def own_code_cases_pdf() -> bytes:
+    """Code links whose ownership the words decide: a footnote URL broken mid-name, a project folder in a
+    large repository, the paper's own dataset repository, a cited repository, a hub model collection."""
+    p1 = PagePlan()
+    p1.text(120, 60, "GridFlow: Flowing Grids for Prediction", 16, bold=True)
+    p1.text(72, 100, "Abstract", 12, bold=True)
+    y = _body(p1, 120)
+    p1.text(72, y + 10, "1 Introduction", 12, bold=True)
+    y = p1.paragraph(72, y + 30, [
+        "We build on the official implementation of RAFT [12] at https://github.com/princeton-vl/RAFT and",
+        "compare with the pretrained weights in https://huggingface.co/collections/someorg/flow-models-66.",
+        "Our code is released as a project folder of a larger repository, see the footnote.1",
+        "We release our dataset at https://github.com/example-lab/gridflow-bench for future work.",
+        *FILLER,
+    ])
+    # The footnote: the URL breaks in the middle of a word, its tail alone on the next line.
+    p1.text(72, 760, "1Our code is available at https://github.com/bigorg/research/tree/master/grid", 8)
+    p1.text(72, 770, "flow", 8)
+    p1.text(72, y + 10, "2 Method", 12, bold=True)
+    _body(p1, y + 30)
+    return build_pdf([p1])

@@ -22,6 +22,7 @@ from arxiv_digest.prompting import (
     estimate_tokens,
     load_template,
     neutralize,
+    render_selection,
     select_sections,
     water_fill,
 )
@@ -474,6 +475,22 @@ def test_selection_skips_the_pdf_abstract_and_acknowledgments() -> None:
     selection = select_sections(sections, 1000)
     assert [e.title for e in selection.excerpts] == ["3 Method"]
     assert any("Acknowledgments" in o for o in selection.omitted)
+
+
+def test_budget_is_shared_by_top_level_sections_not_by_every_subsection() -> None:
+    words = " ".join(["word"] * 2000) + "."
+    method = [Section(2, "3 Method", "method", 2, "Overview.", 1)]
+    method += [Section(3 + i, f"3.{i + 1} Part", "method", 3, words, 2) for i in range(6)]
+    sections = (Section(1, "1 Introduction", "introduction", 1, words, 1), *method)
+    selection = select_sections(sections, 3000)
+    by_title = {e.title: e for e in selection.excerpts}
+    intro = by_title["1 Introduction"].tokens
+    method_tokens = sum(e.tokens for e in selection.excerpts if e.title.startswith("3"))
+    # Two top-level sections, two equal shares: the six subsections together get about what the introduction
+    # gets, instead of six sevenths of the budget.
+    assert abs(intro - method_tokens) < 0.1 * intro
+    assert selection.tokens <= 3000
+    assert "### 3.1 Part" in render_selection(selection) and "## 1 Introduction" in render_selection(selection)
 
 
 def test_prompt_hash_covers_template_model_language_and_input() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +20,11 @@ from tasks.extract import (
     extract_document,
     extract_paper,
     extract_report,
+    extraction_pool,
     join_lines,
+    read_paper_files,
 )
+from tasks.segment import segment_paper
 
 CORPUS_PDFS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
 
@@ -146,7 +150,8 @@ def test_report_of_a_good_pdf_has_the_contract_keys(tmp_path: Path) -> None:
     assert [s["norm"] for s in report["sections"]] == [
         "abstract", "introduction", "method", "method", "experiments", "conclusion", "references",
     ]
-    assert all(set(s) == {"title", "norm", "page", "chars"} for s in report["sections"])
+    assert all(set(s) == {"title", "norm", "page", "level", "chars"} for s in report["sections"])
+    assert [s["level"] for s in report["sections"]] == [1, 1, 1, 2, 1, 1, 1]
     assert report["code_urls"] == ["https://github.com/example/GridNet"]
     assert "https://github.com/other/toolkit" in report["urls"]
     assert isinstance(report["elapsed_ms"], float)
@@ -222,6 +227,48 @@ def test_extract_task_records_no_text_layer(tmp_path: Path) -> None:
     assert extract_paper(settings, "2601.00001", 1) == "no_text_layer"
     assert store.step_status("2601.00001", 1, "extract") == "no_text_layer"
     assert store.extraction(sha).has_text_layer is False
+
+
+def test_pool_reads_in_worker_processes_the_same_as_in_process(tmp_path: Path) -> None:
+    data = pdf_factory.single_column_paper()
+    results = {}
+    for workers in (1, 2):
+        settings, store, sha = _store_with_pdf(tmp_path / f"w{workers}", data)
+        settings = replace(settings, extract_workers=workers)
+        assert extract_paper(settings, "2601.00001", 1) == "ok"
+        # The segment step takes the sections and links that were read with the text (in the worker).
+        assert segment_paper(settings, "2601.00001", 1) > 0
+        results[workers] = (
+            [p.text for p in store.extraction(sha).page_texts],
+            [(s.title, s.level, s.text) for s in store.sections(sha)],
+            [(link.url, link.is_own) for link in store.links(sha)],
+        )
+    assert results[1] == results[2]
+    assert ("2.1 Grid Construction", 2) in [(title, level) for title, level, _ in results[2][1]]
+
+
+def test_pool_worker_failure_keeps_its_kind_and_is_recorded(tmp_path: Path) -> None:
+    settings, store, _ = _store_with_pdf(tmp_path, pdf_factory.encrypted_pdf())
+    with pytest.raises(PdfInputError) as raised:
+        extract_paper(replace(settings, extract_workers=2), "2601.00001", 1)
+    assert raised.value.kind == "encrypted"  # crossed the process boundary by pickle with its kind
+    assert store.step_status("2601.00001", 1, "extract") == "failed"
+
+
+def test_a_many_paper_day_is_read_by_as_many_worker_processes_as_the_setting_allows(tmp_path: Path) -> None:
+    paths = []
+    for n in range(8):
+        path = tmp_path / f"p{n}.pdf"
+        path.write_bytes(pdf_factory.single_column_paper() if n % 2 else pdf_factory.two_column_page())
+        paths.append(path)
+    one = read_paper_files(paths, workers=1)
+    two = read_paper_files(paths, workers=2)
+    assert [r.extraction.page_texts for r in one] == [r.extraction.page_texts for r in two]
+    assert [r.sections for r in one] == [r.sections for r in two]
+    pool = extraction_pool(2)
+    assert pool is not None and len(pool._processes) == 2  # bounded by extract_workers; no more processes
+    assert extraction_pool(1) is None  # one worker: read in the flow's own process
+    # The speed-up itself is measured by bench/extraction.py (a timing assertion would flake on shared cores).
 
 
 # -- the real corpus ----------------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from arxiv_digest.errors import StoreError
-from arxiv_digest.store import Store
-from schemas.records import Analysis, Paper, PdfFile
+from arxiv_digest.store import Store, _migrations
+from schemas.records import Analysis, Extraction, Paper, PdfFile, Section
 
 DAY = date(2026, 1, 21)
 
@@ -30,7 +30,37 @@ def test_migrations_apply_once_and_survive_reopening(tmp_path: Path) -> None:
     store.close()
     again = Store.open(path)
     assert again.migrate() == []
-    assert again.table_counts()["schema_migrations"] == again.schema_version()
+    # Numbers may have gaps (m003/m004 are reserved for work on other branches): one row per migration file.
+    assert again.table_counts()["schema_migrations"] == len(_migrations())
+    assert again.schema_version() == max(version for version, _, _ in _migrations())
+
+
+def test_section_levels_round_trip_and_a_new_extraction_drops_the_stale_sections(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    extraction = Extraction(sha256="f" * 64, status="ok", pages=3, text_chars=10, has_text_layer=True)
+    store.save_extraction(extraction, "pymupdf-layout-2")
+    sections = [Section(1, "1 Introduction", "introduction", 1, "x", 1),
+                Section(2, "1.1 Setting", "introduction", 1, "y", 2),
+                Section(3, "1.1.1 Detail", "introduction", 2, "z", 3)]
+    store.save_sections("f" * 64, sections)
+    assert [s.level for s in store.sections("f" * 64)] == [1, 2, 3]
+    store.save_extraction(extraction, "pymupdf-layout-3")
+    assert store.sections("f" * 64) == []  # segmented from the previous extraction: not to be reused
+
+
+def test_migration_m005_drops_sections_segmented_by_an_older_extractor(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    store = Store.open(path)
+    for sha, extractor in (("a" * 64, "pymupdf-layout-1"), ("b" * 64, "pymupdf-layout-2")):
+        store.save_extraction(
+            Extraction(sha256=sha, status="ok", pages=1, text_chars=1, has_text_layer=True), extractor
+        )
+        store.save_sections(sha, [Section(1, "1 Introduction", "introduction", 1, "x", 1)])
+    store._run([("DELETE FROM schema_migrations WHERE version = 5", [])])  # as a data dir from before m005
+    store.close()
+    reopened = Store.open(path)
+    assert reopened.sections("a" * 64) == []
+    assert [s.title for s in reopened.sections("b" * 64)] == ["1 Introduction"]
 
 
 def test_papers_round_trip_with_lists_and_timezones(tmp_path: Path) -> None:
