@@ -122,6 +122,9 @@ def _quiet_third_parties() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's temporary server migrates its database on start: on 2 busy cores that can take longer than
+    # Prefect's 20 s default, and the run would die before its first task.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
 @app.command()
