@@ -224,13 +224,18 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
     errors = list(dict.fromkeys(c["reason"] for c in calls if c["status"] == "error" and c["reason"]))
     for reason in errors[:3]:
         console.print(f"  model error: {reason[:200]}", markup=False, highlight=False)
-    if settings.uses_llm and report["errors_by_kind"].get("overflow"):
-        from arxiv_digest.llm_client import shared_model
+    if not settings.uses_llm or not calls:
+        return
+    from arxiv_digest.llm_client import shared_model
 
-        hint = shared_model(settings).window().slot_hint(
-            settings.llm_concurrency, settings.llm_input_token_budget + settings.llm_max_output_tokens)
-        if hint:
-            console.print(f"  the overflows match the server's slots: {hint}", markup=False, highlight=False)
+    window = shared_model(settings).window()  # learned during the run: no request here
+    console.print(f"  {window.describe()}", markup=False, highlight=False)
+    cut_by_window = sum(1 for c in calls if "stopped at the context window" in (c["reason"] or ""))
+    overflows = report["errors_by_kind"].get("overflow", 0)
+    hint = window.slot_hint(settings.llm_concurrency, settings.llm_input_token_budget + settings.llm_max_output_tokens)
+    if hint and (overflows or cut_by_window):
+        console.print(f"  {overflows} overflow(s) and {cut_by_window} answer(s) cut at the window match the "
+                      f"server's parallel slots: {hint}", markup=False, highlight=False)
 
 
 @app.command()
