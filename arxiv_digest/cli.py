@@ -219,8 +219,9 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
 
     calls = store.model_calls(since)
     report = model_report(calls, counts)
+    # One line whatever the terminal's width: scripts and tests read it.
     console.print(report_line(report) + ("" if settings.uses_llm else " (offline extractive analyzer)"),
-                  markup=False, highlight=False)
+                  markup=False, highlight=False, soft_wrap=True)
     errors = list(dict.fromkeys(c["reason"] for c in calls if c["status"] == "error" and c["reason"]))
     for reason in errors[:3]:
         console.print(f"  model error: {reason[:200]}", markup=False, highlight=False)
@@ -229,13 +230,13 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
     from arxiv_digest.llm_client import shared_model
 
     window = shared_model(settings).window()  # learned during the run: no request here
-    console.print(f"  {window.describe()}", markup=False, highlight=False)
+    console.print(f"  {window.describe()}", markup=False, highlight=False, soft_wrap=True)
     cut_by_window = sum(1 for c in calls if "stopped at the context window" in (c["reason"] or ""))
     overflows = report["errors_by_kind"].get("overflow", 0)
     hint = window.slot_hint(settings.llm_concurrency, settings.llm_input_token_budget + settings.llm_max_output_tokens)
     if hint and (overflows or cut_by_window):
         console.print(f"  {overflows} overflow(s) and {cut_by_window} answer(s) cut at the window match the "
-                      f"server's parallel slots: {hint}", markup=False, highlight=False)
+                      f"server's parallel slots: {hint}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

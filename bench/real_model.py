@@ -51,8 +51,9 @@ def main() -> int:
             contract = published_contract(root / "data")
             rerun = run_sample_day(server, root / "data", **settings)
             after = published_contract(root / "data")
-    window_line = next((line.strip() for line in first.output.splitlines() if "context window" in line
-                        and not line.startswith("model calls")), "")
+    lines = [line.strip() for line in first.output.splitlines()]
+    window_line = next((line for line in lines if line.startswith("context window")), "")
+    slot_hint = next((line for line in lines if "match the server's parallel slots" in line), "")
     report: dict[str, Any] = contract["report"]  # type: ignore[assignment]
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -61,7 +62,7 @@ def main() -> int:
         "settings": settings or "defaults",
         "first_run": {
             "exit_code": first.exit_code, "seconds": round(first.seconds, 1), "report_line": first.report_line,
-            "window": window_line, **{k: v for k, v in report.items()},
+            "window": window_line, "slot_hint": slot_hint, **{k: v for k, v in report.items()},
             "server_prompt_tokens": first.server_prompt_tokens,
             "server_predicted_tokens": first.server_predicted_tokens,
             "published_by": contract["authors"], "summary_by": contract["summary_by"],

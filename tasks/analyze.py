@@ -640,10 +640,8 @@ class ModelAnalyzer:
         # said we were, with a 10 % margin. When it did not say, or the prompt fit and the answer overflowed
         # (a shared cache filling up), halve the prompt.
         now = prompt.input_tokens
-        if sent and context and sent > context:
-            smaller = int(now * (context // 2) / sent * 0.9)
-        else:
-            smaller = now // 2
+        overflowed = sent and context and sent > context
+        smaller = int(now * (context // 2) / sent * 0.9) if overflowed else now // 2
         shrunk = rebuild(max(256, smaller))
         log.info("%s: prompt shrunk to %d estimated tokens to fit the context window", prompt.prompt_hash,
                  shrunk.input_tokens)
