@@ -632,13 +632,7 @@ class OpenAICompatibleModel:
                     timeout = min(timeout, remaining)
                 if self.config.stream:
                     return self._stream(messages, max_tokens, timeout, deadline), queue_ms
-                response = self._client.chat.completions.create(
-                    model=self.config.model,
-                    messages=list(messages),  # type: ignore[arg-type]
-                    temperature=self.config.temperature,
-                    max_tokens=max_tokens,
-                    timeout=timeout,
-                )
+                response = self._create(messages, max_tokens, timeout)
                 return _Answer(response, _timings_ms(response)), queue_ms
         except openai.APITimeoutError as exc:
             raise _RetryableFailure(f"timed out after {timeout:g}s") from exc
@@ -650,18 +644,21 @@ class OpenAICompatibleModel:
         except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
             raise _RetryableFailure(f"the response body is not valid JSON: {exc}") from exc
 
-    def _stream(self, messages: Sequence[Message], max_tokens: int, timeout: float,
-                deadline: float | None) -> _Answer:
-        """A streamed answer, cut when it loops or the deadline passes; the pieces become one ChatCompletion."""
-        stream = self._client.chat.completions.create(
+    def _create(self, messages: Sequence[Message], max_tokens: int, timeout: float, **extra: Any) -> Any:
+        """The one chat-completions call, with the configured model and temperature."""
+        return self._client.chat.completions.create(
             model=self.config.model,
             messages=list(messages),  # type: ignore[arg-type]
             temperature=self.config.temperature,
             max_tokens=max_tokens,
             timeout=timeout,
-            stream=True,
-            stream_options={"include_usage": True},
+            **extra,
         )
+
+    def _stream(self, messages: Sequence[Message], max_tokens: int, timeout: float,
+                deadline: float | None) -> _Answer:
+        """A streamed answer, cut when it loops or the deadline passes; the pieces become one ChatCompletion."""
+        stream = self._create(messages, max_tokens, timeout, stream=True, stream_options={"include_usage": True})
         http_response = stream.response
         content_type = http_response.headers.get("content-type", "")
         if "text/event-stream" not in content_type:
