@@ -228,14 +228,35 @@ def _print_run_report(
         for r in failed[:30]:
             checks.add_row(r.severity, r.check, r.arxiv_id or "(day)", r.observed[:80])
         console.print(checks)
-    usage = store.analysis_usage(since)
-    console.print(
-        f"model calls: {int(usage['calls'])}, tokens: {int(usage['input_tokens'])} in / "
-        f"{int(usage['output_tokens'])} out, estimated cost: ${usage['cost_usd']:.4f}"
-        + ("" if settings.uses_llm else " (offline extractive analyzer)")
-    )
+    _print_model_report(store, settings, counts, since)
     console.print(f"done in {seconds:.1f}s")
     stdout.print(result["path"])
+
+
+def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], since: datetime) -> None:
+    """Calls, rejections by reason, fallbacks, time; the distinct errors; the slot hint when they match it."""
+    from arxiv_digest.model_report import model_report, report_line
+
+    calls = store.model_calls(since)
+    report = model_report(calls, counts)
+    # One line whatever the terminal's width: scripts and tests read it.
+    console.print(report_line(report) + ("" if settings.uses_llm else " (offline extractive analyzer)"),
+                  markup=False, highlight=False, soft_wrap=True)
+    errors = list(dict.fromkeys(c["reason"] for c in calls if c["status"] == "error" and c["reason"]))
+    for reason in errors[:3]:
+        console.print(f"  model error: {reason[:200]}", markup=False, highlight=False)
+    if not settings.uses_llm or not calls:
+        return
+    from arxiv_digest.llm_client import shared_model
+
+    window = shared_model(settings).window()  # learned during the run: no request here
+    console.print(f"  {window.describe()}", markup=False, highlight=False, soft_wrap=True)
+    cut_by_window = sum(1 for c in calls if "stopped at the context window" in (c["reason"] or ""))
+    overflows = report["errors_by_kind"].get("overflow", 0)
+    hint = window.slot_hint(settings.llm_concurrency, settings.llm_input_token_budget + settings.llm_max_output_tokens)
+    if hint and (overflows or cut_by_window):
+        console.print(f"  {overflows} overflow(s) and {cut_by_window} answer(s) cut at the window match the "
+                      f"server's parallel slots: {hint}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -366,7 +387,9 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
     title = str(settings.db_path) if settings.store_layout == "single" else f"{settings.data_dir / 'days'} (per day)"
     table = Table(title=title)
-    for column in ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "error"):
+    columns = ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "model",
+               "fallback", "no model", "error")
+    for column in columns:
         table.add_column(column)
     for run_row in runs:
         c = run_row["counts"]
@@ -379,6 +402,10 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
             str(c.get("method_analyses", "")),
             str(c.get("abstract_analyses", "")),
             str(c.get("withheld", "")),
+            # Who wrote them: the model, the fallback after its answers were rejected, no model configured.
+            str(c.get("model_answers", "")),
+            str(c.get("fallbacks", "")),
+            str(c.get("no_model", "")),
             (run_row["error"] or "")[:60],
         )
     stdout.print(table)

@@ -89,6 +89,14 @@ class Settings:
     llm_input_token_budget: int = 12_000
     llm_cost_per_1k_input_tokens: float = 0.0
     llm_cost_per_1k_output_tokens: float = 0.0
+    # The tokens one request may use (prompt + answer); 0 = ask the server (llama.cpp, vLLM, Ollama say it).
+    llm_context_tokens: int = 0
+    # Stream answers, so one that loops on itself is cut off instead of filling the context.
+    llm_stream: bool = True
+    # All model calls for one paper (both prompts, every retry) stop after this long; the fallback is used.
+    llm_paper_time_cap_seconds: float = 600.0
+    # A paper whose model calls errored is asked again by a later run only after this long.
+    llm_error_cooldown_seconds: float = 21600.0
 
     # Flow
     paper_concurrency: int = 4
@@ -227,6 +235,8 @@ def _validate(settings: Settings) -> None:
         "llm_temperature",
         "llm_cost_per_1k_input_tokens",
         "llm_cost_per_1k_output_tokens",
+        "llm_context_tokens",
+        "llm_error_cooldown_seconds",
     ):
         if getattr(settings, name) < 0:
             problems.append(f"{name} must be >= 0")
@@ -246,6 +256,7 @@ def _validate(settings: Settings) -> None:
         "http_read_timeout_seconds",
         "extract_time_cap_seconds",
         "llm_timeout_seconds",
+        "llm_paper_time_cap_seconds",
         "http_backoff_max_seconds",
         "announcement_retry_delay_seconds",
         "announcement_retry_deadline_hours",

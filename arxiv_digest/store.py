@@ -544,6 +544,13 @@ class Store:
         output_tokens: int = 0,
         latency_ms: float = 0.0,
         cost_usd: float = 0.0,
+        *,
+        error_kind: str | None = None,
+        settings_key: str | None = None,
+        queue_ms: float = 0.0,
+        estimated_input_tokens: int = 0,
+        usage_reported: bool = False,
+        finish_reason: str | None = None,
     ) -> int:
         """Append one try; returns its attempt number."""
         key = [arxiv_id, version, prompt_hash, model, language]
@@ -558,9 +565,14 @@ class Store:
                 self._run(
                     [
                         (
-                            "INSERT INTO analysis_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            "INSERT INTO analysis_attempts (arxiv_id, version, prompt_hash, model, language, "
+                            "attempt, status, reason, input_tokens, output_tokens, latency_ms, cost_usd, "
+                            "created_at, error_kind, settings_key, queue_ms, estimated_input_tokens, "
+                            "usage_reported, finish_reason) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [*key, attempt, status, reason, input_tokens, output_tokens, latency_ms, cost_usd,
-                             utcnow()],
+                             utcnow(), error_kind, settings_key, queue_ms, estimated_input_tokens,
+                             usage_reported, finish_reason],
                         )
                     ]
                 )
@@ -568,6 +580,30 @@ class Store:
             except duckdb.ConstraintException:
                 continue
         raise StoreError(f"could not record an analysis attempt for {arxiv_id}v{version}")
+
+    def analysis_attempt_history(
+        self, arxiv_id: str, version: int, prompt_hash: str, model: str, language: str
+    ) -> list[dict[str, Any]]:
+        """Every try under one cache key, oldest first (status, reason, error kind, settings key, when)."""
+        rows = self._fetchall(
+            "SELECT status, reason, error_kind, settings_key, created_at FROM analysis_attempts WHERE arxiv_id = ? "
+            "AND version = ? AND prompt_hash = ? AND model = ? AND language = ? ORDER BY attempt",
+            [arxiv_id, version, prompt_hash, model, language],
+        )
+        return [{"status": r[0], "reason": r[1], "error_kind": r[2], "settings_key": r[3],
+                 "created_at": r[4].replace(tzinfo=UTC)} for r in rows]
+
+    def model_calls(self, since: datetime) -> list[dict[str, Any]]:
+        """The model calls recorded since `since`, for the run's report (not the extractive analyzer's rows)."""
+        rows = self._fetchall(
+            "SELECT arxiv_id, status, reason, error_kind, input_tokens, output_tokens, latency_ms, queue_ms, "
+            "estimated_input_tokens, usage_reported, finish_reason, cost_usd FROM analysis_attempts "
+            "WHERE created_at >= ? AND model <> 'extractive' ORDER BY created_at",
+            [_naive(since)],
+        )
+        names = ("arxiv_id", "status", "reason", "error_kind", "input_tokens", "output_tokens", "latency_ms",
+                 "queue_ms", "estimated_input_tokens", "usage_reported", "finish_reason", "cost_usd")
+        return [dict(zip(names, r, strict=True)) for r in rows]
 
     def set_digest_analysis(self, day: date, category: str, analysis: Analysis, model: str) -> None:
         self._run(

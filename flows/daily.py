@@ -11,7 +11,7 @@ from prefect import allow_failure, flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from arxiv_digest.settings import Settings, load_settings
-from tasks.analyze import analyze_task
+from tasks.analyze import analyze_task, preflight_task
 from tasks.batches import batch_size, make_batches
 from tasks.download import download_task
 from tasks.extract import extract_task
@@ -98,13 +98,15 @@ def daily_digest(
         else fetch_task
     papers = fetch(settings, day, cat, sample, refetch)
     todo = plan_task(settings, day, cat, papers, force)
+    preflight_task(settings, day, cat, todo)  # a wrong model name or key stops the run here, not per paper
     analyzed = []
     for batch in make_batches(todo, batch_size(len(todo), settings.paper_batch_size)):
         label, keys = batch.label, batch.papers
         downloaded = download_task.submit(settings, label, keys, sample)
         extracted = extract_task.submit(settings, label, keys, wait_for=[allow_failure(downloaded)])
         segmented = segment_task.submit(settings, label, keys, wait_for=[allow_failure(extracted)])
-        analyzed.append(analyze_task.submit(settings, label, keys, day, cat, wait_for=[allow_failure(segmented)]))
+        analyzed.append(analyze_task.submit(settings, label, keys, day, cat, force,
+                                            wait_for=[allow_failure(segmented)]))
     summary = summarize_task.submit(settings, day, cat, wait_for=[allow_failure(a) for a in analyzed])
     checked = quality_task.submit(settings, day, cat, wait_for=[summary])
     return publish_task.submit(settings, day, cat, wait_for=[checked]).result()

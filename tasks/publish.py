@@ -224,6 +224,7 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
                analyses: dict[str, Analysis]) -> dict[str, int]:
     pdfs = [store.pdf(p.arxiv_id, p.version) for p in papers]
     quality = store.quality_results(digest_day, category)
+    analyzers = [a.analyzer for a in analyses.values()]
     return {
         "papers": len(papers),
         "pdf_ok": sum(1 for pdf in pdfs if pdf is not None and pdf.status == "ok"),
@@ -232,6 +233,11 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
         "abstract_analyses": sum(1 for a in analyses.values() if a.kind == "abstract"),
         "withheld": sum(1 for a in analyses.values() if a.kind == "withheld"),
         "missing_analyses": len(papers) - len(analyses),
+        # Who wrote each analysis, apart from its kind: the model, the extractive fallback after a configured
+        # model's answers were rejected or its calls failed, or the extractive analyzer with no model at all.
+        "model_answers": sum(1 for a in analyzers if a.startswith("llm:")),
+        "fallbacks": sum(1 for a in analyzers if a == "extractive-fallback"),
+        "no_model": sum(1 for a in analyzers if a == "extractive"),
         "quality_blocking_failed": sum(1 for r in quality if not r.passed and r.severity == "blocking"),
         "quality_warnings": sum(1 for r in quality if not r.passed and r.severity == "warning"),
     }

@@ -90,7 +90,7 @@ def quality_task(settings: Settings, digest_day: date, category: str) -> dict[st
 
     from arxiv_digest.store import open_store
     from quality.suites import suite_inputs, validate
-    from tasks.analyze import EXTRACTIVE_MODEL, extractive_analysis, gather_input
+    from tasks.analyze import EXTRACTIVE_MODEL, extractive_analysis, fallback_analysis, gather_input
 
     store = open_store(settings.db_path)
     docs_dir = settings.data_dir / "quality_docs" / category / digest_day.isoformat()
@@ -113,8 +113,12 @@ def quality_task(settings: Settings, digest_day: date, category: str) -> dict[st
             current = analyses.get(paper.versioned_id)
             if not failures or current is None or current.kind == "withheld":
                 continue
-            if current.analyzer != "extractive":
-                fallback = extractive_analysis(gather_input(store, paper), settings.language)
+            if not current.analyzer.startswith("extractive"):  # extractive or its labelled fallback
+                # The model's answer passed our validation but not the day's quality checks: say so.
+                fallback = fallback_analysis(extractive_analysis(gather_input(store, paper), settings.language),
+                                             current.analyzer.removeprefix("llm:"),
+                                             "; ".join(f"{f.check}: quality check" for f in failures),
+                                             settings.language, rejected=True)
                 store.save_analysis(fallback, EXTRACTIVE_MODEL)
                 store.set_digest_analysis(digest_day, category, fallback, EXTRACTIVE_MODEL)
                 store.record_step(paper.arxiv_id, paper.version, "quality", "fallback",

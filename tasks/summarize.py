@@ -13,28 +13,32 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from prefect import task
 from prefect.cache_policies import NONE
 
 from arxiv_digest.announcements import announcement_evening
-from arxiv_digest.llm_client import ChatModel, ModelCallFailed, shared_model
+from arxiv_digest.llm_client import TIME_CAP, ChatModel, ModelCallFailed, PromptTooLong, shared_model
 from arxiv_digest.prompting import Prompt, SummaryEntry, build_summary_prompt
 from arxiv_digest.settings import Settings
 from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, normalize_text, quoted_names
 from schemas.records import Analysis, Paper
 from tasks.analyze import (
-    ACCEPTED,
     ERROR,
     EXTRACTIVE_MODEL,
     MODEL_ANALYZER_PREFIX,
-    REJECTED,
     AttemptRecord,
+    fallback_label,
+    is_rejection,
     key_findings,
+    record_attempt,
+    settled_reason,
     strip_preamble,
+    truncation_limit,
 )
 
 log = logging.getLogger(__name__)
@@ -225,7 +229,7 @@ def summary_entries(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> l
 
 
 def summary_prompt(settings: Settings, digest_day: date, category: str, papers: Sequence[Paper],
-                   analyses: dict[str, Analysis]) -> Prompt:
+                   analyses: dict[str, Analysis], budget: int | None = None) -> Prompt:
     return build_summary_prompt(
         summary_entries(papers, analyses),
         digest_date=digest_day.isoformat(),
@@ -234,7 +238,7 @@ def summary_prompt(settings: Settings, digest_day: date, category: str, papers: 
         category_name=category_name(category),
         language=settings.language,
         model=settings.llm_model,
-        budget=settings.llm_input_token_budget,
+        budget=settings.llm_input_token_budget if budget is None else budget,
     )
 
 
@@ -258,11 +262,15 @@ def unknown_quoted_names(text: str, papers: Sequence[Paper]) -> list[str]:
 
 
 def summary_problems(text: str, digest_day: date, papers: Sequence[Paper], language: str,
-                     finish_reason: str | None = None) -> list[str]:
+                     finish_reason: str | None = None, limit: str = "llm_max_output_tokens") -> list[str]:
     """Why a model's summary cannot be stored: refusal, wrong language, unknown papers, wrong dates, empty."""
     problems = []
     if finish_reason == "length":
-        problems.append("summary_truncated: the answer stopped at llm_max_output_tokens")
+        problems.append(f"summary_truncated: the answer stopped at {limit}")
+    elif finish_reason == "repetition":
+        problems.append("summary_repetitive: the answer kept repeating itself and was cut off")
+    elif finish_reason == TIME_CAP:
+        problems.append("summary_time_cap: the answer was cut at llm_paper_time_cap_seconds")
     findings = check_summary(text, digest_date=digest_day, paper_titles=[p.title for p in papers],
                              language=language, paper_texts=[p.abstract for p in papers])  # type: ignore[arg-type]
     problems += [f"{f.check}: {f.detail}" for f in findings if f.severity == BLOCKING]
@@ -280,25 +288,33 @@ def model_summary(
     language: str,
     record: Callable[[AttemptRecord], None],
     cost_usd: Callable[[int, int], float],
+    deadline: float | None = None,
+    settings_key: str | None = None,
 ) -> tuple[str | None, str]:
     """(validated summary or None, the last failure): two tries, the second naming the first one's failure."""
     failure = ""
     for round_number in (1, 2):
         messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
         try:
-            completion = model.complete(messages)
+            completion = model.complete(messages, deadline=deadline)
         except ModelCallFailed as exc:
             for call in exc.failed_calls:
-                record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms))
+                record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms,
+                                     error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
             return None, f"model call failed: {exc.reason}"
+        except PromptTooLong as exc:
+            # Nothing was sent; the extractive summary needs no window.
+            return None, f"model call failed: {exc}"
         for call in completion.failed_calls:
-            record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms))
+            record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms,
+                                 error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
         text = strip_preamble(completion.text)
-        problems = summary_problems(text, digest_day, papers, language, completion.finish_reason)
+        problems = summary_problems(text, digest_day, papers, language, completion.finish_reason,
+                                    truncation_limit(completion))
         failure = "; ".join(problems)
-        record(AttemptRecord(prompt.prompt_hash, model.name, REJECTED if problems else ACCEPTED, failure or None,
-                             completion.input_tokens, completion.output_tokens, completion.latency_ms,
-                             cost_usd(completion.input_tokens, completion.output_tokens)))
+        record(AttemptRecord.of_completion(prompt.prompt_hash, model.name, completion, failure,
+                                           cost_usd(completion.input_tokens, completion.output_tokens),
+                                           settings_key))
         if not problems:
             label = MODEL_SUMMARY_LABEL[language].format(model=model.name)
             return f"{label}\n\n{text.strip()}\n", ""
@@ -317,29 +333,43 @@ def summarize_task(settings: Settings, digest_day: date, category: str) -> int:
     papers = store.digest_papers(digest_day, category)
     analyses = store.digest_analyses(digest_day, category)
     stored = store.summary(digest_day, category, settings.language)
+    fallback = ""
     if settings.uses_llm and papers:
-        prompt = summary_prompt(settings, digest_day, category, papers, analyses)
+        model = shared_model(settings)
+        budget = model.input_budget(settings.llm_input_token_budget)
+        prompt = summary_prompt(settings, digest_day, category, papers, analyses, budget)
         if stored is not None and stored[1] == prompt.prompt_hash and stored[2] == settings.llm_model:
             return len(stored[0])
-        model = shared_model(settings)
         attempt_id = summary_attempt_id(digest_day, category)
+        history = store.analysis_attempt_history(attempt_id, SUMMARY_ATTEMPT_VERSION, prompt.prompt_hash,
+                                                 settings.llm_model, settings.language)
+        settings_key = model.settings_key(budget)
+        # As for papers: a rejected summary of this very prompt is not asked again, an errored one only after
+        # the cool-down (`run --force` does not change a summary's prompt: a changed analysis does).
+        failure = settled_reason(history, settings_key, datetime.now(UTC), settings.llm_error_cooldown_seconds)
+        content = None
+        if not failure:
+            def record(attempt: AttemptRecord) -> None:
+                record_attempt(store, attempt_id, SUMMARY_ATTEMPT_VERSION, settings.language, attempt)
 
-        def record(attempt: AttemptRecord) -> None:
-            store.record_analysis_attempt(
-                attempt_id, SUMMARY_ATTEMPT_VERSION, attempt.prompt_hash, attempt.model, settings.language,
-                attempt.status, attempt.reason, attempt.input_tokens, attempt.output_tokens, attempt.latency_ms,
-                attempt.cost_usd)
-
-        content, failure = model_summary(model, prompt, digest_day=digest_day, papers=papers,
-                                         language=settings.language, record=record, cost_usd=model.config.cost_usd)
+            content, failure = model_summary(
+                model, prompt, digest_day=digest_day, papers=papers, language=settings.language, record=record,
+                cost_usd=model.config.cost_usd, deadline=time.monotonic() + settings.llm_paper_time_cap_seconds,
+                settings_key=settings_key)
         if content is not None:
             store.save_summary(digest_day, category, settings.language, prompt.prompt_hash, settings.llm_model,
                                f"{MODEL_ANALYZER_PREFIX}{settings.llm_model}", content)
             return len(content)
         log.warning("executive summary of %s %s: %s; using the extractive summary", category, digest_day, failure)
+        fallback = fallback_label(settings.llm_model, failure, settings.language, is_rejection(failure))
     fingerprint = summary_fingerprint(papers, analyses)
+    if fallback:
+        fingerprint += "+fallback:" + hashlib.sha256(fallback.encode()).hexdigest()[:8]
     if stored is not None and stored[1] == fingerprint:
         return len(stored[0])
     content = extractive_summary(digest_day, category, papers, analyses, settings.language)
-    store.save_summary(digest_day, category, settings.language, fingerprint, EXTRACTIVE_MODEL, "extractive", content)
+    if fallback:
+        content = f"{fallback}\n\n{content}"
+    store.save_summary(digest_day, category, settings.language, fingerprint, EXTRACTIVE_MODEL,
+                       "extractive-fallback" if fallback else "extractive", content)
     return len(content)

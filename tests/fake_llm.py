@@ -6,6 +6,7 @@ the answer's text, or any Reply (so one paper can be made to time out while the 
     Reply.content("...")               a chat completion with that content (usage reported unless usage=None)
     Reply.content("...", delay=1.0)    the same, sent after that many seconds (a slow model)
     Reply.status(429, {"Retry-After": "0"})   an error status with an OpenAI-style error body
+    Reply.error(400, "request (9589 tokens) exceeds ...")   the same, with the server's own message
     Reply.hang(2.0)                    accept, then say nothing for that many seconds
     Reply.raw(b"{not json", "application/json")   a body the client cannot parse
     Reply.json({...})                  any JSON body (e.g. a completion without choices)
@@ -13,6 +14,12 @@ the answer's text, or any Reply (so one paper can be made to time out while the 
 
 Every reply is logged (FakeLLM.served, with the paper it was for); FakeLLM.answered_at records when each reply
 finished sending, so a test can tell how many answers a client has received.
+
+A request with `"stream": true` gets its text reply as server-sent events, in pieces, as llama.cpp sends it
+(usage in a last chunk). Like llama.cpp, the server answers GET /props with its context window
+(`FakeLLM.props`, None for a server that has no such endpoint); GET /v1/models lists `FakeLLM.model_ids` when
+set, and POST /tokenize counts tokens when `FakeLLM.tokens_per_char` is set. Those are not chat requests: they
+take no scripted reply and are logged in FakeLLM.probes.
 """
 
 from __future__ import annotations
@@ -55,6 +62,11 @@ class Reply:
     @classmethod
     def status(cls, code: int, headers: dict[str, str] | None = None) -> Reply:
         return cls("status", status_code=code, headers=headers or {})
+
+    @classmethod
+    def error(cls, code: int, message: str) -> Reply:
+        """An error status with the server's own wording (llama.cpp's, vLLM's) in an OpenAI-style body."""
+        return cls("status", status_code=code, text=message)
 
     @classmethod
     def hang(cls, seconds: float) -> Reply:
@@ -307,6 +319,19 @@ def obeys_injection(request: ChatRequest) -> str:
 
 
 class _Handler(QuietHandler):
+    def do_GET(self) -> None:
+        fake = self.server.fake
+        with fake.lock:
+            fake.probes.append(f"GET {self.path}")
+        if fake.get_status is not None:
+            self._send(fake.get_status, json.dumps({"error": {"message": "fake status"}}).encode())
+        elif self.path.rstrip("/") == "/props" and fake.props is not None:
+            self._send(200, json.dumps(fake.props).encode())
+        elif self.path.rstrip("/") == "/v1/models" and fake.model_ids is not None:
+            self._send(200, json.dumps({"object": "list", "data": [{"id": m} for m in fake.model_ids]}).encode())
+        else:
+            self._send(404, json.dumps({"error": {"message": "not found"}}).encode())
+
     def do_POST(self) -> None:
         fake = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
@@ -315,6 +340,15 @@ class _Handler(QuietHandler):
             body = json.loads(raw or b"{}")
         except json.JSONDecodeError:
             body = {}
+        if self.path.rstrip("/") in ("/tokenize", "/api/show"):
+            with fake.lock:
+                fake.probes.append(f"POST {self.path}")
+            if self.path.rstrip("/") == "/tokenize" and fake.tokens_per_char:
+                count = int(len(str(body.get("content", ""))) * fake.tokens_per_char)
+                self._send(200, json.dumps({"tokens": list(range(count))}).encode())
+            else:
+                self._send(404, json.dumps({"error": {"message": "not found"}}).encode())
+            return
         request = ChatRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
         with fake.lock:
             fake.requests.append(request)
@@ -329,20 +363,20 @@ class _Handler(QuietHandler):
         with fake.lock:
             fake.served.append(served)
         try:
-            self._reply(reply)
+            self._reply(reply, stream=bool(body.get("stream")))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (or was killed) first: nothing was answered
             return
         with fake.lock:
             fake.answered_at.append((served, time.monotonic()))
 
-    def _reply(self, reply: Reply) -> None:
+    def _reply(self, reply: Reply, stream: bool = False) -> None:
         if reply.kind == "hang":
             time.sleep(reply.seconds)
             self.close_connection = True
             return
         if reply.kind == "status":
-            payload = {"error": {"message": f"fake status {reply.status_code}", "type": "fake"}}
+            payload = {"error": {"message": reply.text or f"fake status {reply.status_code}", "type": "fake"}}
             self._send(reply.status_code, json.dumps(payload).encode(), headers=reply.headers)
             return
         if reply.kind == "raw":
@@ -350,7 +384,34 @@ class _Handler(QuietHandler):
             return
         if reply.delay:
             time.sleep(reply.delay)
+        if stream:
+            self._send_stream(reply)
+            return
         self._send(200, json.dumps(completion_body(reply.text, reply.usage, reply.finish_reason)).encode())
+
+    def _send_stream(self, reply: Reply) -> None:
+        """The answer as server-sent events, 40 characters a chunk, then the finish reason and the usage."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000, "model": "m"}
+        pieces = [reply.text[i:i + 40] for i in range(0, len(reply.text), 40)]
+        for piece in pieces:
+            chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+            if self.server.fake.stream_piece_delay:
+                time.sleep(self.server.fake.stream_piece_delay)
+        last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]}
+        self.wfile.write(f"data: {json.dumps(last)}\n\n".encode())
+        if reply.usage is not None:
+            usage = {"prompt_tokens": reply.usage[0], "completion_tokens": reply.usage[1],
+                     "total_tokens": sum(reply.usage)}
+            self.wfile.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
 
 
 
@@ -362,6 +423,13 @@ class FakeLLM(LoopbackServer):
         self.served: list[Served] = []
         self.answered_at: list[tuple[Served, float]] = []  # replies whose sending finished, and when
         self.lock = threading.Lock()
+        # Like llama.cpp: one slot with a window far larger than any test prompt, unless a test says otherwise.
+        self.props: dict[str, Any] | None = {"default_generation_settings": {"n_ctx": 65536}, "total_slots": 1}
+        self.model_ids: list[str] | None = None
+        self.tokens_per_char: float = 0.0
+        self.get_status: int | None = None  # answer every GET with this status (e.g. 401)
+        self.stream_piece_delay: float = 0.0
+        self.probes: list[str] = []
         # A short poll interval: shutdown() waits for it, once per test.
         super().__init__(_Handler, poll_interval=0.02, fake=self)
 

@@ -32,6 +32,7 @@ from quality.checks import check_analysis, check_key_findings
 from schemas.records import Extraction, Link, Paper, PdfFile, Section
 from tasks.analyze import (
     EXTRACTIVE_MODEL,
+    FALLBACK_ANALYZER,
     AnalysisInput,
     analyze_paper,
     extractive_analysis,
@@ -245,11 +246,11 @@ def test_the_paper_s_own_code_link_is_accepted(tmp_path: Path, fake: FakeLLM) ->
 
 def test_answer_cut_at_the_output_cap_is_rejected(tmp_path: Path, fake: FakeLLM) -> None:
     settings, store, paper = one_paper_day(tmp_path, fake)
-    fake.then(Reply.content(ZH_METHOD, finish_reason="length"))
+    fake.then(Reply.content(ZH_METHOD, usage=(1000, 4096), finish_reason="length"))
     run(settings, paper)
     rows = attempts(store)
     assert [r["status"] for r in rows] == ["rejected", "accepted"]
-    assert "llm_max_output_tokens" in rows[0]["reason"]
+    assert "llm_max_output_tokens: max_tokens 4096" in rows[0]["reason"]
 
 
 def test_two_rejected_method_answers_fall_back_to_the_labelled_abstract_analysis(tmp_path: Path,
@@ -301,8 +302,11 @@ def test_everything_rejected_ends_with_the_extractive_analysis(tmp_path: Path) -
 
         assert fake.request_count == 4  # method, method + note, abstract, abstract + note
         analysis = chosen(store, paper)
-        assert analysis.analyzer == "extractive" and chosen_model(store, paper) == EXTRACTIVE_MODEL
-        assert analysis.content == extractive_analysis(gather_input(store, paper), "zh").content
+        assert analysis.analyzer == FALLBACK_ANALYZER and chosen_model(store, paper) == EXTRACTIVE_MODEL
+        # Labelled as a fallback after rejected answers, with the reason, above the extractive analysis.
+        label, body = analysis.content.split("\n\n", 1)
+        assert "Fallback after the model's answers were rejected (analysis_" in label and "test-model" in label
+        assert body == extractive_analysis(gather_input(store, paper), "zh").content
         rows = attempts(store)
         assert [r["status"] for r in rows] == ["rejected"] * 4 + ["accepted"]
         assert rows[-1]["model"] == EXTRACTIVE_MODEL
@@ -349,7 +353,7 @@ def test_injection_in_the_abstract_too_ends_with_the_extractive_analysis(tmp_pat
         run(settings, paper)
         assert fake.request_count == 4
         analysis = chosen(store, paper)
-        assert analysis.analyzer == "extractive"
+        assert analysis.analyzer == FALLBACK_ANALYZER
         assert [r["status"] for r in attempts(store)] == ["rejected"] * 4 + ["accepted"]
 
 
@@ -377,7 +381,9 @@ def test_persistent_500s_give_up_after_max_attempts_and_use_the_extractive_analy
     rows = attempts(store)
     assert [r["status"] for r in rows] == ["error"] * 3 + ["accepted"]
     assert all(r["reason"].startswith("HTTP 500") for r in rows[:3])
-    assert chosen(store, paper).analyzer == "extractive"
+    fallback = chosen(store, paper)
+    assert fallback.analyzer == FALLBACK_ANALYZER
+    assert fallback.content.startswith("*回退：test-model 未给出可用回答") and "calls failed" in fallback.content
     assert "HTTP 500" in store.paper_steps(DAY, CATEGORY)[0]["detail"]
 
 
@@ -579,3 +585,115 @@ def test_method_prompts_of_real_papers_stay_within_the_budget() -> None:
         assert prompt.input_tokens <= 12_000, name
         assert "## References" not in user and "\n## References\n" not in user
         assert any(s.norm == "method" and f"## {s.title}" in user for s in sections), name
+
+
+# -- context windows, permanent failures, cool-down, time cap -------------------------------------------------
+
+LLAMA_OVERFLOW = "request (9589 tokens) exceeds the available context size (8192 tokens), try increasing it"
+
+
+def test_context_overflow_shrinks_the_prompt_once_and_the_answer_is_kept_under_the_first_key(
+        tmp_path: Path, fake: FakeLLM) -> None:
+    settings, store, paper = one_paper_day(tmp_path, fake)
+    fake.then(Reply.error(400, LLAMA_OVERFLOW))
+
+    assert run(settings, paper) == "method"
+
+    first, second = fake.requests[:2]
+    assert len(fake.requests) == 2, "an overflow is not retried as if transient: one shrunk request, no more"
+    assert len(second.user) < len(first.user) * 0.6
+    rows = attempts(store)
+    assert [(r["status"], r["error_kind"]) for r in rows] == [("error", "overflow"), ("accepted", None)]
+    assert rows[0]["prompt_hash"] == rows[1]["prompt_hash"] == chosen(store, paper).prompt_hash
+
+
+def test_permanent_failure_is_not_paid_again_on_rerun_unless_the_settings_change(tmp_path: Path,
+                                                                                  fake: FakeLLM) -> None:
+    settings, store, paper = one_paper_day(tmp_path, fake, llm_context_tokens=8192)
+    fake.then(*[Reply.error(500, "Context size has been exceeded.")] * 3)  # llama.cpp says it with a 500
+
+    run(settings, paper)
+    assert fake.request_count == 3  # method, method shrunk once, abstract: each once, none retried
+    assert chosen(store, paper).analyzer == FALLBACK_ANALYZER
+    assert "context overflow" in chosen(store, paper).content.splitlines()[0]
+
+    run(settings, paper)
+    assert fake.request_count == 3, "the same settings would overflow again: no call"
+
+    run(settings.replace(llm_context_tokens=16384), paper)
+    assert fake.request_count > 3, "a larger window is worth asking again"
+
+
+def test_errored_calls_are_asked_again_only_after_the_cool_down(tmp_path: Path, fake: FakeLLM) -> None:
+    settings, store, paper = one_paper_day(tmp_path, fake, llm_max_attempts=2)
+    fake.then(*[Reply.status(503)] * 2)
+    run(settings, paper)
+    assert fake.request_count == 2 and chosen(store, paper).analyzer == FALLBACK_ANALYZER
+
+    run(settings, paper)
+    assert fake.request_count == 2, "within the cool-down a rerun does not pay for the same outage"
+
+    run(settings.replace(llm_error_cooldown_seconds=0), paper)
+    assert fake.request_count == 3 and chosen(store, paper).analyzer == f"llm:{MODEL}"
+
+
+def test_rejected_answers_are_not_asked_again_on_rerun_but_force_asks(tmp_path: Path) -> None:
+    with FakeLLM(responder=lambda request: "请提供论文的PDF文件。") as fake:
+        settings = llm_settings(tmp_path, fake)
+        store = open_store(settings.db_path)
+        paper = make_paper()
+        add_paper(store, paper)
+        run(settings, paper)
+        assert fake.request_count == 4
+        run(settings, paper)
+        assert fake.request_count == 4
+        analyze(settings, paper.arxiv_id, paper.version, DAY, CATEGORY, force=True)
+        assert fake.request_count == 8
+
+
+def test_the_paper_s_time_cap_stops_its_calls_and_falls_back(tmp_path: Path, fake: FakeLLM) -> None:
+    settings, store, paper = one_paper_day(tmp_path, fake, llm_paper_time_cap_seconds=1.0,
+                                           llm_timeout_seconds=5.0)
+    fake.then(Reply.content(ZH_METHOD, delay=3.0))
+    started = time.monotonic()
+    run(settings, paper)
+    assert time.monotonic() - started < 2.0
+    assert fake.request_count == 1
+    assert chosen(store, paper).analyzer == FALLBACK_ANALYZER
+
+
+def test_max_tokens_is_what_the_server_s_window_leaves_and_a_cut_names_that_limit(tmp_path: Path,
+                                                                                   fake: FakeLLM) -> None:
+    fake.props = {"default_generation_settings": {"n_ctx": 4096}, "total_slots": 1}
+    settings, store, paper = one_paper_day(tmp_path, fake)
+    fake.then(Reply.content(ZH_METHOD, usage=(1800, 2000), finish_reason="length"))
+    run(settings, paper)
+    first = fake.requests[0]
+    assert first.body["max_tokens"] < 4096 - 1000, "prompt + answer fit in the 4096-token window"
+    assert estimate_tokens(first.user) + first.body["max_tokens"] <= 4096
+    reason = attempts(store)[0]["reason"]
+    assert "analysis_truncated: the answer stopped at the context window (4096 tokens" in reason
+
+
+def test_a_streamed_answer_that_loops_is_cut_off_and_rejected(tmp_path: Path) -> None:
+    loop = "### 1. 摘要翻译\n\n" + "本文提出一种新的方法，效果很好。" * 400
+    with FakeLLM(responder=lambda request: loop) as fake:
+        settings = llm_settings(tmp_path, fake, llm_max_attempts=1)
+        store = open_store(settings.db_path)
+        paper = make_paper()
+        add_paper(store, paper)
+        run(settings, paper)
+        rows = attempts(store)
+        assert rows[0]["status"] == "rejected" and rows[0]["finish_reason"] == "repetition"
+        assert "analysis_repetitive" in rows[0]["reason"]
+        assert fake.requests[0].body["stream"] is True
+
+
+def test_latency_is_the_request_s_time_and_the_wait_for_a_slot_is_stored_apart(tmp_path: Path,
+                                                                                fake: FakeLLM) -> None:
+    settings, store, paper = one_paper_day(tmp_path, fake)
+    fake.then(Reply.content(ZH_METHOD, delay=0.3))
+    run(settings, paper)
+    [row] = attempts(store)
+    assert 250 <= row["latency_ms"] < 2000 and row["queue_ms"] < 100
+    assert row["estimated_input_tokens"] > 0 and row["usage_reported"]

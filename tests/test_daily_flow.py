@@ -303,6 +303,26 @@ def test_a_model_that_refuses_or_invents_links_never_reaches_the_digest_and_reru
     assert code == 0, report
 
 
+def test_a_wrong_model_name_stops_the_run_early_with_one_clear_message_and_no_paper_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_llm import FakeLLM, Reply
+
+    with FakeArxiv() as server, FakeLLM() as model:
+        model.props = None  # not llama.cpp: the model name matters
+        model.model_ids = ["qwen2.5:14b"]
+        model.then(Reply.error(404, "model 'qwen2.5:7b' not found, try pulling it first"))
+        _fake_day(server)
+        _env_for(server, tmp_path, monkeypatch)
+        monkeypatch.setenv("ARXIV_DIGEST_LLM_BASE_URL", model.base_url)
+        monkeypatch.setenv("ARXIV_DIGEST_LLM_MODEL", "qwen2.5:7b")
+        code, output = _run("run", "--date", "2026-01-21")
+        assert code != 0
+        assert "model 'qwen2.5:7b'" in output and "not found" in output and "qwen2.5:14b" in output
+        assert model.request_count == 1, "one preflight call, not one per paper"
+        assert not (tmp_path / "out" / "cs.CV" / "2026-01-21.md").exists()
+
+
 def test_per_day_stores_and_batched_steps_keep_audit_rerun_and_listings_per_paper(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -149,10 +149,11 @@ def test_model_faults_never_reach_the_digest_and_no_paper_is_lost(tmp_path: Path
     for behaviour, reason in expected_reason.items():
         pid = by_behaviour[behaviour]
         paper = papers[pid]
-        assert paper["analyzer"] == "extractive", (behaviour, paper["analyzer"])
+        assert paper["analyzer"] == "extractive-fallback", (behaviour, paper["analyzer"])
         assert paper["steps"]["analyze"][0] == "fallback", (behaviour, paper["steps"])
         assert reason in _analysis_reasons(paper), (behaviour, _analysis_reasons(paper))
         assert "抽取式分析" in outputs.entry(pid), f"{behaviour}: the fallback is marked as extractive"
+        assert "Fallback after the model's" in outputs.entry(pid), f"{behaviour}: and as a fallback, not offline"
     assert papers[by_behaviour["refuses_abstract_only"]]["analysis_kind"] == "abstract"
     assert "摘要分析" in outputs.entry(by_behaviour["refuses_abstract_only"])
     # An unreachable model is not asked a second prompt; a refusing one is asked twice per prompt, no more.
@@ -162,7 +163,9 @@ def test_model_faults_never_reach_the_digest_and_no_paper_is_lost(tmp_path: Path
     assert result.details["requests"][by_behaviour["refuses_abstract_only"]] == 2
 
     # The refused summary was replaced; `arxiv-digest check` finds nothing blocking in what was published.
-    assert json.loads(outputs.json_text)["summary"].startswith("*抽取式摘要"), "the refused summary was replaced"
+    label, summary = json.loads(outputs.json_text)["summary"].split("\n\n", 1)
+    assert summary.startswith("*抽取式摘要"), "the refused summary was replaced"
+    assert "Fallback after the model's answers were rejected (summary_refusal)" in label
     from quality.audit import check_digest_file, has_blocking
 
     store = Store.open(fault_scenarios.db_file(result.details["data_dir"]))

@@ -18,13 +18,19 @@ from fake_llm import completion_body
 
 from arxiv_digest.http_retry import Clock
 from arxiv_digest.llm_client import (
+    OVERFLOW,
+    TEMPLATE_MARGIN_TOKENS,
     ModelCallFailed,
     ModelConfig,
+    ModelUnavailable,
     OpenAICompatibleModel,
+    PromptTooLong,
     default_http_client,
     endpoint_semaphore,
+    repeats_itself,
     shared_model,
 )
+from arxiv_digest.prompting import message_tokens
 from arxiv_digest.settings import Settings
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hi."}]
@@ -199,3 +205,162 @@ def test_settings_configure_the_model_and_one_is_shared_per_configuration(tmp_pa
     assert config.cost_usd(2000, 0) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="llm_base_url"):
         shared_model(Settings(data_dir=tmp_path))
+
+
+# -- context windows, permanent failures, streaming, preflight -----------------------------------------------
+
+LLAMA_PROPS = {"default_generation_settings": {"n_ctx": 8192}, "total_slots": 4}
+LLAMA_MODELS = {"object": "list", "data": [{"id": "smollm2", "meta": {"n_ctx": 8192, "n_ctx_train": 8192}}]}
+
+
+def server(routes: dict[str, httpx2.Response], chat: list[httpx2.Response] | None = None
+           ) -> tuple[Callable[[httpx2.Request], httpx2.Response], list[str]]:
+    """A transport that answers GET/POST `routes` by path, and chat completions from `chat` (then "hi")."""
+    replies = list(chat or [])
+    log: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        path = request.url.path
+        log.append(f"{request.method} {path}")
+        if path.endswith("/chat/completions"):
+            return replies.pop(0) if replies else httpx2.Response(200, json=completion_body("hi", (12, 3)))
+        return routes.get(path, httpx2.Response(404, json={"error": {"message": "not found"}}))
+
+    return handler, log
+
+
+def discovering(handler: Callable[[httpx2.Request], httpx2.Response], **config: object) -> OpenAICompatibleModel:
+    return model_with(handler, discover=True, **config)
+
+
+def test_llama_cpp_shared_context_is_divided_by_the_requests_we_run_at_once() -> None:
+    routes = {"/props": httpx2.Response(200, json=LLAMA_PROPS), "/v1/models": httpx2.Response(200, json=LLAMA_MODELS)}
+    four = discovering(server(routes)[0], concurrency=4).window()
+    one = discovering(server(routes)[0], concurrency=1).window()
+    assert (four.tokens, four.server_tokens, four.slots, four.shared) == (2048, 8192, 4, True)
+    assert one.tokens == 8192 and not one.split_over_slots
+    hint = four.slot_hint(4, 16096)
+    assert "--parallel 4 -c 64384" in hint and "llm_concurrency = 1" in hint
+
+
+def test_llama_cpp_split_slots_give_each_request_its_slot() -> None:
+    routes = {"/props": httpx2.Response(200, json={"default_generation_settings": {"n_ctx": 2048}, "total_slots": 4}),
+              "/v1/models": httpx2.Response(200, json=LLAMA_MODELS)}
+    window = discovering(server(routes)[0]).window()
+    assert (window.tokens, window.server_tokens, window.shared) == (2048, 8192, False)
+
+
+def test_vllm_max_model_len_and_ollama_num_ctx_are_the_window() -> None:
+    vllm = {"/v1/models": httpx2.Response(200, json={"data": [{"id": "m", "max_model_len": 32768}]})}
+    assert discovering(server(vllm)[0]).window().tokens == 32768
+    ollama = {"/api/show": httpx2.Response(200, json={"model_info": {"qwen2.context_length": 32768},
+                                                      "parameters": "num_ctx 8192\ntemperature 0.7"})}
+    assert discovering(server(ollama)[0]).window().tokens == 8192
+    default = {"/api/show": httpx2.Response(200, json={"model_info": {"llama.context_length": 131072}})}
+    assert discovering(server(default)[0]).window().tokens == 4096  # what Ollama gives unless told otherwise
+
+
+def test_llm_context_tokens_overrides_what_the_server_says() -> None:
+    routes = {"/props": httpx2.Response(200, json=LLAMA_PROPS)}
+    window = discovering(server(routes)[0], context_tokens=3000).window()
+    assert (window.tokens, window.source) == (3000, "llm_context_tokens")
+
+
+def test_unknown_window_leaves_calls_as_configured() -> None:
+    handler, _ = server({})
+    model = discovering(handler)
+    assert model.window().tokens == 0 and model.input_budget(12000) == 12000
+    handler, seen = scripted()
+    model_with(handler).complete(MESSAGES)
+    assert seen[0]["max_tokens"] == 4096
+
+
+def test_max_tokens_is_fitted_to_the_window_and_names_the_limit() -> None:
+    handler, seen = scripted()
+    completion = model_with(handler, context_tokens=1000, max_output_tokens=4096).complete(MESSAGES)
+    assert seen[0]["max_tokens"] == 1000 - message_tokens(MESSAGES) - TEMPLATE_MARGIN_TOKENS
+    assert completion.limit.startswith("the context window (1000 tokens")
+    assert model_with(handler, context_tokens=1000).input_budget(12000) == 1000 - 500 - 64
+
+
+def test_a_prompt_that_leaves_no_room_is_not_sent() -> None:
+    handler, seen = scripted()
+    with pytest.raises(PromptTooLong):
+        model_with(handler, context_tokens=300).complete([{"role": "user", "content": "word " * 200}])
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "numbers"),
+    [
+        (500, "Context size has been exceeded.", None),  # llama.cpp, while answering
+        (400, "request (9589 tokens) exceeds the available context size (8192 tokens), try increasing it",
+         (9589, 8192)),
+        (400, "This model's maximum context length is 8192 tokens. However, your messages resulted in 9589 tokens.",
+         (9589, 8192)),  # OpenAI (code context_length_exceeded)
+        (400, "This model's maximum context length is 2048 tokens. However, you requested 5000 tokens (1000 in the "
+              "messages, 4000 in the completion).", (5000, 2048)),  # vLLM
+    ],
+    ids=["llama-500", "llama-400", "openai", "vllm"],
+)
+def test_context_overflow_is_permanent_and_never_retried(status: int, message: str,
+                                                         numbers: tuple[int, int] | None) -> None:
+    handler, seen = scripted(*[httpx2.Response(status, json={"error": {"message": message}})] * 3)
+    with pytest.raises(ModelCallFailed) as raised:
+        model_with(handler).complete(MESSAGES)
+    assert len(seen) == 1
+    assert raised.value.kind == OVERFLOW and raised.value.request_rejected and raised.value.overflow == numbers
+
+
+def sse(*chunks: dict, done: bool = True) -> httpx2.Response:
+    body = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + ("data: [DONE]\n\n" if done else "")
+    return httpx2.Response(200, content=body.encode(), headers={"content-type": "text/event-stream"})
+
+
+def delta(text: str, finish: str | None = None) -> dict:
+    return {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}]}
+
+
+def test_streamed_answer_is_assembled_with_usage_and_server_timings() -> None:
+    usage = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [],
+             "usage": {"prompt_tokens": 40, "completion_tokens": 5, "total_tokens": 45},
+             "timings": {"prompt_ms": 120.0, "predicted_ms": 380.0}}
+    handler, seen = scripted(sse(delta("Hello "), delta("there.", "stop"), usage))
+    completion = model_with(handler, stream=True).complete(MESSAGES)
+    assert completion.text == "Hello there." and completion.finish_reason == "stop"
+    assert (completion.input_tokens, completion.output_tokens, completion.usage_reported) == (40, 5, True)
+    assert completion.latency_ms == 500.0, "llama.cpp's own time, not our wall clock"
+    assert seen[0]["stream"] is True and seen[0]["stream_options"] == {"include_usage": True}
+
+
+def test_a_looping_stream_is_cut_and_marked() -> None:
+    pieces = [delta("The method is good. ") for _ in range(200)]
+    handler, _ = scripted(sse(*pieces))
+    completion = model_with(handler, stream=True).complete(MESSAGES)
+    assert completion.finish_reason == "repetition"
+    assert len(completion.text) < 20 * 60
+
+
+def test_repetition_check_passes_real_answers_and_catches_loops() -> None:
+    from fake_llm import EN_METHOD, ZH_METHOD
+
+    assert not repeats_itself(EN_METHOD) and not repeats_itself(ZH_METHOD)
+    assert repeats_itself("Intro.\n" + "| a | b |\n" * 60)
+    assert repeats_itself(ZH_METHOD + "本方法有效。" * 100)
+
+
+def test_preflight_stops_on_a_bad_key_or_an_unknown_model_and_passes_llama_cpp() -> None:
+    handler, _ = server({"/v1/models": httpx2.Response(401, json={"error": {"message": "bad key"}})})
+    with pytest.raises(ModelUnavailable, match="llm_api_key"):
+        discovering(handler).preflight()
+
+    listed = {"/v1/models": httpx2.Response(200, json={"data": [{"id": "qwen2.5:14b"}]})}
+    handler, log = server(listed, chat=[httpx2.Response(404, json={"error": {"message": "model 'm' not found"}})])
+    with pytest.raises(ModelUnavailable, match=r"model 'm' .*not found.*the server lists: qwen2.5:14b"):
+        discovering(handler).preflight()
+    assert log.count("POST /v1/chat/completions") == 1
+
+    handler, log = server({"/props": httpx2.Response(200, json=LLAMA_PROPS)})
+    discovering(handler).preflight()
+    assert "POST /v1/chat/completions" not in log, "llama.cpp serves its one model under any name: no call"

@@ -149,15 +149,22 @@ def test_invalid_summary_is_rejected_and_retried_with_the_failure_named(
     assert store.summary(DAY, CATEGORY, "zh")[2] == MODEL
 
 
-def test_two_bad_summaries_fall_back_to_the_extractive_summary(tmp_path: Path) -> None:
+def test_two_bad_summaries_fall_back_to_the_labelled_extractive_summary_and_the_rerun_asks_nothing(
+        tmp_path: Path) -> None:
     with FakeLLM(responder=lambda request: "请提供论文内容。") as fake:
         settings = llm_settings(tmp_path, fake)
         store = open_store(settings.db_path)
         fill_day(store, make_papers())
         summarize(settings, DAY, CATEGORY)
         content, _, model = store.summary(DAY, CATEGORY, "zh")
-        assert model == EXTRACTIVE_MODEL and content.startswith("*抽取式摘要（未使用语言模型）")
+        label, body = content.split("\n\n", 1)
+        assert model == EXTRACTIVE_MODEL and body.startswith("*抽取式摘要（未使用语言模型）")
+        assert "Fallback after the model's answers were rejected (summary_" in label
         assert fake.request_count == 2
+
+        summarize(settings, DAY, CATEGORY)  # the same prompt: its rejection stands
+        assert fake.request_count == 2
+        assert store.summary(DAY, CATEGORY, "zh")[0] == content
         assert [r["status"] for r in summary_attempts(store)] == ["rejected", "rejected"]
 
 

@@ -1,0 +1,76 @@
+"""What the model calls of a run came to: one line for the end of `run`, and the figures behind it (bench, tests).
+
+Pure functions over the rows of analysis_attempts (Store.model_calls) and the day's counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from arxiv_digest.llm_client import is_context_overflow
+
+# Check names ("analysis_truncated: ..."), HTTP statuses and the transport failures a reason can name.
+_REASON_NAME = re.compile(r"\b([a-z]+(?:_[a-z]+)+):|\b(HTTP \d{3})\b|\b(timed out|connection failed|time cap|"
+                          r"not a chat completion|content is empty|no choices|not valid JSON)\b")
+
+
+def reason_names(reason: str) -> list[str]:
+    """The short names in a stored reason, in order ("analysis_truncated", "HTTP 500", "timed out")."""
+    names = ["".join(groups) for groups in _REASON_NAME.findall(reason or "")]
+    if is_context_overflow(reason or ""):
+        names.insert(0, "context overflow")
+    # Setting names inside a reason ("stopped at llm_max_output_tokens: ...") say what cut it, not what failed.
+    return list(dict.fromkeys(name for name in names if not name.startswith("llm_")))
+
+
+def model_report(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Calls, their outcomes (rejections by reason, errors by kind), time, tokens, and the token estimate's
+    ratio to the server's own count (above 1: the estimate errs high, as the budget needs)."""
+    rejections: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    for call in calls:
+        if call["status"] == "rejected":
+            rejections.update(reason_names(call["reason"] or "") or ["other"])
+        elif call["status"] == "error":
+            errors.update([call["error_kind"] or "transient"])
+    counted = [c for c in calls if c["status"] != "error" and c["usage_reported"] and c["estimated_input_tokens"]]
+    server_in = sum(c["input_tokens"] for c in counted)
+    estimated_in = sum(c["estimated_input_tokens"] for c in counted)
+    return {
+        "calls": len(calls),
+        "accepted": sum(1 for c in calls if c["status"] == "accepted"),
+        "rejected": sum(1 for c in calls if c["status"] == "rejected"),
+        "rejections_by_reason": dict(rejections.most_common()),
+        "errors": sum(errors.values()),
+        "errors_by_kind": dict(errors.most_common()),
+        "fallbacks": int((counts or {}).get("fallbacks", 0)),
+        "model_answers": int((counts or {}).get("model_answers", 0)),
+        "model_seconds": round(sum(float(c["latency_ms"] or 0) for c in calls) / 1000, 1),
+        "queue_seconds": round(sum(float(c["queue_ms"] or 0) for c in calls) / 1000, 1),
+        "input_tokens": sum(int(c["input_tokens"] or 0) for c in calls),
+        "output_tokens": sum(int(c["output_tokens"] or 0) for c in calls),
+        "cost_usd": sum(float(c["cost_usd"] or 0) for c in calls),
+        "estimate_vs_server": round(estimated_in / server_in, 3) if server_in else None,
+        "estimate_checked_calls": len(counted),
+    }
+
+
+def report_line(report: Mapping[str, Any]) -> str:
+    """`model calls: 16 (accepted 2; rejected 12: analysis_truncated 10, ...; errors 2: overflow 2), ...`."""
+    parts = [f"accepted {report['accepted']}"]
+    if report["rejected"]:
+        reasons = ", ".join(f"{name} {n}" for name, n in report["rejections_by_reason"].items())
+        parts.append(f"rejected {report['rejected']}: {reasons}")
+    if report["errors"]:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in report["errors_by_kind"].items())
+        parts.append(f"errors {report['errors']}: {kinds}")
+    line = (f"model calls: {report['calls']} ({'; '.join(parts)}), model answers used: {report['model_answers']}, "
+            f"fallbacks: {report['fallbacks']}, model time {report['model_seconds']:.1f}s "
+            f"(+{report['queue_seconds']:.1f}s queued), tokens: {report['input_tokens']} in / "
+            f"{report['output_tokens']} out")
+    if report["estimate_vs_server"] is not None:
+        line += f" (our estimate {report['estimate_vs_server']:.2f}x the server's count)"
+    return line + f", estimated cost: ${report['cost_usd']:.4f}"
