@@ -119,16 +119,13 @@ def announcement(digest_day: date, holidays: Collection[date] = ()) -> Announcem
 
 def announcement_for_submission(submitted: datetime, holidays: Collection[date] = ()) -> Announcement:
     """The announcement whose window holds a v1 submitted at this moment (its on-time digest)."""
-    local = submitted.astimezone(EASTERN).date()
-    evening = local - timedelta(days=1)
-    for _ in range(_MAX_GAP_DAYS + 7):
-        if announces_on(evening, holidays):
+    # The first announcement whose cutoff is not before the submission: windows tile time without gaps.
+    evening = submitted.astimezone(EASTERN).date()
+    for _ in range(_MAX_GAP_DAYS):
+        if announces_on(evening, holidays) and cutoff_for(evening) >= submitted.astimezone(UTC):
             found = announcement(evening + timedelta(days=1), holidays)
-            assert found is not None
-            if found.holds(submitted):
-                return found
-            if found.window_start >= submitted.astimezone(UTC):  # pragma: no cover - windows are contiguous
-                raise CalendarError(f"no announcement window holds {submitted.isoformat()}")
+            assert found is not None and found.holds(submitted)
+            return found
         evening += timedelta(days=1)
     raise CalendarError(f"no announcement window holds {submitted.isoformat()}: check the holidays")
 

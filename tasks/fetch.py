@@ -258,7 +258,10 @@ def expected_papers(
         if earlier is None or earlier.window_start < horizon:
             break
         counts.append(sum(1 for paper in papers if earlier.holds(paper.published)))
-    counts = counts or list(history)
+    return median_count(counts or history)
+
+
+def median_count(counts: Sequence[int]) -> float:
     return float(statistics.median(counts)) if counts else 0.0
 
 
@@ -330,7 +333,8 @@ class PagedQuery:
 class DayQuery:
     """What arXiv returned for a digest's search and what the digest would keep of it."""
 
-    found: tuple[Paper, ...]
+    found: tuple[Paper, ...]  # every paper of the category in the window and its lookback, newest version
+    on_time: tuple[Paper, ...]  # those submitted in the window
     chosen: tuple[Paper, ...]  # the window's papers after the reader's filters
     warnings: tuple[str, ...]
     announcement: Announcement
@@ -356,7 +360,7 @@ def query_day(settings: Settings, found: Announcement, category: str, sample: bo
         max_papers=settings.max_papers,
     )
     expected = expected_papers(listed, found, settings.late_lookback_days, settings.holiday_dates)
-    return DayQuery(tuple(listed), tuple(chosen), tuple(pager.warnings), found, expected)
+    return DayQuery(tuple(listed), tuple(on_time), tuple(chosen), tuple(pager.warnings), found, expected)
 
 
 def not_visible_error(found: Announcement, category: str, expected: float) -> AnnouncementNotVisible:
@@ -378,13 +382,11 @@ def claim_digest(settings: Settings, found: Announcement, category: str, sample:
         if ledger.announcement_fetched(category, day):
             return ledger.digest_holdings(category, day), []
     query = query_day(settings, found, category, sample)
-    on_time = [paper for paper in query.found if found.holds(paper.published)]
     warnings = list(query.warnings)
     with open_ledger(settings) as ledger:
-        if not on_time:
+        if not query.on_time:
             # What arXiv shows now for the windows before, or what earlier digests of this store held.
-            history = expected_papers((), found, 0, history=ledger.recent_on_time_counts(category, day))
-            expected = max(query.expected, history)
+            expected = max(query.expected, median_count(ledger.recent_on_time_counts(category, day)))
             if settings.missing_announcement_min_papers and expected >= settings.missing_announcement_min_papers:
                 raise not_visible_error(found, category, expected)
         if not ledger.announcement_fetched(category, day):  # another run may have claimed it meanwhile

@@ -28,12 +28,6 @@ def et(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=EASTERN).astimezone(UTC)
 
 
-def window_of(digest: date) -> tuple[datetime, datetime]:
-    found = announcement(digest)
-    assert found is not None, digest
-    return found.window_start, found.window_end
-
-
 # The week of 2026-01-19 (EST). Each row of arXiv's table: submitted between -> announced -> digest date.
 @pytest.mark.parametrize(
     ("digest", "start", "end", "announced"),
