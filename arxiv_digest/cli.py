@@ -197,7 +197,7 @@ def run(
 
 def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) -> tuple[date, Any]:
     """The digest date and its announcement; exit 0 on a date without one, 2 on a future one."""
-    from tasks.fetch import check_digest_day, no_announcement_result, resolve_day
+    from arxiv_digest.catalog.selection import check_digest_day, no_announcement_result, resolve_day
 
     the_day = resolve_day(day, sample, settings.current_time(), settings.holiday_dates)
     try:
@@ -235,7 +235,7 @@ def _print_run_report(
 
 def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], since: datetime) -> None:
     """Calls, rejections by reason, fallbacks, time; the distinct errors; the slot hint when they match it."""
-    from arxiv_digest.model_report import model_report, report_line
+    from arxiv_digest.analysis.model_report import model_report, report_line
 
     calls = store.model_calls(since)
     report = model_report(calls, counts)
@@ -247,7 +247,7 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
         console.print(f"  model error: {reason[:200]}", markup=False, highlight=False)
     if not settings.uses_llm or not calls:
         return
-    from arxiv_digest.llm_client import shared_model
+    from arxiv_digest.analysis.model import shared_model
 
     window = shared_model(settings).window()  # learned during the run: no request here
     console.print(f"  {window.describe()}", markup=False, highlight=False, soft_wrap=True)
@@ -268,7 +268,7 @@ def fetch(
     config: ConfigOption = None,
 ) -> None:
     """List the new submissions of a digest's announcement window from the arXiv API (nothing stored)."""
-    from tasks.fetch import query_day
+    from arxiv_digest.catalog.selection import query_day
 
     settings = _settings(config, category=category)
     if sample:
@@ -317,7 +317,7 @@ def extract(
     config: ConfigOption = None,
 ) -> None:
     """Extract text, sections and links from one PDF (exit 2 on a bad PDF)."""
-    from tasks.extract import extract_report
+    from arxiv_digest.pdf.reading import extract_report
 
     settings = _settings(config)
     report, code = extract_report(
@@ -461,8 +461,8 @@ def backfill(
     _quiet_third_parties()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from arxiv_digest.announcements import no_announcement_reason
-    from arxiv_digest.operations import (
+    from arxiv_digest.catalog.announcements import no_announcement_reason
+    from arxiv_digest.operations.runs import (
         BackfillRow,
         announced_days,
         backfill_local,
@@ -524,7 +524,7 @@ def audit(
 ) -> None:
     """List failed and crashed flow and task runs from the Prefect API, joined with the store's step status."""
     _quiet_third_parties()
-    from arxiv_digest.operations import join_store_status, read_failures
+    from arxiv_digest.operations.runs import join_store_status, read_failures
 
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if since is None or since.isdigit():
@@ -595,7 +595,7 @@ def rerun(
         stdout.print("nothing to rerun: no failed run or step" + (f" on {digest_date}" if digest_date else ""))
         return
     rows = []
-    from arxiv_digest.operations import BackfillRow
+    from arxiv_digest.operations.runs import BackfillRow
 
     for day, category, why in todo:
         console.print(f"rerun {category} {day}: {why}")
@@ -628,7 +628,7 @@ def serve(
     _quiet_third_parties()
     from prefect.schedules import Cron
 
-    from arxiv_digest.operations import deployment_name
+    from arxiv_digest.operations.runs import deployment_name
     from flows.daily import daily_digest
 
     settings = _settings(None)

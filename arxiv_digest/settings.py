@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from arxiv_digest import __version__
+from arxiv_digest.catalog.taxonomy import is_category, unknown_category_message
 from arxiv_digest.errors import SettingsError
-from arxiv_digest.taxonomy import is_category, unknown_category_message
 
 ENV_PREFIX = "ARXIV_DIGEST_"
 CONFIG_ENV = "ARXIV_DIGEST_CONFIG"

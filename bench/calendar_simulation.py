@@ -24,15 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from arxiv_digest.announcements import (  # noqa: E402
+from arxiv_digest.catalog.announcements import (  # noqa: E402
     announcement,
     announcement_for_submission,
     digest_days_between,
     next_evening,
 )
+from arxiv_digest.catalog.selection import category_papers, decide_claims  # noqa: E402
 from arxiv_digest.store import Store  # noqa: E402
 from schemas.records import Paper  # noqa: E402
-from tasks.fetch import category_papers, decide_claims  # noqa: E402
 
 CATEGORY = "cs.CV"
 HOLIDAYS = frozenset({date(2026, 5, 25), date(2026, 7, 2), date(2026, 9, 7), date(2026, 11, 26),

@@ -36,7 +36,7 @@ DAY = date(2026, 1, 21)
 
 
 def synthetic_papers(count: int) -> list[Any]:
-    from arxiv_digest.sample_day import PAPERS
+    from arxiv_digest.catalog.sample_day import PAPERS
 
     templates = [p for p in PAPERS if p.sections]
     papers = []
@@ -56,7 +56,7 @@ def synthetic_papers(count: int) -> list[Any]:
 def serve_day(papers: list[Any]) -> Any:
     from fake_arxiv import FakeArxiv
 
-    from arxiv_digest.sample_day import build_pdf, feed_xml
+    from arxiv_digest.catalog.sample_day import build_pdf, feed_xml
 
     server = FakeArxiv().__enter__()
     server.state.default_feed = feed_xml(tuple(papers))
@@ -115,9 +115,9 @@ def run_without_prefect(overrides: dict[str, Any], workers: int = 4, batched: bo
     in turn. Set beside the flow the batched run isolates what Prefect itself costs; set beside the paper-by-paper
     run, what batching costs.
     """
+    from arxiv_digest.operations.batches import PaperBatch, batch_size, make_batches
     from arxiv_digest.settings import load_settings
     from tasks.analyze import analyze_task
-    from tasks.batches import PaperBatch, batch_size, make_batches
     from tasks.download import download_task
     from tasks.extract import extract_task
     from tasks.fetch import fetch_task
@@ -159,8 +159,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "day.json")
     args = parser.parse_args()
 
+    from arxiv_digest.operations.batches import batch_size, make_batches
     from arxiv_digest.store import Store, close_stores
-    from tasks.batches import batch_size, make_batches
 
     papers = synthetic_papers(args.papers)
     server = serve_day(papers)

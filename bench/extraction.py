@@ -32,13 +32,10 @@ if str(ROOT) not in sys.path:
 
 import pymupdf  # noqa: E402
 
-from tasks.extract import (  # noqa: E402
-    EXTRACTOR_VERSION,
-    extract_document,
-    read_paper_files,
-    shutdown_extraction_pool,
-)
-from tasks.segment import find_links, segment_sections  # noqa: E402
+from arxiv_digest.pdf.layout import EXTRACTOR_VERSION, extract_document  # noqa: E402
+from arxiv_digest.pdf.links import find_links  # noqa: E402
+from arxiv_digest.pdf.reading import read_paper_files, shutdown_extraction_pool  # noqa: E402
+from arxiv_digest.pdf.sections import segment_sections  # noqa: E402
 
 TRUTH_DIR = ROOT / "bench" / "truth"
 RESULTS = ROOT / "bench" / "results" / "extraction.json"

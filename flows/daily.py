@@ -10,12 +10,13 @@ from typing import Any
 from prefect import allow_failure, flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from arxiv_digest.catalog.selection import check_digest_day, no_announcement_result, resolve_day
+from arxiv_digest.operations.batches import batch_size, make_batches
 from arxiv_digest.settings import Settings, load_settings
 from tasks.analyze import analyze_task, preflight_task
-from tasks.batches import batch_size, make_batches
 from tasks.download import download_task
 from tasks.extract import extract_task
-from tasks.fetch import announcement_retry_options, check_digest_day, fetch_task, no_announcement_result, resolve_day
+from tasks.fetch import announcement_retry_options, fetch_task
 from tasks.plan import plan_task
 from tasks.publish import publish_task
 from tasks.quality_gate import quality_task

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from arxiv_digest.announcements import announcement, no_announcement_reason
+from arxiv_digest.catalog.announcements import announcement, no_announcement_reason
 
 if TYPE_CHECKING:  # digest_format imports this module; the parsed types are only annotations here
     from quality.digest_format import ParsedDigest, ParsedPaper

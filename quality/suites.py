@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from arxiv_digest.announcements import announcement
+from arxiv_digest.catalog.announcements import announcement
 from quality import checks
 from schemas.records import QualityResult
 

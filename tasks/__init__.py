@@ -1,1 +1,2 @@
-"""One module per pipeline step: pure functions first, thin Prefect @task wrappers at the bottom."""
+"""The Prefect tasks of the daily flow: each a thin wrapper that calls the core in arxiv_digest/ and quality/."""
+

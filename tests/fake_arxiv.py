@@ -159,8 +159,8 @@ class _Handler(QuietHandler):
                                                                completed))
 
     def _catalog_page(self, query: dict[str, list[str]]) -> bytes:
-        from arxiv_digest.arxiv_api import parse_submitted_between
-        from arxiv_digest.sample_day import feed_xml
+        from arxiv_digest.catalog.client import parse_submitted_between
+        from arxiv_digest.catalog.sample_day import feed_xml
 
         state = self.server.state
         wanted = parse_submitted_between(query.get("search_query", [""])[0])

@@ -35,7 +35,7 @@ from typing import Any
 from fake_arxiv import FakeArxiv, StreamedPdf
 from fake_llm import ChatRequest, FakeLLM, Reply, good_answer
 
-from arxiv_digest.sample_day import PAPERS, SamplePaper, build_pdf, feed_xml
+from arxiv_digest.catalog.sample_day import PAPERS, SamplePaper, build_pdf, feed_xml
 
 DAY = date(2026, 1, 21)
 CATEGORY = "cs.CV"
@@ -853,7 +853,7 @@ def thousand_pages(workdir: Path, pdf: bytes, *, variant: str = "page_cap") -> S
     time_cap: a page cap above the length and a 0.5 s time cap: extraction stops and the paper falls back to
               an abstract analysis that names the reason.
     """
-    from arxiv_digest.prompting import message_tokens
+    from arxiv_digest.analysis.prompting import message_tokens
     from arxiv_digest.settings import Settings
 
     result = ScenarioResult(f"thousand_pages_{variant}")

@@ -150,9 +150,9 @@ def published_contract(data_dir: Path) -> dict[str, object]:
     it carries the fallback label. Anything else (an unvalidated model text, an unlabelled extractive analysis
     although a model was configured) is listed under `violations`.
     """
-    from arxiv_digest.model_report import model_report
+    from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER
+    from arxiv_digest.analysis.model_report import model_report
     from arxiv_digest.store import Store
-    from tasks.analyze import FALLBACK_ANALYZER
 
     day = date.fromisoformat(SAMPLE_DAY)
     store = Store.open(data_dir / "digest.duckdb")

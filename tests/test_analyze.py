@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 from fake_llm import EN_METHOD, ZH_METHOD, FakeLLM, Reply, obeys_injection
 
-from arxiv_digest.prompting import (
+from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER, analyze_paper, strip_preamble
+from arxiv_digest.analysis.extractive import (
+    EXTRACTIVE_MODEL,
+    AnalysisInput,
+    extractive_analysis,
+    gather_input,
+    key_findings,
+)
+from arxiv_digest.analysis.prompting import (
     CUT_MARK,
     build_abstract_prompt,
     build_method_prompt,
@@ -30,16 +38,6 @@ from arxiv_digest.settings import Settings
 from arxiv_digest.store import Store, open_store
 from quality.checks import check_analysis, check_key_findings
 from schemas.records import Extraction, Link, Paper, PdfFile, Section
-from tasks.analyze import (
-    EXTRACTIVE_MODEL,
-    FALLBACK_ANALYZER,
-    AnalysisInput,
-    analyze_paper,
-    extractive_analysis,
-    gather_input,
-    key_findings,
-    strip_preamble,
-)
 
 analyze = analyze_paper
 DAY = date(2026, 1, 21)
@@ -539,7 +537,7 @@ def test_token_estimate_matches_known_counts_and_errs_high_on_paper_text() -> No
 def test_token_estimate_on_real_papers_is_at_least_the_four_chars_rule() -> None:
     from conftest import require_shared
 
-    from tasks.extract import extract_document
+    from arxiv_digest.pdf.layout import extract_document
 
     pdf_dir = require_shared("corpus", "pdfs")
     for path in sorted(pdf_dir.glob("*.pdf"))[:4]:
@@ -573,8 +571,8 @@ def test_extractive_analysis_is_unchanged_for_the_offline_path() -> None:
 def test_method_prompts_of_real_papers_stay_within_the_budget() -> None:
     from conftest import require_shared
 
-    from tasks.extract import extract_document
-    from tasks.segment import segment_sections
+    from arxiv_digest.pdf.layout import extract_document
+    from arxiv_digest.pdf.sections import segment_sections
 
     pdf_dir = require_shared("corpus", "pdfs")
     for name in ("1701.03980", "2103.14030", "1608.04236"):  # 33 pages, 13 pages two-column, 9 pages

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from arxiv_digest.announcements import (
+from arxiv_digest.catalog.announcements import (
     EASTERN,
     announcement,
     announcement_for_submission,
@@ -17,10 +17,10 @@ from arxiv_digest.announcements import (
     latest_digest_day,
     no_announcement_reason,
 )
+from arxiv_digest.catalog.selection import check_digest_day, decide_claims, expected_papers, select_papers
+from arxiv_digest.catalog.taxonomy import close_matches, is_category, unknown_category_message
 from arxiv_digest.errors import DigestInputError
-from arxiv_digest.taxonomy import close_matches, is_category, unknown_category_message
 from schemas.records import Paper
-from tasks.fetch import check_digest_day, decide_claims, expected_papers, select_papers
 
 
 def et(text: str) -> datetime:

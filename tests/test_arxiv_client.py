@@ -10,12 +10,13 @@ import httpx
 import pytest
 from fake_arxiv import FakeArxiv
 
-from arxiv_digest.arxiv_api import ArxivClient, make_http_client
+from arxiv_digest.catalog.client import ArxivClient, make_http_client
+from arxiv_digest.catalog.feed import parse_feed
+from arxiv_digest.catalog.sample_day import PAPERS, feed_xml
+from arxiv_digest.catalog.selection import PagedQuery
 from arxiv_digest.errors import ArxivApiError, HttpGiveUp
 from arxiv_digest.http_retry import Clock, RateLimiter, RetryPolicy, retry_after_seconds
-from arxiv_digest.sample_day import PAPERS, feed_xml
 from arxiv_digest.settings import Settings
-from tasks.fetch import PagedQuery, parse_feed
 
 
 class VirtualClock(Clock):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
-from tasks.batches import (
+from arxiv_digest.operations.batches import (
     AUTO_BATCHES_PER_STEP,
     BatchFailed,
     batch_size,

@@ -277,11 +277,11 @@ def test_check_digest_accepts_a_parsed_digest_directly(seed_text: str) -> None:
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_digest_written_by_our_publisher_passes_the_audit(language: str) -> None:
+    from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
+    from arxiv_digest.analysis.summary import extractive_summary
+    from arxiv_digest.publish.markdown import render_markdown
+    from quality.gate import withheld
     from schemas.records import QualityResult
-    from tasks.analyze import AnalysisInput, extractive_analysis
-    from tasks.publish import render_markdown
-    from tasks.quality_gate import withheld
-    from tasks.summarize import extractive_summary
 
     day = date(2026, 1, 21)
     moment = datetime(2026, 1, 20, 9, tzinfo=UTC)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tasks.extract import extract_report
+from arxiv_digest.pdf.reading import extract_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_PDFS = ROOT.parent / "shared" / "corpus" / "pdfs"

@@ -12,8 +12,8 @@ import pytest
 from fake_arxiv import FakeArxiv
 from typer.testing import CliRunner
 
+from arxiv_digest.catalog.sample_day import PAPERS, SAMPLE_DAY, build_pdf, feed_xml
 from arxiv_digest.cli import app
-from arxiv_digest.sample_day import PAPERS, SAMPLE_DAY, build_pdf, feed_xml
 from arxiv_digest.store import Store, close_stores
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

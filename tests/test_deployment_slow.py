@@ -13,7 +13,7 @@ import pytest
 from fake_arxiv import FakeArxiv
 from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect, start_server, wait_until_healthy
 
-from arxiv_digest.sample_day import PAPERS, build_pdf, feed_xml
+from arxiv_digest.catalog.sample_day import PAPERS, build_pdf, feed_xml
 
 pytestmark = pytest.mark.slow
 

@@ -10,12 +10,12 @@ import pytest
 from fake_arxiv import FakeArxiv
 from test_arxiv_client import settings_for
 
-from arxiv_digest.arxiv_api import make_http_client, retry_policy
+from arxiv_digest.catalog.client import make_http_client, retry_policy
+from arxiv_digest.catalog.download import download_paper, download_pdf
+from arxiv_digest.catalog.sample_day import PAPERS, build_pdf
 from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
-from arxiv_digest.sample_day import PAPERS, build_pdf
 from arxiv_digest.store import Store, open_store
 from schemas.records import PdfFile
-from tasks.download import download_paper, download_pdf
 
 PDF = build_pdf(PAPERS[0])
 
@@ -115,7 +115,7 @@ def test_task_records_a_failed_download_for_the_audit(tmp_path: Path) -> None:
 
 
 def test_partials_of_a_killed_download_are_removed_before_the_next(tmp_path: Path) -> None:
-    from tasks.download import remove_stale_partials
+    from arxiv_digest.catalog.download import remove_stale_partials
 
     (tmp_path / ".download-abc.part").write_bytes(b"%PDF-1.7 half")
     (tmp_path / "keep.pdf").write_bytes(b"%PDF-1.7")
@@ -128,7 +128,7 @@ def test_partials_of_live_processes_and_other_hosts_are_left_alone(tmp_path: Pat
     import subprocess
     import sys
 
-    from tasks.download import partial_prefix, remove_stale_partials
+    from arxiv_digest.catalog.download import partial_prefix, remove_stale_partials
 
     finished = subprocess.run([sys.executable, "-c", "pass"], check=True)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

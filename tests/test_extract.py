@@ -11,20 +11,12 @@ import pdf_factory
 import pytest
 
 from arxiv_digest.errors import PdfExtractionError
+from arxiv_digest.pdf.layout import EXTRACTOR_VERSION, PdfInputError, extract_document, join_lines
+from arxiv_digest.pdf.reading import extract_report, extraction_pool, read_paper_files
+from arxiv_digest.pdf.steps import extract_paper, segment_paper
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import Store, open_store
 from schemas.records import PdfFile
-from tasks.extract import (
-    EXTRACTOR_VERSION,
-    PdfInputError,
-    extract_document,
-    extract_paper,
-    extract_report,
-    extraction_pool,
-    join_lines,
-    read_paper_files,
-)
-from tasks.segment import segment_paper
 
 CORPUS_PDFS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
 

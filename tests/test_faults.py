@@ -307,8 +307,9 @@ def test_segmenting_after_a_restart_reads_the_pages_extraction_read(tmp_path: Pa
     """
     import hashlib
 
-    from tasks import extract
-    from tasks.segment import find_links, segment_sections
+    from arxiv_digest.pdf import layout as extract
+    from arxiv_digest.pdf.links import find_links
+    from arxiv_digest.pdf.sections import segment_sections
 
     sha = hashlib.sha256(pdf_of_3000_pages).hexdigest()
     store = Store.open(tmp_path / "digest.duckdb")

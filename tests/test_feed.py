@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime
 import pytest
 from conftest import require_shared
 
-from arxiv_digest.announcements import announcement
+from arxiv_digest.catalog.announcements import announcement
+from arxiv_digest.catalog.feed import parse_feed
+from arxiv_digest.catalog.selection import search_query, select_papers
 from arxiv_digest.errors import ArxivApiError, FeedParseError
 from schemas.records import Paper
-from tasks.fetch import parse_feed, search_query, select_papers
 
 
 def feed(name: str) -> bytes:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.analyze import AnalysisInput, extractive_analysis
-from tasks.fetch import parse_feed
-from tasks.publish import render_html
+from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
+from arxiv_digest.catalog.feed import parse_feed
+from arxiv_digest.publish.html import render_html
 
 pytestmark = pytest.mark.slow
 

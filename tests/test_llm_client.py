@@ -16,8 +16,7 @@ import httpx2
 import pytest
 from fake_llm import completion_body
 
-from arxiv_digest.http_retry import Clock
-from arxiv_digest.llm_client import (
+from arxiv_digest.analysis.model import (
     OVERFLOW,
     TEMPLATE_MARGIN_TOKENS,
     ModelCallFailed,
@@ -30,7 +29,8 @@ from arxiv_digest.llm_client import (
     repeats_itself,
     shared_model,
 )
-from arxiv_digest.prompting import message_tokens
+from arxiv_digest.analysis.prompting import message_tokens
+from arxiv_digest.http_retry import Clock
 from arxiv_digest.settings import Settings
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hi."}]

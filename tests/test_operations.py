@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from arxiv_digest.errors import DigestError
-from arxiv_digest.operations import (
+from arxiv_digest.operations.runs import (
     AuditRecord,
     backfill_local,
     date_range,
@@ -78,7 +78,7 @@ def test_backfill_skips_published_days_and_reports_failures_per_day() -> None:
 
 
 def test_a_scheduled_run_audits_under_the_digest_it_built() -> None:
-    from arxiv_digest.operations import digest_date_of
+    from arxiv_digest.operations.runs import digest_date_of
 
     started = datetime(2026, 1, 22, 6, 0, 5, tzinfo=UTC)
     assert digest_date_of({"digest_date": "2026-01-10"}, started) == "2026-01-10"

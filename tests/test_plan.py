@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from arxiv_digest.operations.plan import papers_needing_work
 from arxiv_digest.store import Store
 from schemas.records import Analysis, Extraction, Paper, PdfFile
-from tasks.plan import papers_needing_work
 
 DAY = date(2026, 1, 21)
 

@@ -10,18 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from arxiv_digest.publish.day import artifact_key
+from arxiv_digest.publish.feeds import export_json, render_atom, render_index
+from arxiv_digest.publish.html import render_html
+from arxiv_digest.publish.listings import output_path, write_atomically
+from arxiv_digest.publish.markdown import md_inline, render_markdown
 from schemas.records import Analysis, Paper
-from tasks.publish import (
-    artifact_key,
-    export_json,
-    md_inline,
-    output_path,
-    render_atom,
-    render_html,
-    render_index,
-    render_markdown,
-    write_atomically,
-)
 
 DAY = date(2026, 1, 21)
 
@@ -139,8 +133,8 @@ def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Pa
     """Workers publishing different days share the index and feed; the manifest lock keeps every day."""
     import threading
 
+    from arxiv_digest.publish.listings import _write_day_listings, read_manifest
     from arxiv_digest.settings import load_settings
-    from tasks.publish import _write_day_listings, read_manifest
 
     class EmptyStore:  # under the per-day layout, a run's store knows only its own day
         def published_days(self, category: str) -> list[tuple[date, int]]:

@@ -24,7 +24,7 @@ from llama_server import (
     running_llama,
 )
 
-from arxiv_digest.llm_client import is_context_overflow
+from arxiv_digest.analysis.model import is_context_overflow
 
 pytestmark = pytest.mark.slow
 

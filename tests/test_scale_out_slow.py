@@ -32,9 +32,9 @@ import pytest
 from fake_arxiv import FakeArxiv
 from prefect_processes import BIN, REPO, free_port, isolated_env, run_prefect, start_server, wait_until_healthy
 
-from arxiv_digest.announcements import announcement
-from arxiv_digest.sample_day import PAPERS, SamplePaper, build_pdf, feed_xml
-from tasks.fetch import search_query
+from arxiv_digest.catalog.announcements import announcement
+from arxiv_digest.catalog.sample_day import PAPERS, SamplePaper, build_pdf, feed_xml
+from arxiv_digest.catalog.selection import search_query
 
 pytestmark = pytest.mark.slow
 

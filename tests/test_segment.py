@@ -9,20 +9,13 @@ from pathlib import Path
 import pdf_factory
 import pytest
 
+from arxiv_digest.pdf.layout import extract_document
+from arxiv_digest.pdf.links import find_links, is_code_url, named_after_paper, normalize_url
+from arxiv_digest.pdf.sections import assign_labels, label_for, segment_sections
+from arxiv_digest.pdf.steps import extract_paper, segment_paper
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import open_store
 from schemas.records import Extraction, Paper, PdfFile
-from tasks.extract import extract_document, extract_paper
-from tasks.segment import (
-    assign_labels,
-    find_links,
-    is_code_url,
-    label_for,
-    named_after_paper,
-    normalize_url,
-    segment_paper,
-    segment_sections,
-)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS_PDFS = SHARED / "corpus" / "pdfs"

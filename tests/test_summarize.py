@@ -10,18 +10,18 @@ from typing import Any
 import pytest
 from fake_llm import FakeLLM, Reply, good_summary
 
-from arxiv_digest.settings import Settings
-from arxiv_digest.store import Store, open_store
-from quality.checks import check_summary
-from schemas.records import Analysis, Paper
-from tasks.analyze import EXTRACTIVE_MODEL
-from tasks.summarize import (
+from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL
+from arxiv_digest.analysis.summary import (
     analysis_excerpt,
     summary_attempt_id,
     summary_problems,
     summary_prompt,
     unknown_quoted_names,
 )
+from arxiv_digest.settings import Settings
+from arxiv_digest.store import Store, open_store
+from quality.checks import check_summary
+from schemas.records import Analysis, Paper
 from tasks.summarize import summarize_task as _summarize_task
 
 summarize = _summarize_task.fn

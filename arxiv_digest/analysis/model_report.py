@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from arxiv_digest.llm_client import is_context_overflow
+from arxiv_digest.analysis.model import is_context_overflow
 
 # Check names ("analysis_truncated: ..."), HTTP statuses and the transport failures a reason can name.
 _REASON_NAME = re.compile(r"\b([a-z]+(?:_[a-z]+)+):|\b(HTTP \d{3})\b|\b(timed out|connection failed|time cap|"

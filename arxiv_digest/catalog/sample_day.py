@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from arxiv_digest.arxiv_api import parse_submitted_between
+from arxiv_digest.catalog.client import parse_submitted_between
 from arxiv_digest.ids import parse_arxiv_id
 from arxiv_digest.settings import SAMPLE_DIR
 

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from arxiv_digest.announcements import has_announcement, latest_digest_day
+from arxiv_digest.catalog.announcements import has_announcement, latest_digest_day
 from arxiv_digest.errors import DigestError, DigestInputError
+from arxiv_digest.operations.batches import failed_papers
 from arxiv_digest.settings import Settings
-from tasks.batches import failed_papers
 
 MAX_BACKFILL_DAYS = 400
 DEPLOYMENT_NAME = "daily-digest/{slug}-daily"

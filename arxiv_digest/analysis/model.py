@@ -30,9 +30,9 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
 
+from arxiv_digest.analysis.prompting import Message, estimate_tokens, message_tokens
 from arxiv_digest.errors import DigestError
 from arxiv_digest.http_retry import Clock, RetryPolicy, retry_after_seconds
-from arxiv_digest.prompting import Message, estimate_tokens, message_tokens
 from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,511 @@
+"""The analyzers (extractive and model) behind one interface, the model's ask-validate-retry loop with its
+attempts ledger, and the per-paper analyze step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from arxiv_digest.analysis.extractive import (
+    ABSTRACT_ONLY_LABEL,
+    ACCEPTED,
+    ERROR,
+    EXTRACTIVE_MODEL,
+    MODEL_ANALYZER_PREFIX,
+    REJECTED,
+    AnalysisInput,
+    extractive_analysis,
+    gather_input,
+    key_findings,
+    usable_sections,
+)
+from arxiv_digest.analysis.model import (
+    OVERFLOW,
+    PERMANENT_KINDS,
+    TIME_CAP,
+    ChatModel,
+    Completion,
+    FailedCall,
+    ModelCallFailed,
+    PromptTooLong,
+    shared_model,
+)
+from arxiv_digest.analysis.model_report import reason_names
+from arxiv_digest.analysis.prompting import Message, Prompt, build_abstract_prompt, build_method_prompt
+from arxiv_digest.settings import Settings
+from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
+from schemas.records import Analysis, Paper
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One try at an analysis, as analysis_attempts stores it."""
+
+    prompt_hash: str
+    model: str
+    status: str  # accepted | rejected | error
+    reason: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_ms: float = 0.0
+    cost_usd: float = 0.0
+    error_kind: str | None = None  # errors only: transient | permanent | overflow | time_cap
+    settings_key: str | None = None
+    queue_ms: float = 0.0
+    estimated_input_tokens: int = 0
+    usage_reported: bool = False
+    finish_reason: str | None = None
+
+    @classmethod
+    def of_completion(cls, prompt_hash: str, model: str, completion: Completion, problems: str, cost_usd: float,
+                      settings_key: str | None) -> AttemptRecord:
+        return cls(prompt_hash, model, REJECTED if problems else ACCEPTED, problems or None,
+                   completion.input_tokens, completion.output_tokens, completion.latency_ms, cost_usd,
+                   settings_key=settings_key, queue_ms=completion.queue_ms,
+                   estimated_input_tokens=completion.estimated_input_tokens,
+                   usage_reported=completion.usage_reported, finish_reason=completion.finish_reason)
+
+
+class AnalysisLedger(Protocol):
+    """Where analyzers look up finished analyses and write down every try (the store, or a test double)."""
+
+    def cached(self, prompt_hash: str, model: str) -> Analysis | None: ...
+
+    def record(self, attempt: AttemptRecord) -> None: ...
+
+    def history(self, prompt_hash: str, model: str) -> list[dict[str, Any]]: ...
+
+
+def settled_reason(history: Sequence[dict[str, Any]], settings_key: str | None, now: datetime,
+                   cooldown_seconds: float) -> str:
+    """Why a prompt is not sent again (empty: send it). Its stored tries decide:
+
+    - an answer was read and rejected: the same prompt gets the same judgement, so it stands;
+    - the last try failed permanently (overflow, 400/401/403/404) under the same settings: it would again;
+    - the last try errored (down, timed out, time cap) less than the cool-down ago: wait before paying again.
+    """
+    if not history:
+        return ""
+    rejected = [h for h in history if h["status"] == REJECTED]
+    if rejected:
+        return f"rejected before, not asked again: {rejected[-1]['reason']}"
+    last = history[-1]
+    if last["status"] != ERROR:
+        return ""
+    if last["error_kind"] in PERMANENT_KINDS and last["settings_key"] == settings_key:
+        return f"failed permanently before with these settings, not asked again: {last['reason']}"
+    age = (now - last["created_at"]).total_seconds()
+    if last["error_kind"] not in PERMANENT_KINDS and age < cooldown_seconds:
+        return (f"errored {age / 60:.0f} min ago ({last['reason']}); asked again after llm_error_cooldown_seconds "
+                f"({cooldown_seconds:g} s)")
+    return ""
+
+
+def is_rejection(failure: str) -> bool:
+    """True when a failure reason is about answers read and rejected, not about calls that failed."""
+    return not failure.startswith(("model call failed", "errored", "failed permanently"))
+
+
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    analysis: Analysis
+    model: str  # the store's model column: the configured model, or 'extractive'
+    cached: bool = False
+    fallback_reason: str = ""  # why a configured model's answer was not used
+
+
+class Analyzer(Protocol):
+    @property
+    def model_name(self) -> str: ...
+
+    def analyze(self, data: AnalysisInput, language: str, ledger: AnalysisLedger) -> AnalysisOutcome: ...
+
+
+FALLBACK_ANALYZER = "extractive-fallback"
+FALLBACK_REJECTED_LABEL = {
+    "zh": "*回退：{model} 的回答未通过校验（{reasons}），以下改用抽取式分析。"
+          " Fallback after the model's answers were rejected ({reasons}).*",
+    "en": "*Fallback after the model's answers were rejected ({reasons}): {model} was asked, its answers failed "
+          "validation, and the extractive analysis below is used instead.*",
+}
+FALLBACK_FAILED_LABEL = {
+    "zh": "*回退：{model} 未给出可用回答（{reasons}），以下改用抽取式分析。"
+          " Fallback after the model's calls failed ({reasons}).*",
+    "en": "*Fallback after the model's calls failed ({reasons}): {model} gave no usable answer, and the "
+          "extractive analysis below is used instead.*",
+}
+
+
+def fallback_label(model: str, reason: str, language: str, rejected: bool) -> str:
+    """The line that says a configured model was asked and why its answer is not the one shown."""
+    names = reason_names(reason) or [_plain_reason(reason)[:80]]
+    template = FALLBACK_REJECTED_LABEL if rejected else FALLBACK_FAILED_LABEL
+    return template[language].format(model=model, reasons=", ".join(names))
+
+
+def fallback_analysis(extractive: Analysis, model: str, reason: str, language: str, rejected: bool) -> Analysis:
+    """The extractive analysis labelled apart from "no model configured": a model was asked, its answer is not
+    shown, and the label says why. Keyed apart too, so the offline analysis of the same paper stays as it is."""
+    label = fallback_label(model, reason, language, rejected)
+    tag = hashlib.sha256(label.encode()).hexdigest()[:8]
+    return dataclasses.replace(extractive, analyzer=FALLBACK_ANALYZER, content=f"{label}\n\n{extractive.content}",
+                               prompt_hash=f"{extractive.prompt_hash}+fallback:{model}:{tag}")
+
+
+class ExtractiveAnalyzer:
+    """The offline analyzer: deterministic, no model, every line quoted from the paper."""
+
+    model_name = EXTRACTIVE_MODEL
+
+    def analyze(self, data: AnalysisInput, language: str, ledger: AnalysisLedger,
+                fallback_reason: str = "", fallback_model: str = "", rejected: bool = True) -> AnalysisOutcome:
+        analysis = extractive_analysis(data, language)
+        if fallback_reason and fallback_model:
+            analysis = fallback_analysis(analysis, fallback_model, fallback_reason, language, rejected)
+        cached = ledger.cached(analysis.prompt_hash, EXTRACTIVE_MODEL)
+        if cached is not None:
+            return AnalysisOutcome(cached, EXTRACTIVE_MODEL, cached=True, fallback_reason=fallback_reason)
+        ledger.record(AttemptRecord(analysis.prompt_hash, EXTRACTIVE_MODEL, ACCEPTED, fallback_reason or None))
+        return AnalysisOutcome(analysis, EXTRACTIVE_MODEL, fallback_reason=fallback_reason)
+
+
+# What must be true of a model's answer before it is stored. Ungrounded-URL warnings count too: a link the paper
+# does not contain is invented, whether or not the PDF's own links are known.
+def validation_problems(
+    text: str,
+    *,
+    paper: Paper,
+    kind: str,
+    language: str,
+    paper_urls: set[str] | None,
+    finish_reason: str | None = None,
+    limit: str = "llm_max_output_tokens",
+) -> list[str]:
+    """Why `text` cannot be stored as the paper's analysis; empty when it is fine."""
+    problems = []
+    if finish_reason == "length":
+        problems.append(f"analysis_truncated: the answer stopped at {limit}")
+    elif finish_reason == "repetition":
+        problems.append("analysis_repetitive: the answer kept repeating itself and was cut off")
+    elif finish_reason == TIME_CAP:
+        problems.append("analysis_time_cap: the answer was cut at llm_paper_time_cap_seconds")
+    findings = check_analysis(paper.versioned_id, text, abstract=paper.abstract, paper_urls=paper_urls,
+                              language=language, kind=kind)  # type: ignore[arg-type]
+    problems += [f"{f.check}: {f.detail}" for f in findings
+                 if f.severity == BLOCKING or f.check == ANALYSIS_UNGROUNDED_URL]
+    return problems
+
+
+_HEADING_START = re.compile(r"^\s{0,3}(#{1,6}\s|\*\*\s*1[.、)]|1[.、)]\s*\*\*)", re.MULTILINE)
+MAX_PREAMBLE_CHARS = 400
+
+
+def strip_preamble(text: str) -> str:
+    """The answer from its first heading on: drops "好的，我将……" style openings the seed is full of.
+
+    Only a short opening without headings is dropped; anything longer is left for validation to judge.
+    """
+    text = text.strip()
+    match = _HEADING_START.search(text)
+    if match and 0 < match.start() <= MAX_PREAMBLE_CHARS:
+        return text[match.start():].lstrip()
+    return text
+
+
+_URL_IN_REASON = re.compile(r"https?://\S+")
+
+
+def _plain_reason(reason: str) -> str:
+    """A failure reason fit for a label: no URLs (a label must not add links the paper lacks), one line."""
+    return _URL_IN_REASON.sub("<URL>", reason).replace("\n", " ")[:200]
+
+
+MODEL_METHOD_LABEL = {
+    "zh": "*方法分析由 {model} 根据论文全文节选撰写（{note}）。*",
+    "en": "*Method analysis written by {model} from full-text excerpts ({note}).*",
+}
+MODEL_ABSTRACT_LABEL = {
+    "zh": "*由 {model} 根据标题与摘要撰写。*",
+    "en": "*Written by {model} from the title and abstract.*",
+}
+METHOD_REJECTED_REASON = {
+    "zh": "全文分析未通过校验：{reason}",
+    "en": "the full-text analysis failed validation: {reason}",
+}
+
+
+def model_analysis_content(text: str, prompt: Prompt, model: str, language: str, unavailable_reason: str) -> str:
+    """The stored analysis: our label first (who wrote it, from what), then the model's validated text."""
+    if prompt.kind == "method":
+        label = MODEL_METHOD_LABEL[language].format(model=model, note=prompt.note)
+    else:
+        label = ABSTRACT_ONLY_LABEL[language].format(reason=_plain_reason(unavailable_reason)) + "\n" + \
+            MODEL_ABSTRACT_LABEL[language].format(model=model)
+    return f"{label}\n\n{text.strip()}\n"
+
+
+class ModelAnalyzer:
+    """Analysis by a chat model, validated, with fallbacks.
+
+    Full text: the 7-part method prompt, and once more with the failure named. Then (or when there is no full
+    text) the 5-point abstract prompt, twice at most. Then the extractive analysis. A model that cannot be
+    reached at all goes straight to the extractive analysis: asking it a second prompt would fail the same way.
+    A prompt too long for the model's context window is shrunk to fit and tried once. A prompt whose answers
+    were rejected before, or that failed permanently with the same settings, is not sent again (unless
+    `force`); one that errored is sent again only after the cool-down. All calls for one paper stop at its
+    time cap.
+    """
+
+    def __init__(self, model: ChatModel, *, input_token_budget: int,
+                 cost_usd: Callable[[int, int], float] = lambda _in, _out: 0.0,
+                 paper_time_cap_seconds: float = 600.0, error_cooldown_seconds: float = 21600.0,
+                 force: bool = False, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.model = model
+        self.configured_budget = input_token_budget
+        self.cost_usd = cost_usd
+        self.paper_time_cap_seconds = paper_time_cap_seconds
+        self.error_cooldown_seconds = error_cooldown_seconds
+        self.force = force
+        self.now = now
+
+    @property
+    def model_name(self) -> str:
+        return self.model.name
+
+    @property
+    def input_token_budget(self) -> int:
+        """The configured budget, shrunk to what the model's context window leaves beside the answer."""
+        fit = getattr(self.model, "input_budget", None)
+        return fit(self.configured_budget) if fit is not None else self.configured_budget
+
+    def _settings_key(self) -> str | None:
+        key = getattr(self.model, "settings_key", None)
+        return key(self.input_token_budget) if key is not None else None
+
+    def prompts(self, data: AnalysisInput, language: str) -> list[Prompt]:
+        """The prompts to try in order; a full-text paper's abstract prompt is keyed apart (see below)."""
+        name = self.model.name
+        abstract = build_abstract_prompt(data.paper, language=language, model=name)
+        if not usable_sections(data.sections):
+            return [abstract]
+        method = build_method_prompt(data.paper, data.sections, data.links, language=language, model=name,
+                                     budget=self.input_token_budget)
+        # The abstract analysis that replaces a rejected method analysis is its own cache entry: were it shared
+        # with the no-PDF case, a paper whose PDF arrives later would keep its old abstract-only analysis.
+        after_method = dataclasses.replace(abstract, prompt_hash=f"{abstract.prompt_hash}+after:{method.prompt_hash}")
+        return [method, after_method]
+
+    def analyze(self, data: AnalysisInput, language: str, ledger: AnalysisLedger) -> AnalysisOutcome:
+        name = self.model.name
+        prompts = self.prompts(data, language)
+        for prompt in prompts:
+            cached = ledger.cached(prompt.prompt_hash, name)
+            if cached is not None:
+                return AnalysisOutcome(cached, name, cached=True)
+
+        paper_urls = {link.url for link in data.links} if usable_sections(data.sections) else None
+        unavailable = data.unavailable_reason
+        earlier_failure = ""
+        failure = ""
+        rejected = False
+        settings_key = self._settings_key()
+        deadline = time.monotonic() + self.paper_time_cap_seconds
+        for prompt in prompts:
+            settled = "" if self.force else settled_reason(ledger.history(prompt.prompt_hash, name), settings_key,
+                                                            self.now(), self.error_cooldown_seconds)
+            if settled:
+                answer, failure = None, settled
+                rejected = rejected or settled.startswith("rejected")
+                if settled.startswith("errored"):
+                    break  # the last run found the endpoint failing: the next prompt waits for the cool-down too
+            else:
+                rebuild = None
+                if prompt.kind == "method":
+                    def rebuild(budget: int, method: Prompt = prompt) -> Prompt:
+                        shrunk = build_method_prompt(data.paper, data.sections, data.links, language=language,
+                                                     model=name, budget=budget)
+                        # Same cache key: the shrunk prompt is the same question asked within the window.
+                        return dataclasses.replace(shrunk, prompt_hash=method.prompt_hash)
+                try:
+                    answer, failure = self._ask(prompt, data.paper, language, paper_urls, ledger, deadline,
+                                                settings_key, rebuild)
+                    rejected = rejected or answer is None
+                except ModelCallFailed as exc:
+                    answer, failure = None, f"model call failed: {exc.reason}"
+                    if not exc.request_rejected or exc.kind == TIME_CAP:
+                        break  # the endpoint is down, refuses us, or the paper's time is up
+            if answer is not None:
+                analysis = Analysis(
+                    arxiv_id=data.paper.arxiv_id,
+                    version=data.paper.version,
+                    kind=prompt.kind,
+                    analyzer=f"{MODEL_ANALYZER_PREFIX}{name}",
+                    language=language,
+                    content=model_analysis_content(answer, prompt, name, language, unavailable),
+                    key_findings=tuple(key_findings(data.paper.abstract)),
+                    prompt_hash=prompt.prompt_hash,
+                )
+                return AnalysisOutcome(analysis, name, fallback_reason=earlier_failure)
+            earlier_failure = failure
+            if prompt.kind == "method":
+                unavailable = METHOD_REJECTED_REASON[language].format(reason=failure)
+        log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, failure)
+        return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=failure, fallback_model=name,
+                                            rejected=rejected)
+
+    def _complete(self, prompt: Prompt, messages: Sequence[Message], ledger: AnalysisLedger, deadline: float,
+                  settings_key: str | None, rebuild: Callable[[int], Prompt] | None) -> tuple[Completion, Prompt]:
+        """One completion; a prompt too long for the window is shrunk to fit and sent once more."""
+        name = self.model.name
+        try:
+            completion = self.model.complete(messages, deadline=deadline)
+            _record_failed_calls(ledger, prompt.prompt_hash, name, completion.failed_calls, settings_key)
+            return completion, prompt
+        except ModelCallFailed as exc:
+            _record_failed_calls(ledger, prompt.prompt_hash, name, exc.failed_calls, settings_key)
+            if exc.kind != OVERFLOW or rebuild is None:
+                raise
+            sent, context = exc.overflow or (0, 0)
+        except PromptTooLong as exc:
+            if rebuild is None:
+                raise ModelCallFailed(name, str(exc), (), request_rejected=True, kind=OVERFLOW) from None
+            sent, context = exc.prompt_tokens, exc.context_tokens
+        # Aim the prompt at half the window (the other half is the answer's), scaled by how far over the server
+        # said we were, with a 10 % margin. When it did not say, or the prompt fit and the answer overflowed
+        # (a shared cache filling up), halve the prompt.
+        now = prompt.input_tokens
+        overflowed = sent and context and sent > context
+        smaller = int(now * (context // 2) / sent * 0.9) if overflowed else now // 2
+        shrunk = rebuild(max(256, smaller))
+        log.info("%s: prompt shrunk to %d estimated tokens to fit the context window", prompt.prompt_hash,
+                 shrunk.input_tokens)
+        try:
+            completion = self.model.complete(shrunk.messages, deadline=deadline)
+        except PromptTooLong as exc:
+            raise ModelCallFailed(name, f"{exc} (after shrinking once)", (), request_rejected=True,
+                                  kind=OVERFLOW) from None
+        except ModelCallFailed as exc:
+            _record_failed_calls(ledger, prompt.prompt_hash, name, exc.failed_calls, settings_key)
+            raise
+        _record_failed_calls(ledger, prompt.prompt_hash, name, completion.failed_calls, settings_key)
+        return completion, shrunk
+
+    def _ask(self, prompt: Prompt, paper: Paper, language: str, paper_urls: set[str] | None,
+             ledger: AnalysisLedger, deadline: float = float("inf"), settings_key: str | None = None,
+             rebuild: Callable[[int], Prompt] | None = None) -> tuple[str | None, str]:
+        """(validated answer or None, why the last answer failed), asking again with the first failure named.
+
+        Raises ModelCallFailed when the model gives no answer at all; every try is in the ledger either way.
+        """
+        name = self.model.name
+        failure = ""
+        for round_number in (1, 2):
+            messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
+            completion, prompt = self._complete(prompt, messages, ledger, deadline, settings_key,
+                                                rebuild if round_number == 1 else None)
+            text = strip_preamble(completion.text)
+            problems = validation_problems(text, paper=paper, kind=prompt.kind, language=language,
+                                           paper_urls=paper_urls, finish_reason=completion.finish_reason,
+                                           limit=truncation_limit(completion))
+            failure = "; ".join(problems)
+            ledger.record(AttemptRecord.of_completion(
+                prompt.prompt_hash, name, completion, failure,
+                self.cost_usd(completion.input_tokens, completion.output_tokens), settings_key))
+            if not problems:
+                return text, ""
+            if completion.finish_reason == TIME_CAP:
+                break  # no time left for the second round
+        return None, failure
+
+
+def truncation_limit(completion: Completion) -> str:
+    """What cut an answer that stopped at "length": our max_tokens (and what set it) or the server's window."""
+    if completion.max_tokens and completion.output_tokens < completion.max_tokens * 0.9:
+        return (f"the server's context window (it stopped after {completion.output_tokens} of the "
+                f"{completion.max_tokens} tokens allowed)")
+    return f"{completion.limit}: max_tokens {completion.max_tokens}" if completion.max_tokens else completion.limit
+
+
+def _record_failed_calls(ledger: AnalysisLedger, prompt_hash: str, model: str, calls: Iterable[FailedCall],
+                         settings_key: str | None = None) -> None:
+    for call in calls:
+        ledger.record(AttemptRecord(prompt_hash, model, ERROR, call.reason, latency_ms=call.latency_ms,
+                                    error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
+
+
+def analyzer_for(settings: Settings, http_client: Any = None, force: bool = False) -> Analyzer:
+    """The model analyzer when llm_base_url is set, else the offline extractive one."""
+    if not settings.uses_llm:
+        return ExtractiveAnalyzer()
+    model = shared_model(settings, http_client)
+    return ModelAnalyzer(model, input_token_budget=settings.llm_input_token_budget, cost_usd=model.config.cost_usd,
+                         paper_time_cap_seconds=settings.llm_paper_time_cap_seconds,
+                         error_cooldown_seconds=settings.llm_error_cooldown_seconds, force=force)
+
+
+class StoreLedger:
+    """The AnalysisLedger of one paper in the DuckDB store."""
+
+    def __init__(self, store: Any, paper: Paper, language: str) -> None:
+        self.store = store
+        self.paper = paper
+        self.language = language
+
+    def cached(self, prompt_hash: str, model: str) -> Analysis | None:
+        return self.store.cached_analysis(self.paper.arxiv_id, self.paper.version, prompt_hash, model, self.language)
+
+    def record(self, attempt: AttemptRecord) -> None:
+        record_attempt(self.store, self.paper.arxiv_id, self.paper.version, self.language, attempt)
+
+    def history(self, prompt_hash: str, model: str) -> list[dict[str, Any]]:
+        return self.store.analysis_attempt_history(self.paper.arxiv_id, self.paper.version, prompt_hash, model,
+                                                   self.language)
+
+
+def record_attempt(store: Any, arxiv_id: str, version: int, language: str, attempt: AttemptRecord) -> None:
+    """One try into analysis_attempts (papers, and the day's summary under its own id)."""
+    store.record_analysis_attempt(
+        arxiv_id, version, attempt.prompt_hash, attempt.model, language, attempt.status, attempt.reason,
+        attempt.input_tokens, attempt.output_tokens, attempt.latency_ms, attempt.cost_usd,
+        error_kind=attempt.error_kind, settings_key=attempt.settings_key, queue_ms=attempt.queue_ms,
+        estimated_input_tokens=attempt.estimated_input_tokens, usage_reported=attempt.usage_reported,
+        finish_reason=attempt.finish_reason,
+    )
+
+
+def analyze_paper(settings: Settings, arxiv_id: str, version: int, digest_day: date, category: str,
+                  force: bool = False) -> str:
+    """Analyse one paper for the digest (stored answers and rejected ones are not paid for twice); the kind."""
+    from arxiv_digest.store import open_store
+
+    store = open_store(settings.db_path)
+    paper = store.paper(arxiv_id, version)
+    if paper is None:
+        raise LookupError(f"{arxiv_id}v{version} is not in the store; run the fetch step for {digest_day} first")
+    data = gather_input(store, paper)
+    outcome = analyzer_for(settings, force=force).analyze(data, settings.language,
+                                                          StoreLedger(store, paper, settings.language))
+    analysis = outcome.analysis
+    model_fell_back = settings.uses_llm and outcome.model == EXTRACTIVE_MODEL
+    status = "ok" if analysis.kind == "method" and not model_fell_back else "fallback"
+    detail = f"{analysis.kind} analysis ({analysis.analyzer})" + (", cached" if outcome.cached else "")
+    if outcome.fallback_reason:
+        detail += f"; model answer not used: {outcome.fallback_reason}"
+    with store.batch():
+        if not outcome.cached:
+            store.save_analysis(analysis, outcome.model)
+        store.set_digest_analysis(digest_day, category, analysis, outcome.model)
+        store.record_step(arxiv_id, version, "analyze", status, detail[:2000])
+    return analysis.kind

@@ -1,0 +1,310 @@
+"""The executive summary of the day, built from that day's papers and analyses only.
+
+It names papers only by their exact titles and states both dates: the digest date D and the submission
+date D-1 of the papers it covers. With a model configured, the model writes it from the analyses and its answer
+is validated (no refusal, the right language, only the day's exact titles, only the dates D and D-1) and asked
+once more with the failure named; otherwise, or when both answers fail, the extractive summary is used. The
+stored summary is keyed by the prompt's hash, which covers the template, the model and every analysis of the
+day, so a rerun of an unchanged day makes no call. An empty day gets a one-line summary and no call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from arxiv_digest.analysis.analyzer import (
+    AttemptRecord,
+    strip_preamble,
+    truncation_limit,
+)
+from arxiv_digest.analysis.extractive import ERROR, key_findings
+from arxiv_digest.analysis.model import TIME_CAP, ChatModel, ModelCallFailed, PromptTooLong
+from arxiv_digest.analysis.prompting import Prompt, SummaryEntry, build_summary_prompt
+from arxiv_digest.catalog.announcements import announcement_evening
+from arxiv_digest.settings import Settings
+from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, normalize_text, quoted_names
+from schemas.records import Analysis, Paper
+
+log = logging.getLogger(__name__)
+
+SUMMARY_VERSION = "summary-extractive-v1"
+
+CATEGORY_NAMES = {
+    "cs.CV": "Computer Vision",
+    "cs.LG": "Machine Learning",
+    "cs.CL": "Computation and Language",
+    "cs.AI": "Artificial Intelligence",
+    "cs.RO": "Robotics",
+    "cs.GR": "Graphics",
+    "cs.HC": "Human-Computer Interaction",
+    "stat.ML": "Machine Learning (Statistics)",
+    "eess.IV": "Image and Video Processing",
+}
+
+_STOPWORDS = frozenset(
+    (
+        "a an the and or of for to in on with by from via using use based we our this that these those is are "
+        "be as at it its into over under than then their there which while where when can not no new towards "
+        "toward without within between across more most less such also both each other only per two three one "
+        "model models method methods approach paper results show shows propose proposed present introduce "
+        "learning deep neural network networks data task tasks performance existing state art large time high "
+        "low first "
+    ).split()
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
+_NAMED_METHOD = re.compile(r"\b(?:we (?:propose|introduce|present))\s+([A-Z][\w-]*[A-Z][\w-]*)")
+
+
+def category_name(category: str) -> str:
+    return CATEGORY_NAMES.get(category, category)
+
+
+def themes(papers: Sequence[Paper], limit: int = 5) -> list[tuple[str, int]]:
+    """Terms that occur in the most papers (each paper counts once per term)."""
+    counts: Counter[str] = Counter()
+    for paper in papers:
+        words = {w.lower() for w in _WORD.findall(f"{paper.title} {paper.abstract}")}
+        counts.update(w for w in words if w not in _STOPWORDS)
+    return [(term, n) for term, n in counts.most_common() if n >= 2][:limit] or counts.most_common(min(limit, 3))
+
+
+def named_methods(paper: Paper) -> list[str]:
+    return list(dict.fromkeys(_NAMED_METHOD.findall(paper.abstract)))
+
+
+def _read_score(paper: Paper, analysis: Analysis | None) -> int:
+    score = 0
+    if analysis is not None and analysis.kind == "method":
+        score += 2
+    if "github.com" in paper.abstract or "github.io" in paper.abstract:
+        score += 1
+    score += len(key_findings(paper.abstract))
+    return score
+
+
+def extractive_summary(
+    digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], language: str
+) -> str:
+    submitted = announcement_evening(digest_day)
+    name = category_name(category)
+    if not papers:
+        if language == "zh":
+            return (f"arXiv 在 {submitted.isoformat()}（美东时间 20:00）的公告中没有新的 {category} 论文，"
+                    f"因此 {digest_day.isoformat()} 的摘要为空。\n")
+        return (f"arXiv's announcement of {submitted.isoformat()} (20:00 US Eastern) has no new {category} "
+                f"papers, so the digest of {digest_day.isoformat()} is empty.\n")
+    full_text = sum(1 for p in papers if (a := analyses.get(p.versioned_id)) and a.kind == "method")
+    ranked = sorted(papers, key=lambda p: -_read_score(p, analyses.get(p.versioned_id)))
+    top_themes = themes(papers)
+    lines: list[str] = []
+    if language == "zh":
+        lines += [
+            "*抽取式摘要（未使用语言模型）：由当日论文的标题、摘要与分析自动汇总，引文保留原文。*",
+            "",
+            f"**执行摘要：{digest_day.isoformat()} Arxiv {name} 论文（{submitted.isoformat()} 公告）**",
+            "",
+            f"本期共 {len(papers)} 篇论文，其中 {full_text} 篇读取了全文并给出方法分析，"
+            f"{len(papers) - full_text} 篇仅基于摘要分析。",
+            "",
+            "**主要主题与趋势：**",
+            "",
+        ]
+        lines += [f"*   **{term}**：出现在 {n} 篇论文的标题或摘要中。" for term, n in top_themes]
+        lines += ["", "**亮点与创新：**", ""]
+        for paper in ranked[:4]:
+            finding = key_findings(paper.abstract, limit=1)
+            lines.append(f"*   **“{paper.title}”**：{finding[0] if finding else paper.abstract[:200]}")
+        methods = [(m, p) for p in papers for m in named_methods(p)]
+        lines += ["", "**新兴研究方向与技术：**", ""]
+        lines += [f"*   **{m}**（“{p.title}”）" for m, p in methods[:5]] or ["*   本期摘要中没有命名的新方法。"]
+        lines += ["", "**建议阅读全文的论文：**", ""]
+        for number, paper in enumerate(ranked[:3], start=1):
+            analysis = analyses.get(paper.versioned_id)
+            reasons = []
+            if analysis is not None and analysis.kind == "method":
+                reasons.append("已读取全文")
+            if "github" in paper.abstract:
+                reasons.append("提供代码")
+            if key_findings(paper.abstract):
+                reasons.append("摘要给出明确结果")
+            lines.append(f"{number}.  **“{paper.title}”**：{'、'.join(reasons) or '与本期主题相关'}。")
+    else:
+        lines += [
+            "*Extractive summary (no language model): compiled from the titles, abstracts and analyses of the "
+            "day; quotations are verbatim.*",
+            "",
+            f"**Executive summary: Arxiv {name} papers of {digest_day.isoformat()} (announced "
+            f"{submitted.isoformat()})**",
+            "",
+            f"{len(papers)} papers; {full_text} analysed from the full text, {len(papers) - full_text} from the "
+            "abstract only.",
+            "",
+            "**Main themes and trends:**",
+            "",
+        ]
+        lines += [f"*   **{term}**: in the title or abstract of {n} papers." for term, n in top_themes]
+        lines += ["", "**Highlights:**", ""]
+        for paper in ranked[:4]:
+            finding = key_findings(paper.abstract, limit=1)
+            lines.append(f"*   **\"{paper.title}\"**: {finding[0] if finding else paper.abstract[:200]}")
+        methods = [(m, p) for p in papers for m in named_methods(p)]
+        lines += ["", "**Emerging directions and techniques:**", ""]
+        lines += [f"*   **{m}** (\"{p.title}\")" for m, p in methods[:5]] or ["*   No named new method today."]
+        lines += ["", "**Recommended full reads:**", ""]
+        for number, paper in enumerate(ranked[:3], start=1):
+            analysis = analyses.get(paper.versioned_id)
+            reasons = []
+            if analysis is not None and analysis.kind == "method":
+                reasons.append("full text analysed")
+            if "github" in paper.abstract:
+                reasons.append("code available")
+            if key_findings(paper.abstract):
+                reasons.append("concrete results in the abstract")
+            lines.append(f"{number}.  **\"{paper.title}\"**: {', '.join(reasons) or 'on the themes of the day'}.")
+    return "\n".join(lines).strip() + "\n"
+
+
+def summary_fingerprint(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> str:
+    digest = hashlib.sha256(SUMMARY_VERSION.encode())
+    for paper in papers:
+        analysis = analyses.get(paper.versioned_id)
+        digest.update(f"{paper.versioned_id}|{paper.title}|{analysis.prompt_hash if analysis else '-'}".encode())
+    return f"{SUMMARY_VERSION}:{digest.hexdigest()[:16]}"
+
+
+# -- the model's summary -----------------------------------------------------------------------------------
+
+MODEL_SUMMARY_LABEL = {
+    "zh": "*执行摘要由 {model} 根据当日论文的分析撰写。*",
+    "en": "*Executive summary written by {model} from the analyses of the day's papers.*",
+}
+# Summary calls are recorded with the analysis attempts, so `run`'s calls/tokens/cost line counts them.
+SUMMARY_ATTEMPT_VERSION = 0
+_SECTION_SEVEN = re.compile(r"^#{1,6}\s*7[.、)]?\s*[^\n]*\n(.*)", re.MULTILINE | re.DOTALL)
+_LABEL_LINE = re.compile(r"^\*[^*\n].*\*\s*$")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+EXCERPT_CHARS = 1200
+
+
+def summary_attempt_id(digest_day: date, category: str) -> str:
+    return f"summary/{category}/{digest_day.isoformat()}"
+
+
+def analysis_excerpt(analysis: Analysis | None) -> str:
+    """What the summary prompt quotes of an analysis: its closing summary part, else its opening."""
+    if analysis is None or analysis.kind == "withheld" or not analysis.content.strip():
+        return ""
+    content = analysis.content
+    match = _SECTION_SEVEN.search(content)
+    body = match.group(1) if match else content
+    lines = [_LIST_MARKER.sub("", line).replace("**", "") for line in body.splitlines()
+             if line.strip() and not _LABEL_LINE.match(line.strip()) and not line.lstrip().startswith("#")]
+    return re.sub(r"\s+", " ", " ".join(lines))[:EXCERPT_CHARS].strip()
+
+
+def summary_entries(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> list[SummaryEntry]:
+    entries = []
+    for paper in papers:
+        analysis = analyses.get(paper.versioned_id)
+        findings = analysis.key_findings if analysis is not None and analysis.key_findings else tuple(
+            key_findings(paper.abstract))
+        entries.append(SummaryEntry(paper.versioned_id, paper.title, tuple(findings), analysis_excerpt(analysis)))
+    return entries
+
+
+def summary_prompt(settings: Settings, digest_day: date, category: str, papers: Sequence[Paper],
+                   analyses: dict[str, Analysis], budget: int | None = None) -> Prompt:
+    return build_summary_prompt(
+        summary_entries(papers, analyses),
+        digest_date=digest_day.isoformat(),
+        submission_date=announcement_evening(digest_day).isoformat(),
+        category=category,
+        category_name=category_name(category),
+        language=settings.language,
+        model=settings.llm_model,
+        budget=settings.llm_input_token_budget if budget is None else budget,
+    )
+
+
+def _title_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", " ", normalize_text(text)).strip()
+
+
+def unknown_quoted_names(text: str, papers: Sequence[Paper]) -> list[str]:
+    """Quoted names that are neither a title of the day (or a part of one) nor a term from its abstracts.
+
+    Stricter than the quality suite's fuzzy match on purpose: a model must copy titles, not paraphrase them.
+    """
+    titles = [_title_key(p.title) for p in papers]
+    abstracts = [_title_key(p.abstract) for p in papers]
+    unknown = []
+    for name in quoted_names(text):
+        key = _title_key(name)
+        if key and not any(key in title for title in titles) and not any(key in abstract for abstract in abstracts):
+            unknown.append(name)
+    return unknown
+
+
+def summary_problems(text: str, digest_day: date, papers: Sequence[Paper], language: str,
+                     finish_reason: str | None = None, limit: str = "llm_max_output_tokens") -> list[str]:
+    """Why a model's summary cannot be stored: refusal, wrong language, unknown papers, wrong dates, empty."""
+    problems = []
+    if finish_reason == "length":
+        problems.append(f"summary_truncated: the answer stopped at {limit}")
+    elif finish_reason == "repetition":
+        problems.append("summary_repetitive: the answer kept repeating itself and was cut off")
+    elif finish_reason == TIME_CAP:
+        problems.append("summary_time_cap: the answer was cut at llm_paper_time_cap_seconds")
+    findings = check_summary(text, digest_date=digest_day, paper_titles=[p.title for p in papers],
+                             language=language, paper_texts=[p.abstract for p in papers])  # type: ignore[arg-type]
+    problems += [f"{f.check}: {f.detail}" for f in findings if f.severity == BLOCKING]
+    problems += [f"{SUMMARY_UNKNOWN_PAPER}: quotes {name!r}, which is not the exact title of a paper of this day"
+                 for name in unknown_quoted_names(text, papers)]
+    return list(dict.fromkeys(problems))
+
+
+def model_summary(
+    model: ChatModel,
+    prompt: Prompt,
+    *,
+    digest_day: date,
+    papers: Sequence[Paper],
+    language: str,
+    record: Callable[[AttemptRecord], None],
+    cost_usd: Callable[[int, int], float],
+    deadline: float | None = None,
+    settings_key: str | None = None,
+) -> tuple[str | None, str]:
+    """(validated summary or None, the last failure): two tries, the second naming the first one's failure."""
+    failure = ""
+    for round_number in (1, 2):
+        messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
+        try:
+            completion = model.complete(messages, deadline=deadline)
+        except ModelCallFailed as exc:
+            for call in exc.failed_calls:
+                record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms,
+                                     error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
+            return None, f"model call failed: {exc.reason}"
+        except PromptTooLong as exc:
+            # Nothing was sent; the extractive summary needs no window.
+            return None, f"model call failed: {exc}"
+        for call in completion.failed_calls:
+            record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms,
+                                 error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
+        text = strip_preamble(completion.text)
+        problems = summary_problems(text, digest_day, papers, language, completion.finish_reason,
+                                    truncation_limit(completion))
+        failure = "; ".join(problems)
+        record(AttemptRecord.of_completion(prompt.prompt_hash, model.name, completion, failure,
+                                           cost_usd(completion.input_tokens, completion.output_tokens),
+                                           settings_key))
+        if not problems:
+            label = MODEL_SUMMARY_LABEL[language].format(model=model.name)
+            return f"{label}\n\n{text.strip()}\n", ""
+    return None, failure

@@ -1,0 +1,291 @@
+"""Find the papers of a digest.
+
+Digest D is arXiv's announcement on the evening before D (arxiv_digest.announcements): the new submissions of
+its window, plus late papers (of earlier windows, visible only now, that no digest of the category holds yet).
+Which digest holds each paper is recorded once, in the ledger, when the digest is first fetched. A date
+without an announcement has no digest; an announcement with no papers yet, for a category that normally has
+some, is not visible yet: the run fails and retries rather than publish it empty.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from arxiv_digest.catalog.announcements import (
+    EASTERN,
+    Announcement,
+    announcement,
+    announcement_for_submission,
+    latest_digest_day,
+    no_announcement_reason,
+    previous_evening,
+)
+from arxiv_digest.catalog.client import submitted_between_query
+from arxiv_digest.catalog.feed import parse_feed
+from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError
+from arxiv_digest.ledger import open_ledger
+from arxiv_digest.settings import Settings
+from schemas.records import Paper
+
+log = logging.getLogger(__name__)
+
+
+def resolve_day(digest_date: str | date | None, sample: bool, now: datetime, holidays: Collection[date] = ()) -> date:
+    """An explicit date wins; else the sample day; else the newest digest announced at `now` (the schedule's)."""
+    if isinstance(digest_date, date):
+        return digest_date
+    if digest_date:
+        return date.fromisoformat(digest_date)
+    if sample:
+        from arxiv_digest.catalog.sample_day import SAMPLE_DAY
+
+        return SAMPLE_DAY
+    return latest_digest_day(now, holidays)
+
+
+def check_digest_day(digest_day: date, now: datetime, holidays: Collection[date] = ()) -> Announcement | None:
+    """The digest's announcement; None on a date without one. A future announcement is an input error."""
+    found = announcement(digest_day, holidays)
+    moment = found.announced_at if found else datetime.combine(digest_day, time(1), tzinfo=UTC)
+    if moment > now:
+        when = moment.astimezone(EASTERN)
+        raise DigestInputError(
+            f"the digest of {digest_day} is arXiv's announcement of {when:%a %Y-%m-%d %H:%M} US Eastern, which "
+            f"has not happened yet (now {now.astimezone(EASTERN):%Y-%m-%d %H:%M} US Eastern): nothing to build"
+        )
+    return found
+
+
+def no_announcement_result(digest_day: date, holidays: Collection[date] = ()) -> dict[str, Any]:
+    """What a run of a date without an announcement returns: nothing built, nothing written, a success."""
+    return {"status": "no_announcement", "path": "", "counts": {"papers": 0},
+            "reason": no_announcement_reason(digest_day, holidays)}
+
+
+def search_query(category: str, found: Announcement, lookback_days: int) -> str:
+    """The one search for a digest: its window, and `lookback_days` before it for late papers."""
+    return submitted_between_query(category, found.window_start - timedelta(days=lookback_days), found.window_end)
+
+
+def category_papers(papers: Iterable[Paper], category: str) -> list[Paper]:
+    """The papers listed in a category (primary or cross-list), each at its newest version."""
+    latest: dict[str, Paper] = {}
+    for paper in papers:
+        if category not in paper.categories:
+            continue
+        known = latest.get(paper.arxiv_id)
+        if known is None or paper.version > known.version:
+            latest[paper.arxiv_id] = paper
+    return list(latest.values())
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a digest takes of the papers visible at its first fetch."""
+
+    on_time: tuple[Paper, ...]
+    late: tuple[Paper, ...]
+    held_elsewhere: int = 0  # already in another digest of the category
+    awaiting_own_digest: int = 0  # earlier-window papers whose own digest has not been built yet
+
+
+def decide_claims(
+    papers: Iterable[Paper],
+    found: Announcement,
+    *,
+    holders: dict[str, date],
+    fetched: Collection[date],
+    holidays: Collection[date] = (),
+) -> Claims:
+    """Which visible papers a digest takes on its first fetch.
+
+    Its window's papers are on time. A paper of an earlier window is late only when that window's digest was
+    already built without it (held by moderation, API lag): a digest not built yet takes its own papers when
+    it is built, so building days out of order changes nothing. A paper some digest holds is never taken.
+    """
+    on_time: list[Paper] = []
+    late: list[Paper] = []
+    held = awaiting = 0
+    for paper in papers:
+        holder = holders.get(paper.arxiv_id)
+        if holder is not None:
+            held += holder != found.digest_day
+            continue
+        if found.holds(paper.published):
+            on_time.append(paper)
+        elif paper.published <= found.window_start:
+            if announcement_for_submission(paper.published, holidays).digest_day in fetched:
+                late.append(paper)
+            else:
+                awaiting += 1
+    return Claims(tuple(on_time), tuple(late), held, awaiting)
+
+
+def expected_papers(
+    papers: Sequence[Paper], found: Announcement, lookback_days: int, holidays: Collection[date] = (),
+    history: Sequence[int] = (),
+) -> float:
+    """How many papers a window of this category normally has: the median of the last five windows.
+
+    Counted from the search's own lookback (what arXiv shows now for the earlier windows), else from the
+    store's record of earlier digests.
+    """
+    horizon = found.window_start - timedelta(days=lookback_days)
+    counts: list[int] = []
+    evening = found.evening
+    while len(counts) < 5 and lookback_days > 0:
+        evening = previous_evening(evening, holidays)
+        earlier = announcement(evening + timedelta(days=1), holidays)
+        if earlier is None or earlier.window_start < horizon:
+            break
+        counts.append(sum(1 for paper in papers if earlier.holds(paper.published)))
+    return median_count(counts or history)
+
+
+def median_count(counts: Sequence[int]) -> float:
+    return float(statistics.median(counts)) if counts else 0.0
+
+
+def select_papers(
+    papers: Iterable[Paper],
+    category: str,
+    *,
+    late: Collection[str] = (),
+    include_cross_lists: bool = True,
+    keywords_include: Sequence[str] = (),
+    keywords_exclude: Sequence[str] = (),
+    max_papers: int = 0,
+) -> list[Paper]:
+    """The papers of the digest after the reader's filters: on-time newest first, then the late ones."""
+    include = [k.lower() for k in keywords_include]
+    exclude = [k.lower() for k in keywords_exclude]
+    chosen: list[Paper] = []
+    for paper in category_papers(papers, category):
+        if not include_cross_lists and paper.primary_category != category:
+            continue
+        haystack = f"{paper.title} {paper.abstract}".lower()
+        if include and not any(k in haystack for k in include):
+            continue
+        if any(k in haystack for k in exclude):
+            continue
+        chosen.append(paper)
+    chosen.sort(key=lambda p: (p.published, p.arxiv_id), reverse=True)
+    chosen.sort(key=lambda p: p.arxiv_id in late)
+    return chosen[:max_papers] if max_papers else chosen
+
+
+class PagedQuery:
+    """Pages through a search with start/max_results until totalResults is reached."""
+
+    def __init__(self, client: object, page_size: int, max_pages: int = 100) -> None:
+        self.client = client
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self.warnings: list[str] = []
+
+    def run(self, query: str) -> list[Paper]:
+        papers: list[Paper] = []
+        start = 0
+        total: int | None = None
+        empty_retries = 0
+        for _ in range(self.max_pages):
+            page = parse_feed(self.client.query(query, start, self.page_size))  # type: ignore[attr-defined]
+            total = page.total_results
+            if not page.papers and not page.skipped:
+                if start < total and empty_retries < 1:
+                    # The API sometimes returns an empty page mid-result; one more try usually fills it.
+                    empty_retries += 1
+                    continue
+                if start < total:
+                    self.warnings.append(f"arXiv returned an empty page at start={start} of {total}; stopped")
+                break
+            empty_retries = 0
+            papers.extend(page.papers)
+            self.warnings.extend(f"skipped a feed entry: {reason}" for reason in page.skipped)
+            start += len(page.papers) + len(page.skipped)
+            if start >= total:
+                break
+        else:
+            self.warnings.append(f"stopped after {self.max_pages} pages; results may be incomplete")
+        return papers
+
+
+@dataclass(frozen=True)
+class DayQuery:
+    """What arXiv returned for a digest's search and what the digest would keep of it."""
+
+    found: tuple[Paper, ...]  # every paper of the category in the window and its lookback, newest version
+    on_time: tuple[Paper, ...]  # those submitted in the window
+    chosen: tuple[Paper, ...]  # the window's papers after the reader's filters
+    warnings: tuple[str, ...]
+    announcement: Announcement
+    expected: float = 0.0  # papers a window of this category normally has
+
+
+def query_day(settings: Settings, found: Announcement, category: str, sample: bool = False) -> DayQuery:
+    """Page through the API for the digest's window and lookback (used by `fetch` too)."""
+    from arxiv_digest.catalog.client import ArxivClient, make_http_client
+    from arxiv_digest.catalog.sample_day import sample_transport
+
+    with make_http_client(settings, sample_transport() if sample else None) as http:
+        pager = PagedQuery(ArxivClient(http, settings), settings.arxiv_page_size)
+        results = pager.run(search_query(category, found, settings.late_lookback_days))
+    listed = category_papers(results, category)
+    on_time = [paper for paper in listed if found.holds(paper.published)]
+    chosen = select_papers(
+        on_time,
+        category,
+        include_cross_lists=settings.include_cross_lists,
+        keywords_include=settings.keywords_include,
+        keywords_exclude=settings.keywords_exclude,
+        max_papers=settings.max_papers,
+    )
+    expected = expected_papers(listed, found, settings.late_lookback_days, settings.holiday_dates)
+    return DayQuery(tuple(listed), tuple(on_time), tuple(chosen), tuple(pager.warnings), found, expected)
+
+
+def not_visible_error(found: Announcement, category: str, expected: float) -> AnnouncementNotVisible:
+    return AnnouncementNotVisible(
+        f"arXiv has not published the announcement of {found.digest_day} yet: 0 {category} papers in its "
+        f"window, where recent windows had about {expected:g} ({found.describe()}); retry later"
+    )
+
+
+def claim_digest(settings: Settings, found: Announcement, category: str, sample: bool = False,
+                 ) -> tuple[list[tuple[Paper, bool]], list[str]]:
+    """The papers this digest holds (with their late flag), claiming them on its first fetch.
+
+    Once a digest has been fetched its list is fixed: a rerun, `--force` or a backfill reads it back and asks
+    arXiv nothing. The API is asked outside the ledger's lock (it is slow); the claim is one short transaction.
+    """
+    day = found.digest_day
+    with open_ledger(settings) as ledger:
+        if ledger.announcement_fetched(category, day):
+            return ledger.digest_holdings(category, day), []
+    query = query_day(settings, found, category, sample)
+    warnings = list(query.warnings)
+    with open_ledger(settings) as ledger:
+        if not query.on_time:
+            # What arXiv shows now for the windows before, or what earlier digests of this store held.
+            expected = max(query.expected, median_count(ledger.recent_on_time_counts(category, day)))
+            if settings.missing_announcement_min_papers and expected >= settings.missing_announcement_min_papers:
+                raise not_visible_error(found, category, expected)
+        if not ledger.announcement_fetched(category, day):  # another run may have claimed it meanwhile
+            since = (found.window_start - timedelta(days=settings.late_lookback_days + 7)).date()
+            claims = decide_claims(
+                query.found, found,
+                holders=ledger.holders(category, [paper.arxiv_id for paper in query.found]),
+                fetched=ledger.fetched_digests(category, since),
+                holidays=settings.holiday_dates,
+            )
+            ledger.record_announcement(category, day, (found.window_start, found.window_end),
+                                       [(p, False) for p in claims.on_time] + [(p, True) for p in claims.late])
+            if claims.awaiting_own_digest:
+                warnings.append(f"{claims.awaiting_own_digest} paper(s) of earlier windows wait for their own "
+                                "digest, which has not been built yet")
+        return ledger.digest_holdings(category, day), warnings

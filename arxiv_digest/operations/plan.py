@@ -1,0 +1,64 @@
+"""Between fetch and the per-paper steps: which papers of the day still need work.
+
+A paper whose every step succeeded, whose PDF is on disk, whose extraction is current and whose analysis for
+this day was made by the configured analyzer (or fell back after that model's answers were rejected) needs
+nothing, so a rerun of a finished day starts no per-paper
+task at all (no download, no model call, no orchestration cost). Anything else goes through the whole chain;
+each step is idempotent and reuses what is already stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from arxiv_digest.settings import Settings
+
+DONE = {
+    "download": {"ok"},
+    "extract": {"ok", "no_text_layer"},
+    "segment": {"ok", "skipped"},
+    "analyze": {"ok", "fallback"},
+}
+
+
+def current_analyzer(settings: Settings) -> str:
+    return settings.llm_model if settings.uses_llm else "extractive"
+
+
+def paper_is_done(progress: dict[str, Any] | None, *, analyzer: str, language: str, extractor_version: str) -> bool:
+    """`progress` is one paper's entry of Store.day_progress."""
+    if progress is None:
+        return False
+    steps = progress["steps"]
+    if any(steps.get(step) not in good for step, good in DONE.items()):
+        return False
+    if progress["pdf_status"] != "ok" or not progress["pdf_path"] or not Path(progress["pdf_path"]).is_file():
+        return False
+    if progress["extractor"] != extractor_version:
+        return False
+    if progress["analysis_language"] != language:
+        return False
+    # A model whose answers were rejected has had its say: the fallback stands, and a rerun does not pay for
+    # the same refusal again (`run --force` asks once more). An unreachable model is asked again next time.
+    return progress["analysis_model"] == analyzer or analyzer in progress["rejected_by_models"]
+
+
+def papers_needing_work(
+    store: Any,
+    keys: Sequence[tuple[str, int]],
+    digest_day: date,
+    category: str,
+    *,
+    analyzer: str,
+    language: str,
+    extractor_version: str,
+) -> list[tuple[str, int]]:
+    progress = store.day_progress(digest_day, category)
+    return [
+        key for key in keys
+        if not paper_is_done(progress.get(key), analyzer=analyzer, language=language,
+                             extractor_version=extractor_version)
+    ]

@@ -1,0 +1,414 @@
+"""A paper's links and which of them are its own code: URLs from annotations and text, one normal spelling.
+
+Links come from link annotations and from the text (URLs broken across lines are rejoined, also when the tail
+sits alone on the next footnote line). A code link is the paper's own when it is stated in the abstract, next to
+a release phrase ("our code is available at", "we release our dataset at"), on page 1, or when the repository
+(or its project folder, `.../tree/master/<project>`) is named after the method; links in the references, next
+to a citation or "the official implementation of", or next to "we use" are others' work (datasets, baselines,
+libraries). A hub's model collection is not a code link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from arxiv_digest.pdf.layout import (
+    DocumentLayout,
+    Line,
+    join_lines,
+)
+from arxiv_digest.pdf.sections import assign_labels, extraction_layout, find_headings
+from schemas.records import Extraction, Link
+
+# -- links ---------------------------------------------------------------------------------------------------
+
+_URL_IN_TEXT = re.compile(
+    r"(?:https?://|www\.|(?<![\w.@/])(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)/|"
+    r"(?<![\w.@/-])[a-z0-9][\w-]*\.github\.io\b)[^\s<>\"{}|\\^`]*",
+    re.I,
+)
+_TRAILING = ").,;:'\"]}>*"
+_CONTINUES_AFTER = ("/", "-", "_", "=", "?", "&", "#", "~", ":", "%", "+")
+_DOMAIN_TAIL = re.compile(r"^(?:com|org|net|io|edu|ai|co|de|uk|fr|cn|ac|gov|info|me|dev)\b[/\w.\-~%#?=&]*", re.I)
+_CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "sourceforge.net"}
+_NOT_REPOS = {"features", "about", "pricing", "topics", "collections", "marketplace", "sponsors", "orgs", "site"}
+# Phrases with which authors hand over their own code; each needs a first-person word or a release verb, because
+# "a publicly available implementation of DCGANs" is someone else's code.
+_OWN_RELEASE = re.compile(
+    r"\bour (?:[\w-]+ ){0,3}(?:code|codes|implementation|software|source code|toolkit|project page|project website)\b"
+    r"|\b(?:the |all |our )?(?:code|codes|source code|software|implementation)\b[^.]{0,160}?"
+    r"\b(?:is|are|will be|has been|have been|may be|can be)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?"
+    r"(?:available|released|accessible|open[- ]sourced|found)"
+    r"|\bproject (?:page|webpage|web page|website|site|homepage)\b"
+    r"|\bwe (?:will |have |are )?(?:release[sd]?|releasing|open[- ]source[sd]?|make|made|provide|publish|share)\b"
+    r"|\b(?:is|are) (?:released )?open[- ]source\b|\breleased (?:as )?open[- ]source\b|\ball code\b"
+    r"|\b(?:is|are|will be) (?:made )?(?:publicly |freely )?available (?:at|on|from|online)\b"
+    r"|\bour (?:[\w-]+ ){0,3}(?:dataset|datasets|benchmark|benchmarks)\b",
+    re.I,
+)
+# Words that put the link on someone else's work however the sentence goes on: a citation, "et al.", "the
+# official implementation of X", "code of [12]". They outweigh even a repository named after our title.
+_CITED_WORK = re.compile(
+    r"\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|\bthird[- ]party\b|\bprovided by\b|\breleased by\b|\bfrom the authors\b|"
+    r"\bofficial (?:code|implementation|repository)\b",
+    re.I,
+)
+_THIRD_PARTY = re.compile(
+    # "the code we used to train our models" is the authors' own code: "we used" right after "code" is not
+    # borrowing.
+    r"(?<!code )(?<!codes )\bwe (?:use|used|adopt|adopted|employ|follow|borrow)\b|"
+    r"\busing\b|\bbased on\b|\bbuilt (?:up)?on\b|"
+    r"\bbuilds on\b|\bprovided by\b|\bpre-?trained\b|\bthird[- ]party\b|\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|"
+    r"\bofficial (?:code|implementation)\b|\bimplementation (?:of|from|by)\b|\bdataset available\b|\bused in\b",
+    re.I,
+)
+_CODE_WORDS = re.compile(
+    r"\b(?:code|codes|implementation|software|source|framework|toolkit|library|project|models?|github|demo)\b", re.I
+)
+_NOT_PROJECT_HOSTS = ("doi.org", "arxiv.org", "youtube.com", "youtu.be", "docs.google.com", "dropbox.com",
+                      "readthedocs.io", "wikipedia.org", "twitter.com", "x.com", "paperswithcode.com")
+
+
+def normalize_url(raw: str) -> str:
+    """One spelling per URL: no trailing punctuation or brackets, https for code hosts, no .git, no final /."""
+    url = raw.strip().replace("˜", "~").replace("∼", "~").lstrip("([<{\"'")
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
+        url = "https://" + url
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    scheme = parts.scheme.lower()
+    bare_host = host.removeprefix("www.")
+    if bare_host in {"github.com", "gitlab.com"}:
+        scheme, host = "https", bare_host
+    elif bare_host.endswith((".github.io", ".gitlab.io")):
+        scheme = "https"  # Pages sites answer on https; "http://x.github.io" is the same site
+    path = parts.path
+    if bare_host in _CODE_HOSTS:
+        path = path.removesuffix("/").removesuffix(".git")
+    path = path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{scheme}://{host}{path}{query}{fragment}"
+
+
+def is_code_url(url: str) -> bool:
+    """A repository, model or project page: code hosts with an owner path, Hugging Face models, *.github.io."""
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host in _CODE_HOSTS:
+        return bool(segments) and segments[0].lower() not in _NOT_REPOS
+    if host == "huggingface.co":
+        # A dataset repository (datasets/<owner>/<name>) holds what a paper releases; a collection only lists
+        # models, whoever made them, and the others are not repositories at all.
+        if segments[:1] == ["datasets"]:
+            return len(segments) >= 3
+        not_repos = {"papers", "docs", "blog", "collections", "spaces", "organizations"}
+        return len(segments) >= 2 and segments[0] not in not_repos
+    if host.endswith((".github.io", ".gitlab.io")):
+        return True
+    return host == "colab.research.google.com"
+
+
+def _repo_name(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host == "huggingface.co" and segments[:1] == ["datasets"]:
+        segments = segments[1:]
+    if host in _CODE_HOSTS or host == "huggingface.co":
+        if len(segments) >= 5 and segments[2] in {"tree", "blob"}:
+            return segments[-1]  # a project folder inside a large repository: named by the folder
+        return segments[1] if len(segments) >= 2 else ""
+    if host.endswith((".github.io", ".gitlab.io")):
+        return segments[0] if segments else host.split(".")[0]
+    return ""
+
+
+def _method_names(title: str) -> list[str]:
+    """What the paper calls its method: the part before the title's colon, and coined words like "DyNet"."""
+    names = []
+    if ":" in title:
+        head = title.split(":", 1)[0]
+        if len(head.split()) <= 4:
+            names.append(re.sub(r"[^a-z0-9]", "", head.lower()))
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9-]+", title):
+        coined = sum(c.isupper() for c in word) >= 2 and any(c.islower() for c in word) and not word.endswith("s")
+        if coined:
+            names.append(re.sub(r"[^a-z0-9]", "", word.lower()))
+    return [n for n in names if len(n) >= 3]
+
+
+def named_after_paper(url: str, title: str) -> bool:
+    """The repository is named after the method ("Swin-Transformer") or spells out the title's words."""
+    repo = _repo_name(url)
+    if not repo or not title:
+        return False
+    repo_key = re.sub(r"[^a-z0-9]", "", repo.lower())
+    if any(repo_key.startswith(name) or (len(repo_key) >= 4 and name.startswith(repo_key))
+           for name in _method_names(title)):
+        return True
+    tokens = [t.lower() for t in re.split(r"[-_.]+|(?<=[a-z])(?=[A-Z])", repo) if t]
+    words = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in title.split()]
+    if len(tokens) < 2 or sum(len(t) >= 4 for t in tokens) < len(tokens) / 2:
+        return False
+    return all(any(w.startswith(t) for w in words if w) for t in tokens)
+
+
+@dataclass
+class _Occurrence:
+    url: str
+    source: str
+    page: int
+    evidence: str
+    region: str  # the label of the section the link sits in ("" before the first heading)
+    footnote_context: str = ""
+
+
+_URL_TAIL = re.compile(r"^[\w\-./~%#?=&+:]{2,80}$")
+
+
+def _continues_url(url: str, following: str) -> str:
+    """The part of ``following`` (the next line) that continues ``url``, or "".
+
+    A URL broken after "/", "-", "_" and the like continues with the next line's first token. So does one
+    broken anywhere (a footnote set with breaks at any character) when the next line is nothing but a
+    URL-shaped token: prose never fills a line with one such word, while a URL's tail does.
+    """
+    token = following.split(maxsplit=1)[0] if following else ""
+    if not token:
+        return ""
+    if url.endswith(_CONTINUES_AFTER) or (url.endswith(".") and _DOMAIN_TAIL.match(token)):
+        return token
+    has_path = urlsplit(url if "://" in url else "https://" + url).path.strip("/") != ""
+    alone = token == following.strip() and bool(_URL_TAIL.match(token)) and "://" not in token
+    # Not a lone number (a page number, a footnote mark) nor the start of the next footnote ("3https://").
+    if alone and has_path and not token.isdigit() and not re.match(r"^\d{1,2}(?:https?|www)", token) and (
+        not token[0].isupper()
+    ):
+        return token.rstrip(".,;")
+    return ""
+
+
+def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int, str]]:
+    """URLs in a block's lines, rejoining those the typesetter broke at the end of a line.
+
+    ``tail`` is the first line of the next block, for a URL that runs on into it (a footnote MuPDF split).
+    Each URL comes with its row and the part printed on that row: the paragraph's joined text may hold the
+    broken URL with a space in it ("sites.google. com/x"), so its sentence is found by that part.
+    """
+    found: list[tuple[str, int, str]] = []
+    rows = [*texts, tail] if tail else list(texts)
+    for row, text in enumerate(texts):
+        for match in _URL_IN_TEXT.finditer(text):
+            url = match.group(0)
+            if match.end() == len(text):
+                nxt = row + 1
+                while nxt < len(rows):
+                    following = rows[nxt].strip()
+                    token = _continues_url(url, following)
+                    if not token:
+                        break
+                    url += token
+                    if len(token) < len(following):
+                        break
+                    nxt += 1
+            found.append((url, row, match.group(0)))
+    return found
+
+
+def _sentence_around(text: str, needle: str) -> str:
+    """The sentence of ``text`` that holds ``needle`` (a URL's dots do not end a sentence)."""
+    position = text.find(needle)
+    if position < 0:
+        return text[:300]
+    start = max(text.rfind(". ", 0, position), text.rfind("\n", 0, position))
+    start = 0 if start < 0 else start + 1
+    stop = text.find(". ", position + len(needle))
+    stop = len(text) if stop < 0 else stop + 1
+    if stop - start > 400:
+        # A run-on sentence (an enumerated list with no full stops): the words just before the URL say what
+        # it is ("code is available at"), not the sentence's beginning.
+        start = max(start, position - 300)
+        stop = min(stop, position + len(needle) + 100)
+    return text[start:stop].strip()[:400]
+
+
+def _last_sentence(text: str) -> str:
+    cut = text.rfind(". ")
+    return text[cut + 2 :] if cut >= 0 else text
+
+
+def _footnote_marker(line: Line) -> str:
+    """The footnote number a footnote line starts with ("3https://..." or a superscript 3), else ""."""
+    match = re.match(r"^([0-9]{1,2}|[*†‡§])\s*(?=https?://|www\.|[A-Z])", line.text)
+    if not match:
+        return ""
+    first = line.spans[0] if line.spans else None
+    if first is not None and first.text.strip() == match.group(1) and first.size < line.size - 1:
+        return match.group(1)
+    return match.group(1) if re.match(r"^[0-9]{1,2}(?:https?://|www\.)", line.text) else ""
+
+
+def _marker_context(layout: DocumentLayout, page_number: int, mark: str) -> str:
+    """The words just before the superscript footnote mark ``mark`` in the page's body text."""
+    page = layout.pages[page_number - 1]
+    for block in page.blocks:
+        for row, line in enumerate(block.lines):
+            if mark not in line.text or line.text.startswith(mark):
+                continue
+            spans = line.spans
+            for position, span in enumerate(spans):
+                if position and span.text.strip() == mark and span.size < line.size - 1:
+                    before = "".join(s.text for s in spans[:position])
+                    previous = block.lines[row - 1].text if row else ""
+                    return _last_sentence((previous + " " + before).strip())[-200:]
+    return ""
+
+
+def _region_map(layout: DocumentLayout) -> dict[int, str]:
+    """id(line) -> label of the section the line belongs to."""
+    stream, _, _, headings = find_headings(layout)
+    labels = assign_labels([h.title for h in headings], [h.level for h in headings])
+    regions: dict[int, str] = {}
+    current = ""
+    boundaries = {h.index: label for h, label in zip(headings, labels, strict=True)}
+    for index, line in enumerate(stream):
+        current = boundaries.get(index, current)
+        regions[id(line)] = current
+    return regions
+
+
+def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
+    regions = _region_map(layout)
+    found: list[_Occurrence] = []
+    for page in layout.pages:
+        block_texts: list[str] = []
+        line_block: dict[int, int] = {}
+        for number, block in enumerate(page.blocks):
+            texts = [line.text for line in block.lines]
+            joined = block.joined
+            block_texts.append(joined)
+            for line in block.lines:
+                line_block[id(line)] = number
+            if "/" not in joined and "www." not in joined and ".github.io" not in joined:
+                continue  # every URL the pattern finds has one of these: skip the paragraph without a regex
+            following = page.blocks[number + 1].lines[0].text if number + 1 < len(page.blocks) else ""
+            for raw, row, printed in _urls_in_lines(texts, following):
+                line = block.lines[row]
+                mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
+                context = _marker_context(layout, page.number, mark) if mark else ""
+                # A URL that opens a block often ends a sentence begun in the block before.
+                surrounding = f"{block_texts[-2]} {joined}" if row == 0 and number else joined
+                needle = raw.rstrip(_TRAILING) if raw.rstrip(_TRAILING) in surrounding else printed
+                evidence = _sentence_around(surrounding, needle)
+                found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context))
+        page_lines = [line for block in page.blocks for line in block.lines]
+        for uri, (x0, y0, x1, y1) in page.links:
+            near = [
+                ln for ln in page_lines if ln.y1 >= y0 - 2 and ln.y0 <= y1 + 2 and ln.x1 >= x0 - 2 and ln.x0 <= x1 + 2
+            ]
+            if near:
+                block_text = block_texts[line_block[id(near[0])]]
+                evidence = _sentence_around(block_text, near[0].text[:40])
+                region = regions.get(id(near[0]), "")
+                mark = _footnote_marker(near[0])
+            else:
+                evidence, region, mark = "", "", ""
+            context = _marker_context(layout, page.number, mark) if mark else ""
+            found.append(_Occurrence(uri, "annotation", page.number, evidence, region, context))
+    return found
+
+
+def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
+    """Is this mention of a URL the paper handing over its own code or project page?"""
+    if occurrence.region == "abstract":
+        return True
+    if occurrence.region == "references":
+        return False
+    said = occurrence.footnote_context or occurrence.evidence
+    if _CITED_WORK.search(said):
+        return False
+    if _OWN_RELEASE.search(said) and not _THIRD_PARTY.search(said):
+        return True
+    if named_after_paper(url, title):
+        return True
+    if _THIRD_PARTY.search(said):
+        return False
+    return occurrence.page == 1 and occurrence.region in {"", "abstract", "introduction"}
+
+
+def _is_project_page(url: str, occurrence: _Occurrence) -> bool:
+    """A non-code host is the paper's project page when the release phrase names code or models."""
+    host = urlsplit(url).netloc.lower()
+    if any(host == h or host.endswith("." + h) for h in _NOT_PROJECT_HOSTS):
+        return False
+    said = occurrence.footnote_context or occurrence.evidence
+    return bool(_CODE_WORDS.search(said)) and bool(_OWN_RELEASE.search(said))
+
+
+def guess_title(layout: DocumentLayout) -> str:
+    """The printed title: the largest type in the top half of page 1 (the arXiv metadata is not at hand)."""
+    if not layout.pages:
+        return ""
+    page = layout.pages[0]
+    lines = [line for block in page.blocks for line in block.lines if line.y0 < page.height / 2]
+    if not lines:
+        return ""
+    largest = max(line.size for line in lines)
+    if largest < layout.body_size + 1.5:
+        return ""
+    return join_lines(line.text for line in lines if line.size >= largest - 0.5)[:300]
+
+
+def find_links(pdf_bytes: bytes, extraction: Extraction, abstract: str = "", title: str = "") -> list[Link]:
+    """Every URL in the paper once, marked code or not and the paper's own or not, with its evidence."""
+    occurrences: list[_Occurrence] = []
+    if extraction.status == "ok":
+        layout = extraction_layout(pdf_bytes, extraction)
+        occurrences = _occurrences(layout)
+        title = title or guess_title(layout)
+    for match in _URL_IN_TEXT.finditer(abstract or ""):
+        occurrences.insert(0, _Occurrence(match.group(0), "abstract", 0, _sentence_around(abstract, match.group(0)),
+                                          "abstract"))
+    annotation_urls = {(normalize_url(o.url), o.page) for o in occurrences if o.source == "annotation"}
+    grouped: dict[str, list[_Occurrence]] = {}
+    for occurrence in occurrences:
+        url = normalize_url(occurrence.url)
+        if "." not in urlsplit(url).netloc:
+            continue
+        if occurrence.source == "text" and any(
+            other.startswith(url) and other != url and page == occurrence.page for other, page in annotation_urls
+        ):
+            continue  # the text broke the URL; its link annotation has it whole
+        grouped.setdefault(url, []).append(occurrence)
+    links = []
+    for url, mentions in grouped.items():
+        verdicts = [(_judge_own(m, url, title), m) for m in mentions]
+        own_mentions = [m for own, m in verdicts if own]
+        own = bool(own_mentions)
+        code = is_code_url(url) or any(_is_project_page(url, m) for m in own_mentions)
+        # Evidence: the mention that decided, preferring one that says something beyond the bare URL.
+        chosen = max(own_mentions or mentions, key=lambda m: len(m.footnote_context) + len(m.evidence.replace(url, "")))
+        first = mentions[0]
+        evidence = (chosen.footnote_context + " … " if chosen.footnote_context else "") + chosen.evidence
+        links.append(Link(url, code, own, first.source, first.page, evidence.strip()[:500]))
+    return _drop_own_subpaths(links)
+
+
+def _drop_own_subpaths(links: list[Link]) -> list[Link]:
+    """A deep link into the paper's own repository is not a second code link for it."""
+    own_roots = [link.url for link in links if link.is_own and link.is_code]
+    kept = []
+    for link in links:
+        inside = any(link.url != root and link.url.startswith(root + "/") for root in own_roots)
+        kept.append(Link(link.url, link.is_code, False, link.source, link.page, link.evidence) if inside and
+                    link.is_own else link)
+    return kept

@@ -1,0 +1,686 @@
+"""Split a paper into its printed sections.
+
+Sections come from the PDF outline when it agrees with the printed text (its titles are found on the pages it
+names), and from typography and numbering otherwise ("1 Introduction", "3.2. Method Details",
+"II. RELATED WORK", unnumbered "Abstract" / "References" / "Acknowledgments", statement sections such as
+"Ethics Statement", "Appendix A" / "APPENDIX A: TITLE"). A line styled and numbered like a heading must also be
+placed like one: alone on its baseline in its column, at the column's left edge or centred, not continuing a
+sentence of the paragraph above, not on a table of contents page, and not framed by or sandwiched between
+drawn paths (table rules, figure panels; the paths come from the same text pass). A rejected line does not move
+the numbering sequence on. Every section has a level (1 top-level, 2 subsection, 3 ...), from its numbering or
+its kind. Each section gets a normalized label so later steps can ask for "the method" or "the experiments" of
+any paper.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pymupdf
+
+from arxiv_digest.pdf.layout import (
+    CAPTION_MARK,
+    DocumentLayout,
+    Line,
+    block_text,
+    join_lines,
+    layout_of,
+)
+from schemas.records import Extraction, Section
+
+# -- labels --------------------------------------------------------------------------------------------------
+
+# The earliest keyword in a title decides its label: "Limitations and Future Work" is limitations,
+# "Conclusions and Future Work" a conclusion, "Related Work and Our Contributions" related work.
+_LABEL_KEYWORDS: tuple[tuple[str, str], ...] = (
+    (r"abstract\b", "abstract"),
+    (r"references|bibliography|literature cited|works cited", "references"),
+    (r"appendix|appendices|supplementary|supplemental", "appendix"),
+    (r"acknowledge?ments?|acknowledg", "other"),
+    (r"introduction|motivation", "introduction"),
+    (r"related work|prior work|previous work|literature review|related literature|background|related research",
+     "related_work"),
+    (r"limitation", "limitations"),
+    (r"conclusion|concluding|summary and|closing remarks", "conclusion"),
+    (r"discussion", "discussion"),
+    (r"results?\b|comparison with|comparisons", "results"),
+    (r"experiment|evaluation|empirical|benchmark|ablation|user stud|case stud|implementation details|"
+     r"experimental setup|setup|datasets?\b|study", "experiments"),
+    (r"method|approach|model\b|models\b|architecture|framework|algorithm|proposed|formulation|design|overview|"
+     r"preliminaries|problem statement|problem definition|our ", "method"),
+)
+_LABEL_RE = re.compile(
+    "|".join(f"(?P<g{i}>\\b(?:{pattern}))" for i, (pattern, _) in enumerate(_LABEL_KEYWORDS))
+)
+# A subsection named after one of these is about that, whatever its parent; any other takes its parent's label
+# ("7.1 Architectures" inside Experiments is part of the experiments).
+_SUBSECTION_OWN_LABELS = {"related_work", "limitations", "results"}
+_NUMBERING = re.compile(
+    r"^\s*(?:appendix\s+)?(?:(?:\d{1,2}(?:\s*\.\s*\d{1,2}){0,3}|[A-Z](?:\s*\.\s*\d{1,2}){0,3}|[IVX]{1,5})"
+    r"(?:\s*[.:)]|\s)\s*)",
+)
+
+
+_LETTER_NUMBERED = re.compile(r"^\s*[A-Z]\.?\d{1,2}(?:\.\d{1,2})*\.?\s")
+
+
+def strip_numbering(title: str) -> str:
+    stripped = _NUMBERING.sub("", title, count=1).strip()
+    return stripped or title.strip()
+
+
+def label_for(title: str) -> str:
+    """A normalized label from the title's own words alone ("other" when they say nothing)."""
+    if re.match(r"^\s*appendix\b", title, re.I) or _LETTER_NUMBERED.match(title):
+        return "appendix"  # "Appendix B", "A.1 Proofs", "A2.1. Settings": numbered with a letter
+    words = strip_numbering(title).lower()
+    if re.search(r"\blimitations?\b", words):
+        return "limitations"
+    match = _LABEL_RE.search(words)
+    if not match:
+        return "other"
+    for name, value in match.groupdict().items():
+        if value is not None:
+            return _LABEL_KEYWORDS[int(name[1:])][1]
+    return "other"  # pragma: no cover
+
+
+def assign_labels(titles: Sequence[str], levels: Sequence[int]) -> list[str]:
+    """Labels from the title words, then from position: what a title does not say, its place does.
+
+    Unnamed top-level sections between the introduction and the experiments are the method; anything after
+    the references is the appendix; an unnamed subsection takes its parent's label.
+    """
+    own = [label_for(t) for t in titles]
+    acknowledgments = [bool(re.search(r"acknowledg", t, re.I)) for t in titles]
+    labels = list(own)
+    seen_intro = False
+    seen_evaluation = False
+    after_references = False
+    parent = "other"
+    for i, (label, level) in enumerate(zip(own, levels, strict=True)):
+        if label == "references":
+            after_references = True
+            labels[i] = label
+            parent = label
+            continue
+        if after_references and not acknowledgments[i]:
+            label = "appendix"
+        elif level > 1 and label not in _SUBSECTION_OWN_LABELS and not acknowledgments[i] and parent != "other":
+            label = parent
+        elif level == 1 and label == "other" and not acknowledgments[i] and seen_intro and not seen_evaluation:
+            label = "method"
+        if label in {"introduction", "related_work", "method"}:
+            seen_intro = True
+        if label in {"experiments", "results", "discussion", "conclusion", "limitations"} and level == 1:
+            seen_evaluation = True
+        labels[i] = label
+        if level == 1:
+            parent = label
+    return labels
+
+
+# -- headings ------------------------------------------------------------------------------------------------
+
+_NUMBERED_HEADING = re.compile(
+    r"^(?P<num>\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){1,3}|[A-Z]\d{1,2}(?:\.\d{1,2}){0,2}|"
+    r"[IVX]{1,5}(?=\s?\.))"
+    r"(?:\s?\.)?\s+(?P<title>[A-Z\[(][^\s].*|[A-Z])$"
+)
+_LETTER_HEADING = re.compile(r"^(?:appendix\s+)?(?P<num>[A-H])(?:\s?[.:])?\s+(?P<title>[A-Z].*)$", re.I)
+_APPENDIX_HEADING = re.compile(
+    r"^(?:appendix|appendices|supplementary|supplemental)\b(?:\s+[A-Z0-9]{1,2}\b)?[\s.:—–-]*.{0,100}$", re.I
+)
+_FRONT_BACK_MATTER = re.compile(
+    r"^(?:abstract|references|bibliography|acknowledge?ments?|appendix|appendices|"
+    r"supplementary materials?|supplemental materials?)\s*[:.]?$",
+    re.I,
+)
+_HEADING_SHAPE = re.compile(
+    r"^(?:\d{1,2}\b|[A-Z]\b|[A-Z]\.?\d|[IVX]{1,5}\s?\.|abstract|references|bibliography|acknowledg|appendi|"
+    r"supplement|broader|societal|impact|ethic|reproducib|checklist|keywords|limitations|author contrib)",
+    re.I,
+)
+# Unnumbered statement sections that venues require at the top level, printed as a heading line of their own
+# (a run-in "Keywords: a, b" line is not one: it fails the whole-line match).
+_STATEMENT_HEADING = re.compile(
+    r"^(?:broader impacts?(?: statement)?|societal impacts?|potential (?:negative )?societal impacts?|"
+    r"impact statement|ethics statement|ethical (?:statement|considerations?)|ethics|"
+    r"reproducibility(?: statement)?|(?:neurips |paper )?(?:reproducibility )?checklist|keywords|"
+    r"limitations?|author contributions?)\s*[:.]?$",
+    re.I,
+)
+# "Abstract—We propose ...", "Acknowledgement: We thank ...": a bold heading that starts its paragraph.
+_RUN_IN_HEADING = re.compile(r"^(abstract|acknowledge?ments?)\s*[—–:.-]\s*\S", re.I)
+_MAX_HEADING_CHARS = 120
+# A bold name that opens its paragraph, with or without punctuation after it ("Abstract—We", "Acknowledgements
+# This work"): the printed form of these sections in many two-column styles.
+_RUN_IN_NAME = re.compile(
+    r"^(abstract|acknowledge?ments?|broader impacts?(?: statement)?|impact statement|ethics statement|"
+    r"reproducibility statement)\s*[—–:.-]?$",
+    re.I,
+)
+
+
+def _run_in_title(line: Line) -> str:
+    """The run-in heading that starts ``line``, or "" (the bold lead must be followed by plain text)."""
+    run_in = _RUN_IN_HEADING.match(line.text)
+    spans = line.spans
+    if not spans or not spans[0].bold:
+        return ""
+    if run_in:
+        return run_in.group(1)
+    lead = ""
+    rest = False
+    for span in spans:
+        if span.bold and not rest:
+            lead += span.text
+        elif span.text.strip():
+            rest = True
+            break
+    match = _RUN_IN_NAME.match(lead.strip())
+    if not match or not rest or not line.text.startswith(match.group(1)):
+        return ""
+    return match.group(1)
+
+
+@dataclass(frozen=True)
+class Heading:
+    index: int  # position of the heading's first line in the reading-order line stream
+    lines: int  # how many lines the heading occupies (0 for a run-in "Abstract—" heading)
+    title: str
+    level: int
+    page: int
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", strip_numbering(text).lower())
+
+
+def _styled(line: Line, body_size: float) -> bool:
+    """Typography that sets a heading apart from body text: bold, larger, or set in (small) capitals."""
+    if line.size >= body_size + 0.9 or line.bold:
+        return True
+    text = line.text
+    letters = sum(map(str.isalpha, text))  # map over C predicates: this runs for every candidate line
+    if letters < 4 or sum(map(str.isupper, text)) / letters <= 0.9:
+        return False
+    # Small capitals: the first letter of each word is at body size, the rest smaller.
+    largest = max((s["size"] for s in line.raw_spans if s["text"].strip()), default=line.size)
+    return largest >= body_size - 0.5
+
+
+def _style_key(line: Line) -> tuple[float, bool]:
+    return (round(line.size), line.bold)
+
+
+def _numbers(num: str) -> tuple[int, ...] | None:
+    parts = [p for p in re.split(r"\s?\.\s?", num) if p]
+    if all(p.isdigit() for p in parts):
+        return tuple(int(p) for p in parts)
+    return None
+
+
+def _roman(num: str) -> int | None:
+    values = {"I": 1, "V": 5, "X": 10}
+    if not re.fullmatch(r"[IVX]+", num):
+        return None
+    total = 0
+    for i, char in enumerate(num):
+        value = values[char]
+        total += -value if i + 1 < len(num) and values[num[i + 1]] > value else value
+    return total
+
+
+def _affiliations(line: Line) -> bool:
+    """ "1 Google Research 2 DeepMind": superscript numbers before institutions, not a numbered heading."""
+    spans = [span for span in line.raw_spans if span["text"].strip()]
+    if spans and (spans[0]["flags"] & pymupdf.TEXT_FONT_SUPERSCRIPT) and spans[0]["text"].strip().isdigit():
+        return True
+    if len(spans) >= 2 and spans[0]["text"].strip().isdigit() and spans[0]["size"] < spans[1]["size"] - 1:
+        return True
+    return bool(re.match(r"^1\s.*\s2\s*[A-Z]", line.text))
+
+
+def _looks_like_prose(title: str) -> bool:
+    words = title.split()
+    return len(words) > 16 or title.endswith((",", ";")) or bool(re.search(r"[=<>≤≥]|\s\d+\.\d+\s", title))
+
+
+# -- where a heading sits: evidence from the page, not from the words --------------------------------------
+
+_TOC_ENTRY = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z](?:\.\d{1,2})*)\.?\s+\S.*?(?:\s|\.)\d{1,3}$")
+_GRAPHICS_NEAR = 30.0  # points above and below a line within which drawings make it part of a figure or table
+
+
+def _page_lines(layout: DocumentLayout, page_number: int) -> list[Line]:
+    cache = layout.memo.setdefault("page_lines", {})
+    if page_number not in cache:
+        page = layout.pages[page_number - 1]
+        cache[page_number] = [line for block in page.blocks for line in block.lines]
+    return cache[page_number]
+
+
+def _is_contents_page(layout: DocumentLayout, page_number: int) -> bool:
+    """A table of contents: many titled lines ending in page numbers that never go down. Not headings."""
+    cache = layout.memo.setdefault("contents_pages", {})
+    if page_number not in cache:
+        targets = []
+        for line in _page_lines(layout, page_number):
+            match = _TOC_ENTRY.match(line.text)
+            if match and len(re.findall(r"[A-Za-z]{2,}", line.text)) >= 1:
+                targets.append(int(re.search(r"(\d{1,3})$", line.text).group(1)))
+        rising = all(a <= b for a, b in itertools.pairwise(targets))
+        cache[page_number] = len(targets) >= 6 and rising and max(targets) <= layout.page_count + 50
+    return cache[page_number]
+
+
+def _on_a_row(layout: DocumentLayout, line: Line) -> bool:
+    """Other text on the same baseline in the same column: a table row or header, or a figure's labels.
+
+    A heading owns its line. In a two-column page the other column's text may share the baseline, so only
+    neighbours on the heading's own side of the page count (or any, for a line that crosses the middle).
+    """
+    middle = layout.pages[line.page - 1].width / 2
+    height = max(line.y1 - line.y0, 1.0)
+    for other in _page_lines(layout, line.page):
+        if other is line:
+            continue
+        overlap = min(other.y1, line.y1) - max(other.y0, line.y0)
+        if overlap < 0.5 * min(height, max(other.y1 - other.y0, 1.0)):
+            continue
+        crosses = line.x0 < middle < line.x1 or other.x0 < middle < other.x1
+        same_side = (line.x1 <= middle) == (other.x1 <= middle)
+        if crosses or same_side:
+            return True
+    return False
+
+
+def _column_edges(layout: DocumentLayout, page_number: int) -> tuple[set[int], list[float]]:
+    """Left edges where body lines start on this page, and the centres of its text columns."""
+    cache = layout.memo.setdefault("column_edges", {})
+    if page_number not in cache:
+        lines = _page_lines(layout, page_number)
+        body = [ln for ln in lines if abs(ln.size - layout.body_size) < 0.6 and ln.chars >= 40]
+        lefts: Counter[int] = Counter(round(ln.x0) for ln in body)
+        edges = {x for x, count in lefts.items() if count >= 3}
+        page = layout.pages[page_number - 1]
+        centres = [page.width / 2]
+        if body:
+            left, right, middle = min(ln.x0 for ln in body), max(ln.x1 for ln in body), page.width / 2
+            centres += [(left + right) / 2, (left + middle) / 2, (middle + right) / 2]
+        cache[page_number] = (edges, centres)
+    return cache[page_number]
+
+
+def _placed_in_column(layout: DocumentLayout, line: Line) -> bool:
+    """A heading starts where the column's body lines start, or is centred; table cells and labels float."""
+    edges, centres = _column_edges(layout, line.page)
+    if not edges:
+        return True  # a page with hardly any prose (a figure page): no evidence either way
+    if any(abs(line.x0 - edge) <= 4 for edge in edges):
+        return True
+    centre = (line.x0 + line.x1) / 2
+    return any(abs(centre - c) <= 12 for c in centres)
+
+
+def _inside_paragraph(stream: Sequence[Line], index: int, block_starts: set[int], body: float) -> bool:
+    """The line continues a sentence of body text right above it: an enumerated item, not a heading.
+
+    Some styles (CVPR) set a subsection heading as close below the last paragraph as a line of text, so a
+    small gap alone says nothing; a previous line that has not ended its sentence does.
+    """
+    if index in block_starts or index == 0:
+        return False
+    previous, line = stream[index - 1], stream[index]
+    if previous.page != line.page or _styled(previous, body):
+        return False
+    if line.y0 - previous.y1 >= 0.5 * max(line.y1 - line.y0, 1.0):
+        return False
+    return not previous.text.rstrip().endswith((".", "!", "?"))
+
+
+def _inside_graphics(layout: DocumentLayout, line: Line, *, outlines_only: bool = False) -> bool:
+    """The line sits in a drawn box, between a table's rules, or among a figure's drawings.
+
+    With ``outlines_only`` only a stroked box around the line counts: a heading whose number continues the
+    sequence may sit right under a figure or above a table, or on a shaded band some styles print behind
+    headings, but not inside a drawn frame. Raster images are not looked at: their labels are pixels, and
+    reading image boxes costs a second pass.
+    """
+    above = below = False
+    width = max(line.x1 - line.x0, 1.0)
+    covered = 0.0
+    for x0, y0, x1, y1, stroked in layout.pages[line.page - 1].vectors:
+        if x1 < line.x0 - 2 or x0 > line.x1 + 2:
+            continue
+        if y0 <= line.y0 + 1 and y1 >= line.y1 - 1 and (x1 - x0) > 2 and (y1 - y0) > 2 * (line.y1 - line.y0):
+            if stroked or not outlines_only:
+                # framed: a figure panel, an algorithm box, a table cell drawn around (part of) the line
+                covered += min(x1, line.x1) - max(x0, line.x0)
+                if covered >= 0.5 * width:
+                    return True
+            continue
+        if outlines_only:
+            continue
+        if line.y0 - _GRAPHICS_NEAR <= y1 <= line.y0 + 1:
+            above = True
+        if line.y1 - 1 <= y0 <= line.y1 + _GRAPHICS_NEAR:
+            below = True
+        if above and below:
+            return True
+    return False
+
+
+def _placed_like_heading(
+    layout: DocumentLayout, stream: Sequence[Line], index: int, block_starts: set[int], *, in_sequence: bool = False
+) -> bool:
+    """Layout evidence that a line styled and numbered like a heading really is one.
+
+    Drawings near a line whose numbering simply continues the paper's sequence (the next section or
+    subsection number) count only when they frame it: a real heading may sit right under a figure or above
+    a table.
+    """
+    line = stream[index]
+    if _is_contents_page(layout, line.page):
+        return False
+    if _inside_paragraph(stream, index, block_starts, layout.body_size):
+        return False
+    if _on_a_row(layout, line) or not _placed_in_column(layout, line):
+        return False
+    return not _inside_graphics(layout, line, outlines_only=in_sequence)
+
+
+def _continues(numbers: tuple[int, ...], last: tuple[int, ...]) -> bool:
+    """The next number of the sequence: 1 first, then 3 -> 3.1 or 4, 3.1 -> 3.2, 3.1.1 or 4."""
+    if not last:
+        return numbers in {(1,), (0,)}
+    for depth in range(len(last)):
+        if numbers == (*last[:depth], last[depth] + 1):
+            return True
+    return numbers == (*last, 1)
+
+
+def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int]) -> list[Heading]:
+    """Headings from typography and numbering alone."""
+    body = layout.body_size
+    found: list[Heading] = []
+    last_number: tuple[int, ...] = ()
+    last_roman = 0
+    seen_front_back: set[str] = set()
+    in_back_matter = False
+    after_references = False
+    styles: dict[tuple[float, bool], int] = {}  # the type of numbered headings -> their level
+    appendix_letters: set[str] = set()  # letters of the top-level appendix headings seen so far
+    i = 0
+    while i < len(stream):
+        line = stream[i]
+        text = line.text
+        if not _HEADING_SHAPE.match(text) and not (after_references and i in block_starts):
+            i += 1  # cheap test first: most lines cannot be a heading whatever their type
+            continue
+        run_in = _run_in_title(line)
+        if run_in:
+            name = label_for(run_in) if label_for(run_in) != "other" else _key(run_in)
+            if name not in seen_front_back:
+                seen_front_back.add(name)
+                found.append(Heading(i, 0, run_in, 1, line.page))
+                i += 1
+                continue
+        if len(text) > _MAX_HEADING_CHARS:
+            i += 1
+            continue
+        if not _styled(line, body):
+            i += 1
+            continue
+        key = _key(text)
+        heading: Heading | None = None
+        # Names that settle it whatever the layout (abstract, references, acknowledgments) skip the layout test;
+        # every other kind must also be placed like a heading, and a line that is not does not move the
+        # numbering sequence on, so a table row "2 Layers" cannot make the real "2 Method" look out of order.
+        numbered = _NUMBERED_HEADING.match(text)
+        placed: bool | None = None
+
+        def placed_ok(index: int = i, in_sequence: bool = False) -> bool:
+            nonlocal placed
+            if placed is None:
+                placed = _placed_like_heading(layout, stream, index, block_starts, in_sequence=in_sequence)
+            return placed
+
+        if numbered and not _looks_like_prose(numbered.group("title")) and not _affiliations(line):
+            num = numbered.group("num")
+            numbers = _numbers(num)
+            roman = _roman(num)
+            if numbers is not None:
+                plausible = numbers[0] <= 30 and (
+                    (not last_number and numbers[0] <= 3) or (last_number and numbers > last_number
+                                                              and numbers[0] <= last_number[0] + 2)
+                )
+                if plausible and placed_ok(in_sequence=_continues(numbers, last_number)):
+                    last_number = numbers
+                    heading = Heading(i, 1, text, len(numbers), line.page)
+            elif roman is not None and (roman == last_roman + 1 or (roman == 1 and not last_roman)) and placed_ok():
+                last_roman = roman
+                heading = Heading(i, 1, text, 1, line.page)
+            elif roman is None and re.fullmatch(r"[A-Z]\.?\d{1,2}(?:\.\d{1,2})*", num) and (
+                in_back_matter or line.bold or line.size >= body + 0.9
+            ) and placed_ok():
+                # Appendix numbering: "A.1", "A1.", "A2.1". Under a printed "A Title" / "Appendix A" it is one
+                # level below that; where the appendix has no letter headings, "A1." is its top level.
+                depth = len(re.findall(r"\d+", num)) + (1 if num[0] in appendix_letters else 0)
+                heading = Heading(i, 1, text, depth, line.page)
+                in_back_matter = True
+        if heading is None and key and _FRONT_BACK_MATTER.match(strip_numbering(text)):
+            name = label_for(text) if label_for(text) != "other" else "acknowledgments"
+            if name not in seen_front_back or name == "appendix":
+                seen_front_back.add(name)
+                heading = Heading(i, 1, text, 1, line.page)
+        if heading is None and _STATEMENT_HEADING.match(text.strip()):
+            name = _key(text)
+            if name not in seen_front_back and placed_ok():
+                seen_front_back.add(name)
+                heading = Heading(i, 1, text, 1, line.page)
+        if heading is None and _APPENDIX_HEADING.match(text) and len(text.split()) <= 12 and placed_ok():
+            heading = Heading(i, 1, text, 1, line.page)  # "Appendix B", "APPENDIX A: TITLE": top level
+            letter_of = re.match(r"^appendix\s+([A-Z])\b", text, re.I)
+            if letter_of:
+                appendix_letters.add(letter_of.group(1).upper())
+        if heading is None and in_back_matter:
+            letter = _LETTER_HEADING.match(text)
+            if letter and len(text.split()) <= 12 and (line.bold or line.size >= body + 0.9) and placed_ok():
+                heading = Heading(i, 1, text, 1, line.page)
+                appendix_letters.add(letter.group("num").upper())
+        if heading is None and after_references and i in block_starts:
+            level = styles.get(_style_key(line))
+            words = text.split()
+            if level and len(words) <= 10 and text[0].isupper() and not text.endswith(".") and not _looks_like_prose(
+                text
+            ) and placed_ok():
+                heading = Heading(i, 1, text, level, line.page)  # an unnumbered supplementary section
+        if heading is None and last_roman and i in block_starts:
+            letter = re.match(r"^[A-H]\.\s+[A-Z]", text)
+            if letter and len(text.split()) <= 12 and placed_ok():
+                heading = Heading(i, 1, text, 2, line.page)
+        if heading is None:
+            i += 1
+            continue
+        if label_for(heading.title) in {"references", "appendix"}:
+            in_back_matter = True
+        if label_for(heading.title) == "references":
+            after_references = True
+        if numbered and _numbers(numbered.group("num")) is not None:
+            styles.setdefault(_style_key(line), heading.level)
+        top_letter = re.match(r"^(?:appendix\s+)?([A-Z])(?:\s?[.:])?\s+\S", heading.title, re.I)
+        if heading.level == 1 and in_back_matter and top_letter:
+            appendix_letters.add(top_letter.group(1).upper())  # however it was recognised (small capitals too)
+        heading = _merge_wrapped_title(heading, stream, block_starts, body)
+        found.append(heading)
+        i = heading.index + max(heading.lines, 1)
+    return found
+
+
+def _merge_wrapped_title(heading: Heading, stream: Sequence[Line], block_starts: set[int], body: float) -> Heading:
+    """A long title wraps onto a second line set in the same type; keep the two together."""
+    first = stream[heading.index]
+    following = heading.index + 1
+    if following >= len(stream) or following in block_starts or heading.lines != 1:
+        return heading
+    nxt = stream[following]
+    same_type = nxt.bold == first.bold and abs(nxt.size - first.size) < 0.3 and _styled(nxt, body)
+    if (
+        same_type
+        and len(first.text) + len(nxt.text) <= _MAX_HEADING_CHARS
+        and not _NUMBERED_HEADING.match(nxt.text)
+        and nxt.page == first.page
+    ):
+        return Heading(heading.index, 2, join_lines([first.text, nxt.text]), heading.level, heading.page)
+    return heading
+
+
+def outline_headings(layout: DocumentLayout, stream: Sequence[Line]) -> list[Heading] | None:
+    """Headings from the PDF outline, or None when the outline does not match the printed text."""
+    entries = [(level, title, page) for level, title, page in layout.toc if level <= 2 and _key(title)]
+    if len(entries) < 3:
+        return None
+    by_page: dict[int, list[int]] = {}
+    for index, line in enumerate(stream):
+        if len(line.text) <= _MAX_HEADING_CHARS * 2:
+            by_page.setdefault(line.page, []).append(index)
+    headings: list[Heading] = []
+    found = 0
+    used: set[int] = set()
+    for level, title, page in entries:
+        wanted = _key(title)
+        match_index = None
+        for candidate_page in (page, page - 1, page + 1):
+            for index in by_page.get(candidate_page, ()):
+                if index in used:
+                    continue
+                have = _key(stream[index].text)
+                if have and (have == wanted or (len(have) >= 4 and wanted.startswith(have) and
+                                                  _styled(stream[index], layout.body_size))):
+                    match_index = index
+                    break
+            if match_index is not None:
+                break
+        if match_index is None:
+            continue
+        found += 1
+        used.add(match_index)
+        line = stream[match_index]
+        lines = 1
+        printed = line.text
+        if _key(printed) != wanted and match_index + 1 < len(stream):
+            joined = join_lines([printed, stream[match_index + 1].text])
+            if _key(joined) == wanted:
+                printed, lines = joined, 2
+        headings.append(Heading(match_index, lines, printed, level, line.page))
+    if found < 0.75 * len(entries):
+        return None
+    return headings
+
+
+def _line_stream(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bool]]:
+    stream: list[Line] = []
+    block_starts: set[int] = set()
+    caption: list[bool] = []
+    for page in layout.pages:
+        for block in page.blocks:
+            block_starts.add(len(stream))
+            stream.extend(block.lines)
+            caption.extend([block.is_caption] * len(block.lines))
+    return stream, block_starts, caption
+
+
+def find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bool], list[Heading]]:
+    """The line stream in reading order and the headings in it (computed once per layout)."""
+    if "headings" not in layout.memo:
+        layout.memo["headings"] = _find_headings(layout)
+    return layout.memo["headings"]
+
+
+def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bool], list[Heading]]:
+    stream, block_starts, caption = _line_stream(layout)
+    detected = [h for h in detect_headings(layout, stream, block_starts) if not caption[h.index]]
+    outline = outline_headings(layout, stream)
+    if outline is None:
+        return stream, block_starts, caption, detected
+    # The outline is authoritative for what it lists; it often leaves out the abstract, the references and
+    # the acknowledgments, which typography still finds.
+    taken = {h.index for h in outline}
+    outline_keys = {_key(h.title) for h in outline}
+    # Top-level numbers the outline already places; a printed numbered heading it lacks (or names so
+    # differently that its entry matched nothing) is still a section.
+    outline_numbers = {m.group("num") for h in outline if (m := _NUMBERED_HEADING.match(h.title))}
+    references = [h.index for h in detected if label_for(h.title) == "references"]
+    outline_end = max(taken, default=-1)
+    extra = [
+        h
+        for h in detected
+        if h.index not in taken
+        and _key(h.title) not in outline_keys
+        and (
+            label_for(h.title) in {"abstract", "references", "appendix"}
+            or re.search(r"acknowledg", h.title, re.I)
+            or _STATEMENT_HEADING.match(h.title.strip())
+            or (h.level == 1 and (m := _NUMBERED_HEADING.match(h.title)) and m.group("num") not in outline_numbers)
+            or (references and h.index > references[0] and h.index > outline_end)  # supplementary sections
+        )
+    ]
+    merged = sorted(outline + extra, key=lambda h: h.index)
+    return stream, block_starts, caption, merged
+
+
+def _section_text(layout: DocumentLayout, start: int, end: int) -> str:
+    """Paragraphs of the stream's lines [start, end): whole blocks reuse their joined text."""
+    paragraphs: list[str] = []
+    offset = 0
+    for page in layout.pages:
+        for block in page.blocks:
+            first, last = offset, offset + len(block.lines)
+            offset = last
+            if last <= start:
+                continue
+            if first >= end:
+                return "\n\n".join(paragraphs)
+            if first >= start and last <= end:
+                paragraphs.append(block_text(block))
+            else:
+                part = join_lines(line.text for line in block.lines[max(start, first) - first : min(end, last) - first])
+                caption = block.is_caption and first >= start
+                paragraphs.append(CAPTION_MARK + part if caption else part)
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def sections_from_layout(layout: DocumentLayout) -> list[Section]:
+    stream, _, _, headings = find_headings(layout)
+    labels = assign_labels([h.title for h in headings], [h.level for h in headings])
+    sections = []
+    for ordinal, (heading, label) in enumerate(zip(headings, labels, strict=True), start=1):
+        end = headings[ordinal].index if ordinal < len(headings) else len(stream)
+        text = _section_text(layout, heading.index + heading.lines, end)
+        if heading.lines == 0:
+            text = text[len(heading.title):].lstrip(" —–:.-")
+        sections.append(Section(ordinal, heading.title, label, heading.page, text, heading.level))
+    return sections
+
+
+def extraction_layout(pdf_bytes: bytes, extraction: Extraction) -> DocumentLayout:
+    """The layout of the pages the extraction read, whether or not it is still cached in this process.
+
+    After a restart (a rerun after a crash, `rerun --failed`) the PDF is read again here: with the extraction's
+    own page count as the cap, not layout_of's default, or sections and links would come from pages the
+    stored text does not have (or miss pages it has) depending on whether the process restarted.
+    """
+    return layout_of(pdf_bytes, extraction.sha256, page_cap=len(extraction.page_texts) or 300)
+
+
+def segment_sections(pdf_bytes: bytes, extraction: Extraction) -> list[Section]:
+    """The paper's printed sections with normalized labels, in reading order."""
+    if extraction.status != "ok":
+        return []
+    return sections_from_layout(extraction_layout(pdf_bytes, extraction))

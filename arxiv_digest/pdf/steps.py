@@ -1,0 +1,105 @@
+"""The per-paper extract and segment steps: read the stored PDF once (cached by content hash and extractor
+version), store text, sections and links, record the step.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from arxiv_digest.errors import PdfExtractionError
+from arxiv_digest.pdf.layout import (
+    EXTRACTOR_VERSION,
+)
+from arxiv_digest.pdf.links import find_links
+from arxiv_digest.pdf.reading import keep_reading, shutdown_extraction_pool, submit_paper, take_reading
+from arxiv_digest.pdf.sections import segment_sections
+from arxiv_digest.settings import Settings
+from arxiv_digest.store import open_store
+from schemas.records import Extraction
+
+
+def extract_paper(settings: Settings, arxiv_id: str, version: int) -> str:
+    """Extract one paper's stored PDF (cached by content hash and extractor version); returns the status."""
+    store = open_store(settings.db_path)
+    pdf = store.pdf(arxiv_id, version)
+    if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
+        store.record_step(arxiv_id, version, "extract", "skipped", "no PDF")
+        return "skipped"
+    if store.extractor_of(pdf.sha256) == EXTRACTOR_VERSION:
+        cached = store.extraction(pdf.sha256)
+        status = cached.status if cached is not None else "ok"
+        if status != "failed":
+            store.record_step(arxiv_id, version, "extract", "ok" if status == "ok" else status, "cached")
+            return status
+    paper = store.paper(arxiv_id, version)
+    try:
+        future = submit_paper(
+            Path(pdf.path),
+            pdf.sha256,
+            workers=settings.extract_workers,
+            page_cap=settings.pdf_page_cap,
+            time_cap_seconds=settings.extract_time_cap_seconds,
+            title=paper.title if paper else "",
+            abstract=paper.abstract if paper else "",
+        )
+        try:
+            reading = future.result()
+        except BrokenProcessPool as exc:
+            # A worker died (MuPDF crashed on this PDF or the process was killed): start a fresh pool for the
+            # papers after this one, and fail this paper with a message that says so.
+            shutdown_extraction_pool()
+            raise PdfExtractionError(
+                f"the extraction worker process died while reading {pdf.path}; rerun the day to try again"
+            ) from exc
+        extraction = reading.extraction
+    except (PdfExtractionError, OSError) as exc:
+        message = str(exc) if isinstance(exc, PdfExtractionError) else f"cannot read {pdf.path}: {exc}"
+        failed = Extraction(sha256=pdf.sha256, status="failed", pages=0, text_chars=0, has_text_layer=False,
+                            error=message)
+        with store.batch():
+            store.save_extraction(failed, EXTRACTOR_VERSION)
+            store.record_step(arxiv_id, version, "extract", "failed", message)
+        if isinstance(exc, OSError):
+            raise PdfExtractionError(message) from exc
+        raise
+    keep_reading(reading)
+    detail = f"{extraction.pages} pages, {extraction.text_chars} chars"
+    with store.batch():
+        store.save_extraction(extraction, EXTRACTOR_VERSION)
+        store.set_pdf_pages(pdf.sha256, extraction.pages)
+        store.record_step(arxiv_id, version, "extract", extraction.status, detail)
+    return extraction.status
+
+
+def segment_paper(settings: Settings, arxiv_id: str, version: int) -> int:
+    """Sections and links of one extracted paper; returns the number of sections (0: nothing to segment)."""
+    store = open_store(settings.db_path)
+    pdf = store.pdf(arxiv_id, version)
+    if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
+        store.record_step(arxiv_id, version, "segment", "skipped", "no PDF")
+        return 0
+    extraction = store.extraction(pdf.sha256)
+    if extraction is None or extraction.status != "ok":
+        status = extraction.status if extraction is not None else "not extracted"
+        store.record_step(arxiv_id, version, "segment", "skipped", f"extraction {status}")
+        return 0
+    current = store.extractor_of(pdf.sha256) == EXTRACTOR_VERSION
+    stored = store.sections(pdf.sha256) if current else []
+    if stored:
+        links = store.links(pdf.sha256)
+        store.record_step(arxiv_id, version, "segment", "ok", f"cached: {len(stored)} sections, {len(links)} links")
+        return len(stored)
+    reading = take_reading(pdf.sha256)
+    if reading is not None and reading.extraction.pages == extraction.pages:
+        sections, links = list(reading.sections), list(reading.links)  # read with the text, in the pool
+    else:
+        pdf_bytes = Path(pdf.path).read_bytes()
+        paper = store.paper(arxiv_id, version)
+        sections = segment_sections(pdf_bytes, extraction)
+        links = find_links(pdf_bytes, extraction, paper.abstract if paper else "", paper.title if paper else "")
+    with store.batch():
+        store.save_sections(pdf.sha256, sections)
+        store.save_links(pdf.sha256, links)
+        store.record_step(arxiv_id, version, "segment", "ok", f"{len(sections)} sections, {len(links)} links")
+    return len(sections)

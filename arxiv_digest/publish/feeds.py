@@ -1,0 +1,85 @@
+"""The category's index page, its Atom feed, and a day's JSON export."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+
+from arxiv_digest.analysis.summary import category_name
+from arxiv_digest.publish.html import _html_page, _markdown_to_html
+from schemas.records import Analysis, Paper
+
+log = logging.getLogger(__name__)
+
+
+def render_index(category: str, days: Sequence[tuple[date, int]]) -> str:
+    """The list of published days, newest first, each linking to its page."""
+    items = "".join(
+        f"<li><a href=\"{d.isoformat()}.html\">{d.isoformat()}</a> ({n} papers)</li>"
+        for d, n in sorted(days, reverse=True)
+    )
+    title = f"Arxiv {category_name(category)} digests"
+    return _html_page(title, f"<h1>{html.escape(title)}</h1><ul>{items or '<li>No digest yet.</li>'}</ul>")
+
+
+def render_atom(category: str, entries: Sequence[tuple[date, int, str]], updated: datetime,
+                site_id: str = "urn:arxiv-digest") -> str:
+    """An Atom feed of digests: one entry per day, its content the day's executive summary."""
+    esc = html.escape
+    title = f"Arxiv {category_name(category)} digests"
+    items = []
+    for day, count, summary in sorted(entries, reverse=True):
+        items.append(
+            "<entry>"
+            f"<id>{esc(site_id)}:{esc(category)}:{day.isoformat()}</id>"
+            f"<title>{esc(category)} digest {day.isoformat()} ({count} papers)</title>"
+            f"<updated>{day.isoformat()}T00:00:00Z</updated>"
+            f"<link rel=\"alternate\" type=\"text/html\" href=\"{day.isoformat()}.html\"/>"
+            f"<content type=\"html\">{esc(_markdown_to_html(summary))}</content>"
+            "</entry>"
+        )
+    return (
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+        f"<id>{esc(site_id)}:{esc(category)}</id><title>{esc(title)}</title>"
+        f"<updated>{updated.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>"
+        "<author><name>arxiv-digest</name></author>"
+        f"<link rel=\"self\" href=\"feed.atom\"/>{''.join(items)}</feed>\n"
+    )
+
+
+def export_json(
+    digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], summary: str,
+    late: Collection[str] = (),
+) -> str:
+    """The day as data, for other tools."""
+    records = []
+    for paper in papers:
+        analysis = analyses.get(paper.versioned_id)
+        records.append(
+            {
+                "id": paper.versioned_id,
+                "arxiv_id": paper.arxiv_id,
+                "version": paper.version,
+                "title": paper.title,
+                "authors": list(paper.authors),
+                "categories": list(paper.categories),
+                "primary_category": paper.primary_category,
+                "published": paper.published.isoformat(),
+                "cross_list": paper.primary_category != category,
+                "late": paper.arxiv_id in late,
+                "abstract": paper.abstract,
+                "analysis": None if analysis is None else {
+                    "kind": analysis.kind,
+                    "analyzer": analysis.analyzer,
+                    "language": analysis.language,
+                    "content": analysis.content if analysis.kind != "withheld" else "",
+                    "notice": analysis.notice,
+                },
+                "key_findings": list(analysis.key_findings) if analysis else [],
+            }
+        )
+    payload = {"digest_date": digest_day.isoformat(), "category": category, "summary": summary, "papers": records}
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,94 @@
+"""The HTML page of a digest: the markdown rendered to safe HTML with one embedded stylesheet."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Collection, Sequence
+from datetime import date
+
+from arxiv_digest.analysis.summary import category_name
+from arxiv_digest.publish.markdown import _spaced, anchor, cross_list_note, entry_analysis, late_note, strip_controls
+from schemas.records import Analysis, Paper
+
+log = logging.getLogger(__name__)
+
+
+HTML_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;max-width:56rem;margin:2rem auto;
+padding:0 1rem;line-height:1.6;color:#1b1b1b}
+nav.toc li{margin:.2rem 0} article{border-top:1px solid #ddd;padding-top:1rem;margin-top:2rem}
+.meta{color:#555;font-size:.95rem} .notice{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem 1rem}
+blockquote{border-left:3px solid #ccc;margin-left:0;padding-left:1rem;color:#333} code{background:#f5f5f5}
+"""
+
+
+def _markdown_to_html(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    # html=False: raw HTML in a model's or arXiv's text is shown as text; markdown-it also refuses
+    # javascript:, vbscript:, file: and most data: links.
+    # Images are off: a digest never embeds remote pictures (they would load, and track, on opening).
+    return MarkdownIt("commonmark", {"html": False}).enable("table").disable("image").render(strip_controls(text))
+
+
+def _html_page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{html.escape(title)}</title><style>{HTML_STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
+
+
+def render_html(
+    digest_day: date,
+    category: str,
+    papers: Sequence[Paper],
+    analyses: dict[str, Analysis],
+    summary: str,
+    language: str,
+    abs_url: str = "https://arxiv.org/abs",
+    pdf_url: str = "https://arxiv.org/pdf",
+    failures: dict[str, str] | None = None,
+    late: Collection[str] = (),
+) -> str:
+    """The day's digest as one HTML page; every table-of-contents link points at an element id on the page."""
+    failures = failures or {}
+    esc = html.escape
+    title = f"Arxiv {category_name(category)} Papers - {digest_day.isoformat()}"
+    parts = [
+        f"<p class=\"meta\">Time: {digest_day.strftime('%Y%m%d')} · <a href=\"index.html\">all days</a></p>",
+        f"<h1>{esc(title)}</h1>",
+        "<section id=\"summary\"><h2>Executive Summary</h2>",
+        _markdown_to_html(summary),
+        "</section>",
+        "<nav class=\"toc\" id=\"toc\"><h2>Table of Contents</h2><ol>",
+    ]
+    parts += [f"<li><a href=\"#{esc(anchor(p))}\">{esc(strip_controls(p.title))}</a></li>" for p in papers]
+    parts.append("</ol>" + ("" if papers else "<p>No papers for this day.</p>") + "</nav>")
+    for paper in papers:
+        vid = paper.versioned_id
+        parts += [
+            f"<article id=\"{esc(anchor(paper))}\">",
+            f"<h2><a href=\"{esc(abs_url)}/{esc(vid)}\">{esc(strip_controls(paper.title))}</a></h2>",
+            f"<p class=\"meta\"><b>Authors:</b> {esc(strip_controls(', '.join(paper.authors)))}<br>"
+            f"<b>Published:</b> {paper.published.date().isoformat()}{_spaced(esc(late_note(paper, late, language)))}"
+            f"<br><b>Categories:</b> {esc(', '.join(paper.categories))}"
+            f"{_spaced(esc(cross_list_note(paper, category, language)))}</p>",
+            "<h3>Abstract</h3>",
+            f"<p>{esc(' '.join(strip_controls(paper.abstract).split()))}</p>",
+            "<h3>Analysis</h3>",
+        ]
+        entry = entry_analysis(vid, analyses, failures)
+        if entry.state == "analysis":
+            parts.append(_markdown_to_html(entry.text))
+        else:
+            parts.append(f"<p class=\"notice\">Analysis {entry.state}: {esc(entry.text)}</p>")
+        parts.append("<h3>Key Findings</h3><ul>")
+        parts += [f"<li>{esc(strip_controls(f))}</li>" for f in entry.findings]
+        parts.append("</ul>")
+        parts.append(
+            f"<p><a href=\"{esc(pdf_url)}/{esc(vid)}\">PDF</a> · <a href=\"{esc(abs_url)}/{esc(vid)}\">arXiv</a>"
+            " · <a href=\"#toc\">back to contents</a></p></article>"
+        )
+    return _html_page(title, "\n".join(parts))

@@ -1,0 +1,105 @@
+"""Writing published files: atomic writes, output paths, and the per-category manifest of published days
+behind the index page and the feed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from arxiv_digest.publish.feeds import render_atom, render_index
+from arxiv_digest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def write_atomically(path: Path, content: str | bytes) -> str:
+    """Write through a temp file in the same directory and rename: readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return hashlib.sha256(data).hexdigest()
+
+
+def output_path(out_dir: Path, category: str, digest_day: date, suffix: str = "md") -> Path:
+    safe_category = re.sub(r"[^A-Za-z0-9.-]", "_", category)
+    return out_dir / safe_category / f"{digest_day.isoformat()}.{suffix}"
+
+
+MANIFEST = "days.json"
+
+
+@contextlib.contextmanager
+def listing_lock(folder: Path) -> Iterator[None]:
+    """Runs of different days (several workers) publish at once; their listings must not lose each other."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".listing.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_manifest(folder: Path) -> dict[str, dict[str, Any]] | None:
+    """Every published day of the category: {"YYYY-MM-DD": {"papers": n, "summary": text}}; None if absent."""
+    try:
+        loaded = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s (%s); rebuilding it from the store", folder / MANIFEST, exc)
+        return None
+    days = loaded.get("days") if isinstance(loaded, dict) else None
+    return days if isinstance(days, dict) else None
+
+
+def record_day(
+    manifest: dict[str, dict[str, Any]], digest_day: date, papers: int, summary: str
+) -> list[tuple[date, int, str]]:
+    """Add or replace one day; returns every day, oldest first."""
+    manifest[digest_day.isoformat()] = {"papers": papers, "summary": summary}
+    return sorted((date.fromisoformat(day), int(entry.get("papers", 0)), str(entry.get("summary", "")))
+                  for day, entry in manifest.items())
+
+
+def _write_day_listings(
+    settings: Settings, store: Any, category: str, digest_day: date, papers: int, summary: str
+) -> None:
+    """The index page and the Atom feed over every published day of the category.
+
+    The days come from a manifest beside the pages rather than from the store: under the per-day layout
+    the other days live in other files, possibly held by other workers.
+    """
+    folder = settings.out_dir / category
+    with listing_lock(folder):
+        manifest = read_manifest(folder)
+        if manifest is None:  # first publication here (or an older data dir): start from what the store knows
+            manifest = {}
+            for day, count in store.published_days(category):
+                stored = store.summary(day, category, settings.language)
+                manifest[day.isoformat()] = {"papers": count, "summary": stored[0] if stored else ""}
+        days = record_day(manifest, digest_day, papers, summary)
+        write_atomically(folder / MANIFEST, json.dumps({"category": category, "days": manifest},
+                                                       ensure_ascii=False, indent=1, sort_keys=True))
+        write_atomically(folder / "index.html", render_index(category, [(d, n) for d, n, _ in days]))
+        write_atomically(folder / "feed.atom", render_atom(category, days[-60:], datetime.now(UTC)))

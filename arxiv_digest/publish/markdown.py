@@ -1,0 +1,169 @@
+"""The digest as markdown in the seed's structure, with escaping that keeps paper text from breaking it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from arxiv_digest.analysis.summary import category_name
+from schemas.records import Analysis, Paper
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_LINK = re.compile(r"\]\(\s*(javascript|data|vbscript|file):", re.IGNORECASE)
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]#|])")
+_TOP_HEADING = re.compile(r"^ {0,3}#{1,2}(?=\s)", re.MULTILINE)
+
+WITHHELD_PREFIX = "> Analysis withheld:"
+UNAVAILABLE = {
+    "zh": "> Analysis unavailable: 该论文的分析步骤失败（{reason}），请运行 `arxiv-digest rerun --failed`。",
+    "en": "> Analysis unavailable: the analysis step failed for this paper ({reason}); "
+    "run `arxiv-digest rerun --failed`.",
+}
+
+
+def strip_controls(text: str) -> str:
+    """Drop control characters and bidirectional overrides that could disguise text."""
+    return _CONTROL.sub("", text)
+
+
+def md_inline(text: str) -> str:
+    """Text from arXiv placed inline (titles, authors): markdown and HTML have no effect."""
+    flat = " ".join(strip_controls(text).split())
+    # Entities, not backslashes, for angle brackets: every renderer shows them as text.
+    return _INLINE_SPECIALS.sub(r"\\\1", flat).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_block(text: str) -> str:
+    """A block of markdown we or a model wrote: kept as markdown, but no raw HTML and no script links."""
+    cleaned = strip_controls(text).replace("<", "&lt;")
+    # Level-1/2 headings belong to the digest's own structure (the paper entries): demote them.
+    cleaned = _TOP_HEADING.sub("###", cleaned).replace("![", "!\\[")
+    return _UNSAFE_LINK.sub("](#blocked:", cleaned).strip()
+
+
+def md_plain_block(text: str) -> str:
+    """A block of text from arXiv (abstracts): one paragraph, no markup."""
+    flat = md_inline(text)
+    return re.sub(r"^([>+-]|\d+\.)", r"\\\1", flat)
+
+
+@dataclass(frozen=True)
+class EntryAnalysis:
+    """What a paper's entry shows under Analysis, whatever the output format."""
+
+    state: str  # analysis | withheld | unavailable
+    text: str  # the analysis, the withholding notice, or why none is available
+    findings: tuple[str, ...]
+
+
+def entry_analysis(versioned_id: str, analyses: dict[str, Analysis], failures: dict[str, str]) -> EntryAnalysis:
+    analysis = analyses.get(versioned_id)
+    if analysis is None:
+        return EntryAnalysis("unavailable", failures.get(versioned_id, "no analysis stored"), ())
+    if analysis.kind == "withheld":
+        return EntryAnalysis("withheld", analysis.notice or "it failed the quality checks", analysis.key_findings)
+    return EntryAnalysis("analysis", analysis.content, analysis.key_findings)
+
+
+def late_note(paper: Paper, late: Collection[str], language: str) -> str:
+    """Beside the date of a paper that arrived after its own announcement (held by moderation, API lag)."""
+    if paper.arxiv_id not in late:
+        return ""
+    return "(late: 迟于其提交窗口的公告出现)" if language == "zh" else "(late: announced after its submission window)"
+
+
+def cross_list_note(paper: Paper, category: str, language: str) -> str:
+    if paper.primary_category == category:
+        return ""
+    return (f"(cross-list: 交叉列出，主类别 {paper.primary_category})" if language == "zh"
+            else f"(cross-list from {paper.primary_category})")
+
+
+def _spaced(note: str) -> str:
+    return f" {note}" if note else ""
+
+
+def anchor(paper: Paper) -> str:
+    return paper.versioned_id
+
+
+def render_markdown(
+    digest_day: date,
+    category: str,
+    papers: Sequence[Paper],
+    analyses: dict[str, Analysis],
+    summary: str,
+    language: str,
+    abs_url: str = "https://arxiv.org/abs",
+    pdf_url: str = "https://arxiv.org/pdf",
+    failures: dict[str, str] | None = None,
+    late: Collection[str] = (),
+) -> str:
+    failures = failures or {}
+    out: list[str] = [
+        f"Time: {digest_day.strftime('%Y%m%d')}",
+        "",
+        f"# Arxiv {category_name(category)} Papers - {digest_day.isoformat()}",
+        "",
+        "## Executive Summary",
+        "",
+        md_block(summary),
+        "",
+        "---",
+        "",
+        "## Table of Contents",
+        "",
+    ]
+    if papers:
+        out += [f"{i}. [{md_inline(p.title)}](#{anchor(p)})" for i, p in enumerate(papers, start=1)]
+    else:
+        out.append("No papers for this day." if language == "en" else "本期没有论文。")
+    out += ["", "---", "", "## Papers", ""]
+    for paper in papers:
+        vid = paper.versioned_id
+        out += [
+            f"<a id='{anchor(paper)}'></a>",
+            f"## [{md_inline(paper.title)}]({abs_url}/{vid})",
+            "",
+            f"**Authors:** {md_inline(', '.join(paper.authors))}",
+            "",
+            f"**Published:** {paper.published.date().isoformat()}"
+            f"{_spaced(md_inline(late_note(paper, late, language)))}",
+            "",
+            f"**Categories:** {md_inline(', '.join(paper.categories))}"
+            f"{_spaced(md_inline(cross_list_note(paper, category, language)))}",
+            "",
+            "**Abstract:**",
+            "",
+            md_plain_block(paper.abstract),
+            "",
+            "**Analysis:**",
+            "",
+        ]
+        entry = entry_analysis(vid, analyses, failures)
+        if entry.state == "unavailable":
+            out.append(UNAVAILABLE[language].format(reason=md_inline(entry.text)))
+        elif entry.state == "withheld":
+            out.append(f"{WITHHELD_PREFIX} {md_inline(entry.text)}")
+        else:
+            out.append(md_block(entry.text))
+        out += ["", "**Key Findings:**", ""]
+        out += [f"- {md_plain_block(f)}" for f in entry.findings] or ["- " + ("（摘要中没有可摘录的结论句。）"
+                                                                  if language == "zh" else
+                                                                  "(No result sentence in the abstract.)")]
+        out += [
+            "",
+            "**Links:**",
+            "",
+            f"- [PDF]({pdf_url}/{vid})",
+            f"- [arXiv]({abs_url}/{vid})",
+            "",
+            "---",
+            "",
+        ]
+    return "\n".join(out).rstrip() + "\n"
