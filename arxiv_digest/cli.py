@@ -19,6 +19,9 @@ from rich.table import Table
 from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreError
 from arxiv_digest.settings import Settings, load_settings
 
+# Each command imports the pipeline's modules when it runs, not here: `--help` and a mistyped option answer in
+# 0.3 s instead of about 3 s (prefect, openai, duckdb and pymupdf load slowly). Nothing imports this module back.
+
 app = typer.Typer(
     help="Turn each day's new arXiv papers in a category into one grounded digest.",
     no_args_is_help=True,
@@ -157,9 +160,6 @@ def run(
         overrides["language"] = language
     if data_dir is not None:
         overrides["data_dir"] = str(data_dir)
-    if config is not None:
-        # The flow loads its settings itself (it may also run in a worker): it finds the file this way.
-        os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
     settings = _settings(config, **overrides, category=category)
 
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -184,6 +184,7 @@ def run(
                 overrides=overrides,
                 force=force,
                 wait_for_announcement=False,
+                config_file=_config_parameter(config),
             )
     except DigestInputError as exc:
         _fail(str(exc), 2)
@@ -247,9 +248,9 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
         console.print(f"  model error: {reason[:200]}", markup=False, highlight=False)
     if not settings.uses_llm or not calls:
         return
-    from arxiv_digest.analysis.model import shared_model
+    from arxiv_digest.runtime import runtime_for
 
-    window = shared_model(settings).window()  # learned during the run: no request here
+    window = runtime_for(settings).model().window()  # learned during the run: no request here
     console.print(f"  {window.describe()}", markup=False, highlight=False, soft_wrap=True)
     cut_by_window = sum(1 for c in calls if "stopped at the context window" in (c["reason"] or ""))
     overflows = report["errors_by_kind"].get("overflow", 0)
@@ -269,6 +270,7 @@ def fetch(
 ) -> None:
     """List the new submissions of a digest's announcement window from the arXiv API (nothing stored)."""
     from arxiv_digest.catalog.selection import query_day
+    from arxiv_digest.runtime import runtime_for
 
     settings = _settings(config, category=category)
     if sample:
@@ -276,7 +278,7 @@ def fetch(
     day, found = _announcement_or_exit(settings, _parse_day(digest_date), sample)
     try:
         with console.status(f"querying arXiv for {settings.category} papers of the digest of {day}"):
-            result = query_day(settings, found, settings.category, sample)
+            result = query_day(runtime_for(settings.replace(sample_day=sample)), found, settings.category)
     except DigestError as exc:
         _fail(str(exc))
         raise
@@ -411,7 +413,12 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     stdout.print(table)
 
 
-def _run_local(settings: Settings, sample: bool = False, refetch: bool = True) -> Any:
+def _config_parameter(config: Path | None) -> str | None:
+    """The config file as the flow's parameter: the flow loads its own settings (it may run in a worker)."""
+    return str(config.resolve()) if config is not None else None
+
+
+def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, config: Path | None = None) -> Any:
     """A callable that runs the daily flow in this process for one date."""
     from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -423,7 +430,7 @@ def _run_local(settings: Settings, sample: bool = False, refetch: bool = True) -
     def run_day(day: date) -> dict[str, Any]:
         # In the CLI's own process nobody wants a run to sleep for hours: a lagging announcement fails at once.
         return flow(digest_date=day.isoformat(), category=settings.category, sample=sample, overrides=overrides,
-                    refetch=refetch, wait_for_announcement=False)
+                    refetch=refetch, wait_for_announcement=False, config_file=_config_parameter(config))
 
     return run_day
 
@@ -472,8 +479,6 @@ def backfill(
 
     first, last = _parse_day(start), _parse_day(end)
     assert first is not None and last is not None
-    if config is not None:
-        os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
     settings = _settings(config, category=category, **({"data_dir": str(data_dir)} if data_dir else {}))
     try:
         dates = date_range(first, last)
@@ -504,7 +509,7 @@ def backfill(
                                                wait_seconds=wait, on_done=done)
             else:
                 rows = backfill_local(settings, days, force=force, concurrency=concurrency,
-                                      run_day=_run_local(settings, sample=sample),
+                                      run_day=_run_local(settings, sample=sample, config=config),
                                       is_published=lambda d: d in published, on_done=done)
         except DigestError as exc:
             _fail(str(exc))
@@ -584,8 +589,6 @@ def rerun(
     if not failed:
         _fail("say what to rerun: --failed", 2)
 
-    if config is not None:
-        os.environ["ARXIV_DIGEST_CONFIG"] = str(config.resolve())
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not settings.store_files():
         _fail(_no_store_yet(settings))
@@ -599,7 +602,7 @@ def rerun(
 
     for day, category, why in todo:
         console.print(f"rerun {category} {day}: {why}")
-        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False)
+        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config)
         started = time.monotonic()
         try:
             result = run_day(day)

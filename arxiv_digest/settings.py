@@ -50,6 +50,8 @@ class Settings:
     keywords_include: tuple[str, ...] = ()
     keywords_exclude: tuple[str, ...] = ()
     max_papers: int = 0  # 0 means all
+    # Serve arXiv (API and PDFs) from the embedded offline sample day instead of the network (`run --sample`).
+    sample_day: bool = False
 
     # The announcement calendar (arxiv_digest.announcements). holidays: US Eastern dates of evenings without
     # an announcement (arXiv publishes them on its schedule page).

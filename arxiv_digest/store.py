@@ -22,7 +22,17 @@ from typing import Any
 import duckdb
 
 from arxiv_digest.errors import StoreError
-from schemas.records import Analysis, Extraction, Link, PageText, Paper, PdfFile, QualityResult, Section
+from schemas.records import (
+    Analysis,
+    Extraction,
+    Link,
+    PageText,
+    Paper,
+    PdfFile,
+    QualityResult,
+    Section,
+    StoredSummary,
+)
 
 _MIGRATION_RE = re.compile(r"^m(\d{3})_(\w+)\.sql$")
 _WRITE_RETRIES = 8
@@ -706,14 +716,14 @@ class Store:
             ]
         )
 
-    def summary(self, day: date, category: str, language: str) -> tuple[str, str, str] | None:
-        """(content, prompt_hash, model) of the stored summary, if any."""
+    def summary(self, day: date, category: str, language: str) -> StoredSummary | None:
+        """The stored summary of the day in this language, if any."""
         row = self._fetchone(
             "SELECT content, prompt_hash, model FROM summaries WHERE digest_date = ? AND category = ? "
             "AND language = ?",
             [day, category, language],
         )
-        return (row[0], row[1], row[2]) if row else None
+        return StoredSummary(content=row[0], fingerprint=row[1], model=row[2]) if row else None
 
     # -- quality -------------------------------------------------------------------------------------
 

@@ -132,7 +132,7 @@ def run_without_prefect(overrides: dict[str, Any], workers: int = 4, batched: bo
 
     def steps_of(batch: PaperBatch) -> None:
         label, papers = batch.label, batch.papers
-        for step in (lambda: download_task.fn(settings, label, papers, False),
+        for step in (lambda: download_task.fn(settings, label, papers),
                      lambda: extract_task.fn(settings, label, papers),
                      lambda: segment_task.fn(settings, label, papers),
                      lambda: analyze_task.fn(settings, label, papers, DAY, "cs.CV")):

@@ -40,6 +40,7 @@ from arxiv_digest.analysis.prompting import Prompt, build_method_prompt, estimat
 from arxiv_digest.pdf.layout import EXTRACTOR_VERSION  # noqa: E402
 from arxiv_digest.pdf.sections import segment_sections  # noqa: E402
 from arxiv_digest.pdf.steps import extract_paper, segment_paper  # noqa: E402
+from arxiv_digest.runtime import Runtime  # noqa: E402
 from arxiv_digest.settings import Settings  # noqa: E402
 from arxiv_digest.store import close_stores, open_store  # noqa: E402
 from schemas.records import Paper, PdfFile, Section  # noqa: E402
@@ -126,7 +127,7 @@ def measure_paper(settings: Settings, pdf: Path, row: dict[str, str]) -> dict[st
     version = int(stamp.group("version")) if stamp else 1
     store.upsert_pdf(PdfFile(arxiv_id, version, "ok", sha, str(pdf), len(data)))
     started = time.perf_counter()
-    status = extract_paper(settings, arxiv_id, version)  # extract_document, as the extract step runs it
+    status = extract_paper(Runtime(settings), arxiv_id, version)  # extract_document, as the extract step runs it
     extraction = store.extraction(sha)
     if status != "ok" or extraction is None:
         return {"arxiv_id": arxiv_id, "skipped": f"extraction {status}"}
@@ -134,7 +135,7 @@ def measure_paper(settings: Settings, pdf: Path, row: dict[str, str]) -> dict[st
     abstract = next((s.text for s in segment_sections(data, extraction) if s.norm == "abstract"), "")
     paper = paper_record(arxiv_id, row, abstract)
     store.upsert_papers([paper])
-    segment_paper(settings, arxiv_id, version)  # segment_sections + find_links(abstract, title), stored
+    segment_paper(Runtime(settings), arxiv_id, version)  # segment_sections + find_links(abstract, title), stored
     pipeline_seconds = time.perf_counter() - started
 
     inputs = gather_input(store, paper)  # what the analyze step reads back from the store

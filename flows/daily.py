@@ -5,13 +5,16 @@ The per-paper steps run per batch of papers (one paper per batch on small days; 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import allow_failure, flow
+from prefect.runtime import flow_run as current_flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from arxiv_digest.catalog.selection import check_digest_day, no_announcement_result, resolve_day
 from arxiv_digest.operations.batches import batch_size, make_batches
+from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings, load_settings
 from tasks.analyze import analyze_task, preflight_task
 from tasks.download import download_task
@@ -24,39 +27,39 @@ from tasks.segment import segment_task
 from tasks.summarize import summarize_task
 
 
-def flow_settings(category: str | None, sample: bool, overrides: dict[str, Any] | None) -> Settings:
+def flow_settings(category: str | None, sample: bool, overrides: dict[str, Any] | None,
+                  config_file: str | None = None) -> Settings:
+    """The run's settings: the config file (a parameter, since the run may be in a worker), environment, overrides."""
     values = dict(overrides or {})
     if category:
         values["category"] = category
     if sample:
         # The sample day is served from local files: no reason to wait between requests.
-        values.update(arxiv_min_interval_seconds=0, pdf_min_interval_seconds=0)
-    return load_settings(**values)
+        values.update(sample_day=True, arxiv_min_interval_seconds=0, pdf_min_interval_seconds=0)
+    return load_settings(Path(config_file) if config_file else None, **values)
 
 
 def _mark_run_failed(flow: Any, flow_run: Any, state: Any) -> None:
-    from arxiv_digest.store import open_store
-
     params = flow_run.parameters or {}
-    settings = flow_settings(params.get("category"), bool(params.get("sample")), params.get("overrides"))
+    settings = flow_settings(params.get("category"), bool(params.get("sample")), params.get("overrides"),
+                             params.get("config_file"))
     day = resolve_day(params.get("digest_date"), bool(params.get("sample")), settings.current_time(),
                       settings.holiday_dates)
     settings = settings.for_digest(settings.category, day)
     if not settings.db_path.is_file():
         return  # the run failed before it stored anything
-    store = open_store(settings.db_path)
+    store = runtime_for(settings).store()
     if store.run(day, settings.category) is not None:
         store.finish_run(day, settings.category, "failed", {}, {}, error=str(state.message)[:2000])
 
 
 def _run_name() -> str:
-    from prefect.runtime import flow_run
-
-    params = flow_run.parameters or {}
+    params = current_flow_run.parameters or {}
     day = params.get("digest_date")
     if not day:
         try:
-            settings = flow_settings(params.get("category"), bool(params.get("sample")), params.get("overrides"))
+            settings = flow_settings(params.get("category"), bool(params.get("sample")), params.get("overrides"),
+                             params.get("config_file"))
             day = resolve_day(None, bool(params.get("sample")), settings.current_time(), settings.holiday_dates)
         except Exception:  # a name must never fail the run; the run itself reports bad settings
             day = "latest"
@@ -78,6 +81,7 @@ def daily_digest(
     refetch: bool = True,
     force: bool = False,
     wait_for_announcement: bool = True,
+    config_file: str | None = None,
 ) -> dict[str, Any]:
     """Build and publish the digest of one arXiv announcement.
 
@@ -87,7 +91,7 @@ def daily_digest(
     `refetch=False` reuses the day's stored paper list (used by `rerun --failed`). Papers whose steps all
     succeeded are not processed again unless `force`.
     """
-    settings = flow_settings(category, sample, overrides)
+    settings = flow_settings(category, sample, overrides, config_file)
     day = resolve_day(digest_date, sample, settings.current_time(), settings.holiday_dates)
     settings = settings.for_digest(settings.category, day)
     cat = settings.category
@@ -97,13 +101,13 @@ def daily_digest(
 
     fetch = fetch_task.with_options(**announcement_retry_options(settings, found)) if wait_for_announcement \
         else fetch_task
-    papers = fetch(settings, day, cat, sample, refetch)
+    papers = fetch(settings, day, cat, refetch)
     todo = plan_task(settings, day, cat, papers, force)
     preflight_task(settings, day, cat, todo)  # a wrong model name or key stops the run here, not per paper
     analyzed = []
     for batch in make_batches(todo, batch_size(len(todo), settings.paper_batch_size)):
         label, keys = batch.label, batch.papers
-        downloaded = download_task.submit(settings, label, keys, sample)
+        downloaded = download_task.submit(settings, label, keys)
         extracted = extract_task.submit(settings, label, keys, wait_for=[allow_failure(downloaded)])
         segmented = segment_task.submit(settings, label, keys, wait_for=[allow_failure(extracted)])
         analyzed.append(analyze_task.submit(settings, label, keys, day, cat, force,

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quality.checks import Finding, check_digest
+from quality.checks import Finding, check_digest, extract_urls
 from quality.digest_format import DigestFormatError, ParsedDigest, parse_digest
 
 if TYPE_CHECKING:
@@ -24,8 +24,6 @@ def stored_paper_urls(parsed: ParsedDigest, store: Store) -> dict[str, set[str]]
 
     Papers without a stored, read PDF are left out: for them the file's abstract stays the only ground truth.
     """
-    from quality.checks import extract_urls
-
     found: dict[str, set[str]] = {}
     for paper in parsed.papers:
         if not paper.arxiv_id or not paper.version:

@@ -94,6 +94,15 @@ class Analysis:
 
 
 @dataclass(frozen=True)
+class StoredSummary:
+    """A day's executive summary as stored: `fingerprint` is the prompt hash (model) or the inputs' hash."""
+
+    content: str
+    fingerprint: str
+    model: str
+
+
+@dataclass(frozen=True)
 class QualityResult:
     suite: str
     check: str

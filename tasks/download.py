@@ -12,6 +12,7 @@ from prefect.cache_policies import NONE
 from arxiv_digest.catalog.download import download_paper
 from arxiv_digest.errors import HttpGiveUp
 from arxiv_digest.operations.batches import BatchFailed, PaperKey, run_batch
+from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,5 +36,6 @@ def _worth_retrying(task: object, task_run: object, state: Any) -> bool:
 
 @task(name="download", task_run_name="download-{label}", retries=1, retry_delay_seconds=5,
       retry_jitter_factor=0.5, retry_condition_fn=_worth_retrying, cache_policy=NONE)
-def download_task(settings: Settings, label: str, papers: Sequence[PaperKey], sample: bool = False) -> dict[str, str]:
-    return run_batch("download", papers, lambda arxiv_id, version: download_paper(settings, arxiv_id, version, sample))
+def download_task(settings: Settings, label: str, papers: Sequence[PaperKey]) -> dict[str, str]:
+    runtime = runtime_for(settings)
+    return run_batch("download", papers, lambda arxiv_id, version: download_paper(runtime, arxiv_id, version))

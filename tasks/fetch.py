@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 from datetime import date, timedelta
 from typing import Any
@@ -12,17 +11,12 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NONE
 
-from arxiv_digest.catalog.announcements import (
-    Announcement,
-    announcement,
-    no_announcement_reason,
-)
-from arxiv_digest.catalog.selection import claim_digest, select_papers
+from arxiv_digest.catalog.announcements import Announcement
+from arxiv_digest.catalog.selection import fetch_digest
 from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError
+from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
-
-log = logging.getLogger(__name__)
-
+from tasks.context import current_flow_run_id
 
 # -- Prefect task ----------------------------------------------------------------------------------------
 
@@ -52,41 +46,5 @@ def _retry_unless_input_error(task: object, task_run: object, state: Any) -> boo
 
 @task(name="fetch", task_run_name="fetch-{category}-{digest_day}", retries=2, retry_delay_seconds=10,
       retry_jitter_factor=0.5, cache_policy=NONE, retry_condition_fn=_retry_unless_final)
-def fetch_task(
-    settings: Settings, digest_day: date, category: str, sample: bool = False, refetch: bool = True
-) -> list[tuple[str, int]]:
-    from prefect.runtime import flow_run
-
-    from arxiv_digest.store import open_store
-
-    store = open_store(settings.db_path)
-    earlier = store.run(digest_day, category)
-    known = store.digest_papers(digest_day, category)
-    store.start_run(digest_day, category, str(flow_run.id) if flow_run.id else None)
-    # A rerun of failures works on the papers already chosen for the day, without asking arXiv again; that
-    # list is known when it holds papers or when an earlier run got past this step (an empty day).
-    if not refetch and (known or (earlier is not None and earlier["status"] == "completed")):
-        log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
-        return [(p.arxiv_id, p.version) for p in known]
-    found = announcement(digest_day, settings.holiday_dates)
-    if found is None:
-        raise DigestInputError(f"{digest_day} has no arXiv announcement: "
-                               f"{no_announcement_reason(digest_day, settings.holiday_dates)}")
-    holdings, warnings = claim_digest(settings, found, category, sample)
-    for warning in warnings:
-        log.warning(warning)
-    late = {paper.arxiv_id for paper, is_late in holdings if is_late}
-    chosen = select_papers(
-        [paper for paper, _ in holdings],
-        category,
-        late=late,
-        include_cross_lists=settings.include_cross_lists,
-        keywords_include=settings.keywords_include,
-        keywords_exclude=settings.keywords_exclude,
-        max_papers=settings.max_papers,
-    )
-    store.upsert_papers(chosen)
-    store.set_digest_papers(digest_day, category, chosen, late)
-    log.info("%s: the digest holds %d paper(s) (%d late), %d after filters", found.describe(), len(holdings),
-             len(late), len(chosen))
-    return [(p.arxiv_id, p.version) for p in chosen]
+def fetch_task(settings: Settings, digest_day: date, category: str, refetch: bool = True) -> list[tuple[str, int]]:
+    return fetch_digest(runtime_for(settings), digest_day, category, refetch, current_flow_run_id())

@@ -9,7 +9,8 @@ from datetime import date
 from prefect import task
 from prefect.cache_policies import NONE
 
-from arxiv_digest.operations.plan import current_analyzer, papers_needing_work
+from arxiv_digest.operations.plan import plan_day
+from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
 
 # -- Prefect task ----------------------------------------------------------------------------------------
@@ -20,12 +21,4 @@ from arxiv_digest.settings import Settings
 def plan_task(
     settings: Settings, digest_day: date, category: str, keys: list[tuple[str, int]], force: bool = False
 ) -> list[tuple[str, int]]:
-    from arxiv_digest.pdf.layout import EXTRACTOR_VERSION
-    from arxiv_digest.store import open_store
-
-    if force:
-        return list(keys)
-    return papers_needing_work(
-        open_store(settings.db_path), keys, digest_day, category,
-        analyzer=current_analyzer(settings), language=settings.language, extractor_version=EXTRACTOR_VERSION,
-    )
+    return plan_day(runtime_for(settings), keys, digest_day, category, force)

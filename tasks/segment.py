@@ -9,6 +9,7 @@ from prefect.cache_policies import NONE
 
 from arxiv_digest.operations.batches import PaperKey, run_batch
 from arxiv_digest.pdf.steps import segment_paper
+from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
 
 # -- Prefect task ---------------------------------------------------------------------------------------------
@@ -16,4 +17,5 @@ from arxiv_digest.settings import Settings
 
 @task(name="segment", task_run_name="segment-{label}", retries=1, retry_delay_seconds=1, cache_policy=NONE)
 def segment_task(settings: Settings, label: str, papers: Sequence[PaperKey]) -> dict[str, int]:
-    return run_batch("segment", papers, lambda arxiv_id, version: segment_paper(settings, arxiv_id, version))
+    runtime = runtime_for(settings)
+    return run_batch("segment", papers, lambda arxiv_id, version: segment_paper(runtime, arxiv_id, version))

@@ -34,12 +34,18 @@ from arxiv_digest.analysis.prompting import (
     select_sections,
     water_fill,
 )
+from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import Store, open_store
 from quality.checks import check_analysis, check_key_findings
 from schemas.records import Extraction, Link, Paper, PdfFile, Section
 
-analyze = analyze_paper
+
+def analyze(settings: Settings, arxiv_id: str, version: int, digest_day: date, category: str,
+            force: bool = False) -> str:
+    return analyze_paper(Runtime(settings), arxiv_id, version, digest_day, category, force=force)
+
+
 DAY = date(2026, 1, 21)
 CATEGORY = "cs.CV"
 MODEL = "test-model"

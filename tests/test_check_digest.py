@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from arxiv_digest.errors import DigestError
+from arxiv_digest.publish.view import DigestView
 from arxiv_digest.store import Store
 from quality.audit import check_digest_file, check_digest_text, has_blocking, render_findings_table
 from quality.checks import check_digest
@@ -299,7 +300,7 @@ def test_digest_written_by_our_publisher_passes_the_audit(language: str) -> None
     analyses[last] = withheld(analyses[last], [QualityResult("analyses", "analysis_not_refusal", "blocking", False,
                                                              papers[-1].arxiv_id, "asks for the paper")])
     summary = extractive_summary(day, "cs.CV", papers, analyses, language)
-    markdown = render_markdown(day, "cs.CV", papers, analyses, summary, language)
+    markdown = render_markdown(DigestView(day, "cs.CV", papers, analyses, summary, language))
     report = check_digest_text(markdown)
     assert report["papers"] == 3
     assert report["findings"] == []

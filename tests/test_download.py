@@ -14,6 +14,7 @@ from arxiv_digest.catalog.client import make_http_client, retry_policy
 from arxiv_digest.catalog.download import download_paper, download_pdf
 from arxiv_digest.catalog.sample_day import PAPERS, build_pdf
 from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
+from arxiv_digest.runtime import Runtime
 from arxiv_digest.store import Store, open_store
 from schemas.records import PdfFile
 
@@ -94,8 +95,8 @@ def test_task_never_fetches_a_paper_version_already_on_disk(tmp_path: Path) -> N
     with FakeArxiv() as server:
         server.state.pdfs["2601.99001v1"] = PDF
         settings = settings_for(server).replace(data_dir=str(tmp_path))
-        assert download_paper(settings, "2601.99001", 1) == "downloaded"
-        assert download_paper(settings, "2601.99001", 1) == "cached"
+        assert download_paper(Runtime(settings), "2601.99001", 1) == "downloaded"
+        assert download_paper(Runtime(settings), "2601.99001", 1) == "cached"
         assert len(server.requests_to("pdf")) == 1
     store = open_store(settings.db_path)
     pdf = store.pdf("2601.99001", 1)
@@ -106,7 +107,7 @@ def test_task_records_a_failed_download_for_the_audit(tmp_path: Path) -> None:
     with FakeArxiv() as server:
         settings = settings_for(server).replace(data_dir=str(tmp_path))
         with pytest.raises(PdfDownloadError):
-            download_paper(settings, "2601.99001", 1)
+            download_paper(Runtime(settings), "2601.99001", 1)
     store = Store.open(None)
     del store
     store = open_store(settings.db_path)

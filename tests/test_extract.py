@@ -14,6 +14,7 @@ from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.layout import EXTRACTOR_VERSION, PdfInputError, extract_document, join_lines
 from arxiv_digest.pdf.reading import extract_report, extraction_pool, read_paper_files
 from arxiv_digest.pdf.steps import extract_paper, segment_paper
+from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import Store, open_store
 from schemas.records import PdfFile
@@ -186,7 +187,7 @@ def _store_with_pdf(tmp_path: Path, data: bytes) -> tuple[Settings, Store, str]:
 
 def test_extract_task_saves_extraction_and_is_idempotent(tmp_path: Path) -> None:
     settings, store, sha = _store_with_pdf(tmp_path, pdf_factory.single_column_paper())
-    assert extract_paper(settings, "2601.00001", 1) == "ok"
+    assert extract_paper(Runtime(settings), "2601.00001", 1) == "ok"
     saved = store.extraction(sha)
     assert saved is not None and saved.status == "ok" and len(saved.page_texts) == 3
     assert store.extractor_of(sha) == EXTRACTOR_VERSION
@@ -195,14 +196,14 @@ def test_extract_task_saves_extraction_and_is_idempotent(tmp_path: Path) -> None
 
     # A rerun reuses the stored extraction: with the PDF gone, reading it again would fail the task.
     Path(store.pdf("2601.00001", 1).path).unlink()
-    assert extract_paper(settings, "2601.00001", 1) == "ok"
+    assert extract_paper(Runtime(settings), "2601.00001", 1) == "ok"
     assert store.step_status("2601.00001", 1, "extract") == "ok"
 
 
 def test_extract_task_records_failure_and_raises(tmp_path: Path) -> None:
     settings, store, sha = _store_with_pdf(tmp_path, pdf_factory.encrypted_pdf())
     with pytest.raises(PdfExtractionError):
-        extract_paper(settings, "2601.00001", 1)
+        extract_paper(Runtime(settings), "2601.00001", 1)
     saved = store.extraction(sha)
     assert saved is not None and saved.status == "failed" and "password" in (saved.error or "")
     assert store.step_status("2601.00001", 1, "extract") == "failed"
@@ -210,13 +211,13 @@ def test_extract_task_records_failure_and_raises(tmp_path: Path) -> None:
 
 def test_extract_task_skips_a_paper_without_pdf(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    assert extract_paper(settings, "2601.00002", 1) == "skipped"
+    assert extract_paper(Runtime(settings), "2601.00002", 1) == "skipped"
     assert open_store(settings.db_path).step_status("2601.00002", 1, "extract") == "skipped"
 
 
 def test_extract_task_records_no_text_layer(tmp_path: Path) -> None:
     settings, store, sha = _store_with_pdf(tmp_path, pdf_factory.image_only_pdf())
-    assert extract_paper(settings, "2601.00001", 1) == "no_text_layer"
+    assert extract_paper(Runtime(settings), "2601.00001", 1) == "no_text_layer"
     assert store.step_status("2601.00001", 1, "extract") == "no_text_layer"
     assert store.extraction(sha).has_text_layer is False
 
@@ -227,9 +228,9 @@ def test_pool_reads_in_worker_processes_the_same_as_in_process(tmp_path: Path) -
     for workers in (1, 2):
         settings, store, sha = _store_with_pdf(tmp_path / f"w{workers}", data)
         settings = replace(settings, extract_workers=workers)
-        assert extract_paper(settings, "2601.00001", 1) == "ok"
+        assert extract_paper(Runtime(settings), "2601.00001", 1) == "ok"
         # The segment step takes the sections and links that were read with the text (in the worker).
-        assert segment_paper(settings, "2601.00001", 1) > 0
+        assert segment_paper(Runtime(settings), "2601.00001", 1) > 0
         results[workers] = (
             [p.text for p in store.extraction(sha).page_texts],
             [(s.title, s.level, s.text) for s in store.sections(sha)],
@@ -242,7 +243,7 @@ def test_pool_reads_in_worker_processes_the_same_as_in_process(tmp_path: Path) -
 def test_pool_worker_failure_keeps_its_kind_and_is_recorded(tmp_path: Path) -> None:
     settings, store, _ = _store_with_pdf(tmp_path, pdf_factory.encrypted_pdf())
     with pytest.raises(PdfInputError) as raised:
-        extract_paper(replace(settings, extract_workers=2), "2601.00001", 1)
+        extract_paper(Runtime(replace(settings, extract_workers=2)), "2601.00001", 1)
     assert raised.value.kind == "encrypted"  # crossed the process boundary by pickle with its kind
     assert store.step_status("2601.00001", 1, "extract") == "failed"
 

@@ -19,6 +19,7 @@ import pytest
 from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
 from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.publish.html import render_html
+from arxiv_digest.publish.view import DigestView
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +67,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
     papers = list(parse_feed((Path(__file__).parents[1] / "data" / "sample" / "feed.xml").read_bytes()).papers)
     analyses = {p.versioned_id: extractive_analysis(AnalysisInput(paper=p, unavailable_reason="test"), "zh")
                 for p in papers}
-    page = render_html(date(2026, 1, 21), "cs.CV", papers, analyses, "**执行摘要** 测试", "zh")
+    page = render_html(DigestView(date(2026, 1, 21), "cs.CV", papers, analyses, "**执行摘要** 测试", "zh"))
     (site / "digest.html").write_text(page, encoding="utf-8")
     (site / "harness.html").write_text(HARNESS, encoding="utf-8")
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(site)))

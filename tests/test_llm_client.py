@@ -27,10 +27,10 @@ from arxiv_digest.analysis.model import (
     default_http_client,
     endpoint_semaphore,
     repeats_itself,
-    shared_model,
 )
 from arxiv_digest.analysis.prompting import message_tokens
 from arxiv_digest.http_retry import Clock
+from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hi."}]
@@ -196,15 +196,15 @@ def test_settings_configure_the_model_and_one_is_shared_per_configuration(tmp_pa
     settings = Settings(data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1", llm_model="qwen2.5:7b",
                         llm_temperature=0.0, llm_max_output_tokens=2048, llm_timeout_seconds=30,
                         llm_max_attempts=2, llm_concurrency=1, llm_cost_per_1k_input_tokens=0.5)
-    model = shared_model(settings)
-    assert model is shared_model(settings)
+    model = Runtime(settings).model()
+    assert model is Runtime(settings).model(), "runs in one process share the model's pool and slots"
     config = model.config
     assert (config.model, config.temperature, config.max_output_tokens, config.timeout_seconds) == (
         "qwen2.5:7b", 0.0, 2048, 30.0)
     assert config.api_key == "no-key", "local servers need no key, the SDK needs a value"
     assert config.cost_usd(2000, 0) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="llm_base_url"):
-        shared_model(Settings(data_dir=tmp_path))
+        Runtime(Settings(data_dir=tmp_path)).model()
 
 
 # -- context windows, permanent failures, streaming, preflight -----------------------------------------------

@@ -15,25 +15,33 @@ from arxiv_digest.publish.feeds import export_json, render_atom, render_index
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.listings import output_path, write_atomically
 from arxiv_digest.publish.markdown import md_inline, render_markdown
+from arxiv_digest.publish.view import DigestView
 from schemas.records import Analysis, Paper
 
 DAY = date(2026, 1, 21)
 
 
-def paper(n: int, title: str = "A Title", abstract: str = "We propose X. It improves Y by 3%.",
-          authors: tuple[str, ...] = ("Ann", "Bo")) -> Paper:
+def paper(
+    n: int,
+    title: str = "A Title",
+    abstract: str = "We propose X. It improves Y by 3%.",
+    authors: tuple[str, ...] = ("Ann", "Bo"),
+) -> Paper:
     moment = datetime(2026, 1, 20, 12, tzinfo=UTC)
     return Paper(f"2601.0000{n}", 1, title, authors, ("cs.CV",), "cs.CV", moment, moment, abstract)
 
 
-def analysis(p: Paper, kind: str = "method", content: str = "### 1. 摘要翻译\n\n内容", notice: str | None = None
-             ) -> Analysis:
+def analysis(
+    p: Paper, kind: str = "method", content: str = "### 1. 摘要翻译\n\n内容", notice: str | None = None
+) -> Analysis:
     return Analysis(p.arxiv_id, p.version, kind, "extractive", "zh", content, ("We propose X.",), notice=notice)
 
 
 def test_markdown_follows_the_seed_structure() -> None:
     papers = [paper(1), paper(2, title="Second")]
-    text = render_markdown(DAY, "cs.CV", papers, {p.versioned_id: analysis(p) for p in papers}, "摘要", "zh")
+    text = render_markdown(
+        DigestView(DAY, "cs.CV", papers, {p.versioned_id: analysis(p) for p in papers}, "摘要", "zh")
+    )
     lines = text.splitlines()
     assert lines[0] == "Time: 20260121"
     assert lines[2] == "# Arxiv Computer Vision Papers - 2026-01-21"
@@ -46,9 +54,14 @@ def test_markdown_follows_the_seed_structure() -> None:
 
 def test_withheld_and_missing_analyses_show_a_notice_not_text() -> None:
     p1, p2 = paper(1), paper(2)
-    analyses = {p1.versioned_id: analysis(p1, kind="withheld", content="请提供您希望我分析的论文内容",
-                                          notice="it failed the quality checks: refusal")}
-    text = render_markdown(DAY, "cs.CV", [p1, p2], analyses, "s", "zh", failures={p2.versioned_id: "analyze: boom"})
+    analyses = {
+        p1.versioned_id: analysis(
+            p1, kind="withheld", content="请提供您希望我分析的论文内容", notice="it failed the quality checks: refusal"
+        )
+    }
+    text = render_markdown(
+        DigestView(DAY, "cs.CV", [p1, p2], analyses, "s", "zh", failures={p2.versioned_id: "analyze: boom"})
+    )
     assert "> Analysis withheld: it failed the quality checks: refusal" in text
     assert "请提供" not in text
     assert "> Analysis unavailable:" in text and "analyze: boom" in text
@@ -68,12 +81,12 @@ HOSTILE = [
 def test_hostile_titles_abstracts_and_authors_are_inert(hostile: str) -> None:
     p = paper(1, title=hostile, abstract=hostile, authors=(hostile,))
     a = analysis(p, content=f"分析 {hostile} [x](javascript:alert(2)) <img src=x onerror=alert(3)>")
-    text = render_markdown(DAY, "cs.CV", [p], {p.versioned_id: a}, hostile, "zh")
+    text = render_markdown(DigestView(DAY, "cs.CV", [p], {p.versioned_id: a}, hostile, "zh"))
     assert "<script" not in text and "<img" not in text
     assert not re.search(r"(?<!\\)\]\(\s*javascript:", text), "a live javascript: link"
     assert "\u202e" not in text and "\x07" not in text and "\x00" not in text
     assert text.count("<a id='") == 1 and text.count("\n## [") == 1, "the structure holds"
-    page = render_html(DAY, "cs.CV", [p], {p.versioned_id: a}, hostile, "zh")
+    page = render_html(DigestView(DAY, "cs.CV", [p], {p.versioned_id: a}, hostile, "zh"))
     assert "<script" not in page and "<img" not in page
     assert 'href="javascript' not in page.lower()
 
@@ -84,7 +97,7 @@ def test_inline_escaping_keeps_text_readable() -> None:
 
 def test_html_toc_links_land_on_article_ids() -> None:
     papers = [paper(1), paper(2)]
-    page = render_html(DAY, "cs.CV", papers, {}, "summary", "zh")
+    page = render_html(DigestView(DAY, "cs.CV", papers, {}, "summary", "zh"))
     for p in papers:
         assert f'href="#{p.versioned_id}"' in page
         assert f'<article id="{p.versioned_id}">' in page
@@ -108,7 +121,7 @@ def test_index_lists_days_newest_first() -> None:
 
 def test_json_export_round_trips() -> None:
     p = paper(1)
-    data = json.loads(export_json(DAY, "cs.CV", [p], {p.versioned_id: analysis(p)}, "s"))
+    data = json.loads(export_json(DigestView(DAY, "cs.CV", [p], {p.versioned_id: analysis(p)}, "s", "zh")))
     assert data["digest_date"] == "2026-01-21" and data["papers"][0]["analysis"]["kind"] == "method"
 
 
@@ -133,7 +146,7 @@ def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Pa
     """Workers publishing different days share the index and feed; the manifest lock keeps every day."""
     import threading
 
-    from arxiv_digest.publish.listings import _write_day_listings, read_manifest
+    from arxiv_digest.publish.listings import read_manifest, write_day_listings
     from arxiv_digest.settings import load_settings
 
     class EmptyStore:  # under the per-day layout, a run's store knows only its own day
@@ -149,7 +162,7 @@ def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Pa
 
     def publish(day: date) -> None:
         barrier.wait()
-        _write_day_listings(settings, EmptyStore(), "cs.CV", day, day.day, f"summary {day}")
+        write_day_listings(settings, EmptyStore(), "cs.CV", day, day.day, f"summary {day}")
 
     threads = [threading.Thread(target=publish, args=(d,)) for d in days]
     for t in threads:
@@ -167,16 +180,25 @@ def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Pa
 
 def test_late_papers_and_cross_lists_are_labelled_in_markdown_html_and_json() -> None:
     on_time, held = paper(1), paper(2, title="Held")
-    cross = Paper("2601.00003", 1, "Cross", ("Cy",), ("cs.RO", "cs.CV"), "cs.RO", on_time.published,
-                  on_time.published, "We propose Z.")
+    cross = Paper(
+        "2601.00003",
+        1,
+        "Cross",
+        ("Cy",),
+        ("cs.RO", "cs.CV"),
+        "cs.RO",
+        on_time.published,
+        on_time.published,
+        "We propose Z.",
+    )
     papers = [on_time, cross, held]
     analyses = {p.versioned_id: analysis(p) for p in papers}
     late = {"2601.00002"}
-    text = render_markdown(DAY, "cs.CV", papers, analyses, "s", "en", late=late)
+    text = render_markdown(DigestView(DAY, "cs.CV", papers, analyses, "s", "en", late=late))
     assert "**Published:** 2026-01-20 (late: announced after its submission window)" in text
     assert "**Categories:** cs.RO, cs.CV (cross-list from cs.RO)" in text
     assert text.count("(late:") == 1 and text.count("(cross-list") == 1
-    page = render_html(DAY, "cs.CV", papers, analyses, "s", "zh", late=late)
+    page = render_html(DigestView(DAY, "cs.CV", papers, analyses, "s", "zh", late=late))
     assert "(late: 迟于其提交窗口的公告出现)" in page and "(cross-list: 交叉列出，主类别 cs.RO)" in page
-    data = json.loads(export_json(DAY, "cs.CV", papers, analyses, "s", late))
+    data = json.loads(export_json(DigestView(DAY, "cs.CV", papers, analyses, "s", "zh", late=late)))
     assert [(p["late"], p["cross_list"]) for p in data["papers"]] == [(False, False), (False, True), (True, False)]

@@ -13,6 +13,7 @@ from arxiv_digest.pdf.layout import extract_document
 from arxiv_digest.pdf.links import find_links, is_code_url, named_after_paper, normalize_url
 from arxiv_digest.pdf.sections import assign_labels, label_for, segment_sections
 from arxiv_digest.pdf.steps import extract_paper, segment_paper
+from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import open_store
 from schemas.records import Extraction, Paper, PdfFile
@@ -197,23 +198,23 @@ def test_segment_task_saves_sections_and_links_and_reuses_them(tmp_path: Path) -
                                ("cs.CV",), "cs.CV", now, now, "We present GridNet.")])
     store.upsert_pdf(PdfFile("2601.00001", 1, "ok", sha, str(path), len(data), None, None, now))
 
-    assert segment_paper(settings, "2601.00001", 1) == 0  # not extracted yet
+    assert segment_paper(Runtime(settings), "2601.00001", 1) == 0  # not extracted yet
     assert store.step_status("2601.00001", 1, "segment") == "skipped"
 
-    assert extract_paper(settings, "2601.00001", 1) == "ok"
-    assert segment_paper(settings, "2601.00001", 1) == 7
+    assert extract_paper(Runtime(settings), "2601.00001", 1) == "ok"
+    assert segment_paper(Runtime(settings), "2601.00001", 1) == 7
     assert [s.norm for s in store.sections(sha)][:3] == ["abstract", "introduction", "method"]
     own = [link.url for link in store.links(sha) if link.is_own and link.is_code]
     assert own == ["https://github.com/example/GridNet"]
     assert store.step_status("2601.00001", 1, "segment") == "ok"
 
     path.unlink()  # a rerun reuses what is stored instead of reading the PDF again
-    assert segment_paper(settings, "2601.00001", 1) == 7
+    assert segment_paper(Runtime(settings), "2601.00001", 1) == 7
 
 
 def test_segment_task_skips_a_paper_without_pdf(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    assert segment_paper(settings, "2601.00009", 1) == 0
+    assert segment_paper(Runtime(settings), "2601.00009", 1) == 0
     assert open_store(settings.db_path).step_status("2601.00009", 1, "segment") == "skipped"
 
 

@@ -13,18 +13,23 @@ from fake_llm import FakeLLM, Reply, good_summary
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL
 from arxiv_digest.analysis.summary import (
     analysis_excerpt,
+    summarize_day,
     summary_attempt_id,
     summary_problems,
     summary_prompt,
     unknown_quoted_names,
 )
+from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import Store, open_store
 from quality.checks import check_summary
 from schemas.records import Analysis, Paper
-from tasks.summarize import summarize_task as _summarize_task
 
-summarize = _summarize_task.fn
+
+def summarize(settings: Settings, digest_day: date, category: str) -> int:
+    return summarize_day(Runtime(settings), digest_day, category)
+
+
 DAY = date(2026, 1, 21)
 CATEGORY = "cs.CV"
 MODEL = "test-model"
@@ -89,7 +94,8 @@ def test_model_summary_is_validated_labelled_stored_and_counted(tmp_path: Path, 
 
     summarize(settings, DAY, CATEGORY)
 
-    content, prompt_hash, model = store.summary(DAY, CATEGORY, "zh")
+    stored = store.summary(DAY, CATEGORY, "zh")
+    content, prompt_hash, model = stored.content, stored.fingerprint, stored.model
     assert model == MODEL and prompt_hash.startswith("summary.zh.md@")
     assert content.startswith(f"*执行摘要由 {MODEL} 根据当日论文的分析撰写。*")
     assert f"“{TITLES[0]}”" in content
@@ -146,7 +152,7 @@ def test_invalid_summary_is_rejected_and_retried_with_the_failure_named(
     assert [r["status"] for r in rows] == ["rejected", "accepted"]
     assert check in rows[0]["reason"]
     assert check in fake.requests[1].user
-    assert store.summary(DAY, CATEGORY, "zh")[2] == MODEL
+    assert store.summary(DAY, CATEGORY, "zh").model == MODEL
 
 
 def test_two_bad_summaries_fall_back_to_the_labelled_extractive_summary_and_the_rerun_asks_nothing(
@@ -156,7 +162,8 @@ def test_two_bad_summaries_fall_back_to_the_labelled_extractive_summary_and_the_
         store = open_store(settings.db_path)
         fill_day(store, make_papers())
         summarize(settings, DAY, CATEGORY)
-        content, _, model = store.summary(DAY, CATEGORY, "zh")
+        stored = store.summary(DAY, CATEGORY, "zh")
+        content, model = stored.content, stored.model
         label, body = content.split("\n\n", 1)
         assert model == EXTRACTIVE_MODEL and body.startswith("*抽取式摘要（未使用语言模型）")
         assert "Fallback after the model's answers were rejected (summary_" in label
@@ -164,7 +171,7 @@ def test_two_bad_summaries_fall_back_to_the_labelled_extractive_summary_and_the_
 
         summarize(settings, DAY, CATEGORY)  # the same prompt: its rejection stands
         assert fake.request_count == 2
-        assert store.summary(DAY, CATEGORY, "zh")[0] == content
+        assert store.summary(DAY, CATEGORY, "zh").content == content
         assert [r["status"] for r in summary_attempts(store)] == ["rejected", "rejected"]
 
 
@@ -174,7 +181,7 @@ def test_unreachable_model_falls_back_to_the_extractive_summary(tmp_path: Path, 
     fill_day(store, make_papers())
     fake.then(Reply.status(503), Reply.status(503))
     summarize(settings, DAY, CATEGORY)
-    assert store.summary(DAY, CATEGORY, "zh")[2] == EXTRACTIVE_MODEL
+    assert store.summary(DAY, CATEGORY, "zh").model == EXTRACTIVE_MODEL
     assert [r["status"] for r in summary_attempts(store)] == ["error", "error"]
 
 
@@ -183,7 +190,7 @@ def test_empty_day_gets_a_one_line_summary_without_a_call(tmp_path: Path, fake: 
     store = open_store(settings.db_path)
     store.set_digest_papers(DAY, CATEGORY, [])
     summarize(settings, DAY, CATEGORY)
-    content = store.summary(DAY, CATEGORY, "zh")[0]
+    content = store.summary(DAY, CATEGORY, "zh").content
     assert content.count("\n") == 1 and "2026-01-20" in content and "2026-01-21" in content
     assert fake.request_count == 0
 
@@ -193,7 +200,8 @@ def test_english_summary_when_configured(tmp_path: Path, fake: FakeLLM) -> None:
     store = open_store(settings.db_path)
     fill_day(store, make_papers())
     summarize(settings, DAY, CATEGORY)
-    content, _, model = store.summary(DAY, CATEGORY, "en")
+    stored = store.summary(DAY, CATEGORY, "en")
+    content, model = stored.content, stored.model
     assert model == MODEL and content.startswith("*Executive summary written by")
     assert "**Recommended full reads:**" in content
 
@@ -203,7 +211,7 @@ def test_without_a_base_url_the_extractive_summary_is_used(tmp_path: Path) -> No
     store = open_store(settings.db_path)
     fill_day(store, make_papers())
     summarize(settings, DAY, CATEGORY)
-    assert store.summary(DAY, CATEGORY, "zh")[2] == EXTRACTIVE_MODEL
+    assert store.summary(DAY, CATEGORY, "zh").model == EXTRACTIVE_MODEL
 
 
 # -- pure parts ----------------------------------------------------------------------------------------------
@@ -249,3 +257,4 @@ def test_fake_good_summary_passes_our_validation() -> None:
     prompt = summary_prompt(settings, DAY, CATEGORY, papers, {})
     request = ChatRequest("/v1/chat/completions", {}, {"messages": list(prompt.messages)}, 0.0)
     assert summary_problems(good_summary(request), DAY, papers, "zh") == []
+

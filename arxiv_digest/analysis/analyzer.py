@@ -36,11 +36,10 @@ from arxiv_digest.analysis.model import (
     FailedCall,
     ModelCallFailed,
     PromptTooLong,
-    shared_model,
 )
 from arxiv_digest.analysis.model_report import reason_names
 from arxiv_digest.analysis.prompting import Message, Prompt, build_abstract_prompt, build_method_prompt
-from arxiv_digest.settings import Settings
+from arxiv_digest.runtime import Runtime
 from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
 from schemas.records import Analysis, Paper
 
@@ -445,11 +444,12 @@ def _record_failed_calls(ledger: AnalysisLedger, prompt_hash: str, model: str, c
                                     error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
 
 
-def analyzer_for(settings: Settings, http_client: Any = None, force: bool = False) -> Analyzer:
+def analyzer_for(runtime: Runtime, force: bool = False) -> Analyzer:
     """The model analyzer when llm_base_url is set, else the offline extractive one."""
+    settings = runtime.settings
     if not settings.uses_llm:
         return ExtractiveAnalyzer()
-    model = shared_model(settings, http_client)
+    model = runtime.model()
     return ModelAnalyzer(model, input_token_budget=settings.llm_input_token_budget, cost_usd=model.config.cost_usd,
                          paper_time_cap_seconds=settings.llm_paper_time_cap_seconds,
                          error_cooldown_seconds=settings.llm_error_cooldown_seconds, force=force)
@@ -485,17 +485,16 @@ def record_attempt(store: Any, arxiv_id: str, version: int, language: str, attem
     )
 
 
-def analyze_paper(settings: Settings, arxiv_id: str, version: int, digest_day: date, category: str,
+def analyze_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: date, category: str,
                   force: bool = False) -> str:
     """Analyse one paper for the digest (stored answers and rejected ones are not paid for twice); the kind."""
-    from arxiv_digest.store import open_store
-
-    store = open_store(settings.db_path)
+    settings = runtime.settings
+    store = runtime.store()
     paper = store.paper(arxiv_id, version)
     if paper is None:
         raise LookupError(f"{arxiv_id}v{version} is not in the store; run the fetch step for {digest_day} first")
     data = gather_input(store, paper)
-    outcome = analyzer_for(settings, force=force).analyze(data, settings.language,
+    outcome = analyzer_for(runtime, force=force).analyze(data, settings.language,
                                                           StoreLedger(store, paper, settings.language))
     analysis = outcome.analysis
     model_fell_back = settings.uses_llm and outcome.model == EXTRACTIVE_MODEL
@@ -509,3 +508,33 @@ def analyze_paper(settings: Settings, arxiv_id: str, version: int, digest_day: d
         store.set_digest_analysis(digest_day, category, analysis, outcome.model)
         store.record_step(arxiv_id, version, "analyze", status, detail[:2000])
     return analysis.kind
+
+
+@dataclass(frozen=True)
+class PreflightReport:
+    """What the model preflight learned: the figures of a run's model calls, and advice when they look wrong."""
+
+    figures: str
+    hint: str = ""
+
+    def log_line(self) -> str:
+        return self.figures + (f"; note: {self.hint}" if self.hint else "")
+
+
+def model_preflight(runtime: Runtime, papers: Sequence[object]) -> PreflightReport | None:
+    """Before any paper is sent: one check that the key, URL and model name work, and the window's figures.
+
+    Only when papers need the model, so a rerun of a finished day makes no request at all.
+    """
+    settings = runtime.settings
+    if not settings.uses_llm or not papers:
+        return None
+    model = runtime.model()
+    window = model.preflight()
+    budget = model.input_budget(settings.llm_input_token_budget)
+    figures = (f"model {model.name} at {settings.llm_base_url}: {window.describe()}; per call: input budget "
+               f"{budget} estimated tokens (llm_input_token_budget {settings.llm_input_token_budget}), answer up "
+               f"to {settings.llm_max_output_tokens} tokens within the window; {settings.llm_concurrency} "
+               f"request(s) at once; {settings.llm_paper_time_cap_seconds:g} s of model time per paper")
+    hint = window.slot_hint(settings.llm_concurrency, settings.llm_input_token_budget + settings.llm_max_output_tokens)
+    return PreflightReport(figures, hint or "")

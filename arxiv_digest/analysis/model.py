@@ -748,23 +748,3 @@ class OpenAICompatibleModel:
                 limit=limit,
             )
         raise ModelCallFailed(self.name, failed[-1].reason, failed, request_rejected=False)
-
-
-_MODELS: dict[ModelConfig, OpenAICompatibleModel] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-def shared_model(settings: Settings, http_client: httpx2.Client | None = None) -> OpenAICompatibleModel:
-    """The configured model, one per configuration in the process, so task threads share its connection pool.
-
-    An explicit `http_client` (tests, proxies) always gets a model of its own.
-    """
-    if not settings.uses_llm:
-        raise ValueError("llm_base_url is empty: no model is configured (the extractive analyzer is used)")
-    config = ModelConfig.from_settings(settings)
-    if http_client is not None:
-        return OpenAICompatibleModel(config, http_client=http_client)
-    with _MODELS_LOCK:
-        if config not in _MODELS:
-            _MODELS[config] = OpenAICompatibleModel(config)
-        return _MODELS[config]

@@ -13,19 +13,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from arxiv_digest.analysis.analyzer import (
     AttemptRecord,
+    fallback_label,
+    is_rejection,
+    record_attempt,
+    settled_reason,
     strip_preamble,
     truncation_limit,
 )
-from arxiv_digest.analysis.extractive import ERROR, key_findings
+from arxiv_digest.analysis.extractive import ERROR, EXTRACTIVE_MODEL, MODEL_ANALYZER_PREFIX, key_findings
 from arxiv_digest.analysis.model import TIME_CAP, ChatModel, ModelCallFailed, PromptTooLong
 from arxiv_digest.analysis.prompting import Prompt, SummaryEntry, build_summary_prompt
 from arxiv_digest.catalog.announcements import announcement_evening
+from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, normalize_text, quoted_names
 from schemas.records import Analysis, Paper
@@ -308,3 +314,54 @@ def model_summary(
             label = MODEL_SUMMARY_LABEL[language].format(model=model.name)
             return f"{label}\n\n{text.strip()}\n", ""
     return None, failure
+
+
+def summarize_day(runtime: Runtime, digest_day: date, category: str) -> int:
+    """Step 5: the day's executive summary, by the model when one is configured, else extractive; its length.
+
+    As for papers: a stored summary of the same prompt is not asked again, a rejected one neither, an errored one
+    only after the cool-down (`run --force` does not change a summary's prompt: a changed analysis does).
+    """
+    settings = runtime.settings
+    store = runtime.store()
+    papers = store.digest_papers(digest_day, category)
+    analyses = store.digest_analyses(digest_day, category)
+    stored = store.summary(digest_day, category, settings.language)
+    fallback = ""
+    if settings.uses_llm and papers:
+        model = runtime.model()
+        budget = model.input_budget(settings.llm_input_token_budget)
+        prompt = summary_prompt(settings, digest_day, category, papers, analyses, budget)
+        if stored is not None and stored.fingerprint == prompt.prompt_hash and stored.model == settings.llm_model:
+            return len(stored.content)
+        attempt_id = summary_attempt_id(digest_day, category)
+        history = store.analysis_attempt_history(attempt_id, SUMMARY_ATTEMPT_VERSION, prompt.prompt_hash,
+                                                 settings.llm_model, settings.language)
+        settings_key = model.settings_key(budget)
+        failure = settled_reason(history, settings_key, datetime.now(UTC), settings.llm_error_cooldown_seconds)
+        content = None
+        if not failure:
+            def record(attempt: AttemptRecord) -> None:
+                record_attempt(store, attempt_id, SUMMARY_ATTEMPT_VERSION, settings.language, attempt)
+
+            content, failure = model_summary(
+                model, prompt, digest_day=digest_day, papers=papers, language=settings.language, record=record,
+                cost_usd=model.config.cost_usd, deadline=time.monotonic() + settings.llm_paper_time_cap_seconds,
+                settings_key=settings_key)
+        if content is not None:
+            store.save_summary(digest_day, category, settings.language, prompt.prompt_hash, settings.llm_model,
+                               f"{MODEL_ANALYZER_PREFIX}{settings.llm_model}", content)
+            return len(content)
+        log.warning("executive summary of %s %s: %s; using the extractive summary", category, digest_day, failure)
+        fallback = fallback_label(settings.llm_model, failure, settings.language, is_rejection(failure))
+    fingerprint = summary_fingerprint(papers, analyses)
+    if fallback:
+        fingerprint += "+fallback:" + hashlib.sha256(fallback.encode()).hexdigest()[:8]
+    if stored is not None and stored.fingerprint == fingerprint:
+        return len(stored.content)
+    content = extractive_summary(digest_day, category, papers, analyses, settings.language)
+    if fallback:
+        content = f"{fallback}\n\n{content}"
+    store.save_summary(digest_day, category, settings.language, fingerprint, EXTRACTIVE_MODEL,
+                       "extractive-fallback" if fallback else "extractive", content)
+    return len(content)

@@ -8,15 +8,16 @@ import os
 import re
 import socket
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from arxiv_digest.catalog.client import retry_policy
 from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
 from arxiv_digest.http_retry import Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
-from arxiv_digest.settings import Settings
+from arxiv_digest.runtime import Runtime
+from arxiv_digest.store import utcnow
 from schemas.records import PdfFile
 
 log = logging.getLogger(__name__)
@@ -128,33 +129,17 @@ def download_pdf(
     )
 
 
-# -- Prefect task ----------------------------------------------------------------------------------------
-
-# Downloads run one at a time over one connection (arXiv etiquette), whatever the task concurrency.
-_DOWNLOAD_LOCK = threading.Lock()
-_LIMITERS: dict[float, RateLimiter] = {}
-
-
-def _limiter(interval: float) -> RateLimiter:
-    with _DOWNLOAD_LOCK:
-        return _LIMITERS.setdefault(interval, RateLimiter(interval, Clock()))
-
-
-def download_paper(settings: Settings, arxiv_id: str, version: int, sample: bool = False) -> str:
+def download_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
     """One paper's PDF into the store: "downloaded", "cached", or an exception after recording why."""
-    from arxiv_digest.catalog.client import make_http_client, retry_policy
-    from arxiv_digest.catalog.sample_day import sample_transport
-    from arxiv_digest.store import open_store, utcnow
-
-    store = open_store(settings.db_path)
+    settings = runtime.settings
+    store = runtime.store()
     known = store.pdf(arxiv_id, version)
     if known and known.status == "ok" and known.path and Path(known.path).is_file():
         store.record_step(arxiv_id, version, "download", "ok", "already on disk")
         return "cached"
     url = f"{settings.arxiv_pdf_url.rstrip('/')}/{arxiv_id}v{version}"
-    limiter = _limiter(settings.pdf_min_interval_seconds)
     try:
-        with _DOWNLOAD_LOCK, make_http_client(settings, sample_transport() if sample else None) as http:
+        with runtime.pdf_download_turn() as limiter, runtime.arxiv_http() as http:
             # One download at a time in this process: its own partial files, and those of dead processes,
             # are from a run that was killed.
             if remove_stale_partials(settings.pdf_dir):

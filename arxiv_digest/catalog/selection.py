@@ -25,11 +25,11 @@ from arxiv_digest.catalog.announcements import (
     no_announcement_reason,
     previous_evening,
 )
-from arxiv_digest.catalog.client import submitted_between_query
+from arxiv_digest.catalog.client import ArxivClient, submitted_between_query
 from arxiv_digest.catalog.feed import parse_feed
+from arxiv_digest.catalog.sample_day import SAMPLE_DAY
 from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError
-from arxiv_digest.ledger import open_ledger
-from arxiv_digest.settings import Settings
+from arxiv_digest.runtime import Runtime
 from schemas.records import Paper
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,6 @@ def resolve_day(digest_date: str | date | None, sample: bool, now: datetime, hol
     if digest_date:
         return date.fromisoformat(digest_date)
     if sample:
-        from arxiv_digest.catalog.sample_day import SAMPLE_DAY
-
         return SAMPLE_DAY
     return latest_digest_day(now, holidays)
 
@@ -227,12 +225,10 @@ class DayQuery:
     expected: float = 0.0  # papers a window of this category normally has
 
 
-def query_day(settings: Settings, found: Announcement, category: str, sample: bool = False) -> DayQuery:
+def query_day(runtime: Runtime, found: Announcement, category: str) -> DayQuery:
     """Page through the API for the digest's window and lookback (used by `fetch` too)."""
-    from arxiv_digest.catalog.client import ArxivClient, make_http_client
-    from arxiv_digest.catalog.sample_day import sample_transport
-
-    with make_http_client(settings, sample_transport() if sample else None) as http:
+    settings = runtime.settings
+    with runtime.arxiv_http() as http:
         pager = PagedQuery(ArxivClient(http, settings), settings.arxiv_page_size)
         results = pager.run(search_query(category, found, settings.late_lookback_days))
     listed = category_papers(results, category)
@@ -256,20 +252,20 @@ def not_visible_error(found: Announcement, category: str, expected: float) -> An
     )
 
 
-def claim_digest(settings: Settings, found: Announcement, category: str, sample: bool = False,
-                 ) -> tuple[list[tuple[Paper, bool]], list[str]]:
+def claim_digest(runtime: Runtime, found: Announcement, category: str) -> tuple[list[tuple[Paper, bool]], list[str]]:
     """The papers this digest holds (with their late flag), claiming them on its first fetch.
 
     Once a digest has been fetched its list is fixed: a rerun, `--force` or a backfill reads it back and asks
     arXiv nothing. The API is asked outside the ledger's lock (it is slow); the claim is one short transaction.
     """
+    settings = runtime.settings
     day = found.digest_day
-    with open_ledger(settings) as ledger:
+    with runtime.ledger() as ledger:
         if ledger.announcement_fetched(category, day):
             return ledger.digest_holdings(category, day), []
-    query = query_day(settings, found, category, sample)
+    query = query_day(runtime, found, category)
     warnings = list(query.warnings)
-    with open_ledger(settings) as ledger:
+    with runtime.ledger() as ledger:
         if not query.on_time:
             # What arXiv shows now for the windows before, or what earlier digests of this store held.
             expected = max(query.expected, median_count(ledger.recent_on_time_counts(category, day)))
@@ -289,3 +285,42 @@ def claim_digest(settings: Settings, found: Announcement, category: str, sample:
                 warnings.append(f"{claims.awaiting_own_digest} paper(s) of earlier windows wait for their own "
                                 "digest, which has not been built yet")
         return ledger.digest_holdings(category, day), warnings
+
+
+def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: bool = True,
+                 flow_run_id: str | None = None) -> list[tuple[str, int]]:
+    """Step 1: the papers of a digest, stored with the day's run record; the (id, version) keys to process.
+
+    A rerun of failures (`refetch=False`) works on the papers already chosen for the day, without asking arXiv
+    again; that list is known when it holds papers or when an earlier run got past this step (an empty day).
+    """
+    settings = runtime.settings
+    store = runtime.store()
+    earlier = store.run(digest_day, category)
+    known = store.digest_papers(digest_day, category)
+    store.start_run(digest_day, category, flow_run_id)
+    if not refetch and (known or (earlier is not None and earlier["status"] == "completed")):
+        log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
+        return [(p.arxiv_id, p.version) for p in known]
+    found = announcement(digest_day, settings.holiday_dates)
+    if found is None:
+        raise DigestInputError(f"{digest_day} has no arXiv announcement: "
+                               f"{no_announcement_reason(digest_day, settings.holiday_dates)}")
+    holdings, warnings = claim_digest(runtime, found, category)
+    for warning in warnings:
+        log.warning(warning)
+    late = {paper.arxiv_id for paper, is_late in holdings if is_late}
+    chosen = select_papers(
+        [paper for paper, _ in holdings],
+        category,
+        late=late,
+        include_cross_lists=settings.include_cross_lists,
+        keywords_include=settings.keywords_include,
+        keywords_exclude=settings.keywords_exclude,
+        max_papers=settings.max_papers,
+    )
+    store.upsert_papers(chosen)
+    store.set_digest_papers(digest_day, category, chosen, late)
+    log.info("%s: the digest holds %d paper(s) (%d late), %d after filters", found.describe(), len(holdings),
+             len(late), len(chosen))
+    return [(p.arxiv_id, p.version) for p in chosen]

@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.pdf.layout import EXTRACTOR_VERSION
+from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 
 DONE = {
@@ -62,3 +64,13 @@ def papers_needing_work(
         if not paper_is_done(progress.get(key), analyzer=analyzer, language=language,
                              extractor_version=extractor_version)
     ]
+
+
+def plan_day(runtime: Runtime, keys: Sequence[tuple[str, int]], digest_day: date, category: str,
+             force: bool = False) -> list[tuple[str, int]]:
+    """The papers of the day the per-paper steps must run for (all of them when `force`)."""
+    if force:
+        return list(keys)
+    settings = runtime.settings
+    return papers_needing_work(runtime.store(), keys, digest_day, category, analyzer=current_analyzer(settings),
+                               language=settings.language, extractor_version=EXTRACTOR_VERSION)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.layout import _LAYOUTS, _LAYOUTS_LOCK, PdfInputError, extract_document
+from arxiv_digest.pdf.links import find_links
+from arxiv_digest.pdf.sections import segment_sections
 from schemas.records import Extraction, Link, Section
 
 # -- reading a paper in a worker process ------------------------------------------------------------------
@@ -35,8 +37,6 @@ def read_paper(
     pdf_bytes: bytes, *, sha256: str, page_cap: int, time_cap_seconds: float, title: str = "", abstract: str = ""
 ) -> PaperReading:
     """Extraction, sections and links of one PDF (pure: bytes in, records out); raises PdfExtractionError."""
-    from arxiv_digest.pdf.links import find_links
-    from arxiv_digest.pdf.sections import segment_sections  # segment builds on this module
 
     extraction = extract_document(pdf_bytes, sha256=sha256, page_cap=page_cap, time_cap_seconds=time_cap_seconds)
     sections = segment_sections(pdf_bytes, extraction) if extraction.status == "ok" else []
@@ -139,8 +139,6 @@ def read_paper_files(paths: Sequence[Path], *, workers: int, page_cap: int = 300
 
 def extract_report(path: Path, *, page_cap: int = 300, time_cap_seconds: float = 60.0) -> tuple[dict, int]:
     """The `arxiv-digest extract FILE.pdf --json` report and its exit code (0, or 2 for a bad PDF)."""
-    from arxiv_digest.pdf.links import find_links
-    from arxiv_digest.pdf.sections import segment_sections  # segment builds on this module
 
     started = time.perf_counter()
     path = Path(path)

@@ -14,14 +14,14 @@ from arxiv_digest.pdf.layout import (
 from arxiv_digest.pdf.links import find_links
 from arxiv_digest.pdf.reading import keep_reading, shutdown_extraction_pool, submit_paper, take_reading
 from arxiv_digest.pdf.sections import segment_sections
-from arxiv_digest.settings import Settings
-from arxiv_digest.store import open_store
+from arxiv_digest.runtime import Runtime
 from schemas.records import Extraction
 
 
-def extract_paper(settings: Settings, arxiv_id: str, version: int) -> str:
+def extract_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
     """Extract one paper's stored PDF (cached by content hash and extractor version); returns the status."""
-    store = open_store(settings.db_path)
+    settings = runtime.settings
+    store = runtime.store()
     pdf = store.pdf(arxiv_id, version)
     if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
         store.record_step(arxiv_id, version, "extract", "skipped", "no PDF")
@@ -72,9 +72,9 @@ def extract_paper(settings: Settings, arxiv_id: str, version: int) -> str:
     return extraction.status
 
 
-def segment_paper(settings: Settings, arxiv_id: str, version: int) -> int:
+def segment_paper(runtime: Runtime, arxiv_id: str, version: int) -> int:
     """Sections and links of one extracted paper; returns the number of sections (0: nothing to segment)."""
-    store = open_store(settings.db_path)
+    store = runtime.store()
     pdf = store.pdf(arxiv_id, version)
     if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
         store.record_step(arxiv_id, version, "segment", "skipped", "no PDF")

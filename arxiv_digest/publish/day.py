@@ -1,33 +1,25 @@
-"""A day's publication record: counts per paper outcome, step timings from Prefect, the run artifact."""
+"""Step 7: write the day's digest files and listings, and close its run record with the counts."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.publish.feeds import export_json
+from arxiv_digest.publish.html import render_html
+from arxiv_digest.publish.listings import output_path, write_atomically, write_day_listings
+from arxiv_digest.publish.markdown import render_markdown
+from arxiv_digest.publish.view import DigestView
+from arxiv_digest.runtime import Runtime
+from arxiv_digest.settings import Settings
 from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)
-
-
-def step_seconds_from_prefect(flow_run_id: str | None) -> dict[str, float]:
-    """Seconds spent per step in this flow run, summed over its task runs, as Prefect recorded them."""
-    if not flow_run_id:
-        return {}
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-    seconds: dict[str, float] = {}
-    for run in runs:
-        step = run.name.split("-", 1)[0]
-        seconds[step] = round(seconds.get(step, 0.0) + run.total_run_time.total_seconds(), 3)
-    return seconds
 
 
 def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Paper],
@@ -64,3 +56,59 @@ def artifact_markdown(digest_day: date, category: str, counts: dict[str, int], s
         f"# {category} digest {digest_day.isoformat()}\n\nWritten to `{path}`.\n\n| count | value |\n|---|---|\n"
         f"{rows}\n\n## Executive Summary\n\n{summary}"
     )
+
+
+def digest_view(store: Any, settings: Settings, digest_day: date, category: str) -> DigestView:
+    """The digest as stored: papers, analyses, summary, which steps failed per paper, which papers are late."""
+    stored_summary = store.summary(digest_day, category, settings.language)
+    failures = {
+        f"{s['arxiv_id']}v{s['version']}": f"{s['step']}: {s['detail']}"
+        for s in store.paper_steps(digest_day, category)
+        if s["status"] == "failed"
+    }
+    return DigestView(
+        digest_day=digest_day,
+        category=category,
+        papers=store.digest_papers(digest_day, category),
+        analyses=store.digest_analyses(digest_day, category),
+        summary=stored_summary.content if stored_summary else "",
+        language=settings.language,
+        abs_url=settings.arxiv_abs_url.rstrip("/"),
+        pdf_url=settings.arxiv_pdf_url.rstrip("/"),
+        failures=failures,
+        late=store.late_papers(digest_day, category),
+    )
+
+
+@dataclass(frozen=True)
+class PublishedDay:
+    path: Path  # the Markdown digest
+    counts: dict[str, int]
+    step_seconds: dict[str, float]
+    summary: str
+
+    def as_result(self) -> dict[str, Any]:
+        return {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds}
+
+
+def publish_day(runtime: Runtime, digest_day: date, category: str,
+                step_seconds: dict[str, float] | None = None) -> PublishedDay:
+    """Render the day (Markdown, HTML, JSON), record each file, update the listings, finish the run record."""
+    settings = runtime.settings
+    store = runtime.store()
+    view = digest_view(store, settings, digest_day, category)
+    path = output_path(settings.out_dir, category, digest_day)
+    outputs = {
+        "markdown": (path, render_markdown(view)),
+        "html": (output_path(settings.out_dir, category, digest_day, "html"), render_html(view)),
+        "json": (output_path(settings.out_dir, category, digest_day, "json"), export_json(view)),
+    }
+    count = len(view.papers)
+    for fmt, (target, content) in outputs.items():
+        store.record_publication(digest_day, category, fmt, target, write_atomically(target, content), count)
+    write_day_listings(settings, store, category, digest_day, count, view.summary)
+    counts = day_counts(store, digest_day, category, view.papers, view.analyses)
+    timings = step_seconds or {}
+    store.finish_run(digest_day, category, "completed", counts, timings)
+    log.info("published %s (%d papers)", path, count)
+    return PublishedDay(path, counts, timings, view.summary)

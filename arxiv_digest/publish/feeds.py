@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.publish.html import _html_page, _markdown_to_html
-from schemas.records import Analysis, Paper
+from arxiv_digest.publish.view import DigestView
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,10 @@ def render_atom(category: str, entries: Sequence[tuple[date, int, str]], updated
     )
 
 
-def export_json(
-    digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], summary: str,
-    late: Collection[str] = (),
-) -> str:
+def export_json(view: DigestView) -> str:
     """The day as data, for other tools."""
+    digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
+    summary, late = view.summary, view.late
     records = []
     for paper in papers:
         analysis = analyses.get(paper.versioned_id)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Collection, Sequence
-from datetime import date
 
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.publish.markdown import _spaced, anchor, cross_list_note, entry_analysis, late_note, strip_controls
-from schemas.records import Analysis, Paper
+from arxiv_digest.publish.view import DigestView
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +38,11 @@ def _html_page(title: str, body: str) -> str:
     )
 
 
-def render_html(
-    digest_day: date,
-    category: str,
-    papers: Sequence[Paper],
-    analyses: dict[str, Analysis],
-    summary: str,
-    language: str,
-    abs_url: str = "https://arxiv.org/abs",
-    pdf_url: str = "https://arxiv.org/pdf",
-    failures: dict[str, str] | None = None,
-    late: Collection[str] = (),
-) -> str:
+def render_html(view: DigestView) -> str:
     """The day's digest as one HTML page; every table-of-contents link points at an element id on the page."""
-    failures = failures or {}
+    digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
+    summary, language, abs_url, pdf_url = view.summary, view.language, view.abs_url, view.pdf_url
+    failures, late = view.failures, view.late
     esc = html.escape
     title = f"Arxiv {category_name(category)} Papers - {digest_day.isoformat()}"
     parts = [

@@ -82,7 +82,7 @@ def record_day(
                   for day, entry in manifest.items())
 
 
-def _write_day_listings(
+def write_day_listings(
     settings: Settings, store: Any, category: str, digest_day: date, papers: int, summary: str
 ) -> None:
     """The index page and the Atom feed over every published day of the category.
@@ -97,7 +97,7 @@ def _write_day_listings(
             manifest = {}
             for day, count in store.published_days(category):
                 stored = store.summary(day, category, settings.language)
-                manifest[day.isoformat()] = {"papers": count, "summary": stored[0] if stored else ""}
+                manifest[day.isoformat()] = {"papers": count, "summary": stored.content if stored else ""}
         days = record_day(manifest, digest_day, papers, summary)
         write_atomically(folder / MANIFEST, json.dumps({"category": category, "days": manifest},
                                                        ensure_ascii=False, indent=1, sort_keys=True))

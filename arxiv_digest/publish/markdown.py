@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
 
 from arxiv_digest.analysis.summary import category_name
+from arxiv_digest.publish.view import DigestView
 from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)
@@ -92,19 +92,11 @@ def anchor(paper: Paper) -> str:
     return paper.versioned_id
 
 
-def render_markdown(
-    digest_day: date,
-    category: str,
-    papers: Sequence[Paper],
-    analyses: dict[str, Analysis],
-    summary: str,
-    language: str,
-    abs_url: str = "https://arxiv.org/abs",
-    pdf_url: str = "https://arxiv.org/pdf",
-    failures: dict[str, str] | None = None,
-    late: Collection[str] = (),
-) -> str:
-    failures = failures or {}
+def render_markdown(view: DigestView) -> str:
+    """The day's digest in the seed's Markdown layout."""
+    digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
+    summary, language, abs_url, pdf_url = view.summary, view.language, view.abs_url, view.pdf_url
+    failures, late = view.failures, view.late
     out: list[str] = [
         f"Time: {digest_day.strftime('%Y%m%d')}",
         "",

@@ -1,0 +1,23 @@
+"""What one published digest shows, read once from the store and handed to every renderer (markdown, HTML, JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from schemas.records import Analysis, Paper
+
+
+@dataclass(frozen=True)
+class DigestView:
+    digest_day: date
+    category: str
+    papers: Sequence[Paper]
+    analyses: Mapping[str, Analysis]  # by versioned id
+    summary: str
+    language: str
+    abs_url: str = "https://arxiv.org/abs"
+    pdf_url: str = "https://arxiv.org/pdf"
+    failures: Mapping[str, str] = field(default_factory=dict)  # versioned id -> "step: detail"
+    late: Collection[str] = ()  # arXiv ids (without version) of papers from an earlier window

@@ -1,0 +1,106 @@
+"""What the core needs from the outside world, built from settings: the store, the ledger, HTTP to arXiv, the model.
+
+The core takes a `Runtime` and never opens a connection of its own, so a test hands it a fake transport or a
+model client and the flow run hands it the real ones. What must be shared by every run in a process is shared
+here, and only here:
+
+- the store of a database file (DuckDB lets one process own a file; store.open_store keeps that one handle),
+- the PDF download gate (one download at a time and the polite interval, whatever the task concurrency, so
+  concurrent days of a local backfill do not double the request rate to arXiv),
+- the model client of one model configuration (its connection pool and its concurrency slots).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import httpx
+import httpx2
+
+from arxiv_digest.analysis.model import ModelConfig, OpenAICompatibleModel
+from arxiv_digest.catalog.client import make_http_client
+from arxiv_digest.catalog.sample_day import sample_transport
+from arxiv_digest.http_retry import Clock, RateLimiter
+from arxiv_digest.ledger import open_ledger
+from arxiv_digest.settings import Settings
+from arxiv_digest.store import Store, open_store
+
+
+@dataclass
+class DownloadGate:
+    """One PDF download at a time over one connection, at least `interval` seconds apart."""
+
+    limiter: RateLimiter
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_SHARED_LOCK = threading.Lock()
+_GATES: dict[float, DownloadGate] = {}
+_MODELS: dict[ModelConfig, OpenAICompatibleModel] = {}
+
+
+def _shared_gate(interval: float) -> DownloadGate:
+    with _SHARED_LOCK:
+        return _GATES.setdefault(interval, DownloadGate(RateLimiter(interval, Clock())))
+
+
+def _shared_model(config: ModelConfig) -> OpenAICompatibleModel:
+    with _SHARED_LOCK:
+        if config not in _MODELS:
+            _MODELS[config] = OpenAICompatibleModel(config)
+        return _MODELS[config]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Settings plus the connections they describe. Cheap to build; the shared parts are shared (see above).
+
+    `arxiv_transport` and `model_http_client` replace the network for tests; `settings.sample_day` serves the
+    embedded offline sample day instead of arXiv.
+    """
+
+    settings: Settings
+    arxiv_transport: httpx.BaseTransport | None = None
+    model_http_client: httpx2.Client | None = None
+
+    def for_digest(self, category: str, day: date) -> Runtime:
+        return replace(self, settings=self.settings.for_digest(category, day))
+
+    def store(self) -> Store:
+        return open_store(self.settings.db_path)
+
+    def ledger(self) -> contextlib.AbstractContextManager[Store]:
+        """The record of which digest holds each paper, held exclusively until the block ends."""
+        return open_ledger(self.settings)
+
+    def arxiv_http(self) -> httpx.Client:
+        """A new HTTP client for arXiv (API or PDFs), to be closed by the caller (`with runtime.arxiv_http()`)."""
+        transport = self.arxiv_transport
+        if transport is None and self.settings.sample_day:
+            transport = sample_transport()
+        return make_http_client(self.settings, transport)
+
+    @contextlib.contextmanager
+    def pdf_download_turn(self) -> Iterator[RateLimiter]:
+        """This process's turn to download a PDF; the limiter spaces the requests."""
+        gate = _shared_gate(self.settings.pdf_min_interval_seconds)
+        with gate.lock:
+            yield gate.limiter
+
+    def model(self) -> OpenAICompatibleModel:
+        """The configured model; an injected `model_http_client` gets a model of its own."""
+        if not self.settings.uses_llm:
+            raise ValueError("llm_base_url is empty: no model is configured (the extractive analyzer is used)")
+        config = ModelConfig.from_settings(self.settings)
+        if self.model_http_client is not None:
+            return OpenAICompatibleModel(config, http_client=self.model_http_client)
+        return _shared_model(config)
+
+
+def runtime_for(settings: Settings) -> Runtime:
+    """The runtime of a flow run's settings (what the Prefect tasks open)."""
+    return Runtime(settings)
