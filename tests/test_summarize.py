@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -258,3 +261,23 @@ def test_fake_good_summary_passes_our_validation() -> None:
     request = ChatRequest("/v1/chat/completions", {}, {"messages": list(prompt.messages)}, 0.0)
     assert summary_problems(good_summary(request), DAY, papers, "zh") == []
 
+
+def test_offline_themes_do_not_depend_on_the_hash_seed() -> None:
+    # Ties of the count used to follow a set's iteration order: two builds of one day named different themes.
+    script = (
+        "from datetime import UTC, datetime\n"
+        "from arxiv_digest.analysis.summary import themes\n"
+        "from schemas.records import Paper\n"
+        "t = datetime(2026, 1, 20, tzinfo=UTC)\n"
+        "texts = ['sparse dense routing jointly points whose', 'sparse dense jointly points whose through',\n"
+        "         'routing through calibration']\n"
+        "papers = [Paper(f'2601.0000{i}', 1, 'T', ('A',), ('cs.CV',), 'cs.CV', t, t, x) for i, x in enumerate(texts)]\n"
+        "print(themes(papers, limit=3))\n"
+    )
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed})
+        seen.add(done.stdout)
+    assert len(seen) == 1, seen
+    assert seen.pop().strip() == "[('sparse', 2), ('dense', 2), ('routing', 2)]"

@@ -74,7 +74,8 @@ def themes(papers: Sequence[Paper], limit: int = 5) -> list[tuple[str, int]]:
     """Terms that occur in the most papers (each paper counts once per term)."""
     counts: Counter[str] = Counter()
     for paper in papers:
-        words = {w.lower() for w in _WORD.findall(f"{paper.title} {paper.abstract}")}
+        # In order of first appearance, not a set: ties of the count keep that order whatever the hash seed.
+        words = dict.fromkeys(w.lower() for w in _WORD.findall(f"{paper.title} {paper.abstract}"))
         counts.update(w for w in words if w not in _STOPWORDS)
     return [(term, n) for term, n in counts.most_common() if n >= 2][:limit] or counts.most_common(min(limit, 3))
 
