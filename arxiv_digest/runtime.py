@@ -21,7 +21,7 @@ from datetime import date
 import httpx
 import httpx2
 
-from arxiv_digest.analysis.model import ModelConfig, OpenAICompatibleModel
+from arxiv_digest.analysis.model import ConfiguredModel, ModelConfig, OpenAICompatibleModel
 from arxiv_digest.catalog.client import make_http_client
 from arxiv_digest.catalog.sample_day import sample_transport
 from arxiv_digest.http_retry import Clock, RateLimiter
@@ -59,13 +59,14 @@ def _shared_model(config: ModelConfig) -> OpenAICompatibleModel:
 class Runtime:
     """Settings plus the connections they describe. Cheap to build; the shared parts are shared (see above).
 
-    `arxiv_transport` and `model_http_client` replace the network for tests; `settings.sample_day` serves the
-    embedded offline sample day instead of arXiv.
+    `arxiv_transport` and `model_http_client` replace the network for tests, and `chat_model` the whole model
+    client (a scripted model, in process); `settings.sample_day` serves the embedded offline sample day.
     """
 
     settings: Settings
     arxiv_transport: httpx.BaseTransport | None = None
     model_http_client: httpx2.Client | None = None
+    chat_model: ConfiguredModel | None = None
 
     def for_digest(self, category: str, day: date) -> Runtime:
         return replace(self, settings=self.settings.for_digest(category, day))
@@ -91,10 +92,12 @@ class Runtime:
         with gate.lock:
             yield gate.limiter
 
-    def model(self) -> OpenAICompatibleModel:
+    def model(self) -> ConfiguredModel:
         """The configured model; an injected `model_http_client` gets a model of its own."""
         if not self.settings.uses_llm:
             raise ValueError("llm_base_url is empty: no model is configured (the extractive analyzer is used)")
+        if self.chat_model is not None:
+            return self.chat_model
         config = ModelConfig.from_settings(self.settings)
         if self.model_http_client is not None:
             return OpenAICompatibleModel(config, http_client=self.model_http_client)

@@ -110,7 +110,8 @@ def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_int
     assert _counts(tmp_path) == first, "a rerun adds no rows"
     store = Store.open(tmp_path / "digest.duckdb")
     try:
-        assert store._fetchone("SELECT max(attempts) FROM pdf_files")[0] == 1, "no second download"
+        downloads = [s["attempts"] for s in store.paper_steps(SAMPLE_DAY, "cs.CV") if s["step"] == "download"]
+        assert downloads and max(downloads) == 1, "no second download"
         assert store.table_counts()["analysis_attempts"] == attempts_before, "no second analysis"
         assert store.run(SAMPLE_DAY, "cs.CV")["attempts"] == 2
         assert store.run(SAMPLE_DAY, "cs.CV")["status"] == "completed"

@@ -179,6 +179,21 @@ class ChatModel(Protocol):
                  deadline: float | None = None) -> Completion: ...
 
 
+class ConfiguredModel(ChatModel, Protocol):
+    """A model as a run uses it: its configuration, its context window, the budget and key its calls depend on."""
+
+    @property
+    def config(self) -> ModelConfig: ...
+
+    def window(self) -> ContextWindow: ...
+
+    def input_budget(self, configured: int) -> int: ...
+
+    def settings_key(self, input_budget: int) -> str: ...
+
+    def preflight(self) -> ContextWindow: ...
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     base_url: str
