@@ -182,6 +182,17 @@ class ExtractiveAnalyzer:
 
 # What must be true of a model's answer before it is stored. Ungrounded-URL warnings count too: a link the paper
 # does not contain is invented, whether or not the PDF's own links are known.
+def cut_answer_problems(what: str, finish_reason: str | None, limit: str) -> list[str]:
+    """An answer that did not end by itself (the output cap, a loop we cut, the time cap) is never stored."""
+    if finish_reason == "length":
+        return [f"{what}_truncated: the answer stopped at {limit}"]
+    if finish_reason == "repetition":
+        return [f"{what}_repetitive: the answer kept repeating itself and was cut off"]
+    if finish_reason == TIME_CAP:
+        return [f"{what}_time_cap: the answer was cut at llm_paper_time_cap_seconds"]
+    return []
+
+
 def validation_problems(
     text: str,
     *,
@@ -193,13 +204,7 @@ def validation_problems(
     limit: str = "llm_max_output_tokens",
 ) -> list[str]:
     """Why `text` cannot be stored as the paper's analysis; empty when it is fine."""
-    problems = []
-    if finish_reason == "length":
-        problems.append(f"analysis_truncated: the answer stopped at {limit}")
-    elif finish_reason == "repetition":
-        problems.append("analysis_repetitive: the answer kept repeating itself and was cut off")
-    elif finish_reason == TIME_CAP:
-        problems.append("analysis_time_cap: the answer was cut at llm_paper_time_cap_seconds")
+    problems = cut_answer_problems("analysis", finish_reason, limit)
     findings = check_analysis(paper.versioned_id, text, abstract=paper.abstract, paper_urls=paper_urls,
                               language=language, kind=kind)  # type: ignore[arg-type]
     problems += [f"{f.check}: {f.detail}" for f in findings
@@ -370,10 +375,10 @@ class ModelAnalyzer:
         name = self.model.name
         try:
             completion = self.model.complete(messages, deadline=deadline)
-            _record_failed_calls(ledger, prompt.prompt_hash, name, completion.failed_calls, settings_key)
+            record_failed_calls(ledger.record, prompt.prompt_hash, name, completion.failed_calls, settings_key)
             return completion, prompt
         except ModelCallFailed as exc:
-            _record_failed_calls(ledger, prompt.prompt_hash, name, exc.failed_calls, settings_key)
+            record_failed_calls(ledger.record, prompt.prompt_hash, name, exc.failed_calls, settings_key)
             if exc.kind != OVERFLOW or rebuild is None:
                 raise
             sent, context = exc.overflow or (0, 0)
@@ -396,9 +401,9 @@ class ModelAnalyzer:
             raise ModelCallFailed(name, f"{exc} (after shrinking once)", (), request_rejected=True,
                                   kind=OVERFLOW) from None
         except ModelCallFailed as exc:
-            _record_failed_calls(ledger, prompt.prompt_hash, name, exc.failed_calls, settings_key)
+            record_failed_calls(ledger.record, prompt.prompt_hash, name, exc.failed_calls, settings_key)
             raise
-        _record_failed_calls(ledger, prompt.prompt_hash, name, completion.failed_calls, settings_key)
+        record_failed_calls(ledger.record, prompt.prompt_hash, name, completion.failed_calls, settings_key)
         return completion, shrunk
 
     def _ask(self, prompt: Prompt, paper: Paper, language: str, paper_urls: set[str] | None,
@@ -408,25 +413,46 @@ class ModelAnalyzer:
 
         Raises ModelCallFailed when the model gives no answer at all; every try is in the ledger either way.
         """
-        name = self.model.name
-        failure = ""
-        for round_number in (1, 2):
-            messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
-            completion, prompt = self._complete(prompt, messages, ledger, deadline, settings_key,
-                                                rebuild if round_number == 1 else None)
-            text = strip_preamble(completion.text)
-            problems = validation_problems(text, paper=paper, kind=prompt.kind, language=language,
-                                           paper_urls=paper_urls, finish_reason=completion.finish_reason,
-                                           limit=truncation_limit(completion))
-            failure = "; ".join(problems)
-            ledger.record(AttemptRecord.of_completion(
-                prompt.prompt_hash, name, completion, failure,
-                self.cost_usd(completion.input_tokens, completion.output_tokens), settings_key))
-            if not problems:
-                return text, ""
-            if completion.finish_reason == TIME_CAP:
-                break  # no time left for the second round
-        return None, failure
+        def complete(asked: Prompt, messages: Sequence[Message], first: bool) -> tuple[Completion, Prompt]:
+            return self._complete(asked, messages, ledger, deadline, settings_key, rebuild if first else None)
+
+        def validate(text: str, completion: Completion, asked: Prompt) -> list[str]:
+            return validation_problems(text, paper=paper, kind=asked.kind, language=language, paper_urls=paper_urls,
+                                       finish_reason=completion.finish_reason, limit=truncation_limit(completion))
+
+        return ask_validated(prompt, self.model.name, complete=complete, validate=validate, record=ledger.record,
+                             cost_usd=self.cost_usd, settings_key=settings_key)
+
+
+def ask_validated(
+    prompt: Prompt,
+    model_name: str,
+    *,
+    complete: Callable[[Prompt, Sequence[Message], bool], tuple[Completion, Prompt]],
+    validate: Callable[[str, Completion, Prompt], list[str]],
+    record: Callable[[AttemptRecord], None],
+    cost_usd: Callable[[int, int], float],
+    settings_key: str | None = None,
+) -> tuple[str | None, str]:
+    """Ask, validate, record, and ask once more with the failure named: (the answer or None, the last failure).
+
+    The one loop behind paper analyses and the day's summary. `complete(prompt, messages, first_round)` makes
+    the call (and may send a shrunk prompt, which it returns); what it raises (no answer at all) propagates.
+    """
+    failure = ""
+    for round_number in (1, 2):
+        messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
+        completion, prompt = complete(prompt, messages, round_number == 1)
+        text = strip_preamble(completion.text)
+        problems = validate(text, completion, prompt)
+        failure = "; ".join(problems)
+        record(AttemptRecord.of_completion(prompt.prompt_hash, model_name, completion, failure,
+                                           cost_usd(completion.input_tokens, completion.output_tokens), settings_key))
+        if not problems:
+            return text, ""
+        if completion.finish_reason == TIME_CAP:
+            break  # no time left for the second round
+    return None, failure
 
 
 def truncation_limit(completion: Completion) -> str:
@@ -437,11 +463,12 @@ def truncation_limit(completion: Completion) -> str:
     return f"{completion.limit}: max_tokens {completion.max_tokens}" if completion.max_tokens else completion.limit
 
 
-def _record_failed_calls(ledger: AnalysisLedger, prompt_hash: str, model: str, calls: Iterable[FailedCall],
-                         settings_key: str | None = None) -> None:
+def record_failed_calls(record: Callable[[AttemptRecord], None], prompt_hash: str, model: str,
+                        calls: Iterable[FailedCall], settings_key: str | None = None) -> None:
+    """One error attempt per call that gave no answer (they cost time, and count towards the cool-down)."""
     for call in calls:
-        ledger.record(AttemptRecord(prompt_hash, model, ERROR, call.reason, latency_ms=call.latency_ms,
-                                    error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
+        record(AttemptRecord(prompt_hash, model, ERROR, call.reason, latency_ms=call.latency_ms,
+                             error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
 
 
 def analyzer_for(runtime: Runtime, force: bool = False) -> Analyzer:

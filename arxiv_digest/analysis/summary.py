@@ -20,16 +20,18 @@ from datetime import UTC, date, datetime
 
 from arxiv_digest.analysis.analyzer import (
     AttemptRecord,
+    ask_validated,
+    cut_answer_problems,
     fallback_label,
     is_rejection,
     record_attempt,
+    record_failed_calls,
     settled_reason,
-    strip_preamble,
     truncation_limit,
 )
-from arxiv_digest.analysis.extractive import ERROR, EXTRACTIVE_MODEL, MODEL_ANALYZER_PREFIX, key_findings
-from arxiv_digest.analysis.model import TIME_CAP, ChatModel, ModelCallFailed, PromptTooLong
-from arxiv_digest.analysis.prompting import Prompt, SummaryEntry, build_summary_prompt
+from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL, MODEL_ANALYZER_PREFIX, key_findings
+from arxiv_digest.analysis.model import ChatModel, Completion, ModelCallFailed, PromptTooLong
+from arxiv_digest.analysis.prompting import Message, Prompt, SummaryEntry, build_summary_prompt
 from arxiv_digest.catalog.announcements import announcement_evening
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
@@ -260,13 +262,7 @@ def unknown_quoted_names(text: str, papers: Sequence[Paper]) -> list[str]:
 def summary_problems(text: str, digest_day: date, papers: Sequence[Paper], language: str,
                      finish_reason: str | None = None, limit: str = "llm_max_output_tokens") -> list[str]:
     """Why a model's summary cannot be stored: refusal, wrong language, unknown papers, wrong dates, empty."""
-    problems = []
-    if finish_reason == "length":
-        problems.append(f"summary_truncated: the answer stopped at {limit}")
-    elif finish_reason == "repetition":
-        problems.append("summary_repetitive: the answer kept repeating itself and was cut off")
-    elif finish_reason == TIME_CAP:
-        problems.append("summary_time_cap: the answer was cut at llm_paper_time_cap_seconds")
+    problems = cut_answer_problems("summary", finish_reason, limit)
     findings = check_summary(text, digest_date=digest_day, paper_titles=[p.title for p in papers],
                              language=language, paper_texts=[p.abstract for p in papers])  # type: ignore[arg-type]
     problems += [f"{f.check}: {f.detail}" for f in findings if f.severity == BLOCKING]
@@ -288,33 +284,31 @@ def model_summary(
     settings_key: str | None = None,
 ) -> tuple[str | None, str]:
     """(validated summary or None, the last failure): two tries, the second naming the first one's failure."""
-    failure = ""
-    for round_number in (1, 2):
-        messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
+    def complete(asked: Prompt, messages: Sequence[Message], first: bool) -> tuple[Completion, Prompt]:
         try:
             completion = model.complete(messages, deadline=deadline)
         except ModelCallFailed as exc:
-            for call in exc.failed_calls:
-                record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms,
-                                     error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
-            return None, f"model call failed: {exc.reason}"
-        except PromptTooLong as exc:
-            # Nothing was sent; the extractive summary needs no window.
-            return None, f"model call failed: {exc}"
-        for call in completion.failed_calls:
-            record(AttemptRecord(prompt.prompt_hash, model.name, ERROR, call.reason, latency_ms=call.latency_ms,
-                                 error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
-        text = strip_preamble(completion.text)
-        problems = summary_problems(text, digest_day, papers, language, completion.finish_reason,
-                                    truncation_limit(completion))
-        failure = "; ".join(problems)
-        record(AttemptRecord.of_completion(prompt.prompt_hash, model.name, completion, failure,
-                                           cost_usd(completion.input_tokens, completion.output_tokens),
-                                           settings_key))
-        if not problems:
-            label = MODEL_SUMMARY_LABEL[language].format(model=model.name)
-            return f"{label}\n\n{text.strip()}\n", ""
-    return None, failure
+            record_failed_calls(record, asked.prompt_hash, model.name, exc.failed_calls, settings_key)
+            raise
+        record_failed_calls(record, asked.prompt_hash, model.name, completion.failed_calls, settings_key)
+        return completion, asked
+
+    def validate(text: str, completion: Completion, asked: Prompt) -> list[str]:
+        return summary_problems(text, digest_day, papers, language, completion.finish_reason,
+                                truncation_limit(completion))
+
+    try:
+        text, failure = ask_validated(prompt, model.name, complete=complete, validate=validate, record=record,
+                                      cost_usd=cost_usd, settings_key=settings_key)
+    except ModelCallFailed as exc:
+        return None, f"model call failed: {exc.reason}"
+    except PromptTooLong as exc:
+        # Nothing was sent; the extractive summary needs no window.
+        return None, f"model call failed: {exc}"
+    if text is None:
+        return None, failure
+    label = MODEL_SUMMARY_LABEL[language].format(model=model.name)
+    return f"{label}\n\n{text.strip()}\n", ""
 
 
 def summarize_day(runtime: Runtime, digest_day: date, category: str) -> int:
