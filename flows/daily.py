@@ -16,6 +16,7 @@ from arxiv_digest.catalog.selection import check_digest_day, no_announcement_res
 from arxiv_digest.operations.batches import batch_size, make_batches
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings, load_settings
+from schemas.records import RunStatus
 from tasks.analyze import analyze_task, preflight_task
 from tasks.download import download_task
 from tasks.extract import extract_task
@@ -50,7 +51,7 @@ def _mark_run_failed(flow: Any, flow_run: Any, state: Any) -> None:
         return  # the run failed before it stored anything
     store = runtime_for(settings).store()
     if store.run(day, settings.category) is not None:
-        store.finish_run(day, settings.category, "failed", {}, {}, error=str(state.message)[:2000])
+        store.finish_run(day, settings.category, RunStatus.FAILED, {}, {}, error=str(state.message)[:2000])
 
 
 def _run_name() -> str:

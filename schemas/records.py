@@ -4,6 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """How a paper's step, PDF or extraction ended, as stored (`paper_steps`, `pdf_files`, `extractions`)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to do (no PDF to read, nothing extracted to segment)
+    FALLBACK = "fallback"  # done, but not the full treatment (an abstract or extractive analysis)
+    WITHHELD = "withheld"  # the quality gate kept the analysis out of the digest
+    NO_TEXT_LAYER = "no_text_layer"  # a scanned PDF: pages without text
+
+
+class RunStatus(StrEnum):
+    """A day's run record (`runs`)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)

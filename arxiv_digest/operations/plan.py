@@ -17,12 +17,13 @@ from typing import Any
 from arxiv_digest.pdf.layout import EXTRACTOR_VERSION
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from schemas.records import Status
 
 DONE = {
-    "download": {"ok"},
-    "extract": {"ok", "no_text_layer"},
-    "segment": {"ok", "skipped"},
-    "analyze": {"ok", "fallback"},
+    "download": {Status.OK},
+    "extract": {Status.OK, Status.NO_TEXT_LAYER},
+    "segment": {Status.OK, Status.SKIPPED},
+    "analyze": {Status.OK, Status.FALLBACK},
 }
 
 
@@ -37,7 +38,7 @@ def paper_is_done(progress: dict[str, Any] | None, *, analyzer: str, language: s
     steps = progress["steps"]
     if any(steps.get(step) not in good for step, good in DONE.items()):
         return False
-    if progress["pdf_status"] != "ok" or not progress["pdf_path"] or not Path(progress["pdf_path"]).is_file():
+    if progress["pdf_status"] != Status.OK or not progress["pdf_path"] or not Path(progress["pdf_path"]).is_file():
         return False
     if progress["extractor"] != extractor_version:
         return False

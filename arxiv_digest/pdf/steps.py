@@ -15,7 +15,7 @@ from arxiv_digest.pdf.links import find_links
 from arxiv_digest.pdf.reading import keep_reading, shutdown_extraction_pool, submit_paper, take_reading
 from arxiv_digest.pdf.sections import segment_sections
 from arxiv_digest.runtime import Runtime
-from schemas.records import Extraction
+from schemas.records import Extraction, Status
 
 
 def extract_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
@@ -23,14 +23,14 @@ def extract_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
     settings = runtime.settings
     store = runtime.store()
     pdf = store.pdf(arxiv_id, version)
-    if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
-        store.record_step(arxiv_id, version, "extract", "skipped", "no PDF")
-        return "skipped"
+    if pdf is None or pdf.status != Status.OK or not pdf.sha256 or not pdf.path:
+        store.record_step(arxiv_id, version, "extract", Status.SKIPPED, "no PDF")
+        return Status.SKIPPED
     if store.extractor_of(pdf.sha256) == EXTRACTOR_VERSION:
         cached = store.extraction(pdf.sha256)
-        status = cached.status if cached is not None else "ok"
-        if status != "failed":
-            store.record_step(arxiv_id, version, "extract", "ok" if status == "ok" else status, "cached")
+        status = cached.status if cached is not None else Status.OK
+        if status != Status.FAILED:
+            store.record_step(arxiv_id, version, "extract", status, "cached")
             return status
     paper = store.paper(arxiv_id, version)
     try:
@@ -55,11 +55,11 @@ def extract_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
         extraction = reading.extraction
     except (PdfExtractionError, OSError) as exc:
         message = str(exc) if isinstance(exc, PdfExtractionError) else f"cannot read {pdf.path}: {exc}"
-        failed = Extraction(sha256=pdf.sha256, status="failed", pages=0, text_chars=0, has_text_layer=False,
+        failed = Extraction(sha256=pdf.sha256, status=Status.FAILED, pages=0, text_chars=0, has_text_layer=False,
                             error=message)
         with store.batch():
             store.save_extraction(failed, EXTRACTOR_VERSION)
-            store.record_step(arxiv_id, version, "extract", "failed", message)
+            store.record_step(arxiv_id, version, "extract", Status.FAILED, message)
         if isinstance(exc, OSError):
             raise PdfExtractionError(message) from exc
         raise
@@ -76,19 +76,20 @@ def segment_paper(runtime: Runtime, arxiv_id: str, version: int) -> int:
     """Sections and links of one extracted paper; returns the number of sections (0: nothing to segment)."""
     store = runtime.store()
     pdf = store.pdf(arxiv_id, version)
-    if pdf is None or pdf.status != "ok" or not pdf.sha256 or not pdf.path:
-        store.record_step(arxiv_id, version, "segment", "skipped", "no PDF")
+    if pdf is None or pdf.status != Status.OK or not pdf.sha256 or not pdf.path:
+        store.record_step(arxiv_id, version, "segment", Status.SKIPPED, "no PDF")
         return 0
     extraction = store.extraction(pdf.sha256)
-    if extraction is None or extraction.status != "ok":
+    if extraction is None or extraction.status != Status.OK:
         status = extraction.status if extraction is not None else "not extracted"
-        store.record_step(arxiv_id, version, "segment", "skipped", f"extraction {status}")
+        store.record_step(arxiv_id, version, "segment", Status.SKIPPED, f"extraction {status}")
         return 0
     current = store.extractor_of(pdf.sha256) == EXTRACTOR_VERSION
     stored = store.sections(pdf.sha256) if current else []
     if stored:
         links = store.links(pdf.sha256)
-        store.record_step(arxiv_id, version, "segment", "ok", f"cached: {len(stored)} sections, {len(links)} links")
+        detail = f"cached: {len(stored)} sections, {len(links)} links"
+        store.record_step(arxiv_id, version, "segment", Status.OK, detail)
         return len(stored)
     reading = take_reading(pdf.sha256)
     if reading is not None and reading.extraction.pages == extraction.pages:
@@ -101,5 +102,5 @@ def segment_paper(runtime: Runtime, arxiv_id: str, version: int) -> int:
     with store.batch():
         store.save_sections(pdf.sha256, sections)
         store.save_links(pdf.sha256, links)
-        store.record_step(arxiv_id, version, "segment", "ok", f"{len(sections)} sections, {len(links)} links")
+        store.record_step(arxiv_id, version, "segment", Status.OK, f"{len(sections)} sections, {len(links)} links")
     return len(sections)

@@ -17,7 +17,7 @@ from arxiv_digest.publish.markdown import render_markdown
 from arxiv_digest.publish.view import DigestView
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
-from schemas.records import Analysis, Paper
+from schemas.records import Analysis, Paper, RunStatus, Status
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,11 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
     analyzers = [a.analyzer for a in analyses.values()]
     return {
         "papers": len(papers),
-        "pdf_ok": sum(1 for pdf in pdfs if pdf is not None and pdf.status == "ok"),
-        "pdf_failed": sum(1 for pdf in pdfs if pdf is not None and pdf.status == "failed"),
+        "pdf_ok": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.OK),
+        "pdf_failed": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.FAILED),
         "method_analyses": sum(1 for a in analyses.values() if a.kind == "method"),
         "abstract_analyses": sum(1 for a in analyses.values() if a.kind == "abstract"),
-        "withheld": sum(1 for a in analyses.values() if a.kind == "withheld"),
+        "withheld": sum(1 for a in analyses.values() if a.kind == Status.WITHHELD),
         "missing_analyses": len(papers) - len(analyses),
         # Who wrote each analysis, apart from its kind: the model, the extractive fallback after a configured
         # model's answers were rejected or its calls failed, or the extractive analyzer with no model at all.
@@ -64,7 +64,7 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
     failures = {
         f"{s['arxiv_id']}v{s['version']}": f"{s['step']}: {s['detail']}"
         for s in store.paper_steps(digest_day, category)
-        if s["status"] == "failed"
+        if s["status"] == Status.FAILED
     }
     return DigestView(
         digest_day=digest_day,
@@ -109,6 +109,6 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     write_day_listings(settings, store, category, digest_day, count, view.summary)
     counts = day_counts(store, digest_day, category, view.papers, view.analyses)
     timings = step_seconds or {}
-    store.finish_run(digest_day, category, "completed", counts, timings)
+    store.finish_run(digest_day, category, RunStatus.COMPLETED, counts, timings)
     log.info("published %s (%d papers)", path, count)
     return PublishedDay(path, counts, timings, view.summary)
