@@ -164,7 +164,7 @@ def run(
 
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from arxiv_digest.store import open_store
+    from arxiv_digest.runtime import runtime_for
     from flows.daily import daily_digest
 
     the_day, found = _announcement_or_exit(settings, day, sample)
@@ -192,7 +192,7 @@ def run(
     except DigestError as exc:
         _fail(str(exc))
         raise
-    store = open_store(settings.for_digest(settings.category, the_day).db_path)
+    store = runtime_for(settings.for_digest(settings.category, the_day)).store()
     _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
 
 
