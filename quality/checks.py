@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from arxiv_digest.catalog.announcements import announcement, no_announcement_reason
+from arxiv_digest.urls import TRAILING_URL_JUNK, on_code_host, repository_root, url_key
 
 if TYPE_CHECKING:  # digest_format imports this module; the parsed types are only annotations here
     from quality.digest_format import ParsedDigest, ParsedPaper
@@ -333,9 +334,6 @@ def truncation(text: str) -> tuple[Severity, str] | None:
 
 # -- URLs ------------------------------------------------------------------------------------------------------
 
-_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "gitee.com", "codeberg.org")
-_TRAILING_URL_JUNK = ".,;:!?)]}>'\"*_`，。、；：！？）】」』”’"
-
 
 def extract_urls(text: str) -> list[str]:
     """Every URL in markdown links and bare text, in order of appearance, without duplicates."""
@@ -345,44 +343,16 @@ def extract_urls(text: str) -> list[str]:
         if target.lower().startswith(("http://", "https://", "www.")):
             found.append(target)
     found += [match.group(0) for match in _URL.finditer(_MD_LINK.sub(" ", text))]
-    return list(dict.fromkeys(url.rstrip(_TRAILING_URL_JUNK) for url in found))
-
-
-def normalize_url(url: str) -> str:
-    """Comparable form: https, lower-case host without www, no fragment/query noise, no trailing / or .git."""
-    raw = url.strip().rstrip(_TRAILING_URL_JUNK)
-    if raw.lower().startswith("www."):
-        raw = "https://" + raw
-    parts = urlsplit(raw)
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    path = parts.path.rstrip("/").removesuffix(".git").rstrip("/")
-    if host in _CODE_HOSTS:
-        path = path.lower()  # owner and repository names are case-insensitive there
-    query = f"?{parts.query}" if parts.query else ""
-    return f"https://{host}{path}{query}"
-
-
-def is_code_url(url: str) -> bool:
-    host = urlsplit(normalize_url(url)).hostname or ""
-    return host in _CODE_HOSTS or host.endswith((".github.io", ".gitlab.io"))
-
-
-def _repository_root(normalized: str) -> str:
-    """github.com/owner/repo/tree/main/x -> github.com/owner/repo; other URLs unchanged."""
-    parts = urlsplit(normalized)
-    if parts.hostname in _CODE_HOSTS:
-        segments = [s for s in parts.path.split("/") if s][:2]
-        return f"https://{parts.hostname}/" + "/".join(segments)
-    return normalized
+    return list(dict.fromkeys(url.rstrip(TRAILING_URL_JUNK) for url in found))
 
 
 def url_grounded(url: str, ground_truth: Iterable[str]) -> bool:
     """True when the URL, or the repository/page it points into, is one of the ground-truth URLs."""
-    candidate = normalize_url(url)
-    root = _repository_root(candidate)
+    candidate = url_key(url)
+    root = repository_root(candidate)
     for known in ground_truth:
-        known_norm = normalize_url(known)
-        if candidate == known_norm or root == _repository_root(known_norm):
+        known_norm = url_key(known)
+        if candidate == known_norm or root == repository_root(known_norm):
             return True
         # A deeper page of a known site (project page subpaths), or the site of a known deeper page.
         if candidate.startswith(known_norm + "/") or (
@@ -414,10 +384,10 @@ def check_urls(
     for url in extract_urls(analysis_text):
         if url_grounded(url, ground):
             continue
-        severity = BLOCKING if is_code_url(url) or paper_urls is not None else WARNING
+        severity = BLOCKING if on_code_host(url) or paper_urls is not None else WARNING
         source = "the abstract or the paper's links" if paper_urls is not None else "the abstract"
         findings.append(Finding(paper_id, ANALYSIS_UNGROUNDED_URL, severity,
-                                f"{normalize_url(url)} is not in {source}"))
+                                f"{url_key(url)} is not in {source}"))
     return findings
 
 
