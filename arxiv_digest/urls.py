@@ -109,6 +109,8 @@ def repository_segments(url: str) -> list[str]:
     if _host(url) not in CODE_HOSTS:
         return []
     segments = [s for s in parts.path.split("/") if s]
+    if _host(url) in HUB_HOSTS and segments[:1] == ["datasets"]:
+        return segments[:3]
     return segments[:2]
 
 

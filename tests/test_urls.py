@@ -104,3 +104,9 @@ def test_no_second_copy_of_the_url_helpers() -> None:
     for module in (links, checks):
         assert module.__file__ is not None
         assert not _module_level_names(Path(module.__file__)) & url_ideas, module.__name__
+
+
+def test_two_datasets_of_one_owner_are_two_repositories() -> None:
+    assert repository_root("https://huggingface.co/datasets/Org/Data/tree/main") == "https://huggingface.co/datasets/org/data"
+    assert not url_grounded("https://huggingface.co/datasets/org/other", ["https://huggingface.co/datasets/org/data"])
+    assert url_grounded("https://huggingface.co/datasets/org/data/blob/main/x.json", ["https://huggingface.co/datasets/org/data"])
