@@ -535,7 +535,8 @@ def dates_in_text(text: str) -> list[tuple[str, date | None]]:
     return found
 
 
-def _title_key(text: str) -> str:
+def title_key(text: str) -> str:
+    """What two spellings of one title share: lower case, letters, digits and CJK only, single spaces."""
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", " ", normalize_text(text)).strip()
 
 
@@ -548,21 +549,21 @@ _EXTRACTIVE_SUMMARY_LABEL = re.compile(r"Extractive summary \(no language model\
 
 
 def _matches_a_title(quote: str, titles: Sequence[str], known_texts: Sequence[str]) -> bool:
-    key = _title_key(quote)
+    key = title_key(quote)
     if not key:
         return True
     for title in titles:
-        title_key = _title_key(title)
-        if key in title_key:
+        known = title_key(title)
+        if key in known:
             return True
         # A typo in the quote: compare with the title's window of the same length.
-        window = title_key[: len(key)]
+        window = known[: len(key)]
         if difflib.SequenceMatcher(None, key, window).ratio() >= FUZZY_TITLE_RATIO:
             return True
-        if difflib.SequenceMatcher(None, key, title_key).ratio() >= FUZZY_TITLE_RATIO:
+        if difflib.SequenceMatcher(None, key, known).ratio() >= FUZZY_TITLE_RATIO:
             return True
     # A method name or phrase from one of the day's abstracts is about that day's paper.
-    return any(key in _title_key(text) for text in known_texts)
+    return any(key in title_key(text) for text in known_texts)
 
 
 def quoted_names(text: str) -> list[str]:
@@ -735,7 +736,7 @@ def check_digest(
             findings.append(Finding(entry.anchor, TOC_ANCHOR_UNRESOLVED, BLOCKING,
                                     f"table of contents item {entry.number} links to #{entry.anchor}, "
                                     "which no paper entry has"))
-        elif target.title and _title_key(target.title) != _title_key(entry.title):
+        elif target.title and title_key(target.title) != title_key(entry.title):
             findings.append(Finding(entry.anchor, TOC_TITLE_MISMATCH, WARNING,
                                     f"contents say {entry.title!r}, the entry says {target.title!r}"))
     listed = {entry.anchor for entry in parsed.toc}
