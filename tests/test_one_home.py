@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from arxiv_digest.analysis import summary
+from arxiv_digest import http_retry
+from arxiv_digest.analysis import model, summary
 from quality import checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +48,26 @@ def test_one_definition(name: str, home: str) -> None:
 def test_the_summary_step_and_the_quality_suite_key_titles_alike() -> None:
     assert summary.title_key is checks.title_key
     assert checks.title_key("DINOv3: Self-Supervised  Learning!") == "dinov3 self supervised learning"
+
+
+def _int_literals(value: int) -> list[str]:
+    found = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and node.value == value and type(node.value) is int:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_one_set_of_retryable_statuses() -> None:
+    # 429 is in every such set; written anywhere but http_retry.py it is a second list of retryable statuses.
+    assert _int_literals(429) == [f"arxiv_digest/http_retry.py:{_line_of('RETRY_STATUSES =')}"]
+    assert {408, 425, 429, 500, 502, 503, 504, 520} <= http_retry.RETRY_STATUSES
+    assert not {400, 401, 403, 404, 409, 413, 422} & http_retry.RETRY_STATUSES
+    assert http_retry.RETRY_STATUSES | {409} == model.RETRYABLE_STATUSES
+
+
+def _line_of(text: str) -> int:
+    lines = (ROOT / "arxiv_digest" / "http_retry.py").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(text))

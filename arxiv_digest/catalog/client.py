@@ -17,7 +17,7 @@ import certifi
 import httpx
 
 from arxiv_digest.errors import ArxivApiError
-from arxiv_digest.http_retry import Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
+from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
 from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class ArxivClient:
             response = self.http.get(url, params=params)
             if response.status_code in _ATOM_STATUSES:
                 return response.content
-            if response.status_code in {408, 425, 429} or response.status_code >= 500:
+            if response.status_code in RETRY_STATUSES:
                 raise RetryableStatus(response)
             raise ArxivApiError(
                 f"arXiv API answered HTTP {response.status_code} for {response.request.url}: "
