@@ -254,6 +254,7 @@ ABSTRACT_HEADINGS: dict[str, tuple[tuple[str, str], ...]] = {
 _HEADING_LINE = re.compile(
     r"^\s{0,3}(?:#{1,6}\s+.+|\*\*[^*\n].*?\*\*\s*[:：]?\s*$|__[^_\n].*?__\s*$|\d+[.、)]\s*\*\*.+?\*\*.*$)"
 )
+# How the digest marks an analysis the gate withheld or the step could not write; the publisher writes these.
 WITHHELD_PREFIX = "> Analysis withheld:"
 UNAVAILABLE_PREFIX = "> Analysis unavailable:"
 # Labels our own analyzers put on the first lines; the analysis quotes the paper verbatim, so its language is

@@ -9,6 +9,7 @@ import pytest
 
 from arxiv_digest import http_retry
 from arxiv_digest.analysis import model, summary
+from arxiv_digest.publish import markdown
 from quality import checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,7 @@ def _definitions(names: set[str]) -> dict[str, list[str]]:
     ("name", "home"),
     [
         ("title_key", "quality/checks.py"),
+        ("WITHHELD_PREFIX", "quality/checks.py"),
     ],
 )
 def test_one_definition(name: str, home: str) -> None:
@@ -71,3 +73,9 @@ def test_one_set_of_retryable_statuses() -> None:
 def _line_of(text: str) -> int:
     lines = (ROOT / "arxiv_digest" / "http_retry.py").read_text(encoding="utf-8").splitlines()
     return next(number for number, line in enumerate(lines, 1) if line.startswith(text))
+
+
+def test_the_publisher_writes_the_notices_the_quality_suite_reads() -> None:
+    assert markdown.WITHHELD_PREFIX is checks.WITHHELD_PREFIX
+    for notice in markdown.UNAVAILABLE.values():
+        assert notice.startswith(checks.UNAVAILABLE_PREFIX)
