@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-from arxiv_digest import http_retry
+from arxiv_digest import http_retry, ids
 from arxiv_digest.analysis import model, summary
 from arxiv_digest.publish import markdown
 from quality import checks
@@ -79,3 +80,25 @@ def test_the_publisher_writes_the_notices_the_quality_suite_reads() -> None:
     assert markdown.WITHHELD_PREFIX is checks.WITHHELD_PREFIX
     for notice in markdown.UNAVAILABLE.values():
         assert notice.startswith(checks.UNAVAILABLE_PREFIX)
+
+
+def _string_literals_with(needle: str) -> list[str]:
+    found = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and needle in node.value:
+                    found.append(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_one_arxiv_id_pattern() -> None:
+    # The new-style id's digits, written anywhere but ids.py, are a second id pattern.
+    assert set(_string_literals_with(r"\d{4}\.")) == {"arxiv_digest/ids.py"}
+    assert set(_string_literals_with(r"\d{7}")) == {"arxiv_digest/ids.py"}
+    for raw in ("2601.14256", "2601.14256v1", "1409.1556v6", "cs/0112017v2", "math.AG/0601001"):
+        parsed = ids.parse_arxiv_id(raw)
+        assert re.fullmatch(rf"{ids.ARXIV_ID}(?:v\d+)?", raw) and re.fullmatch(ids.ARXIV_ID, parsed.base)
+        assert re.fullmatch(ids.ARXIV_ID_OR_STEM, parsed.base.replace("/", "_"))
+    for raw in ("2601.142", "CS/0112017", "cs/011201", "cs0112017"):
+        assert not re.fullmatch(ids.ARXIV_ID_OR_STEM, raw)
