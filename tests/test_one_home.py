@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import inspect
 import re
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from arxiv_digest import http_retry, ids
+from arxiv_digest import cli, http_retry, ids
 from arxiv_digest.analysis import model, summary
 from arxiv_digest.publish import markdown
 from quality import checks
@@ -102,3 +106,48 @@ def test_one_arxiv_id_pattern() -> None:
         assert re.fullmatch(ids.ARXIV_ID_OR_STEM, parsed.base.replace("/", "_"))
     for raw in ("2601.142", "CS/0112017", "cs/011201", "cs0112017"):
         assert not re.fullmatch(ids.ARXIV_ID_OR_STEM, raw)
+
+
+def _imported_top_levels(packages: tuple[str, ...]) -> set[str]:
+    found = set()
+    for package in packages:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    found |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _declared(requirements: list[str]) -> set[str]:
+    return {_canonical(re.split(r"[\[=<>!~ ;]", requirement, maxsplit=1)[0]) for requirement in requirements}
+
+
+def test_what_we_import_we_declare() -> None:
+    # httpx2 and certifi were imported but only arrived through openai and httpx.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = _declared(project["dependencies"])
+    dev = runtime | _declared(project["optional-dependencies"]["dev"])
+    ours = {*PACKAGES, *(p.stem for p in (ROOT / "tests").glob("*.py"))}
+    distributions = importlib.metadata.packages_distributions()
+
+    def undeclared(modules: set[str], declared: set[str]) -> set[str]:
+        return {m for m in modules - ours if not {_canonical(d) for d in distributions.get(m, [m])} & declared}
+
+    assert undeclared(_imported_top_levels(PACKAGES), runtime) == set()
+    # The benchmarks' cross-checks against other tools run only where those happen to be installed.
+    optional = {"tiktoken", "pymupdf4llm"}
+    assert undeclared(_imported_top_levels(("tests", "bench")) - optional, dev) == set()
+
+
+def test_serve_defaults_to_the_deployment_schedule() -> None:
+    deployed = re.findall(r'^\s*cron:\s*"([^"]+)"', (ROOT / "prefect.yaml").read_text(encoding="utf-8"), re.M)
+    timezones = re.findall(r'^\s*timezone:\s*"?([^"\s]+)"?', (ROOT / "prefect.yaml").read_text(encoding="utf-8"), re.M)
+    defaults = inspect.signature(cli.serve).parameters
+    assert deployed == [defaults["cron"].default]
+    assert timezones == [defaults["timezone"].default]
