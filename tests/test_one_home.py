@@ -14,6 +14,7 @@ import pytest
 
 from arxiv_digest import cli, http_retry, ids
 from arxiv_digest.analysis import model, summary
+from arxiv_digest.catalog import sample_day
 from arxiv_digest.publish import markdown
 from quality import checks
 
@@ -151,3 +152,20 @@ def test_serve_defaults_to_the_deployment_schedule() -> None:
     defaults = inspect.signature(cli.serve).parameters
     assert deployed == [defaults["cron"].default]
     assert timezones == [defaults["timezone"].default]
+
+
+def test_one_pdf_page_writer() -> None:
+    # The sample day's papers and the tests' PDFs are written by arxiv_digest/pdf/writer.py alone.
+    writers = ("insert_text(", "insert_textbox(", "insert_link(", ".new_page(")
+    for directory in (*PACKAGES, "tests", "bench"):
+        for path in sorted((ROOT / directory).rglob("*.py")):
+            if path.relative_to(ROOT).as_posix() in {"arxiv_digest/pdf/writer.py", "tests/test_one_home.py"}:
+                continue
+            text = path.read_text(encoding="utf-8")
+            assert not [w for w in writers if w in text], path
+
+
+def test_the_sample_day_pdfs_stay_reproducible() -> None:
+    # Fixed dates and no new /ID: the same paper is the same file, so its sha256 (the PDF's store key) holds.
+    for paper in sample_day.PAPERS:
+        assert sample_day.build_pdf(paper) == sample_day.build_pdf(paper)
