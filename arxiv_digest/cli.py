@@ -72,16 +72,6 @@ def _open_store(settings: Settings) -> Any:
     return Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
 
 
-@contextlib.contextmanager
-def _reading_store(settings: Settings) -> Iterator[Any]:
-    """Open, use and let go at once: a worker process may need the file next."""
-    store = _open_store(settings)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
 # Under the per-day layout a file held by a running flow is that day's run in progress: say so, don't wait.
 DAY_STORE_WAIT_SECONDS = 3.0
 

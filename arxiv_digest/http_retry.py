@@ -16,7 +16,9 @@ import httpx
 from arxiv_digest.errors import HttpGiveUp
 
 T = TypeVar("T")
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Statuses where the same request may well succeed later: a timeout (408), too early (425), too many requests
+# (429) and every server error, because a CDN's 5xx (Cloudflare's 520-527 too) passes like the origin's does.
+RETRY_STATUSES = frozenset({408, 425, 429, *range(500, 600)})
 
 
 class RetryableStatus(Exception):

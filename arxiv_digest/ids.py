@@ -5,8 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NEW = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$")
-_OLD = re.compile(r"^(?P<id>[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$")
+# The id patterns as regex source, without anchors or groups, for the modules that find ids in longer text.
+NEW_STYLE_ID = r"\d{4}\.\d{4,5}"
+_OLD_ARCHIVE = r"[a-z][a-z-]*(?:\.[A-Z]{2})?"
+OLD_STYLE_ID = rf"{_OLD_ARCHIVE}/\d{{7}}"
+ARXIV_ID = rf"(?:{NEW_STYLE_ID}|{OLD_STYLE_ID})"
+# An id or its file stem (old style with "_" for "/"), as task run names and file names spell it.
+ARXIV_ID_OR_STEM = rf"(?:{NEW_STYLE_ID}|{_OLD_ARCHIVE}[/_]\d{{7}})"
+
+_NEW = re.compile(rf"^(?P<id>{NEW_STYLE_ID})(?:v(?P<v>\d+))?$")
+_OLD = re.compile(rf"^(?P<id>{OLD_STYLE_ID})(?:v(?P<v>\d+))?$")
 _URL_PREFIX = re.compile(r"^(?:https?://)?(?:export\.)?arxiv\.org/(?:abs|pdf|api)/", re.IGNORECASE)
 
 

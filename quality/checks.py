@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from arxiv_digest.catalog.announcements import announcement, no_announcement_reason
+from arxiv_digest.urls import TRAILING_URL_JUNK, on_code_host, repository_root, url_key
 
 if TYPE_CHECKING:  # digest_format imports this module; the parsed types are only annotations here
     from quality.digest_format import ParsedDigest, ParsedPaper
@@ -253,6 +254,7 @@ ABSTRACT_HEADINGS: dict[str, tuple[tuple[str, str], ...]] = {
 _HEADING_LINE = re.compile(
     r"^\s{0,3}(?:#{1,6}\s+.+|\*\*[^*\n].*?\*\*\s*[:：]?\s*$|__[^_\n].*?__\s*$|\d+[.、)]\s*\*\*.+?\*\*.*$)"
 )
+# How the digest marks an analysis the gate withheld or the step could not write; the publisher writes these.
 WITHHELD_PREFIX = "> Analysis withheld:"
 UNAVAILABLE_PREFIX = "> Analysis unavailable:"
 # Labels our own analyzers put on the first lines; the analysis quotes the paper verbatim, so its language is
@@ -333,9 +335,6 @@ def truncation(text: str) -> tuple[Severity, str] | None:
 
 # -- URLs ------------------------------------------------------------------------------------------------------
 
-_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "gitee.com", "codeberg.org")
-_TRAILING_URL_JUNK = ".,;:!?)]}>'\"*_`，。、；：！？）】」』”’"
-
 
 def extract_urls(text: str) -> list[str]:
     """Every URL in markdown links and bare text, in order of appearance, without duplicates."""
@@ -345,44 +344,16 @@ def extract_urls(text: str) -> list[str]:
         if target.lower().startswith(("http://", "https://", "www.")):
             found.append(target)
     found += [match.group(0) for match in _URL.finditer(_MD_LINK.sub(" ", text))]
-    return list(dict.fromkeys(url.rstrip(_TRAILING_URL_JUNK) for url in found))
-
-
-def normalize_url(url: str) -> str:
-    """Comparable form: https, lower-case host without www, no fragment/query noise, no trailing / or .git."""
-    raw = url.strip().rstrip(_TRAILING_URL_JUNK)
-    if raw.lower().startswith("www."):
-        raw = "https://" + raw
-    parts = urlsplit(raw)
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    path = parts.path.rstrip("/").removesuffix(".git").rstrip("/")
-    if host in _CODE_HOSTS:
-        path = path.lower()  # owner and repository names are case-insensitive there
-    query = f"?{parts.query}" if parts.query else ""
-    return f"https://{host}{path}{query}"
-
-
-def is_code_url(url: str) -> bool:
-    host = urlsplit(normalize_url(url)).hostname or ""
-    return host in _CODE_HOSTS or host.endswith((".github.io", ".gitlab.io"))
-
-
-def _repository_root(normalized: str) -> str:
-    """github.com/owner/repo/tree/main/x -> github.com/owner/repo; other URLs unchanged."""
-    parts = urlsplit(normalized)
-    if parts.hostname in _CODE_HOSTS:
-        segments = [s for s in parts.path.split("/") if s][:2]
-        return f"https://{parts.hostname}/" + "/".join(segments)
-    return normalized
+    return list(dict.fromkeys(url.rstrip(TRAILING_URL_JUNK) for url in found))
 
 
 def url_grounded(url: str, ground_truth: Iterable[str]) -> bool:
     """True when the URL, or the repository/page it points into, is one of the ground-truth URLs."""
-    candidate = normalize_url(url)
-    root = _repository_root(candidate)
+    candidate = url_key(url)
+    root = repository_root(candidate)
     for known in ground_truth:
-        known_norm = normalize_url(known)
-        if candidate == known_norm or root == _repository_root(known_norm):
+        known_norm = url_key(known)
+        if candidate == known_norm or root == repository_root(known_norm):
             return True
         # A deeper page of a known site (project page subpaths), or the site of a known deeper page.
         if candidate.startswith(known_norm + "/") or (
@@ -414,10 +385,10 @@ def check_urls(
     for url in extract_urls(analysis_text):
         if url_grounded(url, ground):
             continue
-        severity = BLOCKING if is_code_url(url) or paper_urls is not None else WARNING
+        severity = BLOCKING if on_code_host(url) or paper_urls is not None else WARNING
         source = "the abstract or the paper's links" if paper_urls is not None else "the abstract"
         findings.append(Finding(paper_id, ANALYSIS_UNGROUNDED_URL, severity,
-                                f"{normalize_url(url)} is not in {source}"))
+                                f"{url_key(url)} is not in {source}"))
     return findings
 
 
@@ -565,7 +536,8 @@ def dates_in_text(text: str) -> list[tuple[str, date | None]]:
     return found
 
 
-def _title_key(text: str) -> str:
+def title_key(text: str) -> str:
+    """What two spellings of one title share: lower case, letters, digits and CJK only, single spaces."""
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", " ", normalize_text(text)).strip()
 
 
@@ -578,21 +550,21 @@ _EXTRACTIVE_SUMMARY_LABEL = re.compile(r"Extractive summary \(no language model\
 
 
 def _matches_a_title(quote: str, titles: Sequence[str], known_texts: Sequence[str]) -> bool:
-    key = _title_key(quote)
+    key = title_key(quote)
     if not key:
         return True
     for title in titles:
-        title_key = _title_key(title)
-        if key in title_key:
+        known = title_key(title)
+        if key in known:
             return True
         # A typo in the quote: compare with the title's window of the same length.
-        window = title_key[: len(key)]
+        window = known[: len(key)]
         if difflib.SequenceMatcher(None, key, window).ratio() >= FUZZY_TITLE_RATIO:
             return True
-        if difflib.SequenceMatcher(None, key, title_key).ratio() >= FUZZY_TITLE_RATIO:
+        if difflib.SequenceMatcher(None, key, known).ratio() >= FUZZY_TITLE_RATIO:
             return True
     # A method name or phrase from one of the day's abstracts is about that day's paper.
-    return any(key in _title_key(text) for text in known_texts)
+    return any(key in title_key(text) for text in known_texts)
 
 
 def quoted_names(text: str) -> list[str]:
@@ -765,7 +737,7 @@ def check_digest(
             findings.append(Finding(entry.anchor, TOC_ANCHOR_UNRESOLVED, BLOCKING,
                                     f"table of contents item {entry.number} links to #{entry.anchor}, "
                                     "which no paper entry has"))
-        elif target.title and _title_key(target.title) != _title_key(entry.title):
+        elif target.title and title_key(target.title) != title_key(entry.title):
             findings.append(Finding(entry.anchor, TOC_TITLE_MISMATCH, WARNING,
                                     f"contents say {entry.title!r}, the entry says {target.title!r}"))
     listed = {entry.anchor for entry in parsed.toc}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from arxiv_digest.errors import DigestError
+from arxiv_digest.ids import ARXIV_ID
 from quality.checks import unescape_markdown
 
 
@@ -90,7 +91,7 @@ _FIELD = re.compile(
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
 _LINK_ITEM = re.compile(r"^\[((?:\\.|[^\]\\])*)\]\(\s*([^)\s]+)\s*\)")
 _RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
-_ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?")
+_ARXIV_ID = re.compile(rf"({ARXIV_ID})(?:v(\d+))?")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 

@@ -1,65 +1,24 @@
-"""Small PDFs written with PyMuPDF, one per layout or failure the extractor must handle.
+"""Small PDFs, one per layout or failure the extractor must handle, planned line by line.
 
-Fonts: "helv" / "hebo" (Helvetica / Helvetica-Bold) are built into every PDF viewer and into MuPDF, so the
-files need no font files and the bold flag of headings survives extraction.
+The pages are written by arxiv_digest.pdf.writer, the core the sample day's papers are written with too.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import pymupdf
 
-A4 = (595.0, 842.0)
-BODY = 10.0
+from arxiv_digest.pdf.writer import A4, BODY, PagePlan, new_page, write_page
 
-
-@dataclass
-class PagePlan:
-    """Lines to place on one page: (x, y, text, size, bold)."""
-
-    lines: list[tuple[float, float, str, float, bool]] = field(default_factory=list)
-    links: list[tuple[tuple[float, float, float, float], str]] = field(default_factory=list)
-    rotation: int = 0
-    strokes: list[tuple[float, float, float, float]] = field(default_factory=list)  # lines and boxes drawn
-
-    def rule(self, x0: float, y: float, x1: float) -> PagePlan:
-        """A horizontal rule, as a table's top, middle and bottom rules are drawn."""
-        self.strokes.append((x0, y, x1, y))
-        return self
-
-    def box(self, x0: float, y0: float, x1: float, y1: float) -> PagePlan:
-        self.strokes.append((x0, y0, x1, y1))
-        return self
-
-    def text(self, x: float, y: float, text: str, size: float = BODY, bold: bool = False) -> PagePlan:
-        self.lines.append((x, y, text, size, bold))
-        return self
-
-    def paragraph(self, x: float, y: float, rows: Sequence[str], size: float = BODY, leading: float = 12.0) -> float:
-        for row in rows:
-            self.text(x, y, row, size)
-            y += leading
-        return y + leading / 2
+__all__ = ["A4", "BODY", "PagePlan", "build_pdf"]
 
 
 def build_pdf(pages: Sequence[PagePlan], toc: Sequence[tuple[int, str, int]] = ()) -> bytes:
     doc = pymupdf.open()
     for plan in pages:
-        page = doc.new_page(width=A4[0], height=A4[1])
-        for x, y, text, size, bold in plan.lines:
-            page.insert_text((x, y), text, fontsize=size, fontname="hebo" if bold else "helv")
-        for x0, y0, x1, y1 in plan.strokes:
-            if y0 == y1:
-                page.draw_line((x0, y0), (x1, y1), width=0.6)
-            else:
-                page.draw_rect(pymupdf.Rect(x0, y0, x1, y1), width=0.6)
-        for rect, uri in plan.links:
-            page.insert_link({"kind": pymupdf.LINK_URI, "from": pymupdf.Rect(*rect), "uri": uri})
-        if plan.rotation:
-            page.set_rotation(plan.rotation)
+        write_page(doc, plan)
     if toc:
         doc.set_toc([list(entry) for entry in toc])
     data = doc.tobytes(garbage=1)
@@ -151,7 +110,7 @@ def rotated_page() -> bytes:
 def image_only_pdf() -> bytes:
     """A scanned page: one picture of text, no text layer."""
     doc = pymupdf.open()
-    page = doc.new_page(width=A4[0], height=A4[1])
+    page = new_page(doc)
     pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 100), False)
     pix.clear_with(200)
     page.insert_image(pymupdf.Rect(72, 72, 472, 272), pixmap=pix)

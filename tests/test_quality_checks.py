@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+from arxiv_digest.urls import url_key
 from quality.checks import (
     ANALYSIS_EMPTY,
     ANALYSIS_MISSING_HEADINGS,
@@ -36,7 +37,6 @@ from quality.checks import (
     extract_urls,
     infer_kind,
     is_refusal,
-    normalize_url,
     truncation,
     url_grounded,
 )
@@ -324,8 +324,8 @@ def test_prose_without_closing_punctuation_is_a_warning() -> None:
 def test_urls_are_extracted_from_links_and_text_and_normalized() -> None:
     text = "代码见[此链接](https://github.com/FacebookResearch/DINOv3.git)，项目页 http://www.example.org/p/。"
     assert extract_urls(text) == ["https://github.com/FacebookResearch/DINOv3.git", "http://www.example.org/p/"]
-    assert normalize_url("http://GitHub.com/Tiktok/HUVR.git/") == "https://github.com/tiktok/huvr"
-    assert normalize_url("https://github.com/tiktok/huvr).") == "https://github.com/tiktok/huvr"
+    assert url_key("http://GitHub.com/Tiktok/HUVR.git/") == "https://github.com/tiktok/huvr"
+    assert url_key("https://github.com/tiktok/huvr).") == "https://github.com/tiktok/huvr"
 
 
 def test_url_grounding_accepts_the_same_repository_and_rejects_another() -> None:

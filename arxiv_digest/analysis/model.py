@@ -32,13 +32,14 @@ from openai.types.chat.chat_completion import Choice
 
 from arxiv_digest.analysis.prompting import Message, estimate_tokens, message_tokens
 from arxiv_digest.errors import DigestError
-from arxiv_digest.http_retry import Clock, RetryPolicy, retry_after_seconds
+from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RetryPolicy, retry_after_seconds
 from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Statuses where the same request may well succeed later; anything else (400, 401, 404, 422) will not.
-RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+# Statuses where the same request may well succeed later; anything else (400, 401, 404, 422) will not. OpenAI
+# answers 409 for a lock that timed out on its side, which its own SDK retries too.
+RETRYABLE_STATUSES = RETRY_STATUSES | {409}
 # A request the server refused as such (too long for its context, malformed): a shorter prompt may pass.
 REQUEST_REJECTED_STATUSES = frozenset({400, 413, 422})
 CONNECT_TIMEOUT_CAP_SECONDS = 10.0

@@ -35,7 +35,7 @@ from arxiv_digest.analysis.prompting import Message, Prompt, SummaryEntry, build
 from arxiv_digest.catalog.announcements import announcement_evening
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
-from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, normalize_text, quoted_names
+from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, quoted_names, title_key
 from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)
@@ -240,20 +240,16 @@ def summary_prompt(settings: Settings, digest_day: date, category: str, papers: 
     )
 
 
-def _title_key(text: str) -> str:
-    return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", " ", normalize_text(text)).strip()
-
-
 def unknown_quoted_names(text: str, papers: Sequence[Paper]) -> list[str]:
     """Quoted names that are neither a title of the day (or a part of one) nor a term from its abstracts.
 
     Stricter than the quality suite's fuzzy match on purpose: a model must copy titles, not paraphrase them.
     """
-    titles = [_title_key(p.title) for p in papers]
-    abstracts = [_title_key(p.abstract) for p in papers]
+    titles = [title_key(p.title) for p in papers]
+    abstracts = [title_key(p.abstract) for p in papers]
     unknown = []
     for name in quoted_names(text):
-        key = _title_key(name)
+        key = title_key(name)
         if key and not any(key in title for title in titles) and not any(key in abstract for abstract in abstracts):
             unknown.append(name)
     return unknown

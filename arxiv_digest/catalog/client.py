@@ -1,7 +1,7 @@
-"""HTTP to the arXiv export API and to arXiv's PDF server: one connection, rate limited, retried.
+"""HTTP to the arXiv export API (one connection, rate limited, retried) and the HTTP client the PDF download shares.
 
-This module knows HTTP only. Parsing the Atom feed and paging through results live in tasks/fetch.py;
-streaming PDFs to disk lives in tasks/download.py.
+This module knows HTTP only. Parsing the Atom feed lives in catalog/feed.py; streaming PDFs to disk, paced by
+pdf_min_interval_seconds, lives in catalog/download.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import certifi
 import httpx
 
 from arxiv_digest.errors import ArxivApiError
-from arxiv_digest.http_retry import Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
+from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
 from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,6 @@ class ArxivClient:
         self.clock = clock or Clock()
         self.policy = retry_policy(settings)
         self.api_limiter = RateLimiter(settings.arxiv_min_interval_seconds, self.clock)
-        self.pdf_limiter = RateLimiter(settings.pdf_min_interval_seconds, self.clock)
         self.on_retry = on_retry or self._log_retry
 
     @staticmethod
@@ -125,7 +124,7 @@ class ArxivClient:
             response = self.http.get(url, params=params)
             if response.status_code in _ATOM_STATUSES:
                 return response.content
-            if response.status_code in {408, 425, 429} or response.status_code >= 500:
+            if response.status_code in RETRY_STATUSES:
                 raise RetryableStatus(response)
             raise ArxivApiError(
                 f"arXiv API answered HTTP {response.status_code} for {response.request.url}: "

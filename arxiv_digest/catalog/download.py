@@ -15,7 +15,7 @@ import httpx
 
 from arxiv_digest.catalog.client import retry_policy
 from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
-from arxiv_digest.http_retry import Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
+from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.store import utcnow
 from schemas.records import PdfFile
@@ -39,7 +39,7 @@ class _Truncated(httpx.TransportError):
 
 def _stream_once(http: httpx.Client, url: str, pdf_dir: Path, max_bytes: int) -> DownloadedPdf:
     with http.stream("GET", url) as response:
-        if response.status_code in {408, 425, 429} or response.status_code >= 500:
+        if response.status_code in RETRY_STATUSES:
             raise RetryableStatus(response)
         if response.status_code != 200:
             raise PdfDownloadError(f"{url} answered HTTP {response.status_code}; the PDF may not exist yet")

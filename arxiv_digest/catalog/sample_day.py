@@ -17,9 +17,11 @@ from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
 import httpx
+import pymupdf
 
 from arxiv_digest.catalog.client import parse_submitted_between
 from arxiv_digest.ids import parse_arxiv_id
+from arxiv_digest.pdf.writer import A4, MARGIN, new_page, write_block, write_line, write_link
 from arxiv_digest.settings import SAMPLE_DIR
 
 SAMPLE_DAY = date(2026, 1, 21)
@@ -272,68 +274,56 @@ def feed_xml(papers: tuple[SamplePaper, ...], total: int | None = None, start: i
 
 # -- PDFs ------------------------------------------------------------------------------------------------
 
-_PAGE_W, _PAGE_H, _MARGIN = 595.0, 842.0, 56.0
-
-
-def _write_block(page: object, y: float, text: str, *, x0: float, x1: float, size: float, font: str) -> float:
-    """Write a text block at y, returning the y below it."""
-    import pymupdf
-
-    rect = pymupdf.Rect(x0, y, x1, _PAGE_H - _MARGIN)
-    spare = page.insert_textbox(rect, text, fontsize=size, fontname=font, align=0)  # type: ignore[attr-defined]
-    used = rect.height - spare if spare >= 0 else rect.height
-    return y + used + size * 0.8
+_PAGE_W, _PAGE_H = A4
 
 
 def build_pdf(paper: SamplePaper) -> bytes:
-    import pymupdf
-
     doc = pymupdf.open()
     if paper.image_only:
         # A "scan": the page is a picture of text, so there is no text layer to extract.
         src = pymupdf.open()
-        src_page = src.new_page(width=_PAGE_W, height=_PAGE_H)
-        _write_block(src_page, 80, paper.title, x0=_MARGIN, x1=_PAGE_W - _MARGIN, size=18, font="hebo")
-        _write_block(src_page, 140, paper.abstract, x0=_MARGIN, x1=_PAGE_W - _MARGIN, size=11, font="helv")
+        src_page = new_page(src)
+        write_block(src_page, 80, paper.title, x0=MARGIN, x1=_PAGE_W - MARGIN, size=18, bold=True)
+        write_block(src_page, 140, paper.abstract, x0=MARGIN, x1=_PAGE_W - MARGIN, size=11)
         pix = src_page.get_pixmap(dpi=60)
-        page = doc.new_page(width=_PAGE_W, height=_PAGE_H)
+        page = new_page(doc)
         page.insert_image(page.rect, pixmap=pix)
     else:
-        page = doc.new_page(width=_PAGE_W, height=_PAGE_H)
-        width = _PAGE_W - 2 * _MARGIN
-        y = _write_block(page, 60, paper.title, x0=_MARGIN, x1=_PAGE_W - _MARGIN, size=17, font="hebo")
-        y = _write_block(page, y, ", ".join(paper.authors), x0=_MARGIN, x1=_PAGE_W - _MARGIN, size=11, font="helv")
-        y = _write_block(page, y + 6, "Abstract", x0=_MARGIN, x1=_PAGE_W - _MARGIN, size=12, font="hebo")
-        y = _write_block(page, y, paper.abstract, x0=_MARGIN, x1=_PAGE_W - _MARGIN, size=10, font="helv")
+        page = new_page(doc)
+        width = _PAGE_W - 2 * MARGIN
+        y = write_block(page, 60, paper.title, x0=MARGIN, x1=_PAGE_W - MARGIN, size=17, bold=True)
+        y = write_block(page, y, ", ".join(paper.authors), x0=MARGIN, x1=_PAGE_W - MARGIN, size=11)
+        y = write_block(page, y + 6, "Abstract", x0=MARGIN, x1=_PAGE_W - MARGIN, size=12, bold=True)
+        y = write_block(page, y, paper.abstract, x0=MARGIN, x1=_PAGE_W - MARGIN, size=10)
         for index, (heading, body) in enumerate(paper.sections):
             if index == paper.two_column_from:
                 break
             needed = 40 + len(body) / (width / 5.2) * 13
-            if y + needed > _PAGE_H - _MARGIN:
-                page = doc.new_page(width=_PAGE_W, height=_PAGE_H)
+            if y + needed > _PAGE_H - MARGIN:
+                page = new_page(doc)
                 y = 60
-            y = _write_block(page, y + 4, heading, x0=_MARGIN, x1=_PAGE_W - _MARGIN, size=12, font="hebo")
-            y = _write_block(page, y, body, x0=_MARGIN, x1=_PAGE_W - _MARGIN, size=10, font="helv")
+            y = write_block(page, y + 4, heading, x0=MARGIN, x1=_PAGE_W - MARGIN, size=12, bold=True)
+            y = write_block(page, y, body, x0=MARGIN, x1=_PAGE_W - MARGIN, size=10)
         rest = paper.sections[paper.two_column_from :]
         if rest:
             # The remaining sections on one two-column page: left column first, then the right one.
-            page = doc.new_page(width=_PAGE_W, height=_PAGE_H)
+            page = new_page(doc)
             gutter = 18
             col_w = (width - gutter) / 2
-            columns = [(_MARGIN, _MARGIN + col_w), (_MARGIN + col_w + gutter, _PAGE_W - _MARGIN)]
+            columns = [(MARGIN, MARGIN + col_w), (MARGIN + col_w + gutter, _PAGE_W - MARGIN)]
             half = (len(rest) + 1) // 2
             for (x0, x1), chunk in zip(columns, (rest[:half], rest[half:]), strict=True):
                 y = 60
                 for heading, body in chunk:
-                    y = _write_block(page, y + 4, heading, x0=x0, x1=x1, size=11, font="hebo")
-                    y = _write_block(page, y, body, x0=x0, x1=x1, size=9, font="helv")
+                    y = write_block(page, y + 4, heading, x0=x0, x1=x1, size=11, bold=True)
+                    y = write_block(page, y, body, x0=x0, x1=x1, size=9)
         if paper.code_url:
             first = doc[0]
             for rect in first.search_for(paper.code_url.split("//", 1)[1][:20]):
-                first.insert_link({"kind": pymupdf.LINK_URI, "from": rect, "uri": paper.code_url})
+                write_link(first, rect, paper.code_url)
                 break
     for number, each in enumerate(doc, start=1):
-        each.insert_text((_PAGE_W / 2 - 4, _PAGE_H - 30), str(number), fontsize=9, fontname="helv")
+        write_line(each, _PAGE_W / 2 - 4, _PAGE_H - 30, str(number), 9)
     doc.set_metadata({"title": paper.title, "author": ", ".join(paper.authors), "creationDate": "D:20260120000000",
                       "modDate": "D:20260120000000", "producer": "arxiv-digest sample generator"})
     data = doc.tobytes(garbage=3, deflate=True, no_new_id=True)

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from arxiv_digest.ids import ARXIV_ID
+
 log = logging.getLogger(__name__)
 
 PaperKey = tuple[str, int]
@@ -25,7 +27,7 @@ T = TypeVar("T")
 # Automatic sizing: at most this many task runs per step, whatever the size of the day.
 AUTO_BATCHES_PER_STEP = 16
 
-_FAILED_PAPER_LINE = re.compile(r"^- (?P<paper>\S+v\d+): (?P<reason>.*)$", re.MULTILINE)
+_FAILED_PAPER_LINE = re.compile(rf"^- (?P<paper>{ARXIV_ID}v\d+): (?P<reason>.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)

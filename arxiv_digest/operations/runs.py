@@ -12,13 +12,14 @@ from typing import Any
 
 from arxiv_digest.catalog.announcements import has_announcement, latest_digest_day
 from arxiv_digest.errors import DigestError, DigestInputError
+from arxiv_digest.ids import ARXIV_ID_OR_STEM
 from arxiv_digest.operations.batches import failed_papers
 from arxiv_digest.settings import Settings
 
 MAX_BACKFILL_DAYS = 400
 DEPLOYMENT_NAME = "daily-digest/{slug}-daily"
 _TASK_NAME = re.compile(r"^(?P<step>[a-z_]+)-(?P<rest>.+)$")
-_PAPER_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?_?/?\d{7})v\d+$")
+_PAPER_ID = re.compile(rf"^{ARXIV_ID_OR_STEM}v\d+$")
 
 
 def date_range(start: date, end: date) -> list[date]:

@@ -21,20 +21,19 @@ from arxiv_digest.pdf.layout import (
     join_lines,
 )
 from arxiv_digest.pdf.sections import assign_labels, extraction_layout, find_headings
+from arxiv_digest.urls import CODE_HOSTS, HUB_HOSTS, PAGES_SUFFIXES, is_code_url, normalize_url
 from schemas.records import Extraction, Link
 
 # -- links ---------------------------------------------------------------------------------------------------
 
 _URL_IN_TEXT = re.compile(
-    r"(?:https?://|www\.|(?<![\w.@/])(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)/|"
+    r"(?:https?://|www\.|(?<![\w.@/])(?:" + "|".join(re.escape(h) for h in sorted(CODE_HOSTS)) + r")/|"
     r"(?<![\w.@/-])[a-z0-9][\w-]*\.github\.io\b)[^\s<>\"{}|\\^`]*",
     re.I,
 )
 _TRAILING = ").,;:'\"]}>*"
 _CONTINUES_AFTER = ("/", "-", "_", "=", "?", "&", "#", "~", ":", "%", "+")
 _DOMAIN_TAIL = re.compile(r"^(?:com|org|net|io|edu|ai|co|de|uk|fr|cn|ac|gov|info|me|dev)\b[/\w.\-~%#?=&]*", re.I)
-_CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "sourceforge.net"}
-_NOT_REPOS = {"features", "about", "pricing", "topics", "collections", "marketplace", "sponsors", "orgs", "site"}
 # Phrases with which authors hand over their own code; each needs a first-person word or a release verb, because
 # "a publicly available implementation of DCGANs" is someone else's code.
 _OWN_RELEASE = re.compile(
@@ -72,62 +71,17 @@ _NOT_PROJECT_HOSTS = ("doi.org", "arxiv.org", "youtube.com", "youtu.be", "docs.g
                       "readthedocs.io", "wikipedia.org", "twitter.com", "x.com", "paperswithcode.com")
 
 
-def normalize_url(raw: str) -> str:
-    """One spelling per URL: no trailing punctuation or brackets, https for code hosts, no .git, no final /."""
-    url = raw.strip().replace("˜", "~").replace("∼", "~").lstrip("([<{\"'")
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url = url[:-1]
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
-        url = "https://" + url
-    parts = urlsplit(url)
-    host = parts.netloc.lower()
-    scheme = parts.scheme.lower()
-    bare_host = host.removeprefix("www.")
-    if bare_host in {"github.com", "gitlab.com"}:
-        scheme, host = "https", bare_host
-    elif bare_host.endswith((".github.io", ".gitlab.io")):
-        scheme = "https"  # Pages sites answer on https; "http://x.github.io" is the same site
-    path = parts.path
-    if bare_host in _CODE_HOSTS:
-        path = path.removesuffix("/").removesuffix(".git")
-    path = path.rstrip("/")
-    query = f"?{parts.query}" if parts.query else ""
-    fragment = f"#{parts.fragment}" if parts.fragment else ""
-    return f"{scheme}://{host}{path}{query}{fragment}"
-
-
-def is_code_url(url: str) -> bool:
-    """A repository, model or project page: code hosts with an owner path, Hugging Face models, *.github.io."""
-    parts = urlsplit(url)
-    host = parts.netloc.lower().removeprefix("www.")
-    segments = [s for s in parts.path.split("/") if s]
-    if host in _CODE_HOSTS:
-        return bool(segments) and segments[0].lower() not in _NOT_REPOS
-    if host == "huggingface.co":
-        # A dataset repository (datasets/<owner>/<name>) holds what a paper releases; a collection only lists
-        # models, whoever made them, and the others are not repositories at all.
-        if segments[:1] == ["datasets"]:
-            return len(segments) >= 3
-        not_repos = {"papers", "docs", "blog", "collections", "spaces", "organizations"}
-        return len(segments) >= 2 and segments[0] not in not_repos
-    if host.endswith((".github.io", ".gitlab.io")):
-        return True
-    return host == "colab.research.google.com"
-
-
 def _repo_name(url: str) -> str:
     parts = urlsplit(url)
     host = parts.netloc.lower().removeprefix("www.")
     segments = [s for s in parts.path.split("/") if s]
-    if host == "huggingface.co" and segments[:1] == ["datasets"]:
+    if host in HUB_HOSTS and segments[:1] == ["datasets"]:
         segments = segments[1:]
-    if host in _CODE_HOSTS or host == "huggingface.co":
+    if host in CODE_HOSTS:
         if len(segments) >= 5 and segments[2] in {"tree", "blob"}:
             return segments[-1]  # a project folder inside a large repository: named by the folder
         return segments[1] if len(segments) >= 2 else ""
-    if host.endswith((".github.io", ".gitlab.io")):
+    if host.endswith(PAGES_SUFFIXES):
         return segments[0] if segments else host.split(".")[0]
     return ""
 

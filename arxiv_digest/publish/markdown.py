@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.publish.view import DigestView
+from quality.checks import WITHHELD_PREFIX
 from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,6 @@ _UNSAFE_LINK = re.compile(r"\]\(\s*(javascript|data|vbscript|file):", re.IGNOREC
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]#|])")
 _TOP_HEADING = re.compile(r"^ {0,3}#{1,2}(?=\s)", re.MULTILINE)
 
-WITHHELD_PREFIX = "> Analysis withheld:"
 UNAVAILABLE = {
     "zh": "> Analysis unavailable: 该论文的分析步骤失败（{reason}），请运行 `arxiv-digest rerun --failed`。",
     "en": "> Analysis unavailable: the analysis step failed for this paper ({reason}); "
