@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from arxiv_digest.catalog.announcements import announcement, no_announcement_reason
+from arxiv_digest.wording import LANGUAGES, wording_for
 
 if TYPE_CHECKING:  # digest_format imports this module; the parsed types are only annotations here
     from quality.digest_format import ParsedDigest, ParsedPaper
 
 Severity = Literal["blocking", "warning"]
-Language = Literal["zh", "en"]
+Language = str  # a key of arxiv_digest.wording.LANGUAGES
 AnalysisKind = Literal["method", "abstract", "withheld"]
 
 BLOCKING: Severity = "blocking"
@@ -212,44 +213,6 @@ def _sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
 
 # -- structure -------------------------------------------------------------------------------------------------
 
-# One regex per required part; alternatives cover the wordings the seed and our extractive analyzer use.
-METHOD_HEADINGS: dict[str, tuple[tuple[str, str], ...]] = {
-    "zh": (
-        ("摘要翻译", r"摘要翻译"),
-        ("方法动机分析", r"(?:方法)?动机分析"),
-        ("方法设计详解", r"方法设计(?:详解)?"),
-        ("方法对比分析", r"(?:方法)?对比分析"),
-        ("实验分析", r"实验分析"),
-        ("实用指南", r"实用指南"),
-        ("总结", r"总结"),
-    ),
-    "en": (
-        ("Abstract translation", r"abstract(?:\s+(?:translation|summary))?|summary\s+of\s+the\s+abstract"),
-        ("Motivation", r"motivation"),
-        ("Method design", r"method(?:ology)?(?:\s+design)?"),
-        ("Comparison", r"comparison|compar\w+\s+analysis"),
-        ("Experiments", r"experiment(?:s|al\s+analysis)?"),
-        ("Practical guide", r"practical(?:\s+guide)?"),
-        ("Summary", r"summary|conclusions?"),
-    ),
-}
-ABSTRACT_HEADINGS: dict[str, tuple[tuple[str, str], ...]] = {
-    "zh": (
-        ("主要贡献", r"主要贡献"),
-        ("关键创新或方法论", r"创新|方法论"),
-        ("潜在影响", r"影响"),
-        ("相关领域或应用", r"领域|应用"),
-        ("局限性", r"局限"),
-    ),
-    "en": (
-        ("Main contribution", r"contribution"),
-        ("Key innovation or methodology", r"innovation|methodology"),
-        ("Potential impact", r"impact"),
-        ("Related areas or applications", r"applications?|related\s+(?:areas|fields)"),
-        ("Limitations", r"limitation"),
-    ),
-}
-
 _HEADING_LINE = re.compile(
     r"^\s{0,3}(?:#{1,6}\s+.+|\*\*[^*\n].*?\*\*\s*[:：]?\s*$|__[^_\n].*?__\s*$|\d+[.、)]\s*\*\*.+?\*\*.*$)"
 )
@@ -257,9 +220,10 @@ WITHHELD_PREFIX = "> Analysis withheld:"
 UNAVAILABLE_PREFIX = "> Analysis unavailable:"
 # Labels our own analyzers put on the first lines; the analysis quotes the paper verbatim, so its language is
 # the paper's and that is intended.
-_EXTRACTIVE_LABEL = re.compile(r"Extractive analysis \(no language model\)|抽取式分析（未使用语言模型）")
-_ABSTRACT_ONLY_LABEL = re.compile(r"^\*?(?:Abstract analysis \(full text unavailable|摘要分析（未能读取全文)",
-                                  re.MULTILINE)
+# Any language's label counts: a digest's language is judged separately.
+_EXTRACTIVE_LABEL = re.compile("|".join(re.escape(w.extractive_analysis_marker) for w in LANGUAGES.values()))
+_ABSTRACT_ONLY_LABEL = re.compile(
+    r"^\*?(?:" + "|".join(re.escape(w.abstract_only_marker) for w in LANGUAGES.values()) + ")", re.MULTILINE)
 
 
 def quotes_the_paper(text: str) -> bool:
@@ -282,8 +246,9 @@ def infer_kind(text: str, language: Language) -> AnalysisKind | None:
     stripped = text.strip()
     if stripped.startswith(WITHHELD_PREFIX):
         return "withheld"
-    method = len(_present_parts(text, METHOD_HEADINGS[language]))
-    abstract = len(_present_parts(text, ABSTRACT_HEADINGS[language]))
+    wording = wording_for(language)
+    method = len(_present_parts(text, wording.method_heading_patterns))
+    abstract = len(_present_parts(text, wording.abstract_heading_patterns))
     if _ABSTRACT_ONLY_LABEL.search(text) or (abstract >= 3 and abstract > method):
         return "abstract"
     if method >= 3:
@@ -292,7 +257,8 @@ def infer_kind(text: str, language: Language) -> AnalysisKind | None:
 
 
 def missing_headings(text: str, kind: AnalysisKind, language: Language) -> list[str]:
-    parts = METHOD_HEADINGS[language] if kind == "method" else ABSTRACT_HEADINGS[language]
+    wording = wording_for(language)
+    parts = wording.method_heading_patterns if kind == "method" else wording.abstract_heading_patterns
     present = set(_present_parts(text, parts))
     return [name for name, _ in parts if name not in present]
 
@@ -423,24 +389,17 @@ def check_urls(
 
 # -- analysis ----------------------------------------------------------------------------------------------------
 
-# Minimum content length. The seed's refusals are 60-150 characters and its shortest real analysis is ~2000;
-# a Chinese character carries roughly what 3-4 English letters do, hence 200 vs 600.
-MIN_ANALYSIS_CHARS: dict[str, int] = {"zh": 200, "en": 600}
-# Chinese analyses keep English method names, datasets and formulas: the seed's six real analyses sit at
-# 0.65-0.84 CJK share, an English answer to a Chinese prompt at ~0. 0.25 separates them with a wide margin.
-MIN_ZH_CJK_RATIO = 0.25
-# An English analysis may quote a Chinese title or term; more than 5 % CJK means it is written in Chinese.
-MAX_EN_CJK_RATIO = 0.05
+# Minimum content lengths and CJK shares per language are in the wording tables, with their reasons.
+# A digest file says not which language it is in; telling Chinese from English needs only the Chinese minimum.
+MIN_ZH_CJK_RATIO = wording_for("zh").min_cjk_ratio
 
 
 def check_language(paper_id: str, text: str, language: Language, check: str = ANALYSIS_WRONG_LANGUAGE) -> list[Finding]:
+    wording = wording_for(language)
     ratio = cjk_ratio(text)
-    if language == "zh" and ratio < MIN_ZH_CJK_RATIO:
-        return [Finding(paper_id, check, BLOCKING,
-                        f"expected Chinese; only {ratio:.0%} of the letters are CJK (minimum {MIN_ZH_CJK_RATIO:.0%})")]
-    if language == "en" and ratio > MAX_EN_CJK_RATIO:
-        return [Finding(paper_id, check, BLOCKING,
-                        f"expected English; {ratio:.0%} of the letters are CJK (maximum {MAX_EN_CJK_RATIO:.0%})")]
+    if not wording.min_cjk_ratio <= ratio <= wording.max_cjk_ratio:
+        return [Finding(paper_id, check, BLOCKING, wording.wrong_language_finding.format(
+            ratio=ratio, minimum=wording.min_cjk_ratio, maximum=wording.max_cjk_ratio))]
     return []
 
 
@@ -477,7 +436,7 @@ def check_analysis(
     # only its structure and links are judged.
     model_written = not quotes_the_paper(text)
     length = content_length(text)
-    minimum = MIN_ANALYSIS_CHARS[language]
+    minimum = wording_for(language).min_analysis_chars
     if model_written and length < minimum:
         findings.append(Finding(paper_id, ANALYSIS_TOO_SHORT, BLOCKING,
                                 f"{length} content characters; at least {minimum} expected for {language}"))
@@ -574,7 +533,7 @@ def _title_key(text: str) -> str:
 _NAME_LIKE = re.compile(r"[A-Z0-9]")
 FUZZY_TITLE_RATIO = 0.85
 # Our extractive summary quotes titles and abstract sentences verbatim, so its language is partly the papers'.
-_EXTRACTIVE_SUMMARY_LABEL = re.compile(r"Extractive summary \(no language model\)|抽取式摘要（未使用语言模型）")
+_EXTRACTIVE_SUMMARY_LABEL = re.compile("|".join(re.escape(w.extractive_summary_marker) for w in LANGUAGES.values()))
 
 
 def _matches_a_title(quote: str, titles: Sequence[str], known_texts: Sequence[str]) -> bool:
