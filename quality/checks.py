@@ -112,66 +112,13 @@ def content_length(text: str) -> int:
 
 # -- refusals --------------------------------------------------------------------------------------------------
 
-_ZH_PAPER = r"(?:论文|文章|全文|原文|正文|文本|内容|PDF|pdf|文件|方法部分|摘要|链接|资料|材料)"
-_EN_PAPER = (
-    r"(?:paper|article|manuscript|full[- ]text|text|pdf|content|document|method(?:s|ology)? section|"
-    r"abstract|file|link|details)"
-)
-# What a model says it cannot reach: the paper, or the means to fetch it.
-_ZH_SOURCE = r"(?:论文|文章|全文|原文|PDF|pdf|文件|附件|链接|网址|网页|网站|互联网|网络|外部|URL|url|arXiv|arxiv)"
-_EN_SOURCE = (
-    r"(?:paper|article|manuscript|full[- ]text|pdf|document|file|attachment|links?|urls?|internet|web|"
-    r"websites?|external|arxiv|content)"
-)
-
 # A request for the paper, "I'm sorry, but I can't" and "as an AI model" are refusals wherever they stand: an
 # analysis never needs them. A statement of inability ("我无法访问全文", "I would need the full text") can also be
 # an honest caveat at the top of a real abstract analysis, so it counts only when no analysis body follows.
-_REFUSAL_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
-    ("asks for the paper", re.compile(
-        r"请(?:您)?(?:先|再|直接)?(?:提供|上传|粘贴|发送|分享|给出|附上|贴出|告诉我|把|将)"
-        r"[^。！？\n]{0,30}?" + _ZH_PAPER), True),
-    ("asks for the paper", re.compile(
-        r"(?:一旦|待|等|在)?您(?:提供|上传|粘贴|发送|分享)(?:了)?[^。！？\n]{0,20}?" + _ZH_PAPER
-        + r"[^。！？\n]{0,10}?(?:后|之后|以后|时)"), True),
-    ("says the paper is missing", re.compile(
-        r"您(?:似乎|好像)?(?:并|还)?(?:未|没有|没)(?:提供|上传|附上|给出|粘贴|发送)"
-        r"|(?:没有|未)(?:看到|收到|找到)[^。！？\n]{0,10}?您[^。！？\n]{0,10}?(?:提供|上传|发送)"), True),
-    ("apologises and declines", re.compile(
-        r"(?:很|非常)?抱歉[，,、\s]*(?:但)?(?:我|目前)[^。！？\n]{0,10}?(?:无法|不能)"), True),
-    ("speaks as an AI model", re.compile(r"作为(?:一个|一名)?\s*(?:AI|人工智能)\s*(?:语言)?(?:模型|助手)"), True),
-    ("says it cannot access the paper", re.compile(
-        r"我(?:目前)?(?:无法|不能|没法|没有办法|不可以)(?:直接)?(?:访问|查看|读取|打开|获取|浏览|下载)[^。！？\n]{0,15}?"
-        + _ZH_SOURCE
-        + r"|我(?:没有|并没有|不具备)[^。！？\n]{0,10}?(?:访问|读取|浏览|联网)[^。！？\n]{0,6}?(?:权限|能力|功能)"),
-     False),
-    ("asks for the paper", re.compile(
-        r"\b(?:please|kindly)\s+(?:\w+\s+){0,2}?(?:provide|share|upload|paste|send|attach|supply|give)\b"
-        r"[^.!?\n]{0,40}?\b" + _EN_PAPER + r"\b", re.IGNORECASE), True),
-    ("asks for the paper", re.compile(
-        r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|upload|paste|send|attach|supply|give)\b"
-        r"[^.!?\n]{0,40}?\b" + _EN_PAPER + r"\b", re.IGNORECASE), True),
-    ("asks for the paper", re.compile(
-        r"\b(?:once|when|after|if)\s+you\s+(?:provide|share|upload|paste|send|attach)\b[^.!?\n]{0,40}?\b"
-        + _EN_PAPER + r"\b", re.IGNORECASE), True),
-    ("says the paper is missing", re.compile(
-        r"\byou\s+(?:haven'?t|have\s+not|didn'?t|did\s+not)\s+(?:yet\s+)?(?:provided|shared|included|attached|"
-        r"uploaded|provide|share|include|attach|upload)\b"
-        r"|\bno\s+(?:paper|text|content|pdf|document|file)\s+(?:was|has\s+been|is)\s+(?:provided|attached|"
-        r"included|shared)\b", re.IGNORECASE), True),
-    ("apologises and declines", re.compile(
-        r"\bI(?:'m|\s+am)\s+sorry,?\s+but\s+I\b|\bI\s+apologi[sz]e,?\s+but\b|\bunfortunately,?\s+I\s+"
-        r"(?:cannot|can't|am\s+unable|don't\s+have)\b", re.IGNORECASE), True),
-    ("speaks as an AI model", re.compile(r"\bas\s+an\s+AI(?:\s+language)?\s+model\b", re.IGNORECASE), True),
-    ("asks for the paper", re.compile(
-        r"\bI(?:'d|\s+would)?\s+(?:will\s+)?need\s+(?:you\s+to\s+(?:provide|share|upload|paste)\s+)?"
-        r"(?:the|its|your)\s+(?:\w+\s+){0,2}?" + _EN_PAPER + r"\b", re.IGNORECASE), False),
-    ("says it cannot access the paper", re.compile(
-        r"\bI\s+(?:cannot|can't|can\s+not|am\s+unable\s+to|'m\s+unable\s+to|am\s+not\s+able\s+to|"
-        r"'m\s+not\s+able\s+to)\s+(?:directly\s+)?(?:access|browse|open|read|view|retrieve|download)\b"
-        r"[^.!?\n]{0,30}?\b" + _EN_SOURCE + r"\b"
-        r"|\bI\s+(?:do\s+not|don't|did\s+not|didn't)\s+have\s+(?:direct\s+)?access\s+to\b", re.IGNORECASE),
-     False),
+# The phrases are in the wording tables; every language's are checked, whatever the digest's language.
+_REFUSAL_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = tuple(
+    (reason, re.compile(regex), anywhere)
+    for wording in LANGUAGES.values() for reason, regex, anywhere in wording.refusal_patterns
 )
 # A text with this much content under at least three headings is an analysis that may carry a caveat, not a
 # bare refusal (the seed's refusals are 60-120 characters with no heading).

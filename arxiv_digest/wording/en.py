@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from arxiv_digest.wording.base import Wording
 
+# What a model asks for or says is missing: the paper or a part of it.
+_PAPER = (
+    r"(?:paper|article|manuscript|full[- ]text|text|pdf|content|document|method(?:s|ology)? section|"
+    r"abstract|file|link|details)"
+)
+# What a model says it cannot reach: the paper, or the means to fetch it.
+_SOURCE = (
+    r"(?:paper|article|manuscript|full[- ]text|pdf|document|file|attachment|links?|urls?|internet|web|"
+    r"websites?|external|arxiv|content)"
+)
+
 EN = Wording(
     code="en",
     analysis_unavailable="> Analysis unavailable: the analysis step failed for this paper ({reason}); "
@@ -79,6 +90,35 @@ EN = Wording(
     extractive_analysis_marker="Extractive analysis (no language model)",
     abstract_only_marker="Abstract analysis (full text unavailable",
     extractive_summary_marker="Extractive summary (no language model)",
+    refusal_patterns=(
+        ("asks for the paper", (
+            r"(?i)\b(?:please|kindly)\s+(?:\w+\s+){0,2}?(?:provide|share|upload|paste|send|attach|supply|give)\b"
+            r"[^.!?\n]{0,40}?\b" + _PAPER + r"\b"), True),
+        ("asks for the paper", (
+            r"(?i)\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|upload|paste|send|attach|supply|give)\b"
+            r"[^.!?\n]{0,40}?\b" + _PAPER + r"\b"), True),
+        ("asks for the paper", (
+            r"(?i)\b(?:once|when|after|if)\s+you\s+(?:provide|share|upload|paste|send|attach)\b[^.!?\n]{0,40}?\b"
+            + _PAPER + r"\b"), True),
+        ("says the paper is missing", (
+            r"(?i)\byou\s+(?:haven'?t|have\s+not|didn'?t|did\s+not)\s+(?:yet\s+)?(?:provided|shared|included|attached|"
+            r"uploaded|provide|share|include|attach|upload)\b"
+            r"|\bno\s+(?:paper|text|content|pdf|document|file)\s+(?:was|has\s+been|is)\s+(?:provided|attached|"
+            r"included|shared)\b"), True),
+        ("apologises and declines", (
+            r"(?i)\bI(?:'m|\s+am)\s+sorry,?\s+but\s+I\b|\bI\s+apologi[sz]e,?\s+but\b|\bunfortunately,?\s+I\s+"
+            r"(?:cannot|can't|am\s+unable|don't\s+have)\b"), True),
+        ("speaks as an AI model", (r"(?i)\bas\s+an\s+AI(?:\s+language)?\s+model\b"), True),
+        ("asks for the paper", (
+            r"(?i)\bI(?:'d|\s+would)?\s+(?:will\s+)?need\s+(?:you\s+to\s+(?:provide|share|upload|paste)\s+)?"
+            r"(?:the|its|your)\s+(?:\w+\s+){0,2}?" + _PAPER + r"\b"), False),
+        ("says it cannot access the paper", (
+            r"(?i)\bI\s+(?:cannot|can't|can\s+not|am\s+unable\s+to|'m\s+unable\s+to|am\s+not\s+able\s+to|"
+            r"'m\s+not\s+able\s+to)\s+(?:directly\s+)?(?:access|browse|open|read|view|retrieve|download)\b"
+            r"[^.!?\n]{0,30}?\b" + _SOURCE + r"\b"
+            r"|\bI\s+(?:do\s+not|don't|did\s+not|didn't)\s+have\s+(?:direct\s+)?access\s+to\b"),
+         False),
+    ),
     min_analysis_chars=600,  # see the Chinese table
     min_cjk_ratio=0.0,
     # An English analysis may quote a Chinese title or term; more than 5 % CJK means it is written in Chinese.

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from arxiv_digest.wording.base import Wording
 
+# What a model asks for or says is missing: the paper or a part of it.
+_PAPER = r"(?:论文|文章|全文|原文|正文|文本|内容|PDF|pdf|文件|方法部分|摘要|链接|资料|材料)"
+# What a model says it cannot reach: the paper, or the means to fetch it.
+_SOURCE = r"(?:论文|文章|全文|原文|PDF|pdf|文件|附件|链接|网址|网页|网站|互联网|网络|外部|URL|url|arXiv|arxiv)"
+
 ZH = Wording(
     code="zh",
     analysis_unavailable="> Analysis unavailable: 该论文的分析步骤失败（{reason}），"
@@ -78,6 +83,25 @@ ZH = Wording(
     extractive_analysis_marker="抽取式分析（未使用语言模型）",
     abstract_only_marker="摘要分析（未能读取全文",
     extractive_summary_marker="抽取式摘要（未使用语言模型）",
+    refusal_patterns=(
+        ("asks for the paper", (
+            r"请(?:您)?(?:先|再|直接)?(?:提供|上传|粘贴|发送|分享|给出|附上|贴出|告诉我|把|将)"
+            r"[^。！？\n]{0,30}?" + _PAPER), True),
+        ("asks for the paper", (
+            r"(?:一旦|待|等|在)?您(?:提供|上传|粘贴|发送|分享)(?:了)?[^。！？\n]{0,20}?" + _PAPER
+            + r"[^。！？\n]{0,10}?(?:后|之后|以后|时)"), True),
+        ("says the paper is missing", (
+            r"您(?:似乎|好像)?(?:并|还)?(?:未|没有|没)(?:提供|上传|附上|给出|粘贴|发送)"
+            r"|(?:没有|未)(?:看到|收到|找到)[^。！？\n]{0,10}?您[^。！？\n]{0,10}?(?:提供|上传|发送)"), True),
+        ("apologises and declines", (
+            r"(?:很|非常)?抱歉[，,、\s]*(?:但)?(?:我|目前)[^。！？\n]{0,10}?(?:无法|不能)"), True),
+        ("speaks as an AI model", (r"作为(?:一个|一名)?\s*(?:AI|人工智能)\s*(?:语言)?(?:模型|助手)"), True),
+        ("says it cannot access the paper", (
+            r"我(?:目前)?(?:无法|不能|没法|没有办法|不可以)(?:直接)?(?:访问|查看|读取|打开|获取|浏览|下载)[^。！？\n]{0,15}?"
+            + _SOURCE
+            + r"|我(?:没有|并没有|不具备)[^。！？\n]{0,10}?(?:访问|读取|浏览|联网)[^。！？\n]{0,6}?(?:权限|能力|功能)"),
+         False),
+    ),
     # The seed's refusals are 60-150 characters and its shortest real analysis is ~2000; a Chinese character
     # carries roughly what 3-4 English letters do, hence 200 here and 600 in English.
     min_analysis_chars=200,
