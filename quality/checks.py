@@ -337,8 +337,6 @@ def check_urls(
 # -- analysis ----------------------------------------------------------------------------------------------------
 
 # Minimum content lengths and CJK shares per language are in the wording tables, with their reasons.
-# A digest file says not which language it is in; telling Chinese from English needs only the Chinese minimum.
-MIN_ZH_CJK_RATIO = wording_for("zh").min_cjk_ratio
 
 
 def check_language(paper_id: str, text: str, language: Language, check: str = ANALYSIS_WRONG_LANGUAGE) -> list[Finding]:
@@ -571,7 +569,8 @@ _WARNING_SECTIONS = ("authors", "published", "categories", "key_findings", "link
 
 
 def infer_language(texts: Iterable[str]) -> Language:
-    """zh when the analyses and summary are mostly written in Chinese, else en.
+    """The language whose minimum CJK share the analyses and summary reach, the highest such minimum winning:
+    zh when they are mostly written in Chinese, else en.
 
     Extractive texts quote the (English) paper, so only their headings and labels show the digest's language.
     """
@@ -579,7 +578,9 @@ def infer_language(texts: Iterable[str]) -> Language:
         "\n".join(heading_lines(text)) if quotes_the_paper(text) or _EXTRACTIVE_SUMMARY_LABEL.search(text) else text
         for text in texts
     )
-    return "zh" if cjk_ratio(joined) >= MIN_ZH_CJK_RATIO else "en"
+    ratio = cjk_ratio(joined)
+    # max() keeps the first of equal minimums: the table listed first in LANGUAGES.
+    return max((w for w in LANGUAGES.values() if w.min_cjk_ratio <= ratio), key=lambda w: w.min_cjk_ratio).code
 
 
 def published_outside_window(published: date, digest_date: date, *, late: bool = False) -> str:

@@ -16,6 +16,7 @@ from arxiv_digest.errors import SettingsError
 from arxiv_digest.publish.markdown import render_markdown
 from arxiv_digest.settings import PROJECT_ROOT, Settings
 from arxiv_digest.wording import LANGUAGES, Wording, wording_for
+from quality.checks import infer_language
 from quality.gate import safe_summary
 from schemas.records import Paper
 
@@ -58,6 +59,13 @@ def test_tables_agree_in_shape() -> None:
             assert re.search(pattern, heading, re.IGNORECASE), (table.code, heading)
         for heading, (_, pattern) in zip(table.abstract_headings, table.abstract_heading_patterns, strict=True):
             assert re.search(pattern, heading, re.IGNORECASE), (table.code, heading)
+
+
+def test_a_digest_file_always_has_a_language() -> None:
+    # infer_language picks among the tables whose minimum CJK share a text reaches: one must have none.
+    assert min(table.min_cjk_ratio for table in LANGUAGES.values()) == 0.0
+    assert infer_language(["这是一篇中文分析，保留 CLIP 等英文术语。"]) == "zh"
+    assert infer_language(["An analysis in English.", ""]) == "en"
 
 
 def test_an_unknown_language_is_a_clear_error() -> None:
