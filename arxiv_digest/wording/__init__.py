@@ -1,8 +1,9 @@
 """Every user-visible string that depends on the digest's language, one table per language.
 
-A table is one ``Wording`` instance in its own module (``zh.py``, ``en.py``), registered in ``LANGUAGES``; code
-looks strings up with ``wording_for(settings.language)`` and never branches on the language itself. Adding a
-language is one new table here plus its prompt files in ``arxiv_digest/prompts/<name>.<language>.md``.
+A table is one ``Wording`` instance (its fields are declared in ``base.py``) in its own module (``zh.py``,
+``en.py``), registered in ``LANGUAGES``; code looks strings up with ``wording_for(settings.language)`` and never
+branches on the language itself. Adding a language is one new table module, listed in ``LANGUAGES`` below, plus
+its prompt files ``arxiv_digest/prompts/<name>.<language>.md``; settings accept it from then on.
 
 Templates are ``str.format`` templates; the placeholder names are given beside each field. Text that is the
 same in every language (the digest's section headings, which follow the seed's structure) is not here.
