@@ -14,6 +14,7 @@ from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
 from arxiv_digest.analysis.summary import extractive_summary
 from arxiv_digest.errors import SettingsError
 from arxiv_digest.publish.markdown import render_markdown
+from arxiv_digest.publish.view import DigestView
 from arxiv_digest.settings import PROJECT_ROOT, Settings
 from arxiv_digest.wording import LANGUAGES, Wording, wording_for
 from quality.checks import infer_language
@@ -112,9 +113,10 @@ def _rendered(language: str) -> str:
     analyses = {p.versioned_id: extractive_analysis(AnalysisInput(paper=p, unavailable_reason="PDF not downloaded"),
                                                     language) for p in (papers[0], papers[2])}
     summary = extractive_summary(DAY, "cs.CV", papers, analyses, language)
-    day = render_markdown(DAY, "cs.CV", papers, analyses, summary, language,
-                          failures={papers[1].versioned_id: "analyze: boom"}, late={papers[0].arxiv_id})
-    empty = render_markdown(DAY, "cs.CV", [], {}, extractive_summary(DAY, "cs.CV", [], {}, language), language)
+    day = render_markdown(DigestView(DAY, "cs.CV", papers, analyses, summary, language,
+                                     failures={papers[1].versioned_id: "analyze: boom"}, late={papers[0].arxiv_id}))
+    empty = render_markdown(DigestView(DAY, "cs.CV", [], {}, extractive_summary(DAY, "cs.CV", [], {}, language),
+                                       language))
     return day + empty + safe_summary(DAY, "cs.CV", 3, language, "summary_refusal")
 
 
