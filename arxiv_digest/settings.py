@@ -19,6 +19,7 @@ from typing import Any, get_type_hints
 from arxiv_digest import __version__
 from arxiv_digest.catalog.taxonomy import is_category, unknown_category_message
 from arxiv_digest.errors import SettingsError
+from arxiv_digest.wording import LANGUAGES
 
 ENV_PREFIX = "ARXIV_DIGEST_"
 CONFIG_ENV = "ARXIV_DIGEST_CONFIG"
@@ -27,7 +28,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 
 _CATEGORY_RE = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
-_LANGUAGES = ("zh", "en")
+_LANGUAGES = tuple(LANGUAGES)
 _STORE_LAYOUTS = ("single", "per-day")
 
 

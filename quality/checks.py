@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 
 from arxiv_digest.catalog.announcements import announcement, no_announcement_reason
 from arxiv_digest.urls import TRAILING_URL_JUNK, on_code_host, repository_root, url_key
+from arxiv_digest.wording import LANGUAGES, wording_for
 
 if TYPE_CHECKING:  # digest_format imports this module; the parsed types are only annotations here
     from quality.digest_format import ParsedDigest, ParsedPaper
 
 Severity = Literal["blocking", "warning"]
-Language = Literal["zh", "en"]
+Language = str  # a key of arxiv_digest.wording.LANGUAGES
 AnalysisKind = Literal["method", "abstract", "withheld"]
 
 BLOCKING: Severity = "blocking"
@@ -112,66 +113,13 @@ def content_length(text: str) -> int:
 
 # -- refusals --------------------------------------------------------------------------------------------------
 
-_ZH_PAPER = r"(?:论文|文章|全文|原文|正文|文本|内容|PDF|pdf|文件|方法部分|摘要|链接|资料|材料)"
-_EN_PAPER = (
-    r"(?:paper|article|manuscript|full[- ]text|text|pdf|content|document|method(?:s|ology)? section|"
-    r"abstract|file|link|details)"
-)
-# What a model says it cannot reach: the paper, or the means to fetch it.
-_ZH_SOURCE = r"(?:论文|文章|全文|原文|PDF|pdf|文件|附件|链接|网址|网页|网站|互联网|网络|外部|URL|url|arXiv|arxiv)"
-_EN_SOURCE = (
-    r"(?:paper|article|manuscript|full[- ]text|pdf|document|file|attachment|links?|urls?|internet|web|"
-    r"websites?|external|arxiv|content)"
-)
-
 # A request for the paper, "I'm sorry, but I can't" and "as an AI model" are refusals wherever they stand: an
 # analysis never needs them. A statement of inability ("我无法访问全文", "I would need the full text") can also be
 # an honest caveat at the top of a real abstract analysis, so it counts only when no analysis body follows.
-_REFUSAL_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
-    ("asks for the paper", re.compile(
-        r"请(?:您)?(?:先|再|直接)?(?:提供|上传|粘贴|发送|分享|给出|附上|贴出|告诉我|把|将)"
-        r"[^。！？\n]{0,30}?" + _ZH_PAPER), True),
-    ("asks for the paper", re.compile(
-        r"(?:一旦|待|等|在)?您(?:提供|上传|粘贴|发送|分享)(?:了)?[^。！？\n]{0,20}?" + _ZH_PAPER
-        + r"[^。！？\n]{0,10}?(?:后|之后|以后|时)"), True),
-    ("says the paper is missing", re.compile(
-        r"您(?:似乎|好像)?(?:并|还)?(?:未|没有|没)(?:提供|上传|附上|给出|粘贴|发送)"
-        r"|(?:没有|未)(?:看到|收到|找到)[^。！？\n]{0,10}?您[^。！？\n]{0,10}?(?:提供|上传|发送)"), True),
-    ("apologises and declines", re.compile(
-        r"(?:很|非常)?抱歉[，,、\s]*(?:但)?(?:我|目前)[^。！？\n]{0,10}?(?:无法|不能)"), True),
-    ("speaks as an AI model", re.compile(r"作为(?:一个|一名)?\s*(?:AI|人工智能)\s*(?:语言)?(?:模型|助手)"), True),
-    ("says it cannot access the paper", re.compile(
-        r"我(?:目前)?(?:无法|不能|没法|没有办法|不可以)(?:直接)?(?:访问|查看|读取|打开|获取|浏览|下载)[^。！？\n]{0,15}?"
-        + _ZH_SOURCE
-        + r"|我(?:没有|并没有|不具备)[^。！？\n]{0,10}?(?:访问|读取|浏览|联网)[^。！？\n]{0,6}?(?:权限|能力|功能)"),
-     False),
-    ("asks for the paper", re.compile(
-        r"\b(?:please|kindly)\s+(?:\w+\s+){0,2}?(?:provide|share|upload|paste|send|attach|supply|give)\b"
-        r"[^.!?\n]{0,40}?\b" + _EN_PAPER + r"\b", re.IGNORECASE), True),
-    ("asks for the paper", re.compile(
-        r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|upload|paste|send|attach|supply|give)\b"
-        r"[^.!?\n]{0,40}?\b" + _EN_PAPER + r"\b", re.IGNORECASE), True),
-    ("asks for the paper", re.compile(
-        r"\b(?:once|when|after|if)\s+you\s+(?:provide|share|upload|paste|send|attach)\b[^.!?\n]{0,40}?\b"
-        + _EN_PAPER + r"\b", re.IGNORECASE), True),
-    ("says the paper is missing", re.compile(
-        r"\byou\s+(?:haven'?t|have\s+not|didn'?t|did\s+not)\s+(?:yet\s+)?(?:provided|shared|included|attached|"
-        r"uploaded|provide|share|include|attach|upload)\b"
-        r"|\bno\s+(?:paper|text|content|pdf|document|file)\s+(?:was|has\s+been|is)\s+(?:provided|attached|"
-        r"included|shared)\b", re.IGNORECASE), True),
-    ("apologises and declines", re.compile(
-        r"\bI(?:'m|\s+am)\s+sorry,?\s+but\s+I\b|\bI\s+apologi[sz]e,?\s+but\b|\bunfortunately,?\s+I\s+"
-        r"(?:cannot|can't|am\s+unable|don't\s+have)\b", re.IGNORECASE), True),
-    ("speaks as an AI model", re.compile(r"\bas\s+an\s+AI(?:\s+language)?\s+model\b", re.IGNORECASE), True),
-    ("asks for the paper", re.compile(
-        r"\bI(?:'d|\s+would)?\s+(?:will\s+)?need\s+(?:you\s+to\s+(?:provide|share|upload|paste)\s+)?"
-        r"(?:the|its|your)\s+(?:\w+\s+){0,2}?" + _EN_PAPER + r"\b", re.IGNORECASE), False),
-    ("says it cannot access the paper", re.compile(
-        r"\bI\s+(?:cannot|can't|can\s+not|am\s+unable\s+to|'m\s+unable\s+to|am\s+not\s+able\s+to|"
-        r"'m\s+not\s+able\s+to)\s+(?:directly\s+)?(?:access|browse|open|read|view|retrieve|download)\b"
-        r"[^.!?\n]{0,30}?\b" + _EN_SOURCE + r"\b"
-        r"|\bI\s+(?:do\s+not|don't|did\s+not|didn't)\s+have\s+(?:direct\s+)?access\s+to\b", re.IGNORECASE),
-     False),
+# The phrases are in the wording tables; every language's are checked, whatever the digest's language.
+_REFUSAL_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = tuple(
+    (reason, re.compile(regex), anywhere)
+    for wording in LANGUAGES.values() for reason, regex, anywhere in wording.refusal_patterns
 )
 # A text with this much content under at least three headings is an analysis that may carry a caveat, not a
 # bare refusal (the seed's refusals are 60-120 characters with no heading).
@@ -213,44 +161,6 @@ def _sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
 
 # -- structure -------------------------------------------------------------------------------------------------
 
-# One regex per required part; alternatives cover the wordings the seed and our extractive analyzer use.
-METHOD_HEADINGS: dict[str, tuple[tuple[str, str], ...]] = {
-    "zh": (
-        ("摘要翻译", r"摘要翻译"),
-        ("方法动机分析", r"(?:方法)?动机分析"),
-        ("方法设计详解", r"方法设计(?:详解)?"),
-        ("方法对比分析", r"(?:方法)?对比分析"),
-        ("实验分析", r"实验分析"),
-        ("实用指南", r"实用指南"),
-        ("总结", r"总结"),
-    ),
-    "en": (
-        ("Abstract translation", r"abstract(?:\s+(?:translation|summary))?|summary\s+of\s+the\s+abstract"),
-        ("Motivation", r"motivation"),
-        ("Method design", r"method(?:ology)?(?:\s+design)?"),
-        ("Comparison", r"comparison|compar\w+\s+analysis"),
-        ("Experiments", r"experiment(?:s|al\s+analysis)?"),
-        ("Practical guide", r"practical(?:\s+guide)?"),
-        ("Summary", r"summary|conclusions?"),
-    ),
-}
-ABSTRACT_HEADINGS: dict[str, tuple[tuple[str, str], ...]] = {
-    "zh": (
-        ("主要贡献", r"主要贡献"),
-        ("关键创新或方法论", r"创新|方法论"),
-        ("潜在影响", r"影响"),
-        ("相关领域或应用", r"领域|应用"),
-        ("局限性", r"局限"),
-    ),
-    "en": (
-        ("Main contribution", r"contribution"),
-        ("Key innovation or methodology", r"innovation|methodology"),
-        ("Potential impact", r"impact"),
-        ("Related areas or applications", r"applications?|related\s+(?:areas|fields)"),
-        ("Limitations", r"limitation"),
-    ),
-}
-
 _HEADING_LINE = re.compile(
     r"^\s{0,3}(?:#{1,6}\s+.+|\*\*[^*\n].*?\*\*\s*[:：]?\s*$|__[^_\n].*?__\s*$|\d+[.、)]\s*\*\*.+?\*\*.*$)"
 )
@@ -259,9 +169,10 @@ WITHHELD_PREFIX = "> Analysis withheld:"
 UNAVAILABLE_PREFIX = "> Analysis unavailable:"
 # Labels our own analyzers put on the first lines; the analysis quotes the paper verbatim, so its language is
 # the paper's and that is intended.
-_EXTRACTIVE_LABEL = re.compile(r"Extractive analysis \(no language model\)|抽取式分析（未使用语言模型）")
-_ABSTRACT_ONLY_LABEL = re.compile(r"^\*?(?:Abstract analysis \(full text unavailable|摘要分析（未能读取全文)",
-                                  re.MULTILINE)
+# Any language's label counts: a digest's language is judged separately.
+_EXTRACTIVE_LABEL = re.compile("|".join(re.escape(w.extractive_analysis_marker) for w in LANGUAGES.values()))
+_ABSTRACT_ONLY_LABEL = re.compile(
+    r"^\*?(?:" + "|".join(re.escape(w.abstract_only_marker) for w in LANGUAGES.values()) + ")", re.MULTILINE)
 
 
 def quotes_the_paper(text: str) -> bool:
@@ -284,8 +195,9 @@ def infer_kind(text: str, language: Language) -> AnalysisKind | None:
     stripped = text.strip()
     if stripped.startswith(WITHHELD_PREFIX):
         return "withheld"
-    method = len(_present_parts(text, METHOD_HEADINGS[language]))
-    abstract = len(_present_parts(text, ABSTRACT_HEADINGS[language]))
+    wording = wording_for(language)
+    method = len(_present_parts(text, wording.method_heading_patterns))
+    abstract = len(_present_parts(text, wording.abstract_heading_patterns))
     if _ABSTRACT_ONLY_LABEL.search(text) or (abstract >= 3 and abstract > method):
         return "abstract"
     if method >= 3:
@@ -294,7 +206,8 @@ def infer_kind(text: str, language: Language) -> AnalysisKind | None:
 
 
 def missing_headings(text: str, kind: AnalysisKind, language: Language) -> list[str]:
-    parts = METHOD_HEADINGS[language] if kind == "method" else ABSTRACT_HEADINGS[language]
+    wording = wording_for(language)
+    parts = wording.method_heading_patterns if kind == "method" else wording.abstract_heading_patterns
     present = set(_present_parts(text, parts))
     return [name for name, _ in parts if name not in present]
 
@@ -394,24 +307,15 @@ def check_urls(
 
 # -- analysis ----------------------------------------------------------------------------------------------------
 
-# Minimum content length. The seed's refusals are 60-150 characters and its shortest real analysis is ~2000;
-# a Chinese character carries roughly what 3-4 English letters do, hence 200 vs 600.
-MIN_ANALYSIS_CHARS: dict[str, int] = {"zh": 200, "en": 600}
-# Chinese analyses keep English method names, datasets and formulas: the seed's six real analyses sit at
-# 0.65-0.84 CJK share, an English answer to a Chinese prompt at ~0. 0.25 separates them with a wide margin.
-MIN_ZH_CJK_RATIO = 0.25
-# An English analysis may quote a Chinese title or term; more than 5 % CJK means it is written in Chinese.
-MAX_EN_CJK_RATIO = 0.05
+# Minimum content lengths and CJK shares per language are in the wording tables, with their reasons.
 
 
 def check_language(paper_id: str, text: str, language: Language, check: str = ANALYSIS_WRONG_LANGUAGE) -> list[Finding]:
+    wording = wording_for(language)
     ratio = cjk_ratio(text)
-    if language == "zh" and ratio < MIN_ZH_CJK_RATIO:
-        return [Finding(paper_id, check, BLOCKING,
-                        f"expected Chinese; only {ratio:.0%} of the letters are CJK (minimum {MIN_ZH_CJK_RATIO:.0%})")]
-    if language == "en" and ratio > MAX_EN_CJK_RATIO:
-        return [Finding(paper_id, check, BLOCKING,
-                        f"expected English; {ratio:.0%} of the letters are CJK (maximum {MAX_EN_CJK_RATIO:.0%})")]
+    if not wording.min_cjk_ratio <= ratio <= wording.max_cjk_ratio:
+        return [Finding(paper_id, check, BLOCKING, wording.wrong_language_finding.format(
+            ratio=ratio, minimum=wording.min_cjk_ratio, maximum=wording.max_cjk_ratio))]
     return []
 
 
@@ -448,7 +352,7 @@ def check_analysis(
     # only its structure and links are judged.
     model_written = not quotes_the_paper(text)
     length = content_length(text)
-    minimum = MIN_ANALYSIS_CHARS[language]
+    minimum = wording_for(language).min_analysis_chars
     if model_written and length < minimum:
         findings.append(Finding(paper_id, ANALYSIS_TOO_SHORT, BLOCKING,
                                 f"{length} content characters; at least {minimum} expected for {language}"))
@@ -546,7 +450,7 @@ def title_key(text: str) -> str:
 _NAME_LIKE = re.compile(r"[A-Z0-9]")
 FUZZY_TITLE_RATIO = 0.85
 # Our extractive summary quotes titles and abstract sentences verbatim, so its language is partly the papers'.
-_EXTRACTIVE_SUMMARY_LABEL = re.compile(r"Extractive summary \(no language model\)|抽取式摘要（未使用语言模型）")
+_EXTRACTIVE_SUMMARY_LABEL = re.compile("|".join(re.escape(w.extractive_summary_marker) for w in LANGUAGES.values()))
 
 
 def _matches_a_title(quote: str, titles: Sequence[str], known_texts: Sequence[str]) -> bool:
@@ -637,7 +541,8 @@ _WARNING_SECTIONS = ("authors", "published", "categories", "key_findings", "link
 
 
 def infer_language(texts: Iterable[str]) -> Language:
-    """zh when the analyses and summary are mostly written in Chinese, else en.
+    """The language whose minimum CJK share the analyses and summary reach, the highest such minimum winning:
+    zh when they are mostly written in Chinese, else en.
 
     Extractive texts quote the (English) paper, so only their headings and labels show the digest's language.
     """
@@ -645,7 +550,9 @@ def infer_language(texts: Iterable[str]) -> Language:
         "\n".join(heading_lines(text)) if quotes_the_paper(text) or _EXTRACTIVE_SUMMARY_LABEL.search(text) else text
         for text in texts
     )
-    return "zh" if cjk_ratio(joined) >= MIN_ZH_CJK_RATIO else "en"
+    ratio = cjk_ratio(joined)
+    # max() keeps the first of equal minimums: the table listed first in LANGUAGES.
+    return max((w for w in LANGUAGES.values() if w.min_cjk_ratio <= ratio), key=lambda w: w.min_cjk_ratio).code
 
 
 def published_outside_window(published: date, digest_date: date, *, late: bool = False) -> str:

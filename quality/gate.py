@@ -18,6 +18,7 @@ from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL, extractive_analys
 from arxiv_digest.analysis.summary import extractive_summary
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from arxiv_digest.wording import wording_for
 from quality.suites import suite_inputs, validate
 from schemas.records import Analysis, Paper, QualityResult
 
@@ -42,11 +43,8 @@ def blocking_day_level(results: Sequence[QualityResult]) -> list[QualityResult]:
 
 def safe_summary(digest_day: date, category: str, paper_count: int, language: str, reason: str) -> str:
     """The last resort when no summary passes: facts only, no claim that could be wrong."""
-    if language == "zh":
-        return (f"{digest_day.isoformat()} 的 {category} 摘要共收录 {paper_count} 篇论文。"
-                f"自动生成的执行摘要未通过质量检查（{reason}），已被撤下；请直接阅读下方各论文条目。\n")
-    return (f"The {category} digest of {digest_day.isoformat()} lists {paper_count} papers. The generated "
-            f"executive summary failed the quality checks ({reason}) and was withheld; read the entries below.\n")
+    return wording_for(language).safe_summary.format(day=digest_day.isoformat(), category=category,
+                                                     count=paper_count, reason=reason)
 
 
 def withheld(analysis: Analysis, failures: Sequence[QualityResult]) -> Analysis:

@@ -19,7 +19,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import arxiv_digest.wording as wording_tables
 from arxiv_digest.catalog.announcements import announcement
+from arxiv_digest.wording import wording_for
 from quality import checks
 from schemas.records import QualityResult
 
@@ -341,13 +343,17 @@ def code_link_rules() -> list[Rule]:
 
 
 def analysis_rules(language: checks.Language) -> list[Rule]:
-    minimum = checks.MIN_ANALYSIS_CHARS[language]
-    if language == "zh":
-        def language_rule(gx: Any) -> Any:
-            return gx.expectations.ExpectColumnValuesToBeBetween(column="cjk_ratio", min_value=checks.MIN_ZH_CJK_RATIO)
-    else:
-        def language_rule(gx: Any) -> Any:
-            return gx.expectations.ExpectColumnValuesToBeBetween(column="cjk_ratio", max_value=checks.MAX_EN_CJK_RATIO)
+    wording = wording_for(language)
+    minimum = wording.min_analysis_chars
+    # Only the bounds that restrict anything, so the expectation reads as the rule does.
+    bounds: dict[str, float] = {}
+    if wording.min_cjk_ratio > 0.0:
+        bounds["min_value"] = wording.min_cjk_ratio
+    if wording.max_cjk_ratio < 1.0:
+        bounds["max_value"] = wording.max_cjk_ratio
+
+    def language_rule(gx: Any) -> Any:
+        return gx.expectations.ExpectColumnValuesToBeBetween(column="cjk_ratio", **bounds)
     return [
         Rule("analysis_present", checks.WARNING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="has_analysis", value_set=[True]),
@@ -506,7 +512,9 @@ class SuiteInputs:
     def fingerprint(self) -> str:
         """Changes whenever a validated value, the language or the rules' code changes."""
         digest = hashlib.sha256(self.language.encode())
-        for source in (Path(__file__), Path(checks.__file__)):
+        # The wording tables hold rules too (required headings, minimum lengths, CJK shares).
+        tables = sorted(Path(wording_tables.__file__).parent.glob("*.py"))
+        for source in (Path(__file__), Path(checks.__file__), *tables):
             digest.update(source.read_bytes())
         for name, frame, _rules in [*self.suites, ("code_links", self.code_links, [])]:
             digest.update(name.encode())
@@ -515,7 +523,7 @@ class SuiteInputs:
 
 
 def suite_inputs(store: Store, day: date, category: str, *, language: str) -> SuiteInputs:
-    lang: checks.Language = "zh" if language == "zh" else "en"
+    lang = wording_for(language).code
     tables = {name: store.frame(name) for name in (
         "papers", "digest_papers", "pdf_files", "extractions", "sections", "links", "analyses",
         "digest_analyses", "summaries")}

@@ -16,6 +16,7 @@ from arxiv_digest import cli, http_retry, ids
 from arxiv_digest.analysis import model, summary
 from arxiv_digest.catalog import sample_day
 from arxiv_digest.publish import markdown
+from arxiv_digest.wording import LANGUAGES
 from quality import checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,8 +84,8 @@ def _line_of(text: str) -> int:
 
 def test_the_publisher_writes_the_notices_the_quality_suite_reads() -> None:
     assert markdown.WITHHELD_PREFIX is checks.WITHHELD_PREFIX
-    for notice in markdown.UNAVAILABLE.values():
-        assert notice.startswith(checks.UNAVAILABLE_PREFIX)
+    for wording in LANGUAGES.values():
+        assert wording.analysis_unavailable.startswith(checks.UNAVAILABLE_PREFIX)
 
 
 def _string_literals_with(needle: str) -> list[str]:

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from arxiv_digest.analysis.extractive import (
-    ABSTRACT_ONLY_LABEL,
     ACCEPTED,
     ERROR,
     EXTRACTIVE_MODEL,
@@ -40,6 +39,7 @@ from arxiv_digest.analysis.model import (
 from arxiv_digest.analysis.model_report import reason_names
 from arxiv_digest.analysis.prompting import Message, Prompt, build_abstract_prompt, build_method_prompt
 from arxiv_digest.runtime import Runtime
+from arxiv_digest.wording import wording_for
 from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
 from schemas.records import Analysis, Paper
 
@@ -133,25 +133,14 @@ class Analyzer(Protocol):
 
 
 FALLBACK_ANALYZER = "extractive-fallback"
-FALLBACK_REJECTED_LABEL = {
-    "zh": "*回退：{model} 的回答未通过校验（{reasons}），以下改用抽取式分析。"
-          " Fallback after the model's answers were rejected ({reasons}).*",
-    "en": "*Fallback after the model's answers were rejected ({reasons}): {model} was asked, its answers failed "
-          "validation, and the extractive analysis below is used instead.*",
-}
-FALLBACK_FAILED_LABEL = {
-    "zh": "*回退：{model} 未给出可用回答（{reasons}），以下改用抽取式分析。"
-          " Fallback after the model's calls failed ({reasons}).*",
-    "en": "*Fallback after the model's calls failed ({reasons}): {model} gave no usable answer, and the "
-          "extractive analysis below is used instead.*",
-}
 
 
 def fallback_label(model: str, reason: str, language: str, rejected: bool) -> str:
     """The line that says a configured model was asked and why its answer is not the one shown."""
     names = reason_names(reason) or [_plain_reason(reason)[:80]]
-    template = FALLBACK_REJECTED_LABEL if rejected else FALLBACK_FAILED_LABEL
-    return template[language].format(model=model, reasons=", ".join(names))
+    wording = wording_for(language)
+    template = wording.fallback_rejected_label if rejected else wording.fallback_failed_label
+    return template.format(model=model, reasons=", ".join(names))
 
 
 def fallback_analysis(extractive: Analysis, model: str, reason: str, language: str, rejected: bool) -> Analysis:
@@ -236,27 +225,14 @@ def _plain_reason(reason: str) -> str:
     return _URL_IN_REASON.sub("<URL>", reason).replace("\n", " ")[:200]
 
 
-MODEL_METHOD_LABEL = {
-    "zh": "*方法分析由 {model} 根据论文全文节选撰写（{note}）。*",
-    "en": "*Method analysis written by {model} from full-text excerpts ({note}).*",
-}
-MODEL_ABSTRACT_LABEL = {
-    "zh": "*由 {model} 根据标题与摘要撰写。*",
-    "en": "*Written by {model} from the title and abstract.*",
-}
-METHOD_REJECTED_REASON = {
-    "zh": "全文分析未通过校验：{reason}",
-    "en": "the full-text analysis failed validation: {reason}",
-}
-
-
 def model_analysis_content(text: str, prompt: Prompt, model: str, language: str, unavailable_reason: str) -> str:
     """The stored analysis: our label first (who wrote it, from what), then the model's validated text."""
+    wording = wording_for(language)
     if prompt.kind == "method":
-        label = MODEL_METHOD_LABEL[language].format(model=model, note=prompt.note)
+        label = wording.model_method_label.format(model=model, note=prompt.note)
     else:
-        label = ABSTRACT_ONLY_LABEL[language].format(reason=_plain_reason(unavailable_reason)) + "\n" + \
-            MODEL_ABSTRACT_LABEL[language].format(model=model)
+        label = wording.abstract_only_label.format(reason=_plain_reason(unavailable_reason)) + "\n" + \
+            wording.model_abstract_label.format(model=model)
     return f"{label}\n\n{text.strip()}\n"
 
 
@@ -364,7 +340,7 @@ class ModelAnalyzer:
                 return AnalysisOutcome(analysis, name, fallback_reason=earlier_failure)
             earlier_failure = failure
             if prompt.kind == "method":
-                unavailable = METHOD_REJECTED_REASON[language].format(reason=failure)
+                unavailable = wording_for(language).method_rejected_reason.format(reason=failure)
         log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, failure)
         return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=failure, fallback_model=name,
                                             rejected=rejected)

@@ -19,33 +19,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from arxiv_digest.wording import wording_for
 from schemas.records import Analysis, Link, Paper, Section
 
 log = logging.getLogger(__name__)
 
 EXTRACTIVE_VERSION = "extractive-v1"
 EXTRACTIVE_MODEL = "extractive"
-
-METHOD_HEADINGS = {
-    "zh": ("摘要翻译", "方法动机分析", "方法设计详解", "方法对比分析", "实验分析", "实用指南", "总结"),
-    "en": ("Abstract", "Motivation", "Method design", "Comparison", "Experiments", "Practical guide", "Summary"),
-}
-ABSTRACT_HEADINGS = {
-    "zh": ("论文的主要贡献", "关键创新或方法论", "对该领域的潜在影响", "可能受益的相关领域或应用",
-           "从摘要中可以推断出的局限性"),
-    "en": ("Main contribution", "Key innovation or methodology", "Potential impact on the field",
-           "Related areas or applications that may benefit", "Limitations that can be inferred from the abstract"),
-}
-EXTRACTIVE_LABEL = {
-    "zh": "*抽取式分析（未使用语言模型）：以下各部分均为论文原句摘录，未经翻译或改写。"
-    " Extractive analysis (no language model): every line below is quoted from the paper.*",
-    "en": "*Extractive analysis (no language model): every line below is quoted from the paper.*",
-}
-ABSTRACT_ONLY_LABEL = {
-    "zh": "*摘要分析（未能读取全文：{reason}）。*",
-    "en": "*Abstract analysis (full text unavailable: {reason}).*",
-}
-NOTHING_FOUND = {"zh": "（论文中未找到相关句子。）", "en": "(No matching sentence in the paper.)"}
 
 # -- sentence handling ---------------------------------------------------------------------------------
 
@@ -155,7 +135,7 @@ def _sentences_of(sections: Sequence[Section], norms: Sequence[str]) -> list[str
 
 def _bullets(lines: Sequence[str], language: str) -> str:
     if not lines:
-        return NOTHING_FOUND[language]
+        return wording_for(language).nothing_found
     return "\n".join(f"- {line}" for line in lines)
 
 
@@ -165,12 +145,12 @@ def usable_sections(sections: Sequence[Section]) -> list[Section]:
 
 
 def extractive_method_analysis(data: AnalysisInput, language: str) -> str:
-    headings = METHOD_HEADINGS[language]
+    wording = wording_for(language)
+    headings = wording.method_headings
     sections = usable_sections(data.sections)
     used: set[str] = set()
-    parts: list[str] = [EXTRACTIVE_LABEL[language], ""]
-    abstract_note = "（原文摘要，未翻译）" if language == "zh" else "(the abstract as written)"
-    parts += ["", f"### 1. {headings[0]}", "", abstract_note, "", f"> {data.paper.abstract}"]
+    parts: list[str] = [wording.extractive_label, ""]
+    parts += ["", f"### 1. {headings[0]}", "", wording.abstract_as_written, "", f"> {data.paper.abstract}"]
     used.update(split_sentences(data.paper.abstract))
 
     motivation = _pick(_sentences_of(sections, _PART_SECTIONS["motivation"]), _CUES["motivation"], 4, used)
@@ -187,8 +167,7 @@ def extractive_method_analysis(data: AnalysisInput, language: str) -> str:
     own_code = [link.url for link in data.links if link.is_own and link.is_code]
     code_line = []
     if own_code:
-        label = "论文给出的代码/项目链接" if language == "zh" else "Code or project page given by the paper"
-        code_line = [f"{label}: " + ", ".join(own_code)]
+        code_line = [f"{wording.own_code_label}: " + ", ".join(own_code)]
 
     for number, (heading, lines) in enumerate(
         zip(headings[1:5], (motivation, design, comparison, experiments), strict=True), start=2
@@ -196,25 +175,23 @@ def extractive_method_analysis(data: AnalysisInput, language: str) -> str:
         parts += ["", f"### {number}. {heading}", "", _bullets(lines, language)]
     practical_text = _bullets(practical, language) if practical else ""
     practical_block = "\n".join(filter(None, [*(f"- {c}" for c in code_line), practical_text]))
-    parts += ["", f"### 6. {headings[5]}", "", practical_block or NOTHING_FOUND[language]]
+    parts += ["", f"### 6. {headings[5]}", "", practical_block or wording.nothing_found]
     parts += ["", f"### 7. {headings[6]}", "", _bullets(summary, language)]
     return "\n".join(parts).strip() + "\n"
 
 
 def extractive_abstract_analysis(data: AnalysisInput, language: str) -> str:
-    headings = ABSTRACT_HEADINGS[language]
+    wording = wording_for(language)
+    headings = wording.abstract_headings
     sentences = split_sentences(data.paper.abstract)
     used: set[str] = set()
     contribution = _pick(sentences, _FINDING_CUES, 2, used)
     method = _pick(sentences, _CUES["design"], 2, used)
     impact = _pick(sentences, _CUES["experiments"], 2, used)
     limitation = _pick(sentences, _CUES["practical"], 1, used) or _pick(sentences, _CUES["motivation"], 1, used)
-    fields_line = (
-        f"arXiv 分类：{', '.join(data.paper.categories)}" if language == "zh"
-        else f"arXiv categories: {', '.join(data.paper.categories)}"
-    )
-    reason = data.unavailable_reason or ("no usable text" if language == "en" else "无可用全文")
-    body = [ABSTRACT_ONLY_LABEL[language].format(reason=reason), EXTRACTIVE_LABEL[language], ""]
+    fields_line = wording.categories_line.format(categories=", ".join(data.paper.categories))
+    reason = data.unavailable_reason or wording.no_usable_text
+    body = [wording.abstract_only_label.format(reason=reason), wording.extractive_label, ""]
     for number, (heading, lines) in enumerate(
         zip(headings, (contribution, method, impact, [], limitation), strict=True), start=1
     ):

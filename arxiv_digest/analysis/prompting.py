@@ -21,13 +21,15 @@ from functools import lru_cache
 from importlib import resources
 from string import Template
 
+from arxiv_digest.wording import LANGUAGES as WORDINGS
+from arxiv_digest.wording import wording_for
 from schemas.records import Link, Paper, Section
 
 Message = dict[str, str]
 
 _SYSTEM_MARK = "<!-- system -->"
 _USER_MARK = "<!-- user -->"
-LANGUAGES = ("zh", "en")
+LANGUAGES = tuple(WORDINGS)  # every language with a wording table has prompt files
 
 # -- token estimate ------------------------------------------------------------------------------------------
 
@@ -354,7 +356,7 @@ def _links_text(links: Sequence[Link], language: str) -> str:
     ordered = sorted(links, key=lambda link: (not link.is_own, not link.is_code, link.page))
     urls = list(dict.fromkeys(link.url for link in ordered))[:MAX_LINKS]
     if not urls:
-        return "（无）" if language == "zh" else "(none)"
+        return wording_for(language).no_links
     return "\n".join(f"- {neutralize(url)}" for url in urls)
 
 
@@ -366,13 +368,12 @@ def selection_note(selection: Selection, language: str) -> str:
     cut = [e for e in selection.excerpts if e.truncated]
     names = [e.title for e in selection.excerpts[:MAX_NOTE_TITLES]]
     more = len(selection.excerpts) - len(names)
-    if language == "zh":
-        listed = "、".join(names) + (f" 等 {len(selection.excerpts)} 节" if more > 0 else "")
-        return f"{listed}；{len(cut)} 节有删节；约 {selection.tokens} tokens" if cut else \
-            f"{listed}；约 {selection.tokens} tokens"
-    listed = ", ".join(names) + (f" and {more} more sections" if more > 0 else "")
-    return f"{listed}; {len(cut)} cut; about {selection.tokens} tokens" if cut else \
-        f"{listed}; about {selection.tokens} tokens"
+    wording = wording_for(language)
+    listed = wording.list_separator.join(names) + (
+        wording.selection_more.format(total=len(selection.excerpts), more=more) if more > 0 else "")
+    if cut:
+        return wording.selection_note_cut.format(listed=listed, cut=len(cut), tokens=selection.tokens)
+    return wording.selection_note.format(listed=listed, tokens=selection.tokens)
 
 
 def build_method_prompt(
@@ -413,9 +414,7 @@ class SummaryEntry:
 
 
 def _entry_block(entry: SummaryEntry, excerpt: str, language: str) -> str:
-    label_title, label_findings, label_analysis = (
-        ("标题", "摘要要点", "分析节选") if language == "zh" else ("Title", "Key findings", "Analysis excerpt")
-    )
+    label_title, label_findings, label_analysis = wording_for(language).summary_entry_labels
     lines = [f"[{entry.versioned_id}] {label_title}: {neutralize(entry.title)}"]
     if entry.key_findings:
         lines.append(f"{label_findings}:")

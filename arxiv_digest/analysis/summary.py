@@ -35,6 +35,7 @@ from arxiv_digest.analysis.prompting import Message, Prompt, SummaryEntry, build
 from arxiv_digest.catalog.announcements import announcement_evening
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from arxiv_digest.wording import wording_for
 from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, quoted_names, title_key
 from schemas.records import Analysis, Paper
 
@@ -101,80 +102,45 @@ def extractive_summary(
 ) -> str:
     submitted = announcement_evening(digest_day)
     name = category_name(category)
+    wording = wording_for(language)
     if not papers:
-        if language == "zh":
-            return (f"arXiv 在 {submitted.isoformat()}（美东时间 20:00）的公告中没有新的 {category} 论文，"
-                    f"因此 {digest_day.isoformat()} 的摘要为空。\n")
-        return (f"arXiv's announcement of {submitted.isoformat()} (20:00 US Eastern) has no new {category} "
-                f"papers, so the digest of {digest_day.isoformat()} is empty.\n")
+        return wording.empty_day_summary.format(submitted=submitted.isoformat(), category=category,
+                                                day=digest_day.isoformat())
     full_text = sum(1 for p in papers if (a := analyses.get(p.versioned_id)) and a.kind == "method")
     ranked = sorted(papers, key=lambda p: -_read_score(p, analyses.get(p.versioned_id)))
     top_themes = themes(papers)
-    lines: list[str] = []
-    if language == "zh":
-        lines += [
-            "*抽取式摘要（未使用语言模型）：由当日论文的标题、摘要与分析自动汇总，引文保留原文。*",
-            "",
-            f"**执行摘要：{digest_day.isoformat()} Arxiv {name} 论文（{submitted.isoformat()} 公告）**",
-            "",
-            f"本期共 {len(papers)} 篇论文，其中 {full_text} 篇读取了全文并给出方法分析，"
-            f"{len(papers) - full_text} 篇仅基于摘要分析。",
-            "",
-            "**主要主题与趋势：**",
-            "",
-        ]
-        lines += [f"*   **{term}**：出现在 {n} 篇论文的标题或摘要中。" for term, n in top_themes]
-        lines += ["", "**亮点与创新：**", ""]
-        for paper in ranked[:4]:
-            finding = key_findings(paper.abstract, limit=1)
-            lines.append(f"*   **“{paper.title}”**：{finding[0] if finding else paper.abstract[:200]}")
-        methods = [(m, p) for p in papers for m in named_methods(p)]
-        lines += ["", "**新兴研究方向与技术：**", ""]
-        lines += [f"*   **{m}**（“{p.title}”）" for m, p in methods[:5]] or ["*   本期摘要中没有命名的新方法。"]
-        lines += ["", "**建议阅读全文的论文：**", ""]
-        for number, paper in enumerate(ranked[:3], start=1):
-            analysis = analyses.get(paper.versioned_id)
-            reasons = []
-            if analysis is not None and analysis.kind == "method":
-                reasons.append("已读取全文")
-            if "github" in paper.abstract:
-                reasons.append("提供代码")
-            if key_findings(paper.abstract):
-                reasons.append("摘要给出明确结果")
-            lines.append(f"{number}.  **“{paper.title}”**：{'、'.join(reasons) or '与本期主题相关'}。")
-    else:
-        lines += [
-            "*Extractive summary (no language model): compiled from the titles, abstracts and analyses of the "
-            "day; quotations are verbatim.*",
-            "",
-            f"**Executive summary: Arxiv {name} papers of {digest_day.isoformat()} (announced "
-            f"{submitted.isoformat()})**",
-            "",
-            f"{len(papers)} papers; {full_text} analysed from the full text, {len(papers) - full_text} from the "
-            "abstract only.",
-            "",
-            "**Main themes and trends:**",
-            "",
-        ]
-        lines += [f"*   **{term}**: in the title or abstract of {n} papers." for term, n in top_themes]
-        lines += ["", "**Highlights:**", ""]
-        for paper in ranked[:4]:
-            finding = key_findings(paper.abstract, limit=1)
-            lines.append(f"*   **\"{paper.title}\"**: {finding[0] if finding else paper.abstract[:200]}")
-        methods = [(m, p) for p in papers for m in named_methods(p)]
-        lines += ["", "**Emerging directions and techniques:**", ""]
-        lines += [f"*   **{m}** (\"{p.title}\")" for m, p in methods[:5]] or ["*   No named new method today."]
-        lines += ["", "**Recommended full reads:**", ""]
-        for number, paper in enumerate(ranked[:3], start=1):
-            analysis = analyses.get(paper.versioned_id)
-            reasons = []
-            if analysis is not None and analysis.kind == "method":
-                reasons.append("full text analysed")
-            if "github" in paper.abstract:
-                reasons.append("code available")
-            if key_findings(paper.abstract):
-                reasons.append("concrete results in the abstract")
-            lines.append(f"{number}.  **\"{paper.title}\"**: {', '.join(reasons) or 'on the themes of the day'}.")
+    lines: list[str] = [
+        wording.extractive_summary_label,
+        "",
+        wording.summary_title.format(day=digest_day.isoformat(), name=name, submitted=submitted.isoformat()),
+        "",
+        wording.summary_counts.format(total=len(papers), full_text=full_text, abstract_only=len(papers) - full_text),
+        "",
+        wording.themes_heading,
+        "",
+    ]
+    lines += [wording.theme_line.format(term=term, count=n) for term, n in top_themes]
+    lines += ["", wording.highlights_heading, ""]
+    for paper in ranked[:4]:
+        finding = key_findings(paper.abstract, limit=1)
+        lines.append(wording.highlight_line.format(title=paper.title,
+                                                   finding=finding[0] if finding else paper.abstract[:200]))
+    methods = [(m, p) for p in papers for m in named_methods(p)]
+    lines += ["", wording.methods_heading, ""]
+    lines += [wording.method_line.format(method=m, title=p.title) for m, p in methods[:5]] or [wording.no_methods]
+    lines += ["", wording.reads_heading, ""]
+    for number, paper in enumerate(ranked[:3], start=1):
+        analysis = analyses.get(paper.versioned_id)
+        reasons = []
+        if analysis is not None and analysis.kind == "method":
+            reasons.append(wording.read_reason_full_text)
+        if "github" in paper.abstract:
+            reasons.append(wording.read_reason_code)
+        if key_findings(paper.abstract):
+            reasons.append(wording.read_reason_results)
+        lines.append(wording.read_line.format(
+            number=number, title=paper.title,
+            reasons=wording.list_separator.join(reasons) or wording.read_reason_default))
     return "\n".join(lines).strip() + "\n"
 
 
@@ -188,10 +154,6 @@ def summary_fingerprint(papers: Sequence[Paper], analyses: dict[str, Analysis]) 
 
 # -- the model's summary -----------------------------------------------------------------------------------
 
-MODEL_SUMMARY_LABEL = {
-    "zh": "*执行摘要由 {model} 根据当日论文的分析撰写。*",
-    "en": "*Executive summary written by {model} from the analyses of the day's papers.*",
-}
 # Summary calls are recorded with the analysis attempts, so `run`'s calls/tokens/cost line counts them.
 SUMMARY_ATTEMPT_VERSION = 0
 _SECTION_SEVEN = re.compile(r"^#{1,6}\s*7[.、)]?\s*[^\n]*\n(.*)", re.MULTILINE | re.DOTALL)
@@ -303,7 +265,7 @@ def model_summary(
         return None, f"model call failed: {exc}"
     if text is None:
         return None, failure
-    label = MODEL_SUMMARY_LABEL[language].format(model=model.name)
+    label = wording_for(language).model_summary_label.format(model=model.name)
     return f"{label}\n\n{text.strip()}\n", ""
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.publish.view import DigestView
+from arxiv_digest.wording import wording_for
 from quality.checks import WITHHELD_PREFIX
 from schemas.records import Analysis, Paper
 
@@ -19,11 +20,6 @@ _UNSAFE_LINK = re.compile(r"\]\(\s*(javascript|data|vbscript|file):", re.IGNOREC
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]#|])")
 _TOP_HEADING = re.compile(r"^ {0,3}#{1,2}(?=\s)", re.MULTILINE)
 
-UNAVAILABLE = {
-    "zh": "> Analysis unavailable: 该论文的分析步骤失败（{reason}），请运行 `arxiv-digest rerun --failed`。",
-    "en": "> Analysis unavailable: the analysis step failed for this paper ({reason}); "
-    "run `arxiv-digest rerun --failed`.",
-}
 
 
 def strip_controls(text: str) -> str:
@@ -74,14 +70,13 @@ def late_note(paper: Paper, late: Collection[str], language: str) -> str:
     """Beside the date of a paper that arrived after its own announcement (held by moderation, API lag)."""
     if paper.arxiv_id not in late:
         return ""
-    return "(late: 迟于其提交窗口的公告出现)" if language == "zh" else "(late: announced after its submission window)"
+    return wording_for(language).late_note
 
 
 def cross_list_note(paper: Paper, category: str, language: str) -> str:
     if paper.primary_category == category:
         return ""
-    return (f"(cross-list: 交叉列出，主类别 {paper.primary_category})" if language == "zh"
-            else f"(cross-list from {paper.primary_category})")
+    return wording_for(language).cross_list_note.format(primary=paper.primary_category)
 
 
 def _spaced(note: str) -> str:
@@ -97,6 +92,7 @@ def render_markdown(view: DigestView) -> str:
     digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
     summary, language, abs_url, pdf_url = view.summary, view.language, view.abs_url, view.pdf_url
     failures, late = view.failures, view.late
+    wording = wording_for(language)
     out: list[str] = [
         f"Time: {digest_day.strftime('%Y%m%d')}",
         "",
@@ -114,7 +110,7 @@ def render_markdown(view: DigestView) -> str:
     if papers:
         out += [f"{i}. [{md_inline(p.title)}](#{anchor(p)})" for i, p in enumerate(papers, start=1)]
     else:
-        out.append("No papers for this day." if language == "en" else "本期没有论文。")
+        out.append(wording.no_papers)
     out += ["", "---", "", "## Papers", ""]
     for paper in papers:
         vid = paper.versioned_id
@@ -139,15 +135,13 @@ def render_markdown(view: DigestView) -> str:
         ]
         entry = entry_analysis(vid, analyses, failures)
         if entry.state == "unavailable":
-            out.append(UNAVAILABLE[language].format(reason=md_inline(entry.text)))
+            out.append(wording.analysis_unavailable.format(reason=md_inline(entry.text)))
         elif entry.state == "withheld":
             out.append(f"{WITHHELD_PREFIX} {md_inline(entry.text)}")
         else:
             out.append(md_block(entry.text))
         out += ["", "**Key Findings:**", ""]
-        out += [f"- {md_plain_block(f)}" for f in entry.findings] or ["- " + ("（摘要中没有可摘录的结论句。）"
-                                                                  if language == "zh" else
-                                                                  "(No result sentence in the abstract.)")]
+        out += [f"- {md_plain_block(f)}" for f in entry.findings] or [f"- {wording.no_key_findings}"]
         out += [
             "",
             "**Links:**",

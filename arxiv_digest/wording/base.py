@@ -1,0 +1,80 @@
+"""The fields every language table fills in (see the package's docstring)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Wording:
+    code: str  # the settings value, e.g. "zh"
+
+    # -- the digest (markdown and HTML) --
+    analysis_unavailable: str  # {reason}; must start with "> Analysis unavailable:" (the checks look for it)
+    late_note: str
+    cross_list_note: str  # {primary}
+    no_papers: str
+    no_key_findings: str
+
+    # -- the extractive analysis --
+    method_headings: tuple[str, ...]  # the 7 parts of the method analysis, in order
+    abstract_headings: tuple[str, ...]  # the 5 points of the abstract analysis, in order
+    extractive_label: str
+    abstract_only_label: str  # {reason}
+    nothing_found: str
+    abstract_as_written: str
+    own_code_label: str
+    categories_line: str  # {categories}
+    no_usable_text: str
+
+    # -- labels on model-written analyses and fallbacks --
+    fallback_rejected_label: str  # {model} {reasons}
+    fallback_failed_label: str  # {model} {reasons}
+    model_method_label: str  # {model} {note}
+    model_abstract_label: str  # {model}
+    method_rejected_reason: str  # {reason}
+
+    # -- what the method prompt says the model read --
+    no_links: str
+    list_separator: str  # between the items of an inline list
+    selection_more: str  # {total} sections in all, {more} beyond those named
+    selection_note_cut: str  # {listed} {cut} {tokens}
+    selection_note: str  # {listed} {tokens}
+    summary_entry_labels: tuple[str, str, str]  # title, key findings, analysis excerpt
+
+    # -- the executive summary --
+    empty_day_summary: str  # {submitted} {category} {day}
+    extractive_summary_label: str
+    summary_title: str  # {day} {name} {submitted}
+    summary_counts: str  # {total} {full_text} {abstract_only}
+    themes_heading: str
+    theme_line: str  # {term} {count}
+    highlights_heading: str
+    highlight_line: str  # {title} {finding}
+    methods_heading: str
+    method_line: str  # {method} {title}
+    no_methods: str
+    reads_heading: str
+    read_line: str  # {number} {title} {reasons}
+    read_reason_full_text: str
+    read_reason_code: str
+    read_reason_results: str
+    read_reason_default: str
+    model_summary_label: str  # {model}
+    safe_summary: str  # {day} {category} {count} {reason}: when no summary passes the checks
+
+    # -- what the quality checks recognise --
+    # (name, regex) per required part; the regexes match the headings of model answers and ours.
+    method_heading_patterns: tuple[tuple[str, str], ...]
+    abstract_heading_patterns: tuple[tuple[str, str], ...]
+    # Literal text that our own labels contain (extractive_label, abstract_only_label, extractive_summary_label).
+    extractive_analysis_marker: str
+    abstract_only_marker: str
+    extractive_summary_marker: str
+    # Refusals and requests for the paper, checked in every language's text: (reason, regex, anywhere); see
+    # quality.checks.is_refusal for what `anywhere` means.
+    refusal_patterns: tuple[tuple[str, str, bool], ...]
+    min_analysis_chars: int  # content characters a model-written analysis needs at least
+    min_cjk_ratio: float  # share of CJK letters a model-written text needs: 0.0 = no minimum
+    max_cjk_ratio: float  # ... and may have at most: 1.0 = no maximum
+    wrong_language_finding: str  # {ratio} {minimum} {maximum}, floats
