@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from quality.checks import Finding, check_digest, extract_urls
 from quality.digest_format import DigestFormatError, ParsedDigest, parse_digest
+from schemas.records import Status
 
 if TYPE_CHECKING:
     from arxiv_digest.store import Store
@@ -29,7 +30,7 @@ def stored_paper_urls(parsed: ParsedDigest, store: Store) -> dict[str, set[str]]
         if not paper.arxiv_id or not paper.version:
             continue
         pdf = store.pdf(paper.arxiv_id, paper.version)
-        if pdf is None or pdf.status != "ok" or not pdf.sha256:
+        if pdf is None or pdf.status != Status.OK or not pdf.sha256:
             continue
         urls = {link.url for link in store.links(pdf.sha256)}
         stored = store.paper(paper.arxiv_id, paper.version)

@@ -20,7 +20,7 @@ from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.wording import wording_for
 from quality.suites import suite_inputs, validate
-from schemas.records import Analysis, Paper, QualityResult
+from schemas.records import Analysis, Paper, QualityResult, Status
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +92,13 @@ def _repair_paper(store: Any, settings: Settings, digest_day: date, category: st
                                      settings.language, rejected=True)
         store.save_analysis(fallback, EXTRACTIVE_MODEL)
         store.set_digest_analysis(digest_day, category, fallback, EXTRACTIVE_MODEL)
-        store.record_step(paper.arxiv_id, paper.version, "quality", "fallback", "; ".join(f.check for f in failures))
+        checks = "; ".join(f.check for f in failures)
+        store.record_step(paper.arxiv_id, paper.version, "quality", Status.FALLBACK, checks)
         return "repaired"
     notice = withheld(current, failures)
     store.save_analysis(notice, WITHHELD_MODEL)
     store.set_digest_analysis(digest_day, category, notice, WITHHELD_MODEL)
-    store.record_step(paper.arxiv_id, paper.version, "quality", "withheld", notice.notice)
+    store.record_step(paper.arxiv_id, paper.version, "quality", Status.WITHHELD, notice.notice)
     return "withheld"
 
 

@@ -23,7 +23,7 @@ import arxiv_digest.wording as wording_tables
 from arxiv_digest.catalog.announcements import announcement
 from arxiv_digest.wording import wording_for
 from quality import checks
-from schemas.records import QualityResult
+from schemas.records import QualityResult, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -139,12 +139,12 @@ def pdfs_frame(
 def _pdf_state(row: dict[str, Any]) -> tuple[str, str]:
     if row["pdf_status"] is None:
         return "missing", "no pdf_files row: the download step never recorded this paper"
-    if row["pdf_status"] != "ok":
+    if row["pdf_status"] != Status.OK:
         return "flagged", f"download {row['pdf_status']}"
     pages = row["extracted_pages"] if row["extracted_pages"] is not None else row["pdf_pages"]
     if row["extraction_status"] is None:
         return "unread", "the PDF was downloaded but never extracted"
-    if row["extraction_status"] in ("no_text_layer", "failed"):
+    if row["extraction_status"] in (Status.NO_TEXT_LAYER, Status.FAILED):
         return "flagged", f"extraction {row['extraction_status']}"
     if not pages or pages <= 0:
         return "bad", f"extraction ok but {pages or 0} pages"
@@ -181,7 +181,7 @@ def stored_urls_by_paper(
     import polars as pl
 
     read = day_rows.select("arxiv_id", "version").join(
-        pdf_files.filter((pl.col("status") == "ok") & pl.col("sha256").is_not_null()).select(
+        pdf_files.filter((pl.col("status") == Status.OK.value) & pl.col("sha256").is_not_null()).select(
             "arxiv_id", "version", "sha256"), on=["arxiv_id", "version"], how="inner")
     found: dict[str, set[str] | None] = {pid: None for pid in day_rows["arxiv_id"].to_list()}
     for arxiv_id, sha in read.select("arxiv_id", "sha256").iter_rows():

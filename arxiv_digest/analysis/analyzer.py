@@ -41,7 +41,7 @@ from arxiv_digest.analysis.prompting import Message, Prompt, build_abstract_prom
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.wording import wording_for
 from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
-from schemas.records import Analysis, Paper
+from schemas.records import Analysis, Paper, Status
 
 log = logging.getLogger(__name__)
 
@@ -501,7 +501,7 @@ def analyze_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: dat
                                                           StoreLedger(store, paper, settings.language))
     analysis = outcome.analysis
     model_fell_back = settings.uses_llm and outcome.model == EXTRACTIVE_MODEL
-    status = "ok" if analysis.kind == "method" and not model_fell_back else "fallback"
+    status = Status.OK if analysis.kind == "method" and not model_fell_back else Status.FALLBACK
     detail = f"{analysis.kind} analysis ({analysis.analyzer})" + (", cached" if outcome.cached else "")
     if outcome.fallback_reason:
         detail += f"; model answer not used: {outcome.fallback_reason}"

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Link, Paper, Section
+from schemas.records import Analysis, Link, Paper, Section, Status
 
 log = logging.getLogger(__name__)
 
@@ -235,11 +235,11 @@ def extractive_analysis(data: AnalysisInput, language: str) -> Analysis:
 def gather_input(store: object, paper: Paper) -> AnalysisInput:
     """What the store holds for a paper: its sections and links when the PDF was read, else why not."""
     pdf = store.pdf(paper.arxiv_id, paper.version)  # type: ignore[attr-defined]
-    if pdf is None or pdf.status != "ok" or not pdf.sha256:
+    if pdf is None or pdf.status != Status.OK or not pdf.sha256:
         reason = f"PDF download failed: {pdf.error}" if pdf is not None and pdf.error else "PDF not downloaded"
         return AnalysisInput(paper=paper, unavailable_reason=reason)
     extraction = store.extraction(pdf.sha256)  # type: ignore[attr-defined]
-    if extraction is None or extraction.status != "ok":
+    if extraction is None or extraction.status != Status.OK:
         status = extraction.status if extraction is not None else "not extracted"
         detail = f": {extraction.error}" if extraction is not None and extraction.error else ""
         return AnalysisInput(paper=paper, unavailable_reason=f"text extraction {status}{detail}")

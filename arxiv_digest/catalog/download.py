@@ -18,7 +18,7 @@ from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
 from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.store import utcnow
-from schemas.records import PdfFile
+from schemas.records import PdfFile, Status
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +134,8 @@ def download_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
     settings = runtime.settings
     store = runtime.store()
     known = store.pdf(arxiv_id, version)
-    if known and known.status == "ok" and known.path and Path(known.path).is_file():
-        store.record_step(arxiv_id, version, "download", "ok", "already on disk")
+    if known and known.status == Status.OK and known.path and Path(known.path).is_file():
+        store.record_step(arxiv_id, version, "download", Status.OK, "already on disk")
         return "cached"
     url = f"{settings.arxiv_pdf_url.rstrip('/')}/{arxiv_id}v{version}"
     try:
@@ -150,20 +150,20 @@ def download_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
             )
     except (PdfDownloadError, HttpGiveUp) as exc:
         with store.batch():
-            store.upsert_pdf(PdfFile(arxiv_id=arxiv_id, version=version, status="failed", error=str(exc)))
-            store.record_step(arxiv_id, version, "download", "failed", str(exc))
+            store.upsert_pdf(PdfFile(arxiv_id=arxiv_id, version=version, status=Status.FAILED, error=str(exc)))
+            store.record_step(arxiv_id, version, "download", Status.FAILED, str(exc))
         raise
     with store.batch():
         store.upsert_pdf(
             PdfFile(
                 arxiv_id=arxiv_id,
                 version=version,
-                status="ok",
+                status=Status.OK,
                 sha256=got.sha256,
                 path=str(got.path),
                 bytes=got.bytes,
                 fetched_at=utcnow(),
             )
         )
-        store.record_step(arxiv_id, version, "download", "ok", f"{got.bytes} bytes")
+        store.record_step(arxiv_id, version, "download", Status.OK, f"{got.bytes} bytes")
     return "downloaded"

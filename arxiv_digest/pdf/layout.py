@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import pymupdf
 
 from arxiv_digest.errors import PdfExtractionError
-from schemas.records import Extraction, PageText
+from schemas.records import Extraction, PageText, Status
 
 EXTRACTOR_VERSION = "pymupdf-layout-2"  # 2: section levels and layout evidence for headings
 
@@ -560,7 +560,7 @@ def extract_document(pdf_bytes: bytes, *, sha256: str, page_cap: int, time_cap_s
     has_text = chars >= _MIN_CHARS_PER_PAGE * max(len(texts), 1)
     return Extraction(
         sha256=sha256,
-        status="ok" if has_text else "no_text_layer",
+        status=Status.OK if has_text else Status.NO_TEXT_LAYER,
         pages=layout.page_count,
         text_chars=chars,
         has_text_layer=has_text,

@@ -22,7 +22,7 @@ from arxiv_digest.pdf.layout import (
 )
 from arxiv_digest.pdf.sections import assign_labels, extraction_layout, find_headings
 from arxiv_digest.urls import CODE_HOSTS, HUB_HOSTS, PAGES_SUFFIXES, is_code_url, normalize_url
-from schemas.records import Extraction, Link
+from schemas.records import Extraction, Link, Status
 
 # -- links ---------------------------------------------------------------------------------------------------
 
@@ -325,7 +325,7 @@ def guess_title(layout: DocumentLayout) -> str:
 def find_links(pdf_bytes: bytes, extraction: Extraction, abstract: str = "", title: str = "") -> list[Link]:
     """Every URL in the paper once, marked code or not and the paper's own or not, with its evidence."""
     occurrences: list[_Occurrence] = []
-    if extraction.status == "ok":
+    if extraction.status == Status.OK:
         layout = extraction_layout(pdf_bytes, extraction)
         occurrences = _occurrences(layout)
         title = title or guess_title(layout)

@@ -19,7 +19,7 @@ from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.layout import _LAYOUTS, _LAYOUTS_LOCK, PdfInputError, extract_document
 from arxiv_digest.pdf.links import find_links
 from arxiv_digest.pdf.sections import segment_sections
-from schemas.records import Extraction, Link, Section
+from schemas.records import Extraction, Link, Section, Status
 
 # -- reading a paper in a worker process ------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ def read_paper(
     """Extraction, sections and links of one PDF (pure: bytes in, records out); raises PdfExtractionError."""
 
     extraction = extract_document(pdf_bytes, sha256=sha256, page_cap=page_cap, time_cap_seconds=time_cap_seconds)
-    sections = segment_sections(pdf_bytes, extraction) if extraction.status == "ok" else []
+    sections = segment_sections(pdf_bytes, extraction) if extraction.status == Status.OK else []
     links = find_links(pdf_bytes, extraction, abstract, title)
     with _LAYOUTS_LOCK:
         _LAYOUTS.pop(sha256, None)  # done with it: a worker should not hold 16 layouts it will never reuse
@@ -149,7 +149,7 @@ def extract_report(path: Path, *, page_cap: int = 300, time_cap_seconds: float =
     sha = hashlib.sha256(pdf_bytes).hexdigest()
     try:
         extraction = extract_document(pdf_bytes, sha256=sha, page_cap=page_cap, time_cap_seconds=time_cap_seconds)
-        sections = segment_sections(pdf_bytes, extraction) if extraction.status == "ok" else []
+        sections = segment_sections(pdf_bytes, extraction) if extraction.status == Status.OK else []
         links = find_links(pdf_bytes, extraction)
     except PdfInputError as exc:
         return {"error": str(exc), "kind": exc.kind, "file": str(path)}, 2

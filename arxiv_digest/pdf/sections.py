@@ -30,7 +30,7 @@ from arxiv_digest.pdf.layout import (
     join_lines,
     layout_of,
 )
-from schemas.records import Extraction, Section
+from schemas.records import Extraction, Section, Status
 
 # -- labels --------------------------------------------------------------------------------------------------
 
@@ -681,6 +681,6 @@ def extraction_layout(pdf_bytes: bytes, extraction: Extraction) -> DocumentLayou
 
 def segment_sections(pdf_bytes: bytes, extraction: Extraction) -> list[Section]:
     """The paper's printed sections with normalized labels, in reading order."""
-    if extraction.status != "ok":
+    if extraction.status != Status.OK:
         return []
     return sections_from_layout(extraction_layout(pdf_bytes, extraction))
