@@ -15,6 +15,7 @@ import httpx
 
 from arxiv_digest.catalog.client import retry_policy
 from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
+from arxiv_digest.files import make_public
 from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.store import utcnow
@@ -51,6 +52,7 @@ def _stream_once(http: httpx.Client, url: str, pdf_dir: Path, max_bytes: int) ->
         head = b""
         fd, tmp_name = tempfile.mkstemp(dir=pdf_dir, prefix=partial_prefix(), suffix=".part")
         try:
+            make_public(fd)
             with os.fdopen(fd, "wb") as tmp:
                 for chunk in response.iter_bytes(_CHUNK):
                     if len(head) < len(PDF_MAGIC):

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.files import make_public
 from arxiv_digest.publish.feeds import render_atom, render_index
 from arxiv_digest.settings import Settings
 
@@ -29,6 +30,7 @@ def write_atomically(path: Path, content: str | bytes) -> str:
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        make_public(fd)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
