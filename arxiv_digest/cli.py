@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,10 +17,24 @@ from rich.console import Console
 from rich.table import Table
 
 from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreError
+from arxiv_digest.files import unwritable_reason
 from arxiv_digest.settings import Settings, load_settings
 
 # Each command imports the pipeline's modules when it runs, not here: `--help` and a mistyped option answer in
 # 0.3 s instead of about 3 s (prefect, openai, duckdb and pymupdf load slowly). Nothing imports this module back.
+
+def _flags_without_placeholders() -> None:
+    # This Typer prints a type after every option, flags included ("--force <bool>", "--help <bool>"): a flag
+    # takes no value, so its help shows none.
+    show_type = typer.core.TyperOption.display_type_rich
+
+    def display_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else show_type(self, ctx)
+
+    typer.core.TyperOption.display_type_rich = display_type  # type: ignore[method-assign]
+
+
+_flags_without_placeholders()
 
 app = typer.Typer(
     help="Turn each day's new arXiv papers in a category into one grounded digest.",
@@ -54,7 +68,8 @@ DataDirOption = Annotated[
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {message}")
+    # One line whatever the terminal's width: the path and the cause stay together, and scripts can grep it.
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 
@@ -64,6 +79,13 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
     except SettingsError as exc:
         _fail(str(exc), 2)
         raise  # unreachable: _fail exits
+
+
+def _require_writable(settings: Settings) -> None:
+    """Exit 1 with one line when the data dir cannot be written, before any flow run is started or recorded."""
+    problem = unwritable_reason(settings.data_dir)
+    if problem:
+        _fail(f"{problem}; set --data-dir or ARXIV_DIGEST_DATA_DIR to a directory you can write to")
 
 
 def _open_store(settings: Settings) -> Any:
@@ -100,17 +122,39 @@ def _no_store_yet(settings: Settings) -> str:
     return f"no store at {where}: nothing has run yet; run `arxiv-digest run` first"
 
 
-def _parse_day(value: str | None) -> date | None:
+# Columns whose values must stay whole: a date cut to "2026-…" or a status to "compl…" says nothing.
+_WHOLE_WIDTHS = {"date": 10, "time": 19, "published": 16, "id": 12, "status": 9, "state": 9}
+
+
+def _table(title: str, columns: Sequence[str], **options: Any) -> Table:
+    """A table that never cuts a value: short columns keep their width, long ones (errors) fold onto lines."""
+    table = Table(title=title, **options)
+    for column in columns:
+        table.add_column(column, overflow="fold", min_width=_WHOLE_WIDTHS.get(column))
+    return table
+
+
+def _parse_day(value: str | None, option: str = "--date") -> date | None:
+    """A date option's value; exit 2 naming the option when it is not a real date (2026-02-30 is not)."""
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        _fail(f"--date {value!r} is not a date in the form YYYY-MM-DD", 2)
+        _fail(f"{option} {value!r} is not a date in the form YYYY-MM-DD", 2)
         raise
 
 
-def _quiet_third_parties() -> None:
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", help="Show Prefect's and Great Expectations' INFO logs on the console.")
+]
+
+
+def _quiet_third_parties(verbose: bool = False) -> None:
+    if not verbose:
+        # A run's console is the table and the digest path: Prefect's task-state lines and Great Expectations'
+        # INFO chatter (100+ lines a day) stay out of it. The Prefect API (the UI's logs) still gets them all.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     # Analytics off by default: the tool runs unattended and offline.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -135,11 +179,12 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Process every paper again (cached results are still reused).")
     ] = False,
+    verbose: VerboseOption = False,
     config: ConfigOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Build and publish the digest of one day through the Prefect flow."""
-    _quiet_third_parties()
+    _quiet_third_parties(verbose)
     day = _parse_day(digest_date)
     overrides: dict[str, Any] = {}
     if max_papers is not None:
@@ -151,6 +196,7 @@ def run(
     if data_dir is not None:
         overrides["data_dir"] = str(data_dir)
     settings = _settings(config, **overrides, category=category)
+    _require_writable(settings)
 
     from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -213,11 +259,9 @@ def _print_run_report(
     console.print(table)
     failed = [r for r in store.quality_results(day, settings.category) if not r.passed]
     if failed:
-        checks = Table(title="Failed quality checks")
-        for column in ("severity", "check", "paper", "observed"):
-            checks.add_column(column)
+        checks = _table("Failed quality checks", ("severity", "check", "paper", "observed"))
         for r in failed[:30]:
-            checks.add_row(r.severity, r.check, r.arxiv_id or "(day)", r.observed[:80])
+            checks.add_row(r.severity, r.check, r.arxiv_id or "(day)", r.observed)
         console.print(checks)
     _print_model_report(store, settings, counts, since)
     console.print(f"done in {seconds:.1f}s")
@@ -294,9 +338,8 @@ def fetch(
             )
         )
         return
-    table = Table(title=f"{settings.category} digest of {day}: {len(papers)} paper(s)")
-    for column in ("id", "published", "categories", "title"):
-        table.add_column(column)
+    table = _table(f"{settings.category} digest of {day}: {len(papers)} paper(s)",
+                   ("id", "published", "categories", "title"))
     for p in papers:
         table.add_row(p.versioned_id, p.published.strftime("%Y-%m-%d %H:%M"), ", ".join(p.categories), p.title)
     stdout.print(table)
@@ -378,11 +421,8 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     runs = [row for store in _each_store(settings) for row in store.runs()]
     runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
     title = str(settings.db_path) if settings.store_layout == "single" else f"{settings.data_dir / 'days'} (per day)"
-    table = Table(title=title)
-    columns = ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "model",
-               "fallback", "no model", "error")
-    for column in columns:
-        table.add_column(column)
+    table = _table(title, ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "model",
+                           "fallback", "no model", "error"))
     for run_row in runs:
         c = run_row["counts"]
         table.add_row(
@@ -398,7 +438,7 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
             str(c.get("model_answers", "")),
             str(c.get("fallbacks", "")),
             str(c.get("no_model", "")),
-            (run_row["error"] or "")[:60],
+            run_row["error"] or "",
         )
     stdout.print(table)
 
@@ -426,13 +466,11 @@ def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, c
 
 
 def _rows_table(title: str, rows: list[Any]) -> Table:
-    table = Table(title=title)
-    for column in ("date", "papers", "status", "seconds", "detail"):
-        table.add_column(column)
+    table = _table(title, ("date", "papers", "status", "seconds", "detail"))
     for row in rows:
         style = {"failed": "red", "skipped": "dim", "no announcement": "dim"}.get(row.status, "")
         table.add_row(row.date, "" if row.papers is None else str(row.papers), f"[{style}]{row.status}[/]" if style
-                      else row.status, f"{row.seconds:.1f}", row.detail[:70])
+                      else row.status, f"{row.seconds:.1f}", row.detail)
     return table
 
 
@@ -451,11 +489,12 @@ def backfill(
     wait: Annotated[float, typer.Option("--wait", help="With --via-deployment: seconds to wait for the runs.")] = 0,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Days built at once, locally.")] = 2,
     sample: Annotated[bool, typer.Option("--sample", help="Backfill against the offline sample day.")] = False,
+    verbose: VerboseOption = False,
     config: ConfigOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Build the digests of a range of past dates: one flow run per date."""
-    _quiet_third_parties()
+    _quiet_third_parties(verbose)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from arxiv_digest.catalog.announcements import no_announcement_reason
@@ -467,9 +506,11 @@ def backfill(
         date_range,
     )
 
-    first, last = _parse_day(start), _parse_day(end)
+    first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
     assert first is not None and last is not None
     settings = _settings(config, category=category, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if not via_deployment:  # a deployment's runs write on the worker's machine
+        _require_writable(settings)
     try:
         dates = date_range(first, last)
         announced = announced_days(dates, settings.current_time(), settings.holiday_dates)
@@ -525,7 +566,7 @@ def audit(
     if since is None or since.isdigit():
         moment = datetime.now(UTC) - timedelta(days=int(since or 7))
     else:
-        parsed = _parse_day(since)
+        parsed = _parse_day(since, "--since")
         assert parsed is not None
         moment = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
     try:
@@ -548,19 +589,16 @@ def audit(
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC")
-    for column in ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"):
-        table.add_column(column)
+    table = _table(f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC",
+                   ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"))
     for r in records:
         table.add_row(r.time, r.kind, r.digest_date, r.step, r.paper_id, r.state, str(r.attempts), r.store_status,
-                      r.message[:80])
+                      r.message)
     stdout.print(table)
     if attention:
-        days = Table(title="days needing attention (repair with `arxiv-digest rerun --failed`)")
-        for column in ("date", "category", "why"):
-            days.add_column(column)
+        days = _table("days needing attention (repair with `arxiv-digest rerun --failed`)", ("date", "category", "why"))
         for d, c, w in attention:
-            days.add_row(d.isoformat(), c, w[:100])
+            days.add_row(d.isoformat(), c, w)
         stdout.print(days)
     elif not records:
         stdout.print("no failed runs")
@@ -571,18 +609,18 @@ def rerun(
     failed: Annotated[bool, typer.Option("--failed", help="Rerun days with a failed run or step.")] = False,
     digest_date: DateOption = None,
     sample: Annotated[bool, typer.Option("--sample", help="The days come from the offline sample.")] = False,
+    verbose: VerboseOption = False,
     config: ConfigOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Reprocess what failed, reusing every artifact that succeeded (no re-download, no repeated model call)."""
-    _quiet_third_parties()
+    _quiet_third_parties(verbose)
     if not failed:
         _fail("say what to rerun: --failed", 2)
-
+    only_day = _parse_day(digest_date)  # a mistyped date is the first thing to hear about
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not settings.store_files():
         _fail(_no_store_yet(settings))
-    only_day = _parse_day(digest_date)
     todo = sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
     if not todo:
         stdout.print("nothing to rerun: no failed run or step" + (f" on {digest_date}" if digest_date else ""))

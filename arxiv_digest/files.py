@@ -1,4 +1,6 @@
-"""Files others can read: what the pipeline writes through a temp file gets the mode the umask allows.
+"""Files others can read, and directories we can write to.
+
+What the pipeline writes through a temp file gets the mode the umask allows.
 
 `tempfile.mkstemp` creates its file 0600 whatever the umask, so a renamed temp file would keep that mode and a
 web server running as another user could not serve the digest or the PDFs.
@@ -7,7 +9,9 @@ web server running as another user could not serve the digest or the PDFs.
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
+from pathlib import Path
 
 _UMASK_LOCK = threading.Lock()
 
@@ -29,3 +33,16 @@ def current_umask() -> int:
 def make_public(fd: int) -> None:
     """Give a file made by mkstemp the mode an ordinary `open(path, "w")` would have given it."""
     os.fchmod(fd, 0o666 & ~current_umask())
+
+
+
+def unwritable_reason(directory: Path) -> str | None:
+    """Why files cannot be written in `directory` (created if missing), or None when they can."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        where = exc.filename or directory
+        return f"cannot write to {where}: {exc.strerror or exc}"
+    return None

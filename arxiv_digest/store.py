@@ -78,11 +78,17 @@ class Store:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     con = duckdb.connect(str(target))
                 break
+            except OSError as exc:  # the data dir cannot be made: no wait fixes that
+                raise StoreError(f"cannot create the store {target}: {exc.strerror or exc} "
+                                 f"({exc.filename or target.parent})") from exc
             except duckdb.IOException as exc:
-                if "lock" in str(exc).lower() and time.monotonic() + delay < deadline:
+                held = "lock" in str(exc).lower()
+                if held and time.monotonic() + delay < deadline:
                     time.sleep(delay)
                     delay = min(delay * 2, 5.0)
                     continue
+                if not held:  # permission denied, read-only file system, disk full: say what, not who
+                    raise StoreError(f"cannot open the store {target}: {exc}") from exc
                 raise StoreError(
                     f"cannot open the store {target}: {exc}. Another arxiv-digest process probably holds it; "
                     "wait for it to finish or point ARXIV_DIGEST_DATA_DIR elsewhere."

@@ -1,0 +1,89 @@
+"""What a person typing commands sees (issue 14): an error names the option that is wrong, every date option is
+checked first, tables never cut a date, a status or an error (80 columns too), flags show no type, and a data
+dir that cannot be written is one line, not a minute of retries."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from arxiv_digest.cli import app
+from arxiv_digest.errors import StoreError
+from arxiv_digest.store import Store
+
+runner = CliRunner()
+LONG_ERROR = ("PdfDownloadError: http://127.0.0.1:33663/pdf/2601.98999v2 answered HTTP 404; the PDF may not exist "
+              "yet, retry after the announcement")
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["audit", "--since", "2026-13-01"], "--since"),
+    (["rerun", "--failed", "--date", "2026-02-30"], "--date"),
+    (["backfill", "--start", "2026-02-30", "--end", "2026-03-02"], "--start"),
+    (["backfill", "--start", "2026-03-02", "--end", "2026-3-5x"], "--end"),
+    (["run", "--date", "2026-01-32"], "--date"),
+    (["fetch", "--date", "yesterday"], "--date"),
+])
+def test_a_bad_date_is_named_by_its_own_option(args: list[str], option: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARXIV_DIGEST_DATA_DIR", str(tmp_path / "empty"))  # no store: the date is checked first
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert f"{option} {args[args.index(option) + 1]!r} is not a date" in result.output
+    assert "no store" not in result.output
+
+
+@pytest.mark.parametrize("command", ["run", "backfill", "rerun", "audit", "check", "status"])
+def test_help_shows_no_type_after_a_flag(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.output
+    assert re.search(r"--help\s+Show this message", result.output)
+
+
+def test_tables_at_80_columns_keep_dates_statuses_and_errors_whole(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARXIV_DIGEST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "80")
+    store = Store.open(tmp_path / "digest.duckdb")
+    try:
+        for day, status in ((date(2026, 1, 20), "completed"), (date(2026, 1, 21), "failed")):
+            store.start_run(day, "cs.CV", None)
+            store.finish_run(day, "cs.CV", status, {"papers": 3, "method_analyses": 2}, {},
+                             error=LONG_ERROR if status == "failed" else None)
+    finally:
+        store.close()
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "…" not in result.output, result.output
+    assert "2026-01-20" in result.output and "2026-01-21" in result.output
+    assert "completed" in result.output and "failed" in result.output
+    cells = "".join(re.findall(r"│([^│\n]*)│\s*$", result.output, re.MULTILINE)).replace(" ", "")
+    assert LONG_ERROR.replace(" ", "") in cells, result.output
+
+
+def test_an_unwritable_data_dir_is_one_line_and_exit_1_before_any_run(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data dir should be")
+    started = time.monotonic()
+    result = runner.invoke(app, ["run", "--sample", "--data-dir", str(blocker / "data")])
+    assert result.exit_code == 1, result.output
+    assert time.monotonic() - started < 5, "no retries: waiting cannot fix it"
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(blocker) in lines[0] and "Not a directory" in lines[0], result.output
+    assert "Traceback" not in result.output and "another arxiv-digest process" not in result.output.lower()
+
+
+def test_a_store_that_cannot_be_created_says_why_not_who(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as failed:
+        Store.open(blocker / "digest.duckdb", wait_seconds=30)
+    assert "Not a directory" in str(failed.value) and "probably holds it" not in str(failed.value)
