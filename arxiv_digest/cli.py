@@ -421,26 +421,30 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     runs = [row for store in _each_store(settings) for row in store.runs()]
     runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
     title = str(settings.db_path) if settings.store_layout == "single" else f"{settings.data_dir / 'days'} (per day)"
-    table = _table(title, ("date", "category", "status", "runs", "papers", "method", "abstract", "withheld", "model",
-                           "fallback", "no model", "error"))
+    # Who wrote the analyses (the model, the fallback after its answers were rejected, no model configured) fits
+    # beside the counts on a wide terminal; on a narrow one the table keeps what matters whole, and every error
+    # is printed in full below it.
+    wide = stdout.width >= WIDE_STATUS_COLUMNS
+    counts = STATUS_COUNTS if wide else STATUS_COUNTS[:1]
+    table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts),
+                           *(("error",) if wide else ())))
     for run_row in runs:
         c = run_row["counts"]
-        table.add_row(
-            str(run_row["date"]),
-            run_row["category"],
-            run_row["status"],
-            str(run_row["attempts"]),
-            str(c.get("papers", "")),
-            str(c.get("method_analyses", "")),
-            str(c.get("abstract_analyses", "")),
-            str(c.get("withheld", "")),
-            # Who wrote them: the model, the fallback after its answers were rejected, no model configured.
-            str(c.get("model_answers", "")),
-            str(c.get("fallbacks", "")),
-            str(c.get("no_model", "")),
-            run_row["error"] or "",
-        )
+        row = [str(run_row["date"]), run_row["category"], run_row["status"], str(run_row["attempts"])]
+        row += [str(c.get(key, "")) for _, key in counts]
+        table.add_row(*row, *((run_row["error"] or "",) if wide else ()))
     stdout.print(table)
+    if not wide:
+        for run_row in runs:
+            if run_row["error"]:
+                stdout.print(f"{run_row['date']} {run_row['category']}: {run_row['error']}", soft_wrap=True,
+                             markup=False, highlight=False)
+
+
+WIDE_STATUS_COLUMNS = 120
+STATUS_COUNTS = (("papers", "papers"), ("method", "method_analyses"), ("abstract", "abstract_analyses"),
+                 ("withheld", "withheld"), ("model", "model_answers"), ("fallback", "fallbacks"),
+                 ("no model", "no_model"))
 
 
 def _config_parameter(config: Path | None) -> str | None:
