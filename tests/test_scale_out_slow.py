@@ -381,7 +381,9 @@ def test_backfill_deployment_is_unscheduled_parallel_and_per_day(stack: Stack) -
     deployment = httpx.get(f"{stack.api}/deployments/name/{DEPLOYMENT}", timeout=30).json()
     assert deployment["schedules"] == [], deployment["schedules"]
     assert (deployment["global_concurrency_limit"] or {}).get("limit") == 2, deployment
-    assert deployment["job_variables"]["env"] == {"ARXIV_DIGEST_STORE_LAYOUT": "per-day"}, deployment
+    # The per-day layout, and the analytics switches every deployment of prefect.yaml carries.
+    assert deployment["job_variables"]["env"] == {
+        "ARXIV_DIGEST_STORE_LAYOUT": "per-day", "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}, deployment
     assert deployment["work_pool_name"] == "arxiv-digest"
 
 
