@@ -117,6 +117,23 @@ def _each_store(settings: Settings) -> Iterator[Any]:
             store.close()
 
 
+def _stored_run(settings: Settings, day: date) -> dict[str, Any] | None:
+    """The day's run record, when this machine can read the store its run wrote (a worker's may be elsewhere)."""
+    from arxiv_digest.store import Store
+
+    path = settings.for_digest(settings.category, day).db_path
+    if not path.is_file():
+        return None
+    try:
+        store = Store.open(path, wait_seconds=STORE_WAIT_SECONDS / 10)
+    except StoreError:
+        return None
+    try:
+        return store.run(day, settings.category)
+    finally:
+        store.close()
+
+
 def _no_store_yet(settings: Settings) -> str:
     where = settings.data_dir / "days" if settings.store_layout == "per-day" else settings.db_path
     return f"no store at {where}: nothing has run yet; run `arxiv-digest run` first"
@@ -264,7 +281,11 @@ def _print_run_report(
             checks.add_row(r.severity, r.check, r.arxiv_id or "(day)", r.observed)
         console.print(checks)
     _print_model_report(store, settings, counts, since)
-    console.print(f"done in {seconds:.1f}s")
+    if result.get("status") == "partial":
+        # Published all the same (exit 0): the shortfall is in `status`, and `audit` names each paper's cause.
+        console.print(f"[yellow]partial[/]: {result.get('shortfall')} (see `arxiv-digest audit`; "
+                      "`arxiv-digest rerun --failed` retries failed steps)")
+    console.print(f"{result.get('status', 'completed')} in {seconds:.1f}s")
     stdout.print(result["path"])
 
 
@@ -427,7 +448,7 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     wide = stdout.width >= WIDE_STATUS_COLUMNS
     counts = STATUS_COUNTS if wide else STATUS_COUNTS[:1]
     table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts),
-                           *(("error",) if wide else ())))
+                           *(("error or shortfall",) if wide else ())))
     for run_row in runs:
         c = run_row["counts"]
         row = [str(run_row["date"]), run_row["category"], run_row["status"], str(run_row["attempts"])]
@@ -443,8 +464,8 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
 
 WIDE_STATUS_COLUMNS = 120
 STATUS_COUNTS = (("papers", "papers"), ("method", "method_analyses"), ("abstract", "abstract_analyses"),
-                 ("withheld", "withheld"), ("model", "model_answers"), ("fallback", "fallbacks"),
-                 ("no model", "no_model"))
+                 ("pdf failed", "pdf_failed"), ("withheld", "withheld"), ("model", "model_answers"),
+                 ("fallback", "fallbacks"), ("no model", "no_model"))
 
 
 def _config_parameter(config: Path | None) -> str | None:
@@ -472,7 +493,8 @@ def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, c
 def _rows_table(title: str, rows: list[Any]) -> Table:
     table = _table(title, ("date", "papers", "status", "seconds", "detail"))
     for row in rows:
-        style = {"failed": "red", "skipped": "dim", "no announcement": "dim"}.get(row.status, "")
+        style = {"failed": "red", "crashed": "red", "partial": "yellow", "skipped": "dim",
+                 "no announcement": "dim"}.get(row.status, "")
         table.add_row(row.date, "" if row.papers is None else str(row.papers), f"[{style}]{row.status}[/]" if style
                       else row.status, f"{row.seconds:.1f}", row.detail)
     return table
@@ -537,10 +559,9 @@ def backfill(
 
         try:
             if via_deployment:
-                todo = [d for d in days if force or d not in published]
-                skipped = len(days) - len(todo)
-                progress.advance(bar, skipped)
-                rows = backfill_via_deployment(todo, settings.category, force=force, name=deployment,
+                rows = backfill_via_deployment(days, settings.category, force=force, name=deployment,
+                                               is_published=lambda d: d in published,
+                                               stored_run=lambda d: _stored_run(settings, d),
                                                wait_seconds=wait, on_done=done)
             else:
                 rows = backfill_local(settings, days, force=force, concurrency=concurrency,
@@ -630,19 +651,16 @@ def rerun(
         stdout.print("nothing to rerun: no failed run or step" + (f" on {digest_date}" if digest_date else ""))
         return
     rows = []
-    from arxiv_digest.operations.runs import BackfillRow
+    from arxiv_digest.operations.runs import failed_row, row_of_result
 
     for day, category, why in todo:
         console.print(f"rerun {category} {day}: {why}")
         run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config)
         started = time.monotonic()
         try:
-            result = run_day(day)
-            rows.append(BackfillRow(day.isoformat(), "completed", result["counts"].get("papers"),
-                                    round(time.monotonic() - started, 1), result["path"]))
+            rows.append(row_of_result(day, run_day(day), time.monotonic() - started))
         except Exception as exc:  # reported per day in the table and by the exit code
-            rows.append(BackfillRow(day.isoformat(), "failed", None, round(time.monotonic() - started, 1),
-                                    f"{type(exc).__name__}: {exc}"))
+            rows.append(failed_row(day, exc, time.monotonic() - started))
     stdout.print(_rows_table("rerun", rows))
     still = sorted(item for after in _each_store(settings) for item in after.days_needing_attention(only_day))
     for day, category, why in still:

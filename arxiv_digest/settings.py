@@ -80,6 +80,12 @@ class Settings:
     # flow's task threads alone use one core); 1 reads in the flow's own process.
     extract_workers: int = 2
 
+    # Great Expectations Data Docs: an HTML site per digest under data_dir/quality_docs/<category>/<date>/
+    # (about 0.3 MB a day; the 4 MB of assets every site shares are stored once, in quality_docs/_shared/).
+    # Sites more than quality_docs_keep_days older than the newest are removed; 0 keeps them all.
+    quality_docs: bool = True
+    quality_docs_keep_days: int = 90
+
     # Model (empty base URL: the offline extractive analyzer is used)
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"
@@ -240,6 +246,7 @@ def _validate(settings: Settings) -> None:
         "llm_cost_per_1k_output_tokens",
         "llm_context_tokens",
         "llm_error_cooldown_seconds",
+        "quality_docs_keep_days",
     ):
         if getattr(settings, name) < 0:
             problems.append(f"{name} must be >= 0")

@@ -10,10 +10,12 @@ from typing import Any
 
 from prefect import allow_failure, flow
 from prefect.runtime import flow_run as current_flow_run
+from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from arxiv_digest.catalog.selection import check_digest_day, no_announcement_result, resolve_day
 from arxiv_digest.operations.batches import batch_size, make_batches
+from arxiv_digest.operations.runs import flow_run_name
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings, load_settings
 from schemas.records import RunStatus
@@ -64,7 +66,14 @@ def _run_name() -> str:
             day = resolve_day(None, bool(params.get("sample")), settings.current_time(), settings.holiday_dates)
         except Exception:  # a name must never fail the run; the run itself reports bad settings
             day = "latest"
-    return f"digest-{params.get('category') or 'default'}-{day}" + ("-sample" if params.get("sample") else "")
+    return flow_run_name(params.get("category"), str(day), bool(params.get("sample")))
+
+
+def _final_state(published: dict[str, Any]) -> Any:
+    """A partial day ends Completed but named "Partial", so the UI's run list tells it from a complete one."""
+    if published.get("status") == RunStatus.PARTIAL:
+        return Completed(name="Partial", message=published.get("shortfall") or None, data=published)
+    return published
 
 
 @flow(
@@ -83,14 +92,15 @@ def daily_digest(
     force: bool = False,
     wait_for_announcement: bool = True,
     config_file: str | None = None,
-) -> dict[str, Any]:
-    """Build and publish the digest of one arXiv announcement.
+) -> Any:
+    """Build and publish the digest of one arXiv announcement; returns the publish result (path, counts, status).
 
     `digest_date` defaults to the newest digest announced by now (what the morning schedule builds). A date
     without an announcement (Saturday, Sunday, a holiday) builds nothing and completes. An announcement the
     API does not show yet fails the fetch, which retries until a deadline when `wait_for_announcement`.
     `refetch=False` reuses the day's stored paper list (used by `rerun --failed`). Papers whose steps all
-    succeeded are not processed again unless `force`.
+    succeeded are not processed again unless `force`. A day published without every paper's full treatment
+    ends in a Completed state named "Partial" (its result is the same dict).
     """
     settings = flow_settings(category, sample, overrides, config_file)
     day = resolve_day(digest_date, sample, settings.current_time(), settings.holiday_dates)
@@ -115,4 +125,4 @@ def daily_digest(
                                             wait_for=[allow_failure(segmented)]))
     summary = summarize_task.submit(settings, day, cat, wait_for=[allow_failure(a) for a in analyzed])
     checked = quality_task.submit(settings, day, cat, wait_for=[summary])
-    return publish_task.submit(settings, day, cat, wait_for=[checked]).result()
+    return _final_state(publish_task.submit(settings, day, cat, wait_for=[checked]).result())

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from arxiv_digest.analysis.analyzer import fallback_analysis
@@ -19,6 +20,7 @@ from arxiv_digest.analysis.summary import extractive_summary
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.wording import wording_for
+from quality.docs_site import clear_site, day_site, pool_dir, prune_sites, share_identical_files
 from quality.suites import suite_inputs, validate
 from schemas.records import Analysis, Paper, QualityResult, Status
 
@@ -102,6 +104,13 @@ def _repair_paper(store: Any, settings: Settings, digest_day: date, category: st
     return "withheld"
 
 
+def _store_docs_compactly(settings: Settings, category: str, site: Path) -> None:
+    shared = share_identical_files(site, pool_dir(settings.data_dir))
+    removed = prune_sites(settings.data_dir, category, settings.quality_docs_keep_days)
+    log.info("Data Docs at %s (%d files shared, %d kB saved); %d old site(s) removed", site / "index.html",
+             shared.files, shared.bytes_saved // 1024, len(removed))
+
+
 def run_quality_gate(runtime: Runtime, digest_day: date, category: str,
                      flow_run_id: str | None = None) -> dict[str, int]:
     """Step 6: check the day, repair or withhold what fails, check again; the counts of what happened.
@@ -110,10 +119,12 @@ def run_quality_gate(runtime: Runtime, digest_day: date, category: str,
     """
     settings = runtime.settings
     store = runtime.store()
-    docs_dir = settings.data_dir / "quality_docs" / category / digest_day.isoformat()
+    docs_dir = day_site(settings.data_dir, category, digest_day) if settings.quality_docs else None
     inputs = suite_inputs(store, digest_day, category, language=settings.language)
     fingerprint = inputs.fingerprint()
     reused = store.reusable_quality_results(digest_day, category, fingerprint)
+    if reused is None and docs_dir is not None:
+        clear_site(docs_dir)
     results = reused if reused is not None else validate(inputs, docs_dir)
     done = {"repaired": 0, "withheld": 0}
     for _ in range(REPAIR_ROUNDS):
@@ -136,6 +147,8 @@ def run_quality_gate(runtime: Runtime, digest_day: date, category: str,
         reused = None
     if reused is None:
         store.replace_quality_results(digest_day, category, results, flow_run_id, fingerprint)
+        if docs_dir is not None:
+            _store_docs_compactly(settings, category, docs_dir)
     failed = [r for r in results if not r.passed]
     for result in failed:
         log.warning("quality %s %s %s: %s", result.severity, result.check, result.arxiv_id or "(day)",

@@ -22,8 +22,13 @@ class RunStatus(StrEnum):
     """A day's run record (`runs`)."""
 
     RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
+    COMPLETED = "completed"  # published, every paper with its full treatment
+    PARTIAL = "partial"  # published, but some papers without it (PDF failed, fallback, withheld, missing)
+    FAILED = "failed"  # not published
+
+
+# The statuses of a day whose digest was written.
+PUBLISHED_RUN_STATUSES = frozenset({RunStatus.COMPLETED, RunStatus.PARTIAL})
 
 
 @dataclass(frozen=True)

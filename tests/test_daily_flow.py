@@ -67,6 +67,30 @@ def _counts(data_dir: Path) -> dict[str, int]:
         store.close()
 
 
+def _stored_run(data_dir: Path, day: date = date(2026, 1, 21)) -> dict[str, object]:
+    store = Store.open(data_dir / "digest.duckdb")
+    try:
+        run = store.run(day, "cs.CV")
+    finally:
+        store.close()
+    assert run is not None
+    return run
+
+
+def _latest_flow_run_state(name: str) -> tuple[str, str, str]:
+    """(type, name, message) of the newest flow run of that name, as the Prefect UI lists it."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])),
+                                     sort=FlowRunSort.START_TIME_DESC, limit=1)
+    assert runs and runs[0].state is not None, name
+    state = runs[0].state
+    return state.type.value, state.name or "", state.message or ""
+
+
 def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_internet: list[object]) -> None:
     code, output = _run("run", "--sample", "--data-dir", str(tmp_path))
     assert code == 0, output
@@ -177,10 +201,21 @@ def test_a_failed_pdf_is_shown_audited_and_repaired_by_rerun(
         _fake_day(server, missing="2601.99002v2")
         _env_for(server, tmp_path, monkeypatch)
         code, output = _run("run", "--date", "2026-01-21")
-        assert code == 0, output
+        assert code == 0, output  # published, though not every paper got its full treatment: not a crash
+        assert "partial: 1 PDF failed" in output and "completed in" not in output, output
         digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
         entry = digest.split("<a id='2601.99002v2'></a>", 1)[1].split("<a id=", 1)[0]
         assert "摘要分析" in entry and "PDF download failed" in entry and "HTTP 404" in entry
+        assert _stored_run(tmp_path)["status"] == "partial"
+        assert _stored_run(tmp_path)["error"] == "1 PDF failed"
+        assert _stored_run(tmp_path)["counts"]["pdf_failed"] == 1
+        assert _latest_flow_run_state("digest-cs.CV-2026-01-21") == ("COMPLETED", "Partial", "1 PDF failed")
+        code, output = _run("status")
+        assert code == 0 and re.search(r"2026-01-21 .*partial", output), output
+        assert "1 PDF failed" in output, output
+        code, output = _run("backfill", "--start", "2026-01-21", "--end", "2026-01-21", "--force")
+        assert code == 0, output
+        assert re.search(r"2026-01-21 .*partial", output) and "1 PDF failed" in output, output
 
         code, output = _run("audit", "--since", since, "--json")
         assert code == 0, output
@@ -194,9 +229,12 @@ def test_a_failed_pdf_is_shown_audited_and_repaired_by_rerun(
         assert code == 0, output
         assert len(server.requests_to("pdf")) == downloads_before + 1, "only the failed PDF is fetched again"
         assert len(server.requests_to("api")) == 1, "the rerun reuses the stored paper list"
+        assert re.search(r"2026-01-21 .*completed", output), output
     digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
     entry = digest.split("<a id='2601.99002v2'></a>", 1)[1].split("<a id=", 1)[0]
     assert "方法设计详解" in entry
+    assert _stored_run(tmp_path)["status"] == "completed" and _stored_run(tmp_path)["error"] is None
+    assert _latest_flow_run_state("digest-cs.CV-2026-01-21")[:2] == ("COMPLETED", "Completed")
     store = Store.open(tmp_path / "digest.duckdb")
     try:
         assert store.days_needing_attention() == []

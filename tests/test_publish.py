@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arxiv_digest.publish.day import artifact_key
+from arxiv_digest.publish.day import artifact_key, artifact_markdown, day_status, describe_shortfall
 from arxiv_digest.publish.feeds import export_json, render_atom, render_index
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.listings import output_path, write_atomically
@@ -136,6 +136,19 @@ def test_atomic_write_replaces_cleanly_and_leaves_no_temp(tmp_path: Path) -> Non
 def test_output_paths_never_leave_the_out_dir(tmp_path: Path) -> None:
     path = output_path(tmp_path, "../../etc", DAY)
     assert tmp_path in path.resolve().parents
+
+
+def test_a_day_is_completed_only_when_every_paper_got_its_full_treatment() -> None:
+    whole = {"papers": 4, "pdf_failed": 0, "fallbacks": 0, "withheld": 0, "missing_analyses": 0,
+             "abstract_analyses": 1, "no_model": 4}  # a scanned PDF's abstract analysis, no model configured
+    assert day_status(whole) == "completed" and describe_shortfall(whole) == ""
+    short = {**whole, "pdf_failed": 1, "fallbacks": 2, "withheld": 1}
+    assert day_status(short) == "partial"
+    assert describe_shortfall(short) == "1 PDF failed, 2 analysis fallback, 1 withheld"
+    assert day_status({**whole, "missing_analyses": 1}) == "partial"
+    page = artifact_markdown(DAY, "cs.CV", short, "summary", Path("/out/2026-01-21.md"))
+    assert "Status: **partial**: 1 PDF failed, 2 analysis fallback, 1 withheld." in page
+    assert "Status: **completed**." in artifact_markdown(DAY, "cs.CV", whole, "s", Path("/out/x.md"))
 
 
 def test_artifact_keys_are_valid() -> None:

@@ -12,6 +12,7 @@ os.environ["GX_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from arxiv_digest.store import Store
+from quality.docs_site import day_site, docs_root, pool_dir, share_identical_files, site_bytes
 from quality.suites import CODE_URL_REGEX, run_quality_suites, suite_inputs
 from schemas.records import Analysis, Extraction, Link, Paper, PdfFile, QualityResult, Section
 
@@ -93,6 +95,7 @@ class Outcome:
     good: list[QualityResult]
     docs: Path
     reuse: dict[str, object]
+    docs_next_day: Path  # the same suites validated again, as the next digest's gate would
 
     def failed(self, check: str, *, good: bool = False) -> dict[str, str]:
         rows = self.good if good else self.bad
@@ -158,7 +161,9 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
         good_results = run_quality_suites(store, DAY, "cs.GR", language="zh")
         store.replace_quality_results(DAY, "cs.CV", bad_results, None)  # the rows fit the store's table
         fingerprints = fingerprint_reuse(store)
-        yield Outcome(bad_results, good_results, docs, fingerprints)
+        next_day = root / "docs-next-day"
+        run_quality_suites(store, DAY, "cs.CV", language="zh", data_docs_dir=next_day)
+        yield Outcome(bad_results, good_results, docs, fingerprints, next_day)
     finally:
         store.close()
 
@@ -219,6 +224,33 @@ def test_data_docs_are_built_as_html(outcome: Outcome) -> None:
     pages = list((outcome.docs / "validations").rglob("*.html"))
     assert {p.parts[-4] if len(p.parts) >= 4 else "" for p in pages} >= {"analyses", "papers"}
     assert "analyses" in index.read_text(encoding="utf-8")
+
+
+def test_data_docs_of_a_second_day_cost_only_their_own_pages(outcome: Outcome) -> None:
+    data_dir = outcome.docs.parent / "data"
+    first, second = (day_site(data_dir, "cs.CV", date(2026, 1, day)) for day in (21, 22))
+    shutil.copytree(outcome.docs, first)
+    share_identical_files(first, pool_dir(data_dir))
+    after_first = site_bytes(docs_root(data_dir))
+    assert after_first > 3_000_000, "GX's fonts and images are in the first site"
+    shutil.copytree(outcome.docs_next_day, second)
+    share_identical_files(second, pool_dir(data_dir))
+    added = site_bytes(docs_root(data_dir)) - after_first
+    assert 0 < added < 200_000, added
+    # Every page of the second site still finds the styles and images it found as GX wrote it (GX's own
+    # validation pages miss their favicon by one level either way), and no logo is fetched from GX's bucket.
+    found = 0
+    for page in second.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "amazonaws.com/logo-long.png?d=" not in text, page
+        as_written = outcome.docs_next_day / page.relative_to(second)
+        for target in re.findall(r'(?:href|src)="((?:\.\./)*static/[^"?#]+)', text):
+            if (as_written.parent / target).is_file() or target.endswith("logo-long.png"):
+                assert (page.parent / target).is_file(), (page, target)
+                found += 1
+    assert found >= 10, found
+    logo = second / "static" / "images" / "logo-long.png"
+    assert logo.stat().st_nlink >= 3, "the day's logo is the pool's copy, shared with the first day"
 
 
 @pytest.mark.parametrize(

@@ -265,6 +265,11 @@ class Stack:
     def logs_tail(self, chars: int = 3000) -> str:
         return "\n".join(f"--- {name}\n{self.log(name)[-chars:]}" for name in ("server", *WORKERS))
 
+    @property
+    def wide_env(self) -> dict[str, str]:
+        """A terminal wide enough that no table row folds: one line per day."""
+        return {**self.env, "COLUMNS": "200"}
+
     def digest(self, *args: str, env: dict[str, str] | None = None, timeout: float = 400
                ) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(BIN / "arxiv-digest"), *args], env=env or self.env, cwd=REPO, capture_output=True,
@@ -377,6 +382,13 @@ def _day_store_counts(path: Path) -> dict[str, Any]:
         con.close()
 
 
+def _table_row(output: str, day: date) -> str:
+    """The table line of a day (the line whose first cell is its date)."""
+    rows = [line for line in output.splitlines() if line.startswith("│") and line.split("│")[1].strip() == str(day)]
+    assert len(rows) == 1, output
+    return rows[0]
+
+
 def test_backfill_deployment_is_unscheduled_parallel_and_per_day(stack: Stack) -> None:
     deployment = httpx.get(f"{stack.api}/deployments/name/{DEPLOYMENT}", timeout=30).json()
     assert deployment["schedules"] == [], deployment["schedules"]
@@ -390,9 +402,20 @@ def test_backfill_deployment_is_unscheduled_parallel_and_per_day(stack: Stack) -
 def test_backfill_on_two_workers_with_postgres_and_per_day_stores(stack: Stack) -> None:
     started = time.monotonic()
     first = stack.digest("backfill", "--start", DAYS[0].isoformat(), "--end", DAYS[-1].isoformat(),
-                         "--via-deployment", "--deployment", DEPLOYMENT, "--wait", "300")
+                         "--via-deployment", "--deployment", DEPLOYMENT, "--wait", "300", env=stack.wide_env)
     assert first.returncode == 0, first.stdout + first.stderr + stack.logs_tail()
-    assert first.stdout.count("completed") == len(DAYS), first.stdout
+    # The day whose PDF arXiv refused is published, but partial; each row names its run as the UI does and
+    # shows the papers and seconds read back once the run ended.
+    assert first.stdout.count("completed") == len(DAYS) - 1, first.stdout
+    assert first.stdout.count("partial") == 1 and "1 PDF failed" in first.stdout, first.stdout
+    for day in DAYS:
+        row = _table_row(first.stdout, day)
+        assert f"digest-{CATEGORY}-{day.isoformat()}" in row, (row, first.stdout)
+        papers, status, seconds = row.split("│")[2:5]
+        assert int(papers) == len(stack.papers[day]), row
+        partial = MISSING_PDF in {paper.versioned_id for paper in stack.papers[day]}
+        assert status.strip() == ("partial" if partial else "completed"), row
+        assert float(seconds) > 0, row
 
     # Every day published, each with exactly its own papers.
     out = stack.data / "out" / CATEGORY
@@ -464,15 +487,16 @@ def test_backfill_again_creates_no_runs_and_no_rows(stack: Stack) -> None:
     args = ("backfill", "--start", DAYS[0].isoformat(), "--end", DAYS[-1].isoformat(), "--via-deployment",
             "--deployment", DEPLOYMENT, "--wait", "60")
 
-    # The CLI sees the days published in the per-day stores and submits nothing.
-    again = stack.digest(*args)
+    # The CLI sees the days published in the per-day stores, submits nothing and lists each day as skipped.
+    again = stack.digest(*args, env=stack.wide_env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "submitted" not in again.stdout and "completed" not in again.stdout, again.stdout
+    assert all("skipped" in _table_row(again.stdout, day) for day in DAYS), again.stdout
 
     # A CLI that cannot see the stores submits every day again: the idempotency keys return the first runs.
     blind = stack.digest(*args, env={**stack.env, "ARXIV_DIGEST_DATA_DIR": str(stack.root / "elsewhere")})
     assert blind.returncode == 0, blind.stdout + blind.stderr
-    assert blind.stdout.count("completed") == len(DAYS), blind.stdout
+    assert blind.stdout.count("completed") == len(DAYS) - 1 and blind.stdout.count("partial") == 1, blind.stdout
     assert {r["id"] for r in stack.deployment_runs()} == before_runs
     assert stack.pg.query("SELECT count(*) FROM flow_run")[0][0] == len(DAYS)
 
@@ -489,7 +513,8 @@ def test_backfill_again_creates_no_runs_and_no_rows(stack: Stack) -> None:
         expected = sorted(p.versioned_id for p in stack.papers[day])
         assert now["papers"] == expected, (path, now["papers"])
         assert now["digest_days"] == [day.isoformat()], now["digest_days"]
-        assert now["runs"] == [(day, CATEGORY, "completed")], now["runs"]
+        status = "partial" if MISSING_PDF in expected else "completed"  # its PDF failed: published, not whole
+        assert now["runs"] == [(day, CATEGORY, status)], now["runs"]
         counts = now["counts"]
         assert counts["digest_papers"] == counts["digest_analyses"] == counts["analyses"] == len(expected), counts
         missing = [MISSING_PDF] if MISSING_PDF in expected else []

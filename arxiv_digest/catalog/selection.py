@@ -30,7 +30,7 @@ from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.catalog.sample_day import SAMPLE_DAY
 from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError
 from arxiv_digest.runtime import Runtime
-from schemas.records import Paper, RunStatus
+from schemas.records import PUBLISHED_RUN_STATUSES, Paper
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +299,7 @@ def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: boo
     earlier = store.run(digest_day, category)
     known = store.digest_papers(digest_day, category)
     store.start_run(digest_day, category, flow_run_id)
-    if not refetch and (known or (earlier is not None and earlier["status"] == RunStatus.COMPLETED)):
+    if not refetch and (known or (earlier is not None and earlier["status"] in PUBLISHED_RUN_STATUSES)):
         log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
         return [(p.arxiv_id, p.version) for p in known]
     found = announcement(digest_day, settings.holiday_dates)

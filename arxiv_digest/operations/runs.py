@@ -10,11 +10,15 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from arxiv_digest.catalog.announcements import has_announcement, latest_digest_day
 from arxiv_digest.errors import DigestError, DigestInputError
+from arxiv_digest.http_retry import RETRY_STATUSES
 from arxiv_digest.ids import ARXIV_ID_OR_STEM
 from arxiv_digest.operations.batches import failed_papers
 from arxiv_digest.settings import Settings
+from schemas.records import RunStatus
 
 MAX_BACKFILL_DAYS = 400
 DEPLOYMENT_NAME = "daily-digest/{slug}-daily"
@@ -40,6 +44,11 @@ def announced_days(days: Sequence[date], now: datetime, holidays: Collection[dat
     return {day for day in days if has_announcement(day, holidays)}
 
 
+def flow_run_name(category: str | None, day: str, sample: bool = False) -> str:
+    """The name of a digest's flow run, as the UI lists it: digest-cs.CV-2026-01-21."""
+    return f"digest-{category or 'default'}-{day}" + ("-sample" if sample else "")
+
+
 def deployment_name(category: str) -> str:
     return DEPLOYMENT_NAME.format(slug=category.lower().replace(".", "-"))
 
@@ -52,6 +61,22 @@ class BackfillRow:
     seconds: float = 0.0
     detail: str = ""
     flow_run_id: str = ""
+
+
+def row_of_result(day: date, result: dict[str, Any], seconds: float) -> BackfillRow:
+    """A table row for a flow run that returned: completed or partial (with what fell short), or no digest."""
+    if result.get("status") == "no_announcement":
+        return BackfillRow(day.isoformat(), "no announcement", seconds=round(seconds, 1),
+                           detail=str(result.get("reason", "")))
+    status = str(result.get("status") or RunStatus.COMPLETED)
+    detail = "; ".join(part for part in (result.get("shortfall") or "", result["path"]) if part)
+    return BackfillRow(day.isoformat(), status, papers=result.get("counts", {}).get("papers"),
+                       seconds=round(seconds, 1), detail=detail)
+
+
+def failed_row(day: date, exc: BaseException, seconds: float) -> BackfillRow:
+    return BackfillRow(day.isoformat(), RunStatus.FAILED, seconds=round(seconds, 1),
+                       detail=f"{type(exc).__name__}: {exc}"[:300])
 
 
 # -- backfill --------------------------------------------------------------------------------------------
@@ -82,10 +107,8 @@ def backfill_local(
         try:
             result = run_day(day)
         except Exception as exc:  # one bad day must not stop the others; it is reported in the table
-            return BackfillRow(day.isoformat(), "failed", seconds=round(time.monotonic() - started, 1),
-                               detail=f"{type(exc).__name__}: {exc}"[:300])
-        return BackfillRow(day.isoformat(), "completed", papers=result.get("counts", {}).get("papers"),
-                           seconds=round(time.monotonic() - started, 1), detail=result.get("path", ""))
+            return failed_row(day, exc, time.monotonic() - started)
+        return row_of_result(day, result, time.monotonic() - started)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = {pool.submit(one, day): day for day in todo}
@@ -101,47 +124,90 @@ def backfill_via_deployment(
     category: str,
     *,
     force: bool,
+    is_published: Callable[[date], bool],
+    stored_run: Callable[[date], dict[str, Any] | None] = lambda day: None,
     name: str | None = None,
     wait_seconds: float = 0.0,
     on_done: Callable[[BackfillRow], None] = lambda row: None,
 ) -> list[BackfillRow]:
-    """Submit one run per date to the deployment; the idempotency key makes a repeated backfill a no-op."""
-    from prefect import get_client
+    """Submit one run per date to the deployment, named as the UI names it; published days are skipped.
+
+    The idempotency key makes a repeated backfill a no-op. With `wait_seconds`, each run's row is filled from
+    its final state (completed, partial, failed, crashed), its run time, and the day's run record in the store
+    (`stored_run`) when this machine can read it.
+    """
     from prefect.deployments import run_deployment
 
     target = name or deployment_name(category)
-    rows = []
+    rows: dict[date, BackfillRow] = {}
+    submitted: dict[str, tuple[date, BackfillRow]] = {}
     for day in days:
+        if not force and is_published(day):
+            rows[day] = BackfillRow(day.isoformat(), "skipped", detail="already published (use --force)")
+            on_done(rows[day])
+            continue
         key = f"backfill-{category}-{day.isoformat()}"
         if force:
             key += f"-force-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
         flow_run = run_deployment(
             name=target,
             parameters={"digest_date": day.isoformat(), "category": category},
+            flow_run_name=flow_run_name(category, day.isoformat()),
             idempotency_key=key,
             scheduled_time=datetime.now(UTC),
             tags=["backfill"],
             timeout=0,
         )
-        row = BackfillRow(day.isoformat(), "submitted", flow_run_id=str(flow_run.id), detail=flow_run.name)
-        rows.append(row)
-        on_done(row)
-    if wait_seconds > 0:
-        deadline = time.monotonic() + wait_seconds
-        pending = {row.flow_run_id: row for row in rows}
-        with get_client(sync_client=True) as client:
-            while pending and time.monotonic() < deadline:
-                for run_id, row in list(pending.items()):
-                    state = client.read_flow_run(run_id).state
-                    if state is not None and state.is_final():
-                        row.status = state.name.lower()
-                        row.detail = state.message or row.detail
-                        del pending[run_id]
-                if pending:
-                    time.sleep(1.0)
-        for row in pending.values():
-            row.status = "still running"
-    return rows
+        rows[day] = BackfillRow(day.isoformat(), "submitted", flow_run_id=str(flow_run.id), detail=flow_run.name)
+        submitted[str(flow_run.id)] = (day, rows[day])
+        on_done(rows[day])
+    if wait_seconds > 0 and submitted:
+        _wait_for_runs(submitted, wait_seconds, stored_run)
+    return [rows[day] for day in days]
+
+
+def _wait_for_runs(submitted: dict[str, tuple[date, BackfillRow]], wait_seconds: float,
+                   stored_run: Callable[[date], dict[str, Any] | None]) -> None:
+    from prefect import get_client
+
+    deadline = time.monotonic() + wait_seconds
+    pending = dict(submitted)
+    with get_client(sync_client=True) as client:
+        while pending and time.monotonic() < deadline:
+            for run_id, (day, row) in list(pending.items()):
+                flow_run = client.read_flow_run(run_id)
+                if flow_run.state is None or not flow_run.state.is_final():
+                    continue
+                del pending[run_id]
+                fill_finished_row(row, flow_run.name, flow_run.state.name, flow_run.state.message or "",
+                                  run_seconds(flow_run), stored_run(day))
+            if pending:
+                time.sleep(1.0)
+    for _, row in pending.values():
+        row.status = "still running"
+
+
+def run_seconds(flow_run: Any) -> float:
+    """A finished run's wall time: start to end, else the time its tasks ran."""
+    if flow_run.start_time and flow_run.end_time:
+        return (flow_run.end_time - flow_run.start_time).total_seconds()
+    total = flow_run.total_run_time
+    return total.total_seconds() if isinstance(total, timedelta) else float(total or 0.0)
+
+
+def fill_finished_row(row: BackfillRow, run_name: str, state_name: str, message: str, seconds: float,
+                      stored: dict[str, Any] | None) -> None:
+    """A submitted run's row once it ended: the state's name, and the papers and detail the store recorded."""
+    row.status = state_name.lower()
+    row.seconds = round(seconds, 1)
+    parts = [run_name]
+    if stored is not None and stored.get("status") in {RunStatus.COMPLETED, RunStatus.PARTIAL, RunStatus.FAILED}:
+        row.papers = stored.get("counts", {}).get("papers")
+        if stored.get("error"):
+            parts.append(str(stored["error"]))
+    elif message and row.status != RunStatus.COMPLETED:
+        parts.append(message)
+    row.detail = "; ".join(parts)
 
 
 # -- audit -----------------------------------------------------------------------------------------------
@@ -188,8 +254,31 @@ def digest_date_of(params: dict[str, Any], started: datetime | None, holidays: C
     return latest_digest_day(started, holidays).isoformat()
 
 
-def read_failures(since: datetime, limit: int = 200) -> list[AuditRecord]:
-    """Failed and crashed flow and task runs from the Prefect API since a moment."""
+def transient_api_error(exc: BaseException) -> bool:
+    """A Prefect API error the same read may not meet again: the connection, a timeout, a 5xx or a 429."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return exc.response.status_code in RETRY_STATUSES
+    return isinstance(exc, httpx.TransportError)
+
+
+def read_failures(since: datetime, limit: int = 200, attempts: int = 3, pause_seconds: float = 2.0
+                  ) -> list[AuditRecord]:
+    """Failed and crashed flow and task runs from the Prefect API since a moment.
+
+    A server busy finishing other runs may drop a read or answer 5xx: such reads are tried again, a few times.
+    """
+    attempt = 1
+    while True:
+        try:
+            return _read_failures_once(since, limit)
+        except Exception as exc:
+            if attempt >= attempts or not transient_api_error(exc):
+                raise
+        time.sleep(pause_seconds * attempt)
+        attempt += 1
+
+
+def _read_failures_once(since: datetime, limit: int) -> list[AuditRecord]:
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,

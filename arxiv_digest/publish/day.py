@@ -45,6 +45,33 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
     }
 
 
+# What keeps a published day from being `completed`: each count names papers that did not get their full
+# treatment. An abstract analysis of a scanned PDF is not one of them (there was no text to read), nor is the
+# extractive analyzer when no model is configured (that is the treatment asked for).
+SHORTFALL_COUNTS = (
+    ("pdf_failed", "PDF failed"),
+    ("fallbacks", "analysis fallback"),
+    ("withheld", "withheld"),
+    ("missing_analyses", "analysis missing"),
+)
+
+
+def shortfall(counts: dict[str, int]) -> dict[str, int]:
+    """The non-zero shortfall counts of a day, in SHORTFALL_COUNTS order."""
+    return {key: counts[key] for key, _ in SHORTFALL_COUNTS if counts.get(key)}
+
+
+def describe_shortfall(counts: dict[str, int]) -> str:
+    """'1 PDF failed, 2 analysis fallback'; empty for a complete day."""
+    labels = dict(SHORTFALL_COUNTS)
+    return ", ".join(f"{n} {labels[key]}" for key, n in shortfall(counts).items())
+
+
+def day_status(counts: dict[str, int]) -> RunStatus:
+    """A published day is `completed` only when every paper got its full treatment, else `partial`."""
+    return RunStatus.PARTIAL if shortfall(counts) else RunStatus.COMPLETED
+
+
 def artifact_key(category: str, digest_day: date) -> str:
     """Prefect artifact keys allow lowercase letters, digits and dashes only."""
     return re.sub(r"[^a-z0-9-]", "-", f"digest-{category.lower()}-{digest_day.isoformat()}")
@@ -52,9 +79,11 @@ def artifact_key(category: str, digest_day: date) -> str:
 
 def artifact_markdown(digest_day: date, category: str, counts: dict[str, int], summary: str, path: Path) -> str:
     rows = "\n".join(f"| {key.replace('_', ' ')} | {value} |" for key, value in counts.items())
+    missing = describe_shortfall(counts)
+    status = f"**{day_status(counts)}**" + (f": {missing}" if missing else "")
     return (
-        f"# {category} digest {digest_day.isoformat()}\n\nWritten to `{path}`.\n\n| count | value |\n|---|---|\n"
-        f"{rows}\n\n## Executive Summary\n\n{summary}"
+        f"# {category} digest {digest_day.isoformat()}\n\nStatus: {status}.\n\nWritten to `{path}`.\n\n"
+        f"| count | value |\n|---|---|\n{rows}\n\n## Executive Summary\n\n{summary}"
     )
 
 
@@ -87,8 +116,13 @@ class PublishedDay:
     step_seconds: dict[str, float]
     summary: str
 
+    @property
+    def status(self) -> RunStatus:
+        return day_status(self.counts)
+
     def as_result(self) -> dict[str, Any]:
-        return {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds}
+        return {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds,
+                "status": str(self.status), "shortfall": describe_shortfall(self.counts)}
 
 
 def publish_day(runtime: Runtime, digest_day: date, category: str,
@@ -109,6 +143,8 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     write_day_listings(settings, store, category, digest_day, count, view.summary)
     counts = day_counts(store, digest_day, category, view.papers, view.analyses)
     timings = step_seconds or {}
-    store.finish_run(digest_day, category, RunStatus.COMPLETED, counts, timings)
-    log.info("published %s (%d papers)", path, count)
+    status = day_status(counts)
+    # A partial day's shortfall is its run's detail, where `status` shows the error of a failed one.
+    store.finish_run(digest_day, category, status, counts, timings, error=describe_shortfall(counts) or None)
+    log.info("published %s (%d papers, %s)", path, count, status)
     return PublishedDay(path, counts, timings, view.summary)
