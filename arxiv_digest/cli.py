@@ -286,7 +286,7 @@ def _print_run_report(
         console.print(f"[yellow]partial[/]: {result.get('shortfall')} (see `arxiv-digest audit`; "
                       "`arxiv-digest rerun --failed` retries failed steps)")
     console.print(f"{result.get('status', 'completed')} in {seconds:.1f}s")
-    stdout.print(result["path"])
+    stdout.print(result["path"], soft_wrap=True, markup=False, highlight=False)  # whole, for scripts
 
 
 def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], since: datetime) -> None:
