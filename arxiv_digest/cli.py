@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import zoneinfo
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -512,8 +513,10 @@ def backfill(
     deployment: Annotated[
         str | None, typer.Option("--deployment", help="Deployment name (default daily-digest/<category>-daily).")
     ] = None,
-    wait: Annotated[float, typer.Option("--wait", help="With --via-deployment: seconds to wait for the runs.")] = 0,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Days built at once, locally.")] = 2,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="With --via-deployment: seconds to wait for the runs.")
+    ] = 0,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Days built at once, locally.")] = 2,
     sample: Annotated[bool, typer.Option("--sample", help="Backfill against the offline sample day.")] = False,
     verbose: VerboseOption = False,
     config: ConfigOption = None,
@@ -567,6 +570,9 @@ def backfill(
                 rows = backfill_local(settings, days, force=force, concurrency=concurrency,
                                       run_day=_run_local(settings, sample=sample, config=config),
                                       is_published=lambda d: d in published, on_done=done)
+        except DigestInputError as exc:
+            _fail(str(exc), 2)
+            raise
         except DigestError as exc:
             _fail(str(exc))
             raise
@@ -687,10 +693,19 @@ def serve(
     settings = _settings(None)
     cat = category or settings.category
     name = deployment_name(cat).split("/", 1)[1]
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        _fail(f"--timezone {timezone!r} is not a time zone (IANA names such as UTC or America/New_York)", 2)
+    try:
+        schedule = Cron(cron, timezone=timezone)
+    except ValueError as exc:
+        _fail(f"--cron {cron!r} is not a cron expression: {exc}", 2)
+        raise
     console.print(f"serving {name}: cron '{cron}' ({timezone}); open the Prefect UI to see its schedule")
     daily_digest.serve(
         name=name,
-        schedule=Cron(cron, timezone=timezone),
+        schedule=schedule,
         parameters={"category": cat},
         tags=["arxiv-digest", cat],
     )

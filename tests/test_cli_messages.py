@@ -38,6 +38,24 @@ def test_a_bad_date_is_named_by_its_own_option(args: list[str], option: str, tmp
     assert "no store" not in result.output
 
 
+@pytest.mark.parametrize(("args", "option", "says"), [
+    (["backfill", "--start", "2026-01-05", "--end", "2026-01-06", "--concurrency", "0"], "--concurrency",
+     "greater than or equal to 1"),
+    (["backfill", "--start", "2026-01-05", "--end", "2026-01-06", "--via-deployment", "--wait", "-5"], "--wait",
+     "greater than or equal to 0"),
+    (["serve", "--cron", "every morning"], "--cron", "is not a cron expression"),
+    (["serve", "--timezone", "Mars/Base"], "--timezone", "is not a time zone"),
+])
+def test_a_bad_value_is_named_by_its_own_option_before_anything_runs(
+        args: list[str], option: str, says: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARXIV_DIGEST_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("COLUMNS", "200")  # typer's error box would fold the message
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert option in result.output and says in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "empty").exists()
+
+
 @pytest.mark.parametrize("command", ["run", "backfill", "rerun", "audit", "check", "status"])
 def test_help_shows_no_type_after_a_flag(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "120")

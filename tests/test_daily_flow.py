@@ -420,3 +420,15 @@ def test_per_day_stores_and_batched_steps_keep_audit_rerun_and_listings_per_pape
             store.close()
     index = (tmp_path / "out" / "cs.CV" / "index.html").read_text(encoding="utf-8")
     assert "2026-01-20" in index and "2026-01-21" in index
+
+
+def test_backfill_via_a_deployment_the_server_does_not_have_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARXIV_DIGEST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    code, output = _run("backfill", "--start", "2026-01-20", "--end", "2026-01-21", "--via-deployment",
+                        "--deployment", "daily-digest/no-such-deployment")
+    assert code == 2, output
+    assert "--deployment: the Prefect server at" in output and "'daily-digest/no-such-deployment'" in output
+    assert "Traceback" not in output

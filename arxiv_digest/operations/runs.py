@@ -137,6 +137,8 @@ def backfill_via_deployment(
     (`stored_run`) when this machine can read it.
     """
     from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL
 
     target = name or deployment_name(category)
     rows: dict[date, BackfillRow] = {}
@@ -149,15 +151,22 @@ def backfill_via_deployment(
         key = f"backfill-{category}-{day.isoformat()}"
         if force:
             key += f"-force-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
-        flow_run = run_deployment(
-            name=target,
-            parameters={"digest_date": day.isoformat(), "category": category},
-            flow_run_name=flow_run_name(category, day.isoformat()),
-            idempotency_key=key,
-            scheduled_time=datetime.now(UTC),
-            tags=["backfill"],
-            timeout=0,
-        )
+        try:
+            flow_run = run_deployment(
+                name=target,
+                parameters={"digest_date": day.isoformat(), "category": category},
+                flow_run_name=flow_run_name(category, day.isoformat()),
+                idempotency_key=key,
+                scheduled_time=datetime.now(UTC),
+                tags=["backfill"],
+                timeout=0,
+            )
+        except ObjectNotFound as exc:
+            raise DigestInputError(
+                f"--deployment: the Prefect server at {PREFECT_API_URL.value() or '(a temporary one)'} has no "
+                f"deployment {target!r}; deploy it (`prefect --no-prompt deploy --all`, see the README) or name "
+                "another with --deployment"
+            ) from exc
         rows[day] = BackfillRow(day.isoformat(), "submitted", flow_run_id=str(flow_run.id), detail=flow_run.name)
         submitted[str(flow_run.id)] = (day, rows[day])
         on_done(rows[day])
