@@ -391,6 +391,8 @@ def day_themes(papers: Sequence[Paper], limit: int = 6, minimum: int = 3) -> lis
             continue
         merged.setdefault(candidate.key, candidate)
     chosen: list[_Candidate] = []
+    shown: list[str] = []
+    proper_words = _proper_words(papers)
     for candidate in sorted(merged.values(), key=_rank):
         if len(chosen) >= limit:
             break
@@ -402,10 +404,18 @@ def day_themes(papers: Sequence[Paper], limit: int = 6, minimum: int = 3) -> lis
             continue
         if any(_overlaps(candidate, taken) for taken in chosen):
             continue
+        phrase = _display(candidate, lower_case_words, proper_words)
+        if len(candidate.papers) < 2 and _is_name(phrase):
+            continue  # one paper's own method ("Sparse Token Routing"): the summary lists those apart
         chosen.append(candidate)
-    proper_words = _proper_words(papers)
-    return [Theme(_display(c, lower_case_words, proper_words), tuple(sorted(c.papers, key=order.__getitem__)))
-            for c in chosen]
+        shown.append(phrase)
+    return [Theme(phrase, tuple(sorted(c.papers, key=order.__getitem__))) for phrase, c in zip(shown, chosen,
+                                                                                                strict=True)]
+
+
+def _is_name(phrase: str) -> bool:
+    words = [w for w in re.split(r"[\s-]+", phrase) if w[:1].isalpha()]
+    return bool(words) and all(w[:1].isupper() for w in words) and not all(acronym_key(w) for w in words)
 
 
 def _overlaps(candidate: _Candidate, taken: _Candidate) -> bool:
