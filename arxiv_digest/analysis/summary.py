@@ -55,7 +55,10 @@ CATEGORY_NAMES = {
     "eess.IV": "Image and Video Processing",
 }
 
-_NAMED_METHOD = re.compile(r"\b(?:we (?:propose|introduce|present))\s+([A-Z][\w-]*[A-Z][\w-]*)")
+# "We propose OmniTransfer", "We introduce Sparse Token Routing (STR)": a name with two capitals, or words in
+# title case that an acronym in parentheses follows.
+_NAMED_METHOD = re.compile(
+    r"\b[Ww]e (?:propose|introduce|present)\s+((?:[A-Z][\w-]*\s+){1,5}\([A-Z][\w-]*\)|[A-Z][\w-]*[A-Z][\w-]*)")
 
 
 def category_name(category: str) -> str:
