@@ -14,7 +14,6 @@ it; a phrase that only narrows a longer one with nearly the same papers gives wa
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -96,8 +95,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _DIMENSION = re.compile(r"^\d+D$")
 _NUMBERISH = re.compile(r"^\d[\d.,]*[A-Za-z×x]{0,2}$")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?(?:s)?$")
-_DEFINITION = re.compile(
-    r"((?:[A-Za-z][\w-]*\s+){1,6}[A-Za-z][\w-]*)\s*\(\s*([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9]*?s?)\s*\)")
+_DEFINITION = re.compile(r"(?<=[A-Za-z])\s*\(\s*([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9]*?s?)\s*\)")
 
 MAX_WORDS = 4
 
@@ -124,13 +122,13 @@ class _Candidate:
     title_papers: set[str] = field(default_factory=set)
     occurrences: int = 0
     heads: int = 0  # occurrences that end their run of words: the phrase is a head, not only a modifier
-    surfaces: Counter[str] = field(default_factory=Counter)
+    surfaces: dict[str, int] = field(default_factory=dict)
 
     def add(self, paper_id: str, surface: str, in_title: bool) -> None:
         self.papers.setdefault(paper_id)
         self.occurrences += 1
         if surface:
-            self.surfaces[surface] += 1
+            self.surfaces[surface] = self.surfaces.get(surface, 0) + 1
         if in_title:
             self.title_papers.add(paper_id)
 
@@ -190,23 +188,22 @@ def _words(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(part for token in tokens for part in token.lower().split("-") if part)
 
 
-def phrase_key(tokens: Sequence[str], defined: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
-    """The variant-free key: lower case, hyphens as spaces, the head word singular, a defined acronym spelled
-    out ("GUI testing" = "graphical user interface testing")."""
-    expanded: list[str] = []
-    for token in tokens:
-        acronym = acronym_key(token) if defined else None
-        if acronym and defined and acronym in defined and len(tokens) > 1:
-            expanded += defined[acronym]
-        else:
-            expanded.append(token)
-    words = _words(expanded)
+def _spelled(token: str, defined: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """A token's words inside a phrase, a defined acronym spelled out ("GUI testing" = "graphical user
+    interface testing")."""
+    acronym = acronym_key(token)
+    return defined[acronym] if acronym and acronym in defined else _words([token])
+
+
+def phrase_key(tokens: Sequence[str]) -> tuple[str, ...]:
+    """The variant-free key: lower case, hyphens as spaces, the head word singular."""
+    words = _words(tokens)
     return (*words[:-1], singular(words[-1])) if words else ()
 
 
-def _ends_badly(tokens: Sequence[str]) -> bool:
+def _ends_badly(words: Sequence[str]) -> bool:
     # "mask-guided", "pre-trained": a participle modifies the noun that should have followed.
-    last = _words(tokens)[-1]
+    last = words[-1]
     return last.endswith("ed") and len(last) > 4 and last not in {"embed", "speed", "seed", "feed"}
 
 
@@ -242,11 +239,12 @@ def _surface(tokens: Sequence[str], sentence_start: bool) -> str:
 def _definitions(text: str) -> dict[str, tuple[str, ...]]:
     """Acronyms the text defines, "Instance-level recognition (ILR)" -> {"ilr": key of the expansion}."""
     found: dict[str, tuple[str, ...]] = {}
-    for match in _DEFINITION.finditer(clean_text(text)):
-        acronym = acronym_key(match.group(2))
+    cleaned = clean_text(text)
+    for match in _DEFINITION.finditer(cleaned):
+        acronym = acronym_key(match.group(1))
         if acronym is None:
             continue
-        tokens = match.group(1).split()
+        tokens = cleaned[max(0, match.start() - 120):match.start()].split()[-(MAX_WORDS + 3):]
         # The shortest tail of the words before the parenthesis whose initials spell the acronym.
         for start in range(len(tokens) - 1, -1, -1):
             tail = tokens[start:]
@@ -277,14 +275,22 @@ def _collect(papers: Sequence[Paper]) -> tuple[dict[tuple[str, ...], _Candidate]
                         acronym = acronym_key(token)
                         if acronym:
                             acronym_uses.append((paper.versioned_id, acronym, in_title))
+                    usable = [not _odd_parts([token]) for token in chunk]
+                    # Each token's words once (a defined acronym inside a phrase spelled out); phrases join them.
+                    spelled = [_spelled(token, defined) for token in chunk]
                     for size in range(1, MAX_WORDS + 1):
                         for start in range(len(chunk) - size + 1):
-                            tokens = chunk[start:start + size]
-                            if len(_words(tokens)) > MAX_WORDS + 1 or _ends_badly(tokens) or _odd_parts(tokens):
+                            if not all(usable[start:start + size]):
                                 continue
-                            key = phrase_key(tokens, defined)
+                            tokens = chunk[start:start + size]
+                            words = sum(spelled[start:start + size], ()) if size > 1 else _words(tokens)
+                            if len(words) > MAX_WORDS + 1 or _ends_badly(words):
+                                continue
+                            key = (*words[:-1], singular(words[-1]))
                             surface = "" if in_title else _surface(tokens, starts_sentence and start == 0)
-                            candidate = candidates.setdefault(key, _Candidate(key))
+                            candidate = candidates.get(key)
+                            if candidate is None:
+                                candidate = candidates[key] = _Candidate(key)
                             candidate.add(paper.versioned_id, surface, in_title)
                             candidate.heads += start + size == len(chunk)
     return candidates, defined, acronym_uses
@@ -356,6 +362,11 @@ def _eligible(candidate: _Candidate, lower_case_words: set[str]) -> bool:
             and any(acronym_key(s) for s in candidate.surfaces))
 
 
+def _parts(key: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """The shorter phrases inside a key: ("large", "language", "model") -> ("language", "model"), ("large",)..."""
+    return {key[i:j] for i in range(len(key)) for j in range(i + 1, len(key) + 1) if j - i < len(key)}
+
+
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     size = len(shorter)
     return len(longer) > size and any(longer[i:i + size] == shorter for i in range(len(longer) - size + 1))
@@ -381,10 +392,14 @@ def day_themes(papers: Sequence[Paper], limit: int = 6, minimum: int = 3) -> lis
     eligible = [c for c in candidates.values() if _eligible(c, lower_case_words)]
     # A phrase gives way to a longer one that contains it and keeps most of its papers: the theme is named
     # by the longer phrase and keeps the papers of both.
+    containing: dict[tuple[str, ...], list[_Candidate]] = {}
+    for candidate in eligible:
+        for part in _parts(candidate.key):
+            containing.setdefault(part, []).append(candidate)
     merged: dict[tuple[str, ...], _Candidate] = {}
     for candidate in sorted(eligible, key=_rank):
-        wider = [c for c in eligible if _contains(c.key, candidate.key)
-                 and (len(c.papers) >= 2 or c.occurrences >= 2) and 3 * len(c.papers) >= 2 * len(candidate.papers)]
+        wider = [c for c in containing.get(candidate.key, ())
+                 if (len(c.papers) >= 2 or c.occurrences >= 2) and 3 * len(c.papers) >= 2 * len(candidate.papers)]
         if wider:
             target = min(wider, key=_rank)
             merged.setdefault(target.key, target).papers.update(candidate.papers)
