@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -25,6 +26,7 @@ from arxiv_digest.publish.html import CJK_FONTS, render_html
 from arxiv_digest.publish.view import DigestView
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
 
 HARNESS = """<!DOCTYPE html><html><body>
 <iframe id="f" src="digest.html" width="1200" height="700"></iframe>
@@ -197,3 +199,19 @@ def test_without_a_cjk_font_the_same_check_sees_tofu(glyph_page: tuple[str, Path
         f"<dir>{dejavu}</dir><cachedir>{tmp / 'fc-cache'}</cachedir></fontconfig>", encoding="utf-8")
     result = glyphs_drawn(browser, base, tmp / "profile-tofu", env={**os.environ, "FONTCONFIG_FILE": str(config)})
     assert distinct_chinese_glyphs(result) <= 1, result["glyphs"]
+
+
+def test_the_readme_screenshot_script_shoots_a_page_under_the_size_cap(served: tuple[str, Path, list[str]]) -> None:
+    chromium()
+    _, tmp, _ = served
+    out = tmp / "shot.png"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "digest_screenshot.py"), "--html", str(tmp / "site" / "digest.html"),
+         "--out", str(out), "--max-kb", "120"],
+        capture_output=True, text=True, timeout=180, check=True)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", done.stdout
+    assert 20_000 < out.stat().st_size <= 120 * 1024, done.stdout
+    # The picture the README shows is one such shot, and stays small.
+    picture = ROOT / "docs" / "digest.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size < 300 * 1024
+    assert "](docs/digest.png)" in (ROOT / "README.md").read_text(encoding="utf-8")
