@@ -155,3 +155,10 @@ def test_a_three_paper_day_recommends_one_paper(seed_day: list[Paper]) -> None:
     assert len(re.findall(r"^\d\.\s", section, re.MULTILINE)) == 1
     themes = day_themes(three)
     assert_topics(themes, three)
+
+
+def test_a_day_without_key_phrases_says_so_under_the_themes_heading() -> None:
+    papers = [paper(1, "We propose a novel method that jointly improves existing results through experiments.")]
+    summary = extractive_summary(DAY, "cs.CV", papers, {}, "en")
+    themes_section = summary.split("**Main themes and trends:**")[1].split("**Highlights:**")[0]
+    assert themes_section.strip() == "*   No key phrase stands out in today's abstracts."

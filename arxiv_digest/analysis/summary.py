@@ -124,8 +124,8 @@ def extractive_summary(
         "",
     ]
     lines += [wording.theme_line.format(term=theme.phrase, count=len(theme.paper_ids),
-                                        papers=wording.list_separator.join(i for i in theme.paper_ids))
-              for theme in top_themes]
+                                        papers=wording.list_separator.join(theme.paper_ids))
+              for theme in top_themes] or [wording.no_themes]
     lines += ["", wording.highlights_heading, ""]
     for paper in ranked[:4]:
         finding = key_findings(paper.abstract, limit=1)

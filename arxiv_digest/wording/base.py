@@ -49,6 +49,7 @@ class Wording:
     summary_counts: str  # {total} {full_text} {abstract_only}
     themes_heading: str
     theme_line: str  # {term} {count} {papers}: a key phrase of the day and the ids of the papers behind it
+    no_themes: str
     highlights_heading: str
     highlight_line: str  # {title} {finding}
     methods_heading: str

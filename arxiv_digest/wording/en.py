@@ -56,6 +56,7 @@ EN = Wording(
     summary_counts="{total} papers; {full_text} analysed from the full text, {abstract_only} from the abstract only.",
     themes_heading="**Main themes and trends:**",
     theme_line="*   **{term}** ({count}): {papers}",
+    no_themes="*   No key phrase stands out in today's abstracts.",
     highlights_heading="**Highlights:**",
     highlight_line='*   **"{title}"**: {finding}',
     methods_heading="**Emerging directions and techniques:**",

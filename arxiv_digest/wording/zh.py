@@ -49,6 +49,7 @@ ZH = Wording(
     "{abstract_only} 篇仅基于摘要分析。",
     themes_heading="**主要主题与趋势：**",
     theme_line="*   **{term}**（{count} 篇）：{papers}",
+    no_themes="*   本期摘要中没有突出的关键短语。",
     highlights_heading="**亮点与创新：**",
     highlight_line="*   **“{title}”**：{finding}",
     methods_heading="**新兴研究方向与技术：**",
