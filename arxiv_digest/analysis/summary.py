@@ -14,7 +14,6 @@ import hashlib
 import logging
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
@@ -30,6 +29,7 @@ from arxiv_digest.analysis.analyzer import (
     truncation_limit,
 )
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL, MODEL_ANALYZER_PREFIX, key_findings
+from arxiv_digest.analysis.key_phrases import Theme, day_themes
 from arxiv_digest.analysis.model import ChatModel, Completion, ModelCallFailed, PromptTooLong
 from arxiv_digest.analysis.prompting import Message, Prompt, SummaryEntry, build_summary_prompt
 from arxiv_digest.catalog.announcements import announcement_evening
@@ -41,7 +41,7 @@ from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)
 
-SUMMARY_VERSION = "summary-extractive-v1"
+SUMMARY_VERSION = "summary-extractive-v2"
 
 CATEGORY_NAMES = {
     "cs.CV": "Computer Vision",
@@ -55,46 +55,48 @@ CATEGORY_NAMES = {
     "eess.IV": "Image and Video Processing",
 }
 
-_STOPWORDS = frozenset(
-    (
-        "a an the and or of for to in on with by from via using use based we our this that these those is are "
-        "be as at it its into over under than then their there which while where when can not no new towards "
-        "toward without within between across more most less such also both each other only per two three one "
-        "model models method methods approach paper results show shows propose proposed present introduce "
-        "learning deep neural network networks data task tasks performance existing state art large time high "
-        "low first "
-    ).split()
-)
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
-_NAMED_METHOD = re.compile(r"\b(?:we (?:propose|introduce|present))\s+([A-Z][\w-]*[A-Z][\w-]*)")
+# "We propose OmniTransfer", "We introduce Sparse Token Routing (STR)": a name with two capitals, or words in
+# title case that an acronym in parentheses follows.
+_NAMED_METHOD = re.compile(
+    r"\b[Ww]e (?:propose|introduce|present)\s+((?:[A-Z][\w-]*\s+){1,5}\([A-Z][\w-]*\)|[A-Z][\w-]*[A-Z][\w-]*)")
 
 
 def category_name(category: str) -> str:
     return CATEGORY_NAMES.get(category, category)
 
 
-def themes(papers: Sequence[Paper], limit: int = 5) -> list[tuple[str, int]]:
-    """Terms that occur in the most papers (each paper counts once per term)."""
-    counts: Counter[str] = Counter()
-    for paper in papers:
-        # In order of first appearance, not a set: ties of the count keep that order whatever the hash seed.
-        words = dict.fromkeys(w.lower() for w in _WORD.findall(f"{paper.title} {paper.abstract}"))
-        counts.update(w for w in words if w not in _STOPWORDS)
-    return [(term, n) for term, n in counts.most_common() if n >= 2][:limit] or counts.most_common(min(limit, 3))
-
-
 def named_methods(paper: Paper) -> list[str]:
     return list(dict.fromkeys(_NAMED_METHOD.findall(paper.abstract)))
 
 
-def _read_score(paper: Paper, analysis: Analysis | None) -> int:
-    score = 0
+def read_count(papers: int) -> int:
+    """How many papers "read in full" recommends: about a third of the day, at least one, at most five."""
+    return min(5, max(1, round(papers / 3))) if papers else 0
+
+
+def _has_code(paper: Paper) -> bool:
+    return "github.com" in paper.abstract or "github.io" in paper.abstract
+
+
+def _read_score(paper: Paper, analysis: Analysis | None, paper_themes: Sequence[Theme]) -> int:
+    # Central first: a theme shared by several papers weighs more than a paper's own topic.
+    score = sum(2 if len(theme.paper_ids) >= 2 else 1 for theme in paper_themes)
     if analysis is not None and analysis.kind == "method":
         score += 2
-    if "github.com" in paper.abstract or "github.io" in paper.abstract:
+    if _has_code(paper):
         score += 1
-    score += len(key_findings(paper.abstract))
-    return score
+    return score + min(2, len(key_findings(paper.abstract)))
+
+
+def recommended_reads(papers: Sequence[Paper], analyses: dict[str, Analysis],
+                      day_themes_: Sequence[Theme]) -> list[tuple[Paper, list[Theme]]]:
+    """The papers worth reading in full (see `read_count`), most central to the day first, ties by id."""
+    def themes_of(paper: Paper) -> list[Theme]:
+        return [t for t in day_themes_ if paper.versioned_id in t.paper_ids]
+
+    ranked = sorted(papers, key=lambda p: (-_read_score(p, analyses.get(p.versioned_id), themes_of(p)),
+                                           p.versioned_id))
+    return [(paper, themes_of(paper)) for paper in ranked[:read_count(len(papers))]]
 
 
 def extractive_summary(
@@ -107,8 +109,10 @@ def extractive_summary(
         return wording.empty_day_summary.format(submitted=submitted.isoformat(), category=category,
                                                 day=digest_day.isoformat())
     full_text = sum(1 for p in papers if (a := analyses.get(p.versioned_id)) and a.kind == "method")
-    ranked = sorted(papers, key=lambda p: -_read_score(p, analyses.get(p.versioned_id)))
-    top_themes = themes(papers)
+    top_themes = day_themes(papers)
+    reads = recommended_reads(papers, analyses, top_themes)
+    ranked = sorted(papers, key=lambda p: (-_read_score(p, analyses.get(p.versioned_id), [
+        t for t in top_themes if p.versioned_id in t.paper_ids]), p.versioned_id))
     lines: list[str] = [
         wording.extractive_summary_label,
         "",
@@ -119,7 +123,9 @@ def extractive_summary(
         wording.themes_heading,
         "",
     ]
-    lines += [wording.theme_line.format(term=term, count=n) for term, n in top_themes]
+    lines += [wording.theme_line.format(term=theme.phrase, count=len(theme.paper_ids),
+                                        papers=wording.list_separator.join(theme.paper_ids))
+              for theme in top_themes] or [wording.no_themes]
     lines += ["", wording.highlights_heading, ""]
     for paper in ranked[:4]:
         finding = key_findings(paper.abstract, limit=1)
@@ -129,12 +135,15 @@ def extractive_summary(
     lines += ["", wording.methods_heading, ""]
     lines += [wording.method_line.format(method=m, title=p.title) for m, p in methods[:5]] or [wording.no_methods]
     lines += ["", wording.reads_heading, ""]
-    for number, paper in enumerate(ranked[:3], start=1):
+    for number, (paper, paper_themes) in enumerate(reads, start=1):
         analysis = analyses.get(paper.versioned_id)
         reasons = []
+        if paper_themes:
+            reasons.append(wording.read_reason_themes.format(
+                themes=wording.list_separator.join(t.phrase for t in paper_themes[:3])))
         if analysis is not None and analysis.kind == "method":
             reasons.append(wording.read_reason_full_text)
-        if "github" in paper.abstract:
+        if _has_code(paper):
             reasons.append(wording.read_reason_code)
         if key_findings(paper.abstract):
             reasons.append(wording.read_reason_results)

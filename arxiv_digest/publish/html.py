@@ -12,13 +12,30 @@ from arxiv_digest.publish.view import DigestView
 log = logging.getLogger(__name__)
 
 
+# Latin text first in the system's UI face; then, for the Chinese it lacks, the CJK faces that ship with macOS,
+# Windows and the common Linux distributions (Debian/Ubuntu's fonts-noto-cjk, Fedora's google-noto-sans-cjk,
+# Arch's noto-fonts-cjk, WenQuanYi, Android's Droid fallback). A browser falls back per character, so a page
+# renders Chinese whenever any one of these is installed.
+LATIN_FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial")
+CJK_FONTS = (
+    "PingFang SC", "Hiragino Sans GB", "Heiti SC",  # macOS
+    "Microsoft YaHei", "DengXian", "SimHei",  # Windows
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Droid Sans Fallback",  # Linux
+)
+
+
+def font_stack() -> str:
+    """The CSS font-family of the page: Latin faces, then the CJK faces, then the generic family."""
+    return ",".join(f'"{name}"' if " " in name else name for name in (*LATIN_FONTS, *CJK_FONTS)) + ",sans-serif"
+
+
 HTML_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;max-width:56rem;margin:2rem auto;
+body{font-family:FONT_STACK;max-width:56rem;margin:2rem auto;
 padding:0 1rem;line-height:1.6;color:#1b1b1b}
 nav.toc li{margin:.2rem 0} article{border-top:1px solid #ddd;padding-top:1rem;margin-top:2rem}
 .meta{color:#555;font-size:.95rem} .notice{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem 1rem}
 blockquote{border-left:3px solid #ccc;margin-left:0;padding-left:1rem;color:#333} code{background:#f5f5f5}
-"""
+""".replace("FONT_STACK", font_stack())
 
 
 def _markdown_to_html(text: str) -> str:

@@ -48,7 +48,8 @@ class Wording:
     summary_title: str  # {day} {name} {submitted}
     summary_counts: str  # {total} {full_text} {abstract_only}
     themes_heading: str
-    theme_line: str  # {term} {count}
+    theme_line: str  # {term} {count} {papers}: a key phrase of the day and the ids of the papers behind it
+    no_themes: str
     highlights_heading: str
     highlight_line: str  # {title} {finding}
     methods_heading: str
@@ -60,6 +61,7 @@ class Wording:
     read_reason_code: str
     read_reason_results: str
     read_reason_default: str
+    read_reason_themes: str  # {themes}
     model_summary_label: str  # {model}
     safe_summary: str  # {day} {category} {count} {reason}: when no summary passes the checks
 

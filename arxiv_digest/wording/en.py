@@ -55,7 +55,8 @@ EN = Wording(
     summary_title="**Executive summary: Arxiv {name} papers of {day} (announced {submitted})**",
     summary_counts="{total} papers; {full_text} analysed from the full text, {abstract_only} from the abstract only.",
     themes_heading="**Main themes and trends:**",
-    theme_line="*   **{term}**: in the title or abstract of {count} papers.",
+    theme_line="*   **{term}** ({count}): {papers}",
+    no_themes="*   No key phrase stands out in today's abstracts.",
     highlights_heading="**Highlights:**",
     highlight_line='*   **"{title}"**: {finding}',
     methods_heading="**Emerging directions and techniques:**",
@@ -67,6 +68,7 @@ EN = Wording(
     read_reason_code="code available",
     read_reason_results="concrete results in the abstract",
     read_reason_default="on the themes of the day",
+    read_reason_themes="central to the day's themes ({themes})",
     model_summary_label="*Executive summary written by {model} from the analyses of the day's papers.*",
     safe_summary="The {category} digest of {day} lists {count} papers. The generated executive summary failed the "
     "quality checks ({reason}) and was withheld; read the entries below.\n",

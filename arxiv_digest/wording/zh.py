@@ -48,7 +48,8 @@ ZH = Wording(
     summary_counts="本期共 {total} 篇论文，其中 {full_text} 篇读取了全文并给出方法分析，"
     "{abstract_only} 篇仅基于摘要分析。",
     themes_heading="**主要主题与趋势：**",
-    theme_line="*   **{term}**：出现在 {count} 篇论文的标题或摘要中。",
+    theme_line="*   **{term}**（{count} 篇）：{papers}",
+    no_themes="*   本期摘要中没有突出的关键短语。",
     highlights_heading="**亮点与创新：**",
     highlight_line="*   **“{title}”**：{finding}",
     methods_heading="**新兴研究方向与技术：**",
@@ -60,6 +61,7 @@ ZH = Wording(
     read_reason_code="提供代码",
     read_reason_results="摘要给出明确结果",
     read_reason_default="与本期主题相关",
+    read_reason_themes="处于本期主题的中心（{themes}）",
     model_summary_label="*执行摘要由 {model} 根据当日论文的分析撰写。*",
     safe_summary="{day} 的 {category} 摘要共收录 {count} 篇论文。"
     "自动生成的执行摘要未通过质量检查（{reason}），已被撤下；请直接阅读下方各论文条目。\n",
