@@ -95,6 +95,8 @@ def _describe(exc: BaseException, settings: Settings) -> str:
         return f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return f"{where} refused " + ", ".join(f"{r} ({c} {_text(m)})" for r, (c, m) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
+        exc = exc.__context__  # smtplib reports a read that timed out as a closed connection
     if isinstance(exc, TimeoutError | socket.timeout):
         return f"{where} did not answer within smtp_timeout_seconds ({settings.smtp_timeout_seconds:g} s)"
     if isinstance(exc, ssl.SSLCertVerificationError):
@@ -208,7 +210,9 @@ def _send_one(client: smtplib.SMTP, store: Store, settings: Settings, job: Deliv
     store.record_email_attempt(job.day, job.category, recipient, SENDING, message_id=mid,
                                message_bytes=len(payload))
     try:
-        client.data(payload)
+        code, answer = client.data(payload)
+        if code != 250:  # smtplib raises for a refused DATA command, not for a refused message
+            raise smtplib.SMTPDataError(code, answer)
     except smtplib.SMTPResponseException as exc:  # the server answered no: it did not take the message
         reason = _describe(exc, settings)
         store.record_email_outcome(job.day, job.category, recipient, FAILED, reason)
