@@ -323,3 +323,43 @@ def test_rerun_failed_mails_a_published_day_without_rebuilding_it(tmp_path: Path
         assert store.run(DAY, "cs.CV")["attempts"] == 1  # no flow run: nothing rebuilt
     finally:
         store.close()
+
+
+# -- through the flow --------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_sample_day_is_published_despite_a_bad_password_and_mailed_once_by_the_next_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = Inbox()
+    with smtp_server(inbox, username="ann", password="right") as port:
+        for key, value in (("SMTP_HOST", HOST), ("SMTP_PORT", str(port)), ("SMTP_SECURITY", "none"),
+                           ("SMTP_USERNAME", "ann"), ("SMTP_PASSWORD", "wrong"),
+                           ("EMAIL_FROM", "digest@lab.example"), ("EMAIL_TO", "ann@lab.example"),
+                           ("SMTP_TIMEOUT_SECONDS", "5")):
+            monkeypatch.setenv(f"ARXIV_DIGEST_{key}", value)
+        first = runner.invoke(app, ["run", "--sample", "--data-dir", str(tmp_path)])
+        close_stores()
+        assert first.exit_code == 0, first.output
+        assert (tmp_path / "out" / "cs.CV" / "2026-01-21.html").is_file()  # published whatever the mail did
+        assert "email: 0 sent, 1 failed" in first.output and "refused the login" in first.output
+        assert inbox.received == []
+        status = runner.invoke(app, ["status", "--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
+        assert "completed" in status.output and "1 failed" in status.output, status.output
+
+        monkeypatch.setenv("ARXIV_DIGEST_SMTP_PASSWORD", "right")
+        second = runner.invoke(app, ["run", "--sample", "--data-dir", str(tmp_path)])
+        close_stores()
+        third = runner.invoke(app, ["rerun", "--failed", "--data-dir", str(tmp_path)])
+        close_stores()
+    assert second.exit_code == 0, second.output
+    assert "email: 1 sent, 0 failed" in second.output
+    assert "nothing to rerun" in third.output
+    assert len(inbox.received) == 1
+    message = inbox.received[0].message
+    html = message.get_body(("html",)).get_content()
+    markdown = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == markdown
+    assert "## Executive Summary" in markdown and "Executive Summary</h2>" in html
+    assert "<style" not in html and 'style="' in html
+    assert message["Subject"] == "Computer Vision（cs.CV）arXiv 论文日报 2026-01-21"
