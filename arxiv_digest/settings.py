@@ -132,6 +132,8 @@ class Settings:
     email_to: tuple[str, ...] = ()
     email_subject: str = ""  # {category} {name} {day}; empty = the language's own subject
     email_max_bytes: int = 15_000_000  # figures are left out, largest first, until the message fits
+    # A digest older than this when built (a backfill) is published without mail; 0 = mail every day built.
+    email_max_age_days: int = 7
 
     @property
     def email_enabled(self) -> bool:
@@ -324,6 +326,8 @@ def _email_problems(settings: Settings) -> list[str]:
         problems.append("smtp_port must be between 0 (the security's usual port) and 65535")
     if settings.smtp_timeout_seconds <= 0 or settings.email_max_bytes <= 0:
         problems.append("smtp_timeout_seconds and email_max_bytes must be > 0")
+    if settings.email_max_age_days < 0:
+        problems.append("email_max_age_days must be >= 0 (0 means no limit)")
     if "@" not in settings.email_from:
         problems.append("email_from must be an address (user@host) when smtp_host is set")
     if not settings.email_to:

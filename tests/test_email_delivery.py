@@ -75,7 +75,7 @@ def _published_day(data_dir: Path, day: date = DAY, category: str = "cs.CV") -> 
 def _settings(data_dir: Path, port: int, **changes: object) -> Settings:
     values: dict[str, object] = dict(data_dir=data_dir, smtp_host=HOST, smtp_port=port, smtp_security="none",
                                      email_from="digest@lab.example", email_to=("ann@lab.example",),
-                                     smtp_timeout_seconds=5.0)
+                                     smtp_timeout_seconds=5.0, now="2026-01-22T06:00:00+00:00")
     values.update(changes)
     return Settings().replace(**values)
 
@@ -265,6 +265,17 @@ def test_a_server_that_never_answers_times_out_within_the_setting(tmp_path: Path
     assert elapsed < 3.0, f"a hung server held the delivery for {elapsed:.1f}s"
     assert [o.status for o in report.outcomes] == ["failed", "failed"]
     assert "did not answer within smtp_timeout_seconds (1 s)" in report.outcomes[0].error
+
+
+def test_a_backfilled_old_day_is_not_mailed_unless_the_age_limit_is_off(tmp_path: Path) -> None:
+    _published_day(tmp_path)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        months_later = _settings(tmp_path, port, now="2026-03-02T06:00:00+00:00")
+        assert deliver_day(Runtime(months_later), DAY, "cs.CV").outcomes == []
+        assert _rows(tmp_path) == {} and inbox.received == []
+        no_limit = deliver_day(Runtime(months_later.replace(email_max_age_days=0)), DAY, "cs.CV")
+    assert no_limit.count("sent") == 1 and len(inbox.received) == 1
 
 
 def test_a_closed_port_is_a_failed_delivery_not_an_exception(tmp_path: Path) -> None:

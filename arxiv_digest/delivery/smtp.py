@@ -136,12 +136,21 @@ def open_smtp(settings: Settings) -> smtplib.SMTP:
     return client
 
 
+def is_fresh(settings: Settings, day: date) -> bool:
+    """Whether a digest built now is mailed: a backfill of old dates must not send a mail per date. The offline
+    sample day is always fresh (it is dated in the past)."""
+    if settings.email_max_age_days == 0 or settings.sample_day:
+        return True
+    return (settings.current_time().date() - day).days <= settings.email_max_age_days
+
+
 def pending_jobs(store: Store, settings: Settings, day: date | None, category: str | None,
                  retry_earlier: bool = True) -> list[DeliveryJob]:
-    """Who still gets which digest: the given day's configured recipients it was not sent (or handed) to, and,
-    with `retry_earlier`, every failed delivery in the store to a recipient still configured."""
+    """Who still gets which digest: the given day's configured recipients it was not sent (or handed) to, if the
+    day is recent (`email_max_age_days`), and, with `retry_earlier`, every failed delivery in the store to a
+    recipient still configured."""
     wanted: dict[tuple[date, str], list[str]] = {}
-    if day is not None and category is not None:
+    if day is not None and category is not None and is_fresh(settings, day):
         done = store.email_deliveries(day, category)
         wanted[(day, category)] = [r for r in settings.email_to if done.get(r, {}).get("status") not in
                                    (SENT, SENDING)]
