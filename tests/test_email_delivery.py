@@ -5,6 +5,7 @@ the published digest, and is retried by the next run or `rerun --failed`."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 from pathlib import Path
@@ -357,6 +358,11 @@ def test_the_sample_day_is_published_despite_a_bad_password_and_mailed_once_by_t
         assert inbox.received == []
         status = runner.invoke(app, ["status", "--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
         assert "completed" in status.output and "1 failed" in status.output, status.output
+        audit = runner.invoke(app, ["audit", "--json", "--data-dir", str(tmp_path)])
+        undelivered = json.loads(audit.output)["email_deliveries_needing_attention"]
+        assert [(u["recipient"], u["status"], u["attempts"]) for u in undelivered] == [("ann@lab.example", "failed", 1)]
+        assert "refused the login" in undelivered[0]["error"]
+        close_stores()
 
         monkeypatch.setenv("ARXIV_DIGEST_SMTP_PASSWORD", "right")
         second = runner.invoke(app, ["run", "--sample", "--data-dir", str(tmp_path)])
