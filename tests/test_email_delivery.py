@@ -95,7 +95,8 @@ def test_style_rules_are_inlined_by_specificity_and_an_elements_own_style_wins()
 
     html = mail_html(PAGE, lambda src: None).html
     assert "<style" not in html and "max-width:56rem" in html and "a:hover" not in html
-    assert '<div style="font-family:system-ui,&quot;Noto Sans CJK SC&quot;,sans-serif;max-width:56rem;' in html
+    assert '<body><div style="font-family:system-ui,&quot;Noto Sans CJK SC&quot;,sans-serif;max-width:56rem;' \
+        in html and html.count("max-width:56rem") == 1 and "</div></body>" in html
     assert '<li style="margin:.2rem 0"><a href="#p1">视觉语言模型 &lt;one&gt;</a></li>' in html
     assert '<p class="meta" style="color:#555">Time: 20260121 · <a>all days</a></p>' in html  # relative link
     assert '<p class="meta" style="color:#000"><b style="font-weight:600">Authors:</b>' in html  # own style wins

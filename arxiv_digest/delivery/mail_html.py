@@ -189,13 +189,15 @@ class _MailRewriter(HTMLParser):
                 # A link relative to the page (the list of all days) leads nowhere from a mailbox.
                 attrs = [(n, v) for n, v in attrs if n != "href"]
         attrs = self._styled(tag, attrs)
+        if tag == "body":
+            # Mail clients drop <body>'s attributes (webmail puts the message inside its own page): the page's
+            # font, width and margins move to a wrapper that they keep.
+            self.body_style = dict(attrs).get("style") or ""
+            attrs = [(n, v) for n, v in attrs if n != "style"]
         rendered = "".join(f" {n}" if v is None else f" {n}=\"{html.escape(v, quote=True)}\"" for n, v in attrs)
         self.out.append(f"<{tag}{rendered}{' /' if closed else ''}>")
-        if tag == "body":
-            # Clients that drop <body>'s attributes keep a wrapper's: the page's font and width live on both.
-            self.body_style = dict(attrs).get("style") or ""
-            if self.body_style:
-                self.out.append(f"<div style=\"{html.escape(self.body_style, quote=True)}\">")
+        if tag == "body" and self.body_style:
+            self.out.append(f"<div style=\"{html.escape(self.body_style, quote=True)}\">")
         if not closed and tag not in _VOID:
             self.stack.append((tag, frozenset((dict(attrs).get("class") or "").split()), dict(attrs).get("id")))
 
