@@ -4,6 +4,7 @@ Certificates are made per test with `cryptography`: a CA and a leaf for 127.0.0.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import socket
@@ -96,6 +97,7 @@ class Inbox:
     refuse_recipients: set[str] = field(default_factory=set)  # 550 at RCPT
     refuse_data: bool = False  # 554 after the message
     drop_during_data: bool = False  # close the connection instead of answering the message
+    hang_after_data: float = 0.0  # take the message, then say nothing for this many seconds
     received: list[Received] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
 
@@ -111,6 +113,10 @@ class Inbox:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
             server.transport.close()
             return "250 never heard"
+        if self.hang_after_data:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            await asyncio.sleep(self.hang_after_data)
+            return "250 too late"
         if self.refuse_data:
             return "554 5.7.1 message rejected as spam"
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))

@@ -280,6 +280,30 @@ def test_a_backfilled_old_day_is_not_mailed_unless_the_age_limit_is_off(tmp_path
     assert no_limit.count("sent") == 1 and len(inbox.received) == 1
 
 
+def test_a_server_that_hangs_after_taking_the_message_leaves_it_unknown_not_resent(tmp_path: Path) -> None:
+    _published_day(tmp_path)
+    inbox = Inbox(hang_after_data=4.0)
+    with smtp_server(inbox) as port:
+        settings = _settings(tmp_path, port, smtp_timeout_seconds=1.0)
+        started = time.monotonic()
+        report = deliver_day(Runtime(settings), DAY, "cs.CV")
+        elapsed = time.monotonic() - started
+        inbox.hang_after_data = 0.0
+        later = deliver_day(Runtime(settings), DAY, "cs.CV")
+    assert elapsed < 3.0, f"a hung server held the delivery for {elapsed:.1f}s"
+    assert report.outcomes[0].status == "sending" and "did not answer within" in report.outcomes[0].error
+    assert "not sent again automatically" in report.outcomes[0].error
+    assert later.outcomes == [] and len(inbox.received) == 1
+
+
+def test_starttls_asked_of_a_server_without_it_fails_and_says_so(tmp_path: Path) -> None:
+    _published_day(tmp_path)
+    with smtp_server(Inbox()) as port:
+        report = deliver_day(Runtime(_settings(tmp_path, port, smtp_security="starttls")), DAY, "cs.CV")
+    assert report.outcomes[0].status == "failed"
+    assert "STARTTLS" in report.outcomes[0].error and "smtp_security = 'starttls'" in report.outcomes[0].error
+
+
 def test_a_closed_port_is_a_failed_delivery_not_an_exception(tmp_path: Path) -> None:
     _published_day(tmp_path)
     report = deliver_day(Runtime(_settings(tmp_path, free_port())), DAY, "cs.CV")
