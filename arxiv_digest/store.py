@@ -193,6 +193,10 @@ class Store:
         finally:
             cur.close()
 
+    def _fetchdicts(self, sql: str, params: Sequence[Any], keys: Sequence[str]) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by `keys`, in the order of the SELECT's columns."""
+        return [dict(zip(keys, row, strict=True)) for row in self._fetchall(sql, params)]
+
     def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self._fetchall(sql, params)
         return rows[0] if rows else None
@@ -856,14 +860,13 @@ class Store:
         )
 
     def paper_steps(self, day: date, category: str) -> list[dict[str, Any]]:
-        rows = self._fetchall(
+        return self._fetchdicts(
             "SELECT s.arxiv_id, s.version, s.step, s.status, s.detail, s.attempts, s.updated_at "
             "FROM paper_steps s JOIN digest_papers d USING (arxiv_id, version) "
             "WHERE d.digest_date = ? AND d.category = ? ORDER BY d.position, s.step",
             [day, category],
+            ("arxiv_id", "version", "step", "status", "detail", "attempts", "updated_at"),
         )
-        keys = ("arxiv_id", "version", "step", "status", "detail", "attempts", "updated_at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def step_status(self, arxiv_id: str, version: int, step: str) -> str | None:
         row = self._fetchone(
@@ -924,13 +927,13 @@ class Store:
 
     def email_deliveries(self, day: date, category: str) -> dict[str, dict[str, Any]]:
         """Recipient -> its delivery of this digest (status, attempts, last_error, message_id, sent_at)."""
-        rows = self._fetchall(
+        rows = self._fetchdicts(
             "SELECT recipient, status, attempts, last_error, message_id, sent_at FROM email_deliveries "
             "WHERE digest_date = ? AND category = ?",
             [day, category],
+            ("recipient", "status", "attempts", "last_error", "message_id", "sent_at"),
         )
-        keys = ("status", "attempts", "last_error", "message_id", "sent_at")
-        return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
+        return {row.pop("recipient"): row for row in rows}
 
     def record_email_attempt(
         self, day: date, category: str, recipient: str, status: str, *, error: str | None = None,
@@ -967,14 +970,13 @@ class Store:
 
     def deliveries_needing_attention(self, day: date | None = None) -> list[dict[str, Any]]:
         """Deliveries that failed (retried by the next run) or whose outcome is unknown ('sending')."""
-        rows = self._fetchall(
+        return self._fetchdicts(
             "SELECT digest_date, category, recipient, status, attempts, last_error, updated_at "
             "FROM email_deliveries WHERE status IN ('failed', 'sending') AND (? IS NULL OR digest_date = ?) "
             "ORDER BY digest_date, category, recipient",
             [day, day],
+            ("date", "category", "recipient", "status", "attempts", "last_error", "updated_at"),
         )
-        keys = ("date", "category", "recipient", "status", "attempts", "last_error", "updated_at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def delivery_counts(self) -> dict[tuple[date, str], dict[str, int]]:
         """(date, category) -> {status: recipients}."""
