@@ -282,12 +282,26 @@ def _print_run_report(
             checks.add_row(r.severity, r.check, r.arxiv_id or "(day)", r.observed)
         console.print(checks)
     _print_model_report(store, settings, counts, since)
+    _print_email_report(result.get("email") or {})
     if result.get("status") == "partial":
         # Published all the same (exit 0): the shortfall is in `status`, and `audit` names each paper's cause.
         console.print(f"[yellow]partial[/]: {result.get('shortfall')} (see `arxiv-digest audit`; "
                       "`arxiv-digest rerun --failed` retries failed steps)")
     console.print(f"{result.get('status', 'completed')} in {seconds:.1f}s")
     stdout.print(result["path"], soft_wrap=True, markup=False, highlight=False)  # whole, for scripts
+
+
+def _print_email_report(email: dict[str, Any]) -> None:
+    if not email.get("enabled"):
+        return
+    line = f"email: {email['sent']} sent, {email['failed']} failed, {email['unknown']} unknown"
+    if email.get("error"):
+        line += f"; the deliver step stopped: {email['error']}"
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+    for d in email.get("deliveries", []):
+        if d["status"] != "sent":
+            console.print(f"  email {d['date']} to {d['recipient']}: {d['status']}: {d['error']}", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], since: datetime) -> None:
@@ -440,8 +454,14 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not settings.store_files():
         _fail(_no_store_yet(settings))
-    runs = [row for store in _each_store(settings) for row in store.runs()]
+    runs, deliveries, problems = [], {}, []
+    for store in _each_store(settings):
+        runs += store.runs()
+        deliveries.update(store.delivery_counts())
+        problems += store.deliveries_needing_attention()
     runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
+    # The email column only where mail is configured or was ever sent: most stores never mail.
+    mailed = settings.email_enabled or bool(deliveries)
     title = str(settings.db_path) if settings.store_layout == "single" else f"{settings.data_dir / 'days'} (per day)"
     # Who wrote the analyses (the model, the fallback after its answers were rejected, no model configured) fits
     # beside the counts on a wide terminal; on a narrow one the table keeps what matters whole, and every error
@@ -449,18 +469,35 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     wide = stdout.width >= WIDE_STATUS_COLUMNS
     counts = STATUS_COUNTS if wide else STATUS_COUNTS[:1]
     table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts),
-                           *(("error or shortfall",) if wide else ())))
+                           *(("email",) if mailed else ()), *(("error or shortfall",) if wide else ())))
     for run_row in runs:
         c = run_row["counts"]
         row = [str(run_row["date"]), run_row["category"], run_row["status"], str(run_row["attempts"])]
         row += [str(c.get(key, "")) for _, key in counts]
+        if mailed:
+            row.append(_email_cell(deliveries.get((run_row["date"], run_row["category"]), {})))
         table.add_row(*row, *((run_row["error"] or "",) if wide else ()))
     stdout.print(table)
+    for problem in problems:
+        stdout.print(_delivery_problem_line(problem), soft_wrap=True, markup=False, highlight=False)
     if not wide:
         for run_row in runs:
             if run_row["error"]:
                 stdout.print(f"{run_row['date']} {run_row['category']}: {run_row['error']}", soft_wrap=True,
                              markup=False, highlight=False)
+
+
+def _email_cell(counts: dict[str, int]) -> str:
+    """'2 sent', '1 sent, 1 failed', '1 unknown' (handed over, outcome not recorded); '-' when none was tried."""
+    labels = (("sent", "sent"), ("failed", "failed"), ("sending", "unknown"))
+    return ", ".join(f"{counts[key]} {label}" for key, label in labels if counts.get(key)) or "-"
+
+
+def _delivery_problem_line(problem: dict[str, Any]) -> str:
+    what = "failed" if problem["status"] == "failed" else "outcome unknown"
+    retry = " (retried by the next run or `arxiv-digest rerun --failed`)" if problem["status"] == "failed" else ""
+    return (f"{problem['date']} {problem['category']}: email to {problem['recipient']} {what} after "
+            f"{problem['attempts']} attempt(s){retry}: {problem['last_error']}")
 
 
 WIDE_STATUS_COLUMNS = 120
@@ -606,17 +643,24 @@ def audit(
         _fail(f"cannot read runs from the Prefect API ({type(exc).__name__}: {exc}); is PREFECT_API_URL right?")
         raise
     attention: list[tuple[date, str, str]] = []
+    undelivered: list[dict[str, Any]] = []
     per_day = settings.store_layout == "per-day"
     for store in _each_store(settings):
         mine = [r for r in records if not per_day or r.digest_date == store.path.stem]
         join_store_status(mine, store.step_status)
         attention += store.days_needing_attention()
+        undelivered += store.deliveries_needing_attention()
     attention.sort()
+    undelivered.sort(key=lambda row: (row["date"], row["category"], row["recipient"]))
     if as_json:
         payload = {
             "since": moment.isoformat(),
             "runs": [r.as_dict() for r in records],
             "days_needing_attention": [{"date": d.isoformat(), "category": c, "why": w} for d, c, w in attention],
+            "email_deliveries_needing_attention": [
+                {"date": row["date"].isoformat(), "category": row["category"], "recipient": row["recipient"],
+                 "status": "unknown" if row["status"] == "sending" else row["status"], "attempts": row["attempts"],
+                 "error": row["last_error"]} for row in undelivered],
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
@@ -633,6 +677,15 @@ def audit(
         stdout.print(days)
     elif not records:
         stdout.print("no failed runs")
+    if undelivered:
+        mails = _table("email not delivered (failed: retried by the next run or `arxiv-digest rerun --failed`; "
+                       "unknown: handed to the server without an answer, never sent again automatically)",
+                       ("date", "category", "recipient", "status", "attempts", "error"))
+        for row in undelivered:
+            mails.add_row(row["date"].isoformat(), row["category"], row["recipient"],
+                          "unknown" if row["status"] == "sending" else row["status"], str(row["attempts"]),
+                          row["last_error"] or "")
+        stdout.print(mails)
 
 
 @app.command()
@@ -653,8 +706,11 @@ def rerun(
     if not settings.store_files():
         _fail(_no_store_yet(settings))
     todo = sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
-    if not todo:
-        stdout.print("nothing to rerun: no failed run or step" + (f" on {digest_date}" if digest_date else ""))
+    undelivered = [row for probe in _each_store(settings) for row in probe.deliveries_needing_attention(only_day)
+                   if row["status"] == "failed"]
+    if not todo and not (undelivered and settings.email_enabled):
+        stdout.print("nothing to rerun: no failed run, step or email delivery"
+                     + (f" on {digest_date}" if digest_date else ""))
         return
     rows = []
     from arxiv_digest.operations.runs import failed_row, row_of_result
@@ -667,12 +723,30 @@ def rerun(
             rows.append(row_of_result(day, run_day(day), time.monotonic() - started))
         except Exception as exc:  # reported per day in the table and by the exit code
             rows.append(failed_row(day, exc, time.monotonic() - started))
-    stdout.print(_rows_table("rerun", rows))
+    if rows:
+        stdout.print(_rows_table("rerun", rows))
+    # Published days whose mail failed are only mailed again: nothing of them is rebuilt.
+    mail_failed = _retry_deliveries(settings, only_day) if settings.email_enabled else 0
     still = sorted(item for after in _each_store(settings) for item in after.days_needing_attention(only_day))
     for day, category, why in still:
         console.print(f"[yellow]still failing[/] {category} {day}: {why}")
-    if any(r.status == "failed" for r in rows) or still:
+    if any(r.status == "failed" for r in rows) or still or mail_failed:
         raise typer.Exit(1)
+
+
+def _retry_deliveries(settings: Settings, only_day: date | None) -> int:
+    """Mail the failed deliveries of every store again; prints each outcome, returns how many still failed."""
+    from arxiv_digest.delivery.smtp import retry_deliveries
+    from arxiv_digest.runtime import Runtime
+
+    outcomes = []
+    for path in settings.store_files():
+        day_settings = settings.replace(store_file=str(path)) if settings.store_layout == "per-day" else settings
+        outcomes += retry_deliveries(Runtime(day_settings), only_day).outcomes
+    for o in outcomes:
+        line = f"email {o.category} {o.day} to {o.recipient}: {o.status}" + (f" ({o.error})" if o.error else "")
+        stdout.print(line, soft_wrap=True, markup=False, highlight=False)
+    return sum(1 for o in outcomes if o.status != "sent")
 
 
 @app.command()

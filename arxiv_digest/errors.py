@@ -47,3 +47,7 @@ class DigestInputError(DigestError):
 
 class AnnouncementNotVisible(DigestError):
     """arXiv made the announcement but its API does not show it yet: retry later, never publish it empty."""
+
+
+class DeliveryError(DigestError):
+    """A digest could not be mailed (connection, TLS, login, a refusal): recorded per recipient and retried."""

@@ -30,6 +30,11 @@ SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 _CATEGORY_RE = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 _LANGUAGES = tuple(LANGUAGES)
 _STORE_LAYOUTS = ("single", "per-day")
+SMTP_SECURITY = ("starttls", "ssl", "none")
+# Plain SMTP sends the password and the digest in the clear: only to a server on this machine (tests, a local relay).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# The only way to give the SMTP password: never in a file that may be committed or copied.
+SMTP_PASSWORD_ENV = ENV_PREFIX + "SMTP_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,30 @@ class Settings:
     # paper is then kept in data_dir/ledger.duckdb. store_file names the file explicitly (set per run).
     store_layout: str = "single"
     store_file: str = ""
+
+    # Email delivery after publish (arxiv_digest.delivery), off while smtp_host is empty. smtp_port 0 = the
+    # security's usual port (587 starttls, 465 ssl, 25 none); none is for a server on 127.0.0.1 only.
+    smtp_host: str = ""
+    smtp_port: int = 0
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)  # only from ARXIV_DIGEST_SMTP_PASSWORD
+    smtp_timeout_seconds: float = 30.0  # each network call: connect, greeting, TLS, login, every command
+    smtp_ca_file: str = ""  # a CA bundle or certificate to trust instead of the system's (a private relay)
+    email_from: str = ""
+    email_to: tuple[str, ...] = ()
+    email_subject: str = ""  # {category} {name} {day}; empty = the language's own subject
+    email_max_bytes: int = 15_000_000  # figures are left out, largest first, until the message fits
+    # A digest older than this when built (a backfill) is published without mail; 0 = mail every day built.
+    email_max_age_days: int = 7
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def smtp_effective_port(self) -> int:
+        return self.smtp_port or {"starttls": 587, "ssl": 465}.get(self.smtp_security, 25)
 
     @property
     def db_path(self) -> Path:
@@ -279,6 +308,7 @@ def _validate(settings: Settings) -> None:
         problems.append("paper_batch_size must be >= 0 (0 means automatic)")
     if settings.store_layout not in _STORE_LAYOUTS:
         problems.append(f"store_layout {settings.store_layout!r} must be one of {', '.join(_STORE_LAYOUTS)}")
+    problems += _email_problems(settings)
     if settings.arxiv_page_size > 2000:
         problems.append("arxiv_page_size must be <= 2000 (the arXiv API's own limit)")
     for name in ("arxiv_api_url", "arxiv_pdf_url", "arxiv_abs_url"):
@@ -288,6 +318,34 @@ def _validate(settings: Settings) -> None:
         problems.append("llm_base_url must be an http(s) URL or empty")
     if problems:
         raise SettingsError("invalid settings: " + "; ".join(problems))
+
+
+def _email_problems(settings: Settings) -> list[str]:
+    if not settings.smtp_host:
+        return []
+    problems = []
+    if settings.smtp_security not in SMTP_SECURITY:
+        problems.append(f"smtp_security {settings.smtp_security!r} must be one of {', '.join(SMTP_SECURITY)}")
+    elif settings.smtp_security == "none" and settings.smtp_host not in LOOPBACK_HOSTS:
+        problems.append(f"smtp_security 'none' sends the digest and password unencrypted: only allowed for a server "
+                        f"on this machine ({', '.join(LOOPBACK_HOSTS)}), not {settings.smtp_host!r}")
+    if not 0 <= settings.smtp_port <= 65535:
+        problems.append("smtp_port must be between 0 (the security's usual port) and 65535")
+    if settings.smtp_timeout_seconds <= 0 or settings.email_max_bytes <= 0:
+        problems.append("smtp_timeout_seconds and email_max_bytes must be > 0")
+    if settings.email_max_age_days < 0:
+        problems.append("email_max_age_days must be >= 0 (0 means no limit)")
+    if "@" not in settings.email_from:
+        problems.append("email_from must be an address (user@host) when smtp_host is set")
+    if not settings.email_to:
+        problems.append("email_to must list at least one recipient when smtp_host is set")
+    problems += [f"email_to: {address!r} is not an address (user@host)" for address in settings.email_to
+                 if "@" not in address]
+    if settings.smtp_password and not settings.smtp_username:
+        problems.append(f"{SMTP_PASSWORD_ENV} is set but smtp_username is empty")
+    if settings.smtp_ca_file and not Path(settings.smtp_ca_file).is_file():
+        problems.append(f"smtp_ca_file {settings.smtp_ca_file} does not exist")
+    return problems
 
 
 def load_settings(
@@ -311,6 +369,9 @@ def load_settings(
             raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
         table = table.get("arxiv_digest", table)
         for key, value in table.items():
+            if key == "smtp_password":
+                raise SettingsError(f"smtp_password is not read from files ({path}): set {SMTP_PASSWORD_ENV} "
+                                    "in the environment instead")
             values[key] = _coerce(key, value, f"file {path}")
 
     for name, raw in env.items():
@@ -320,6 +381,9 @@ def load_settings(
         values[key] = _coerce(key, raw, f"environment {name}")
 
     for key, value in overrides.items():
+        if key == "smtp_password" and value is not None:
+            # Overrides become flow parameters, which Prefect stores and shows in its UI.
+            raise SettingsError(f"smtp_password is not taken as an option: set {SMTP_PASSWORD_ENV} instead")
         if value is not None:
             values[key] = _coerce(key, value, f"option {key}")
 

@@ -193,6 +193,10 @@ class Store:
         finally:
             cur.close()
 
+    def _fetchdicts(self, sql: str, params: Sequence[Any], keys: Sequence[str]) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by `keys`, in the order of the SELECT's columns."""
+        return [dict(zip(keys, row, strict=True)) for row in self._fetchall(sql, params)]
+
     def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self._fetchall(sql, params)
         return rows[0] if rows else None
@@ -856,14 +860,13 @@ class Store:
         )
 
     def paper_steps(self, day: date, category: str) -> list[dict[str, Any]]:
-        rows = self._fetchall(
+        return self._fetchdicts(
             "SELECT s.arxiv_id, s.version, s.step, s.status, s.detail, s.attempts, s.updated_at "
             "FROM paper_steps s JOIN digest_papers d USING (arxiv_id, version) "
             "WHERE d.digest_date = ? AND d.category = ? ORDER BY d.position, s.step",
             [day, category],
+            ("arxiv_id", "version", "step", "status", "detail", "attempts", "updated_at"),
         )
-        keys = ("arxiv_id", "version", "step", "status", "detail", "attempts", "updated_at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def step_status(self, arxiv_id: str, version: int, step: str) -> str | None:
         row = self._fetchone(
@@ -919,6 +922,71 @@ class Store:
             [day, category, fmt],
         )
         return {"path": row[0], "sha256": row[1], "papers": row[2], "published_at": row[3]} if row else None
+
+    # -- email deliveries ----------------------------------------------------------------------------
+
+    def email_deliveries(self, day: date, category: str) -> dict[str, dict[str, Any]]:
+        """Recipient -> its delivery of this digest (status, attempts, last_error, message_id, sent_at)."""
+        rows = self._fetchdicts(
+            "SELECT recipient, status, attempts, last_error, message_id, sent_at FROM email_deliveries "
+            "WHERE digest_date = ? AND category = ?",
+            [day, category],
+            ("recipient", "status", "attempts", "last_error", "message_id", "sent_at"),
+        )
+        return {row.pop("recipient"): row for row in rows}
+
+    def record_email_attempt(
+        self, day: date, category: str, recipient: str, status: str, *, error: str | None = None,
+        message_id: str | None = None, message_bytes: int | None = None,
+    ) -> None:
+        """A new attempt: 'sending' just before the message is handed over, 'failed' when it never was."""
+        self._run(
+            [
+                (
+                    "INSERT INTO email_deliveries VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, NULL) "
+                    "ON CONFLICT (digest_date, category, recipient) DO UPDATE SET status = excluded.status, "
+                    "attempts = email_deliveries.attempts + 1, last_error = excluded.last_error, "
+                    "message_id = coalesce(excluded.message_id, email_deliveries.message_id), "
+                    "message_bytes = coalesce(excluded.message_bytes, email_deliveries.message_bytes), "
+                    "updated_at = excluded.updated_at",
+                    [day, category, recipient, status, error, message_id, message_bytes, utcnow()],
+                )
+            ]
+        )
+
+    def record_email_outcome(self, day: date, category: str, recipient: str, status: str,
+                             error: str | None = None) -> None:
+        """How the attempt in progress ended: 'sent' (the server accepted it), 'failed' or still 'sending'."""
+        sent_at = utcnow() if status == "sent" else None
+        self._run(
+            [
+                (
+                    "UPDATE email_deliveries SET status = ?, last_error = ?, updated_at = ?, "
+                    "sent_at = coalesce(?, sent_at) WHERE digest_date = ? AND category = ? AND recipient = ?",
+                    [status, error, utcnow(), sent_at, day, category, recipient],
+                )
+            ]
+        )
+
+    def deliveries_needing_attention(self, day: date | None = None) -> list[dict[str, Any]]:
+        """Deliveries that failed (retried by the next run) or whose outcome is unknown ('sending')."""
+        return self._fetchdicts(
+            "SELECT digest_date, category, recipient, status, attempts, last_error, updated_at "
+            "FROM email_deliveries WHERE status IN ('failed', 'sending') AND (? IS NULL OR digest_date = ?) "
+            "ORDER BY digest_date, category, recipient",
+            [day, day],
+            ("date", "category", "recipient", "status", "attempts", "last_error", "updated_at"),
+        )
+
+    def delivery_counts(self) -> dict[tuple[date, str], dict[str, int]]:
+        """(date, category) -> {status: recipients}."""
+        rows = self._fetchall(
+            "SELECT digest_date, category, status, count(*) FROM email_deliveries GROUP BY ALL ORDER BY ALL"
+        )
+        counts: dict[tuple[date, str], dict[str, int]] = {}
+        for day, category, status, n in rows:
+            counts.setdefault((day, category), {})[status] = n
+        return counts
 
 
 def _naive(moment: datetime) -> datetime:

@@ -1,4 +1,4 @@
-"""The daily digest flow: fetch → download → extract → segment → analyze → summarize → quality → publish.
+"""The daily digest flow: fetch → download → extract → segment → analyze → summarize → quality → publish → deliver.
 
 The per-paper steps run per batch of papers (one paper per batch on small days; see tasks.batches).
 """
@@ -14,12 +14,14 @@ from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from arxiv_digest.catalog.selection import check_digest_day, no_announcement_result, resolve_day
+from arxiv_digest.delivery.smtp import delivery_result
 from arxiv_digest.operations.batches import batch_size, make_batches
 from arxiv_digest.operations.runs import flow_run_name
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings, load_settings
 from schemas.records import RunStatus
 from tasks.analyze import analyze_task, preflight_task
+from tasks.deliver import deliver_task
 from tasks.download import download_task
 from tasks.extract import extract_task
 from tasks.fetch import announcement_retry_options, fetch_task
@@ -125,4 +127,9 @@ def daily_digest(
                                             wait_for=[allow_failure(segmented)]))
     summary = summarize_task.submit(settings, day, cat, wait_for=[allow_failure(a) for a in analyzed])
     checked = quality_task.submit(settings, day, cat, wait_for=[summary])
-    return _final_state(publish_task.submit(settings, day, cat, wait_for=[checked]).result())
+    published = publish_task.submit(settings, day, cat, wait_for=[checked])
+    result = published.result()  # the digest is published and recorded before any mail goes out
+    if settings.email_enabled:
+        delivered = deliver_task.submit(settings, day, cat, wait_for=[published])
+        result = {**result, "email": delivery_result(delivered.result(raise_on_failure=False))}
+    return _final_state(result)

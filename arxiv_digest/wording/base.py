@@ -80,3 +80,6 @@ class Wording:
     min_cjk_ratio: float  # share of CJK letters a model-written text needs: 0.0 = no minimum
     max_cjk_ratio: float  # ... and may have at most: 1.0 = no maximum
     wrong_language_finding: str  # {ratio} {minimum} {maximum}, floats
+
+    # -- email delivery --
+    email_subject: str  # {category} {name} {day}

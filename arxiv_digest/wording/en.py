@@ -126,4 +126,5 @@ EN = Wording(
     # An English analysis may quote a Chinese title or term; more than 5 % CJK means it is written in Chinese.
     max_cjk_ratio=0.05,
     wrong_language_finding="expected English; {ratio:.0%} of the letters are CJK (maximum {maximum:.0%})",
+    email_subject="{name} ({category}) arXiv digest, {day}",
 )

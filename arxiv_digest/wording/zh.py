@@ -112,4 +112,5 @@ ZH = Wording(
     min_cjk_ratio=0.25,
     max_cjk_ratio=1.0,
     wrong_language_finding="expected Chinese; only {ratio:.0%} of the letters are CJK (minimum {minimum:.0%})",
+    email_subject="{name}（{category}）arXiv 论文日报 {day}",
 )
