@@ -1,0 +1,167 @@
+"""The day's papers scored against a profile, offline: keyword phrases, authors, categories, and BM25 similarity
+(bm25s) to the papers the reader likes. Each score keeps what earned it, for the one-line reason in the digest.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from arxiv_digest.interests.bibtex import LikedPaper
+from arxiv_digest.interests.profile import InterestProfile
+from schemas.records import Paper
+
+TITLE_BOOST = 1.5  # a phrase in the title says more about the paper than one in its abstract
+# A liked paper is named in the reason only when the day's paper shares this much of its BM25 weight.
+SIMILAR_NAMED = 0.2
+SIMILAR_LISTED = 2  # at most this many liked papers named per reason
+_WORD = re.compile(r"[a-z0-9]+")
+# Common English words and the boilerplate of abstracts: they make every paper look like every other.
+_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset({
+    "paper", "propose", "proposed", "method", "approach", "result", "show", "based", "novel", "use", "using",
+    "new", "also", "via", "work", "state", "art", "existing", "present", "demonstrate", "experiment",
+    "achieve", "performance", "code", "available", "extensive", "task", "framework", "model",
+})
+
+
+def _stem(word: str) -> str:
+    """Plural and singular as one word (splats/splat, models/model); anything stronger would merge meanings."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Lowercase, accents dropped, stemmed lightly; the one tokenizer for papers, phrases and liked papers."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return [_stem(word) for word in _WORD.findall(plain)]
+
+
+def _content_words(text: str) -> list[str]:
+    return [word for word in words(text) if word not in _STOPWORDS and len(word) > 1]
+
+
+def _contains(haystack: str, phrase: str) -> bool:
+    return bool(phrase) and f" {phrase} " in haystack
+
+
+def _author_keys(name: str) -> tuple[str, str]:
+    """(first initial, last name) of a name, or ("", last) when only a last name is given."""
+    parts = words(name.replace("-", " "))
+    if not parts:
+        return "", ""
+    return (parts[0][0] if len(parts) > 1 else ""), parts[-1]
+
+
+@dataclass(frozen=True)
+class PaperScore:
+    arxiv_id: str
+    version: int
+    score: float
+    rank: int  # 1 = best of the day for the profile
+    keywords: tuple[str, ...] = ()
+    similar_to: tuple[str, ...] = ()  # liked papers' labels (arXiv id or citation key)
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}"
+
+
+class LikedIndex:
+    """BM25 over the liked papers' titles and abstracts; a day's paper is the query."""
+
+    def __init__(self, liked: Sequence[LikedPaper]) -> None:
+        self.liked = list(liked)
+        self.retriever: bm25s.BM25 | None = None
+        self.self_scores = np.zeros(len(self.liked))
+        documents = [_content_words(f"{paper.title}. {paper.abstract}") for paper in self.liked]
+        if not any(documents):
+            return
+        self.retriever = bm25s.BM25()
+        self.retriever.index(documents, show_progress=False)
+        # What a liked paper scores against itself: the scale of "as similar as can be".
+        self.self_scores = np.array([
+            self.retriever.get_scores(sorted(set(doc)))[index] if doc else 0.0
+            for index, doc in enumerate(documents)
+        ])
+
+    def similarity(self, text: str) -> np.ndarray:
+        """Per liked paper, the share (0-1) of its BM25 weight this text's words reach."""
+        if self.retriever is None:
+            return np.zeros(len(self.liked))
+        scores = self.retriever.get_scores(sorted(set(_content_words(text))))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares = np.where(self.self_scores > 0, scores / self.self_scores, 0.0)
+        return np.clip(shares, 0.0, 1.0)
+
+
+def _score_paper(paper: Paper, profile: InterestProfile, index: LikedIndex) -> tuple[float, dict[str, tuple[str, ...]]]:
+    title = " " + " ".join(words(paper.title)) + " "
+    abstract = " " + " ".join(words(paper.abstract)) + " "
+    score = 0.0
+    matched: list[str] = []
+    for phrase, weight in profile.keywords:
+        normal = " ".join(words(phrase))
+        if _contains(title, normal):
+            score += weight * TITLE_BOOST
+            matched.append(phrase)
+        elif _contains(abstract, normal):
+            score += weight
+            matched.append(phrase)
+    negative = [phrase for phrase in profile.negative
+                if _contains(title, " ".join(words(phrase))) or _contains(abstract, " ".join(words(phrase)))]
+    score -= profile.negative_weight * len(negative)
+    paper_authors = {_author_keys(name): name for name in paper.authors}
+    paper_last_names = {key[1]: name for key, name in paper_authors.items()}
+    authors: list[str] = []
+    for wanted in profile.authors:
+        key = _author_keys(wanted)
+        found = paper_authors.get(key) if key[0] else paper_last_names.get(key[1])
+        if found is not None and found not in authors:
+            authors.append(found)
+    score += profile.author_weight * len(authors)
+    categories = [category for category, _ in profile.categories if category in paper.categories]
+    score += sum(weight for category, weight in profile.categories if category in paper.categories)
+    similar: list[str] = []
+    if index.liked:
+        shares = index.similarity(f"{paper.title}. {paper.abstract}")
+        score += profile.similarity_weight * float(shares.max())
+        # Best first; equal shares by label, so the reason is the same on every run.
+        order = sorted(range(len(shares)), key=lambda i: (-round(float(shares[i]), 6), index.liked[i].label))
+        similar = [index.liked[i].label for i in order[:SIMILAR_LISTED] if shares[i] >= SIMILAR_NAMED]
+    return score, {"keywords": tuple(matched), "negative": tuple(negative), "authors": tuple(authors),
+                   "categories": tuple(categories), "similar_to": tuple(similar)}
+
+
+def rank_papers(papers: Iterable[Paper], profile: InterestProfile,
+                liked: Sequence[LikedPaper] = ()) -> list[PaperScore]:
+    """Every paper scored, best first; equal scores in arXiv id order (the same ranking on every run).
+
+    `liked`: the papers the reader likes beyond the profile's BibTeX entries (those of like_ids, looked up).
+    """
+    index = LikedIndex([*profile.liked, *liked])
+    scored = []
+    for paper in papers:
+        score, parts = _score_paper(paper, profile, index)
+        scored.append((round(score, 4), paper, parts))
+    scored.sort(key=lambda item: (-item[0], item[1].arxiv_id, item[1].version))
+    return [PaperScore(paper.arxiv_id, paper.version, score, rank, **parts)
+            for rank, (score, paper, parts) in enumerate(scored, start=1)]
+
+
+def above_min_score(scores: Sequence[PaperScore], min_score: float | None) -> tuple[list[PaperScore], int]:
+    """The papers a profile's digest lists, and how many min_score cut."""
+    if min_score is None:
+        return list(scores), 0
+    kept = [score for score in scores if score.score >= min_score]
+    return kept, len(scores) - len(kept)
