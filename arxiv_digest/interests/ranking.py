@@ -18,7 +18,7 @@ from schemas.records import Paper
 
 TITLE_BOOST = 1.5  # a phrase in the title says more about the paper than one in its abstract
 # A liked paper is named in the reason only when the day's paper shares this much of its BM25 weight.
-SIMILAR_NAMED = 0.2
+SIMILAR_NAMED = 0.1
 SIMILAR_LISTED = 2  # at most this many liked papers named per reason
 _WORD = re.compile(r"[a-z0-9]+")
 # Common English words and the boilerplate of abstracts: they make every paper look like every other.
@@ -77,35 +77,33 @@ class PaperScore:
         return f"{self.arxiv_id}v{self.version}"
 
 
-class LikedIndex:
-    """BM25 over the liked papers' titles and abstracts; a day's paper is the query."""
+def similarity_shares(day_texts: Sequence[str], liked: Sequence[LikedPaper]) -> np.ndarray:
+    """Per day paper and liked paper (rows, columns): the share (0-1) of the liked paper's BM25 weight that the
+    day's paper reaches.
 
-    def __init__(self, liked: Sequence[LikedPaper]) -> None:
-        self.liked = list(liked)
-        self.retriever: bm25s.BM25 | None = None
-        self.self_scores = np.zeros(len(self.liked))
-        documents = [_content_words(f"{paper.title}. {paper.abstract}") for paper in self.liked]
-        if not any(documents):
-            return
-        self.retriever = bm25s.BM25()
-        self.retriever.index(documents, show_progress=False)
-        # What a liked paper scores against itself: the scale of "as similar as can be".
-        self.self_scores = np.array([
-            self.retriever.get_scores(sorted(set(doc)))[index] if doc else 0.0
-            for index, doc in enumerate(documents)
-        ])
-
-    def similarity(self, text: str) -> np.ndarray:
-        """Per liked paper, the share (0-1) of its BM25 weight this text's words reach."""
-        if self.retriever is None:
-            return np.zeros(len(self.liked))
-        scores = self.retriever.get_scores(sorted(set(_content_words(text))))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shares = np.where(self.self_scores > 0, scores / self.self_scores, 0.0)
-        return np.clip(shares, 0.0, 1.0)
+    One BM25 index (bm25s) holds the day's papers and the liked ones, so a word's IDF says how rare it is among
+    the day's papers: "scene" or "sparse" weigh little on a cs.CV day, "splatting" a lot. Each liked paper's
+    title and abstract is a query; what it scores against itself is the scale of "as similar as can be".
+    """
+    shares = np.zeros((len(day_texts), len(liked)))
+    liked_words = [sorted(set(_content_words(f"{paper.title}. {paper.abstract}"))) for paper in liked]
+    documents = [_content_words(text) for text in day_texts] + [list(words_) for words_ in liked_words]
+    if not liked or not any(liked_words) or not any(documents[: len(day_texts)]):
+        return shares
+    retriever = bm25s.BM25()
+    retriever.index([doc or ["\x00"] for doc in documents], show_progress=False)
+    for column, query in enumerate(liked_words):
+        if not query:
+            continue
+        scores = retriever.get_scores(query)
+        itself = scores[len(day_texts) + column]
+        if itself > 0:
+            shares[:, column] = np.clip(scores[: len(day_texts)] / itself, 0.0, 1.0)
+    return shares
 
 
-def _score_paper(paper: Paper, profile: InterestProfile, index: LikedIndex) -> tuple[float, dict[str, tuple[str, ...]]]:
+def _score_paper(paper: Paper, profile: InterestProfile, liked: Sequence[LikedPaper],
+                 shares: np.ndarray) -> tuple[float, dict[str, tuple[str, ...]]]:
     title = " " + " ".join(words(paper.title)) + " "
     abstract = " " + " ".join(words(paper.abstract)) + " "
     score = 0.0
@@ -133,12 +131,11 @@ def _score_paper(paper: Paper, profile: InterestProfile, index: LikedIndex) -> t
     categories = [category for category, _ in profile.categories if category in paper.categories]
     score += sum(weight for category, weight in profile.categories if category in paper.categories)
     similar: list[str] = []
-    if index.liked:
-        shares = index.similarity(f"{paper.title}. {paper.abstract}")
+    if liked:
         score += profile.similarity_weight * float(shares.max())
         # Best first; equal shares by label, so the reason is the same on every run.
-        order = sorted(range(len(shares)), key=lambda i: (-round(float(shares[i]), 6), index.liked[i].label))
-        similar = [index.liked[i].label for i in order[:SIMILAR_LISTED] if shares[i] >= SIMILAR_NAMED]
+        order = sorted(range(len(shares)), key=lambda i: (-round(float(shares[i]), 6), liked[i].label))
+        similar = [liked[i].label for i in order[:SIMILAR_LISTED] if shares[i] >= SIMILAR_NAMED]
     return score, {"keywords": tuple(matched), "negative": tuple(negative), "authors": tuple(authors),
                    "categories": tuple(categories), "similar_to": tuple(similar)}
 
@@ -149,10 +146,12 @@ def rank_papers(papers: Iterable[Paper], profile: InterestProfile,
 
     `liked`: the papers the reader likes beyond the profile's BibTeX entries (those of like_ids, looked up).
     """
-    index = LikedIndex([*profile.liked, *liked])
+    day = list(papers)
+    every_liked = [*profile.liked, *liked]
+    shares = similarity_shares([f"{paper.title}. {paper.abstract}" for paper in day], every_liked)
     scored = []
-    for paper in papers:
-        score, parts = _score_paper(paper, profile, index)
+    for row, paper in enumerate(day):
+        score, parts = _score_paper(paper, profile, every_liked, shares[row])
         scored.append((round(score, 4), paper, parts))
     scored.sort(key=lambda item: (-item[0], item[1].arxiv_id, item[1].version))
     return [PaperScore(paper.arxiv_id, paper.version, score, rank, **parts)
