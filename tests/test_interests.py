@@ -346,6 +346,7 @@ def test_a_profile_digest_lists_papers_by_score_with_reasons_and_counts_the_cut(
     assert parsed.papers[0].relevance == f"{kept[0].score:.2f} — {reason_line(kept[0], 'en')}"
     assert f"{cut} paper(s) scored below min_score 0.3 and are not listed." in markdown.replace("\\_", "_")
     assert parsed.summary is not None and "Profile **splats**" in parsed.summary
+    assert "### The whole day" not in parsed.summary  # it names papers min_score cut
     top_title = next(p.title for p in day.papers if p.arxiv_id == kept[0].arxiv_id)
     assert f"1. {top_title} (score {kept[0].score:.2f})" in parsed.summary
     assert "<b>Relevance:</b>" in render_html(view)
@@ -360,6 +361,8 @@ def test_a_paper_the_ranking_does_not_know_is_listed_last_not_dropped(tmp_path: 
     store.upsert_papers(papers)
     store.set_digest_papers(DAY, CATEGORY, papers)
     profile = InterestProfile("a", keywords=(("stereo", 1.0),))
-    view = profile_view(digest_view(store, settings, DAY, CATEGORY), profile, rank_papers(papers[:2], profile))
+    day_view = dataclasses.replace(digest_view(store, settings, DAY, CATEGORY), summary="The day in short.")
+    view = profile_view(day_view, profile, rank_papers(papers[:2], profile))
     assert [p.arxiv_id for p in view.papers] == ["2601.00002", "2601.00001", "2601.00003"]
+    assert view.summary.endswith("### The whole day\n\nThe day in short.")  # nothing cut: the day's follows
     assert "2601.00003v1" not in view.relevance

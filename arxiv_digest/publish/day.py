@@ -103,8 +103,8 @@ def profile_summary(profile: str, ranked: Sequence[tuple[Paper, Relevance]], day
 
 def profile_view(view: DigestView, profile: InterestProfile, scores: Sequence[PaperScore]) -> DigestView:
     """The day as one profile sees it: papers in score order with their reasons, those below min_score cut
-    (and counted), the summary led by the best papers. A paper the ranking does not know (it joined the day
-    after the rank step) goes last rather than missing."""
+    (and counted), the summary led by the best papers (then the day's summary, unless papers were cut). A paper
+    the ranking does not know (it joined the day after the rank step) goes last rather than missing."""
     language = view.language
     kept, cut = above_min_score(scores, profile.min_score)
     by_id = {paper.versioned_id: paper for paper in view.papers}
@@ -113,8 +113,9 @@ def profile_view(view: DigestView, profile: InterestProfile, scores: Sequence[Pa
     ranked_ids = {s.versioned_id for s in scores}
     papers = [by_id[vid] for vid in relevance] + [p for p in view.papers if p.versioned_id not in ranked_ids]
     cut_note = wording_for(language).min_score_cut.format(cut=cut, min_score=f"{profile.min_score:g}") if cut else ""
-    summary = profile_summary(profile.name, [(by_id[vid], r) for vid, r in relevance.items()], view.summary,
-                              language, len(view.papers))
+    # The day's own summary names papers that min_score may have cut, which would then be named but not listed.
+    summary = profile_summary(profile.name, [(by_id[vid], r) for vid, r in relevance.items()],
+                              "" if cut else view.summary, language, len(view.papers))
     return dataclasses.replace(view, papers=papers, summary=summary, profile=profile.name, relevance=relevance,
                                cut_note=cut_note)
 
