@@ -114,6 +114,9 @@ class Settings:
     # With profiles: the papers ranked within the top N of any profile get the full-text (7-part) analysis,
     # the others an abstract analysis; 0 means all. A profile's own deep_analysis_top_n overrides it.
     deep_analysis_top_n: int = 0
+    # With profiles and a model: the model rates the top K of each profile's ranking (relevance, significance)
+    # and those K are reordered by its scores; 0 = no rerank. A profile's own rerank_top_k overrides it.
+    rerank_top_k: int = 0
 
     # Store. single: one file, data_dir/digest.duckdb. per-day: one file per digest date, shared by the
     # categories of that date (a cross-listed paper is analysed once), data_dir/days/<YYYY-MM-DD>.duckdb, so
@@ -283,6 +286,8 @@ def _validate(settings: Settings) -> None:
         problems.append("max_papers must be >= 0 (0 means all)")
     if settings.deep_analysis_top_n < 0:
         problems.append("deep_analysis_top_n must be >= 0 (0 means all)")
+    if settings.rerank_top_k < 0:
+        problems.append("rerank_top_k must be >= 0 (0 means no model rerank)")
     if settings.paper_batch_size < 0:
         problems.append("paper_batch_size must be >= 0 (0 means automatic)")
     if settings.store_layout not in _STORE_LAYOUTS:

@@ -359,6 +359,21 @@ class Store:
         if statements:
             self._run(statements)
 
+    def rerank_score(self, arxiv_id: str, version: int, prompt_hash: str, model: str) -> tuple[float, float] | None:
+        row = self._fetchone(
+            "SELECT relevance, significance FROM rerank_scores WHERE arxiv_id = ? AND version = ? "
+            "AND prompt_hash = ? AND model = ?", [arxiv_id, version, prompt_hash, model],
+        )
+        return (row[0], row[1]) if row else None
+
+    def save_rerank_score(self, arxiv_id: str, version: int, prompt_hash: str, model: str, relevance: float,
+                          significance: float) -> None:
+        self._run([(
+            "INSERT INTO rerank_scores VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arxiv_id, version, prompt_hash, "
+            "model) DO UPDATE SET relevance = excluded.relevance, significance = excluded.significance",
+            [arxiv_id, version, prompt_hash, model, relevance, significance, utcnow()],
+        )])
+
     # -- the announcement ledger: which digest holds each paper ---------------------------------------
 
     def announcement_fetched(self, category: str, day: date) -> bool:

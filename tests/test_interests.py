@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fake_llm import EN_ABSTRACT, EN_METHOD
 from interest_day import FAVOURITE, liked_library, reader_profile, synthetic_day
-from scripted_model import ScriptedModel
+from scripted_model import ScriptedModel, unreachable
 from test_analyze import CATEGORY, DAY, MODEL, add_paper, make_paper
 from typer.testing import CliRunner
 
@@ -30,6 +30,7 @@ from arxiv_digest.interests.budget import budgeted_input, reads_in_full
 from arxiv_digest.interests.day import rank_day, reason_line, stored_scores
 from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import PaperScore, above_min_score, rank_papers
+from arxiv_digest.interests.rerank import parse_rerank_answer, reorder_top
 from arxiv_digest.publish.day import digest_view, profile_view
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
@@ -112,6 +113,7 @@ def test_without_profiles_nothing_changes() -> None:
     ('[profiles."My Profile"]\nauthors = ["X Y"]', "profile 'My Profile' .*a name is 1-40 lowercase"),
     ('profiles = ["a"]', "setting 'profiles' .*\\[profiles.<name>\\] in the config file"),
     ('deep_analysis_top_n = -3', "deep_analysis_top_n must be >= 0"),
+    ('[profiles.a]\nauthors = ["X Y"]\nrerank_top_k = 2.5', "profile 'a' .*rerank_top_k must be an integer >= 0"),
 ])
 def test_a_bad_profile_is_one_error_naming_the_profile_and_the_field(tmp_path: Path, table: str,
                                                                       expected: str) -> None:
@@ -366,3 +368,81 @@ def test_a_paper_the_ranking_does_not_know_is_listed_last_not_dropped(tmp_path: 
     assert [p.arxiv_id for p in view.papers] == ["2601.00002", "2601.00001", "2601.00003"]
     assert view.summary.endswith("### The whole day\n\nThe day in short.")  # nothing cut: the day's follows
     assert "2601.00003v1" not in view.relevance
+
+
+# -- the optional model rerank -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ('{"relevance": 8, "significance": 6.5}', (8.0, 6.5)),
+    ('```json\n{"relevance": 0, "significance": 10}\n```', (0.0, 10.0)),
+])
+def test_a_rerank_answer_is_two_scores(answer: str, expected: tuple[float, float]) -> None:
+    assert parse_rerank_answer(answer) == expected
+
+
+@pytest.mark.parametrize(("answer", "problem"), [
+    ("This paper is highly relevant, I would give it 9.", "not a JSON object"),
+    ('[8, 6]', "not a JSON object"),
+    ('{"relevance": 8}', "significance is missing or not a number"),
+    ('{"relevance": "high", "significance": 3}', "relevance is missing or not a number"),
+    ('{"relevance": true, "significance": 3}', "relevance is missing or not a number"),
+    ('{"relevance": 11, "significance": 3}', "relevance 11 is outside 0-10"),
+])
+def test_anything_but_two_scores_is_rejected_with_the_reason(answer: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_rerank_answer(answer)
+
+
+def test_the_rerank_reorders_only_the_rated_top_k() -> None:
+    scores = [PaperScore(f"2601.0000{n}", 1, 10.0 - n, n) for n in range(1, 6)]
+    ratings = {"2601.00002v1": (9.0, 5.0), "2601.00003v1": (9.0, 5.0), "2601.00001v1": (2.0, 9.0)}
+    reordered = reorder_top(scores, ratings, 4)
+    # 2 and 3 rate the same: offline order between them; 4 was not rated: after the rated ones; 5 beyond k.
+    assert [s.arxiv_id[-1] for s in reordered] == ["2", "3", "1", "4", "5"]
+    assert [s.rank for s in reordered] == [1, 2, 3, 4, 5]
+    assert reordered[0].model_relevance == 9.0 and reordered[3].model_relevance is None
+    assert reason_line(reordered[0], "en") == "model: relevance 9/10, significance 5/10"
+
+
+def _rerank_day(tmp_path: Path, script: list[str | Exception]) -> tuple[Runtime, ScriptedModel, object]:
+    profile = InterestProfile("vos", keywords=(("video object segmentation", 2.0), ("calibration", 1.0)))
+    settings = Settings(data_dir=tmp_path, language="en", llm_base_url="http://127.0.0.1:9/v1", llm_model=MODEL,
+                        profiles=(profile,), rerank_top_k=2)
+    store = open_store(settings.db_path)
+    # All three share the video segmentation abstract; the calibration title puts 2601.99005 first offline.
+    add_paper(store, make_paper("2601.99005", title="Rig-Free Calibration of Camera Networks"))
+    add_paper(store, make_paper())
+    add_paper(store, make_paper("2601.99006", title="Handwritten drawings"))
+    model = ScriptedModel(ModelConfig.from_settings(settings), script)
+    return Runtime(settings, chat_model=model), model, store
+
+
+def test_the_model_rerank_is_validated_cached_and_counted(tmp_path: Path) -> None:
+    runtime, model, store = _rerank_day(tmp_path, [
+        '{"relevance": 3, "significance": 4}',  # 2601.99005, first offline
+        "I think it is quite relevant.",  # 2601.99001: prose, rejected
+        '{"relevance": 9, "significance": 8}',  # 2601.99001, asked again with the failure named
+    ])
+    since = datetime.now(UTC)
+    rank_day(runtime, DAY, CATEGORY)
+    ranked = stored_scores(store, DAY, CATEGORY, "vos")
+
+    assert [s.arxiv_id for s in ranked] == ["2601.99001", "2601.99005", "2601.99006"]
+    assert "model: relevance 9/10, significance 8/10" in reason_line(ranked[0], "en")
+    assert ranked[2].model_relevance is None  # beyond k: not asked
+    assert "rerank_not_a_score" in model.asked[2].user  # the retry names the failure
+    calls = store.model_calls(since)  # type: ignore[attr-defined]
+    assert [c["status"] for c in calls] == ["accepted", "rejected", "accepted"]
+
+    rank_day(runtime, DAY, CATEGORY)  # a rerun asks nothing: the scores are stored by prompt hash
+    assert len(model.asked) == 3
+    assert [s.arxiv_id for s in stored_scores(store, DAY, CATEGORY, "vos")] == [s.arxiv_id for s in ranked]
+
+
+def test_an_unreachable_model_leaves_the_offline_order(tmp_path: Path) -> None:
+    runtime, model, store = _rerank_day(tmp_path, [unreachable(MODEL)])
+    rank_day(runtime, DAY, CATEGORY)
+    assert len(model.asked) == 1  # not asked again for the second paper
+    assert [s.arxiv_id for s in stored_scores(store, DAY, CATEGORY, "vos")] == ["2601.99005", "2601.99001",
+                                                                                "2601.99006"]

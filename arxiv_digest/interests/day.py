@@ -11,8 +11,8 @@ from arxiv_digest.catalog.client import ArxivClient
 from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.errors import DigestError
 from arxiv_digest.interests.bibtex import LikedPaper
-from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import PaperScore, rank_papers
+from arxiv_digest.interests.rerank import rerank
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.wording import wording_for
 
@@ -51,19 +51,25 @@ def fetch_liked(runtime: Runtime, arxiv_ids: Sequence[str]) -> list[LikedPaper]:
     return [found[arxiv_id] for arxiv_id in wanted if arxiv_id in found]
 
 
+_REASON_LISTS = ("keywords", "similar_to", "authors", "categories", "negative")
+_REASON_NUMBERS = ("model_relevance", "model_significance")
+
+
 def score_record(score: PaperScore) -> dict[str, Any]:
-    reason = {name: list(getattr(score, name))
-              for name in ("keywords", "similar_to", "authors", "categories", "negative")}
+    reason: dict[str, Any] = {name: list(getattr(score, name)) for name in _REASON_LISTS}
+    reason.update({name: getattr(score, name) for name in _REASON_NUMBERS if getattr(score, name) is not None})
     return {"arxiv_id": score.arxiv_id, "version": score.version, "score": score.score, "rank": score.rank,
             "reason": reason}
 
 
 def stored_scores(store: Any, digest_day: date, category: str, profile: str) -> list[PaperScore]:
-    return [
-        PaperScore(row["arxiv_id"], row["version"], row["score"], row["rank"],
-                   **{name: tuple(items) for name, items in row["reason"].items()})
-        for row in store.paper_scores(digest_day, category, profile)
-    ]
+    scores = []
+    for row in store.paper_scores(digest_day, category, profile):
+        reason = row["reason"]
+        parts = {name: tuple(reason.get(name, ())) for name in _REASON_LISTS}
+        numbers = {name: reason[name] for name in _REASON_NUMBERS if name in reason}
+        scores.append(PaperScore(row["arxiv_id"], row["version"], row["score"], row["rank"], **parts, **numbers))
+    return scores
 
 
 def rank_day(runtime: Runtime, digest_day: date, category: str) -> dict[str, int]:
@@ -77,8 +83,13 @@ def rank_day(runtime: Runtime, digest_day: date, category: str) -> dict[str, int
     liked = {paper.arxiv_id: paper for paper in
              fetch_liked(runtime, [i for profile in settings.profiles for i in profile.like_ids])}
     full_text: dict[str, int] = {}
+    by_id = {paper.versioned_id: paper for paper in papers}
     for profile in settings.profiles:
-        scores = rank_papers(papers, profile, [liked[i] for i in profile.like_ids if i in liked])
+        profile_liked = [liked[i] for i in profile.like_ids if i in liked]
+        scores = rank_papers(papers, profile, profile_liked)
+        top_k = profile.top_k(settings.rerank_top_k)
+        if top_k and settings.uses_llm:
+            scores = rerank(runtime.model(), store, profile, profile_liked, scores, by_id, top_k, settings.language)
         top_n = profile.top_n(settings.deep_analysis_top_n)
         store.replace_paper_scores(digest_day, category, profile.name, top_n, [score_record(s) for s in scores])
         full_text[profile.name] = len(scores) if top_n == 0 else min(top_n, len(scores))
@@ -102,11 +113,8 @@ def reason_line(score: PaperScore, language: str) -> str:
         )
         if items
     ]
+    if score.model_relevance is not None and score.model_significance is not None:
+        parts.append(wording.reason_model.format(relevance=f"{score.model_relevance:g}",
+                                                 significance=f"{score.model_significance:g}"))
     return wording.reason_separator.join(parts) or wording.reason_nothing
 
-
-def profile_by_name(profiles: Sequence[InterestProfile], name: str) -> InterestProfile:
-    for profile in profiles:
-        if profile.name == name:
-            return profile
-    raise KeyError(name)

@@ -23,7 +23,7 @@ DEFAULT_AUTHOR_WEIGHT = 3.0
 DEFAULT_SIMILARITY_WEIGHT = 4.0
 _FIELDS = frozenset({
     "keywords", "negative", "negative_weight", "authors", "author_weight", "categories", "like_ids",
-    "like_bibtex", "similarity_weight", "deep_analysis_top_n", "min_score",
+    "like_bibtex", "similarity_weight", "deep_analysis_top_n", "rerank_top_k", "min_score",
 })
 
 
@@ -41,11 +41,16 @@ class InterestProfile:
     liked: tuple[LikedPaper, ...] = ()  # from like_bibtex
     similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT
     deep_analysis_top_n: int | None = None  # None: the top-level deep_analysis_top_n
+    rerank_top_k: int | None = None  # None: the top-level rerank_top_k
     min_score: float | None = None  # None: no paper is cut
 
     def top_n(self, default: int) -> int:
         """How many of this profile's best papers get the full-text analysis; 0 means all."""
         return default if self.deep_analysis_top_n is None else self.deep_analysis_top_n
+
+    def top_k(self, default: int) -> int:
+        """How many of this profile's best papers the model reranks; 0 means none."""
+        return default if self.rerank_top_k is None else self.rerank_top_k
 
 
 class _Problem(Exception):
@@ -115,11 +120,12 @@ def _profile(name: str, table: Any, base_dir: Path) -> InterestProfile:
                 raise _Problem(f"{weight} must be >= 0")
     if "min_score" in table:
         values["min_score"] = _number(table["min_score"], "min_score")
-    if "deep_analysis_top_n" in table:
-        top_n = table["deep_analysis_top_n"]
-        if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 0:
-            raise _Problem(f"deep_analysis_top_n must be an integer >= 0 (0 means all), got {top_n!r}")
-        values["deep_analysis_top_n"] = top_n
+    for count in ("deep_analysis_top_n", "rerank_top_k"):
+        if count in table:
+            value = table[count]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise _Problem(f"{count} must be an integer >= 0, got {value!r}")
+            values[count] = value
     if "like_bibtex" in table:
         if not isinstance(table["like_bibtex"], str) or not table["like_bibtex"].strip():
             raise _Problem("like_bibtex must be the path of a BibTeX file")

@@ -71,6 +71,8 @@ class PaperScore:
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
+    model_relevance: float | None = None  # the model's rerank (0-10), when it rated this paper
+    model_significance: float | None = None
 
     @property
     def versioned_id(self) -> str:

@@ -22,6 +22,7 @@ class Wording:
     reason_authors: str  # {items}
     reason_categories: str  # {items}
     reason_negative: str  # {items}
+    reason_model: str  # {relevance} {significance}: the model's rerank
     reason_nothing: str
     reason_separator: str  # between the parts of a reason
     outside_budget_reason: str  # {rank} {profile} {top_n}: why a paper got the abstract analysis

@@ -28,6 +28,7 @@ EN = Wording(
     reason_authors="author: {items}",
     reason_categories="category: {items}",
     reason_negative="against: {items}",
+    reason_model="model: relevance {relevance}/10, significance {significance}/10",
     reason_nothing="no match with the profile",
     reason_separator="; ",
     outside_budget_reason="outside the reading budget: ranked {rank} for profile {profile}, which reads its top "

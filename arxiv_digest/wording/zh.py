@@ -22,6 +22,7 @@ ZH = Wording(
     reason_authors="作者：{items}",
     reason_categories="分类：{items}",
     reason_negative="排除词：{items}",
+    reason_model="模型评分：相关性 {relevance}/10，重要性 {significance}/10",
     reason_nothing="与兴趣配置无匹配",
     reason_separator="；",
     outside_budget_reason="超出阅读预算：在兴趣配置 {profile} 中排第 {rank} 名，该配置只精读前 {top_n} 篇",

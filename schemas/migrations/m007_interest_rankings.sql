@@ -23,3 +23,17 @@ CREATE TABLE IF NOT EXISTS liked_papers (
     authors     VARCHAR[] NOT NULL,
     fetched_at  TIMESTAMP NOT NULL
 );
+
+-- The model's rerank of a profile's top papers (optional, rerank_top_k): the validated scores per prompt, so a
+-- rerun asks nothing twice. The prompt hash covers the template, the model, the language and the profile's
+-- interests; every call is also in analysis_attempts with the analyses' calls.
+CREATE TABLE IF NOT EXISTS rerank_scores (
+    arxiv_id      VARCHAR NOT NULL,
+    version       INTEGER NOT NULL,
+    prompt_hash   VARCHAR NOT NULL,
+    model         VARCHAR NOT NULL,
+    relevance     DOUBLE NOT NULL,
+    significance  DOUBLE NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (arxiv_id, version, prompt_hash, model)
+);
