@@ -94,18 +94,23 @@ def full_text_sections() -> tuple[Section, ...]:
     return tuple(replace(section, text=" ".join([section.text] * 12)) for section in SECTIONS)
 
 
+RERANK_ANSWER = '{"relevance": 7, "significance": 5}'
+
+
 def answer(asked: Asked) -> str:
+    if '"relevance"' in asked.system:
+        return RERANK_ANSWER
     return EN_METHOD if asked.kind == "method" else EN_ABSTRACT
 
 
-def model_cost(papers: int, top_n: int | None) -> dict[str, Any]:
+def model_cost(papers: int, top_n: int | None, rerank_k: int = 0) -> dict[str, Any]:
     """Analyse a day with the scripted model; `top_n` None: no profile (every paper read in full)."""
     day = synthetic_day(count=papers, planted=12)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), language="en", llm_base_url="http://127.0.0.1:9/v1",
                             llm_model="scripted", llm_stream=False)
         if top_n is not None:
-            settings = replace(settings, profiles=(day.profile,), deep_analysis_top_n=top_n)
+            settings = replace(settings, profiles=(day.profile,), deep_analysis_top_n=top_n, rerank_top_k=rerank_k)
         model = ScriptedModel(ModelConfig.from_settings(settings), then=answer)
         runtime = Runtime(settings, chat_model=model)
         store = open_store(settings.db_path)
@@ -122,9 +127,11 @@ def model_cost(papers: int, top_n: int | None) -> dict[str, Any]:
     return {
         "profile": day.profile.name if top_n is not None else None,
         "deep_analysis_top_n": top_n,
+        "rerank_top_k": rerank_k,
         "calls": len(model.asked),
+        "rerank_prompts": sum('"relevance"' in a.system for a in model.asked),
         "method_prompts": sum(a.kind == "method" for a in model.asked),
-        "abstract_prompts": sum(a.kind == "abstract" for a in model.asked),
+        "abstract_prompts": sum(a.kind == "abstract" and '"relevance"' not in a.system for a in model.asked),
         "method_analyses": kinds.count("method"),
         "abstract_analyses": kinds.count("abstract"),
         "input_tokens": tokens_in,
@@ -143,6 +150,7 @@ def main() -> None:
     args = parser.parse_args()
     without = model_cost(args.papers, None)
     with_budget = model_cost(args.papers, args.top_n)
+    with_rerank = model_cost(args.papers, args.top_n, rerank_k=2 * args.top_n)
     result = {
         "quality": quality(args.papers, args.planted, args.seeds),
         "speed": speed(300),
@@ -150,6 +158,7 @@ def main() -> None:
         "model_cost": {
             "without_profile": without,
             "with_budget": with_budget,
+            "with_budget_and_rerank": with_rerank,
             "saved_input_tokens_share": round(1 - with_budget["input_tokens"] / without["input_tokens"], 3),
         },
     }
