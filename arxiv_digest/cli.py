@@ -266,6 +266,8 @@ def _print_run_report(
     _print_model_report(store, settings, counts, since)
     console.print(f"done in {seconds:.1f}s")
     stdout.print(result["path"])
+    for profile_path in result.get("profiles", {}).values():  # one digest per interest profile
+        stdout.print(profile_path, soft_wrap=True, highlight=False)
 
 
 def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], since: datetime) -> None:

@@ -38,8 +38,10 @@ def test_each_profile_gets_its_ranked_digest_and_only_their_top_papers_are_read_
     code, output = _run("run", "--sample", "--config", str(config), "--data-dir", str(data))
     assert code == 0, output
     assert no_internet == []  # the liked id was asked of the sample day's arXiv, not the internet
-
     out = data / "out" / "cs.CV"
+    lines = output.splitlines()
+    assert str(out / "2026-01-21.depth.md") in lines and str(out / "2026-01-21.video.md") in lines
+
     for name in ("2026-01-21", "2026-01-21.depth", "2026-01-21.video"):
         assert all((out / f"{name}.{suffix}").is_file() for suffix in ("md", "html", "json")), name
     depth = parse_digest((out / "2026-01-21.depth.md").read_text(encoding="utf-8"))

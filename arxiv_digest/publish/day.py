@@ -137,9 +137,13 @@ class PublishedDay:
     counts: dict[str, int]
     step_seconds: dict[str, float]
     summary: str
+    profile_paths: dict[str, Path] = dataclasses.field(default_factory=dict)  # each profile's Markdown digest
 
     def as_result(self) -> dict[str, Any]:
-        return {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds}
+        result: dict[str, Any] = {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds}
+        if self.profile_paths:
+            result["profiles"] = {name: str(path) for name, path in self.profile_paths.items()}
+        return result
 
 
 def publish_day(runtime: Runtime, digest_day: date, category: str,
@@ -150,13 +154,15 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     view = digest_view(store, settings, digest_day, category)
     path = write_digest(store, view, settings.out_dir)
     count = len(view.papers)
-    for profile in settings.profiles:
-        scores = stored_scores(store, digest_day, category, profile.name)
-        log.info("published %s", write_digest(store, profile_view(view, profile, scores), settings.out_dir,
-                                               profile.name))
+    profile_paths = {
+        profile.name: write_digest(store, profile_view(view, profile, stored_scores(store, digest_day, category,
+                                                                                     profile.name)),
+                                   settings.out_dir, profile.name)
+        for profile in settings.profiles
+    }
     write_day_listings(settings, store, category, digest_day, count, view.summary)
     counts = day_counts(store, digest_day, category, view.papers, view.analyses)
     timings = step_seconds or {}
     store.finish_run(digest_day, category, RunStatus.COMPLETED, counts, timings)
     log.info("published %s (%d papers)", path, count)
-    return PublishedDay(path, counts, timings, view.summary)
+    return PublishedDay(path, counts, timings, view.summary, profile_paths)
