@@ -80,27 +80,29 @@ class PaperScore:
 
 
 def similarity_shares(day_texts: Sequence[str], liked: Sequence[LikedPaper]) -> np.ndarray:
-    """Per day paper and liked paper (rows, columns): the share (0-1) of the liked paper's BM25 weight that the
-    day's paper reaches.
+    """Per day paper and liked paper (rows, columns): how similar they are, 0-1.
 
     One BM25 index (bm25s) holds the day's papers and the liked ones, so a word's IDF says how rare it is among
-    the day's papers: "scene" or "sparse" weigh little on a cs.CV day, "splatting" a lot. Each liked paper's
-    title and abstract is a query; what it scores against itself is the scale of "as similar as can be".
+    them: "scene" or "sparse" weigh little on a cs.CV day, "splatting" a lot. Each day paper's title and abstract
+    is a query; its score against a liked paper, divided by its score against itself (the most a paper can
+    match), is the share. One query per day paper, so a large library costs little more than a small one.
     """
     shares = np.zeros((len(day_texts), len(liked)))
-    liked_words = [sorted(set(_content_words(f"{paper.title}. {paper.abstract}"))) for paper in liked]
-    documents = [_content_words(text) for text in day_texts] + [list(words_) for words_ in liked_words]
-    if not liked or not any(liked_words) or not any(documents[: len(day_texts)]):
+    day_words = [sorted(set(_content_words(text))) for text in day_texts]
+    liked_words = [_content_words(f"{paper.title}. {paper.abstract}") for paper in liked]
+    if not any(day_words) or not any(liked_words):
         return shares
     retriever = bm25s.BM25()
-    retriever.index([doc or ["\x00"] for doc in documents], show_progress=False)
-    for column, query in enumerate(liked_words):
+    # An empty document would have no tokens to index: a placeholder no query contains keeps the positions.
+    retriever.index([words_ or ["\x00"] for words_ in [*day_words, *liked_words]], show_progress=False)
+    first_liked = len(day_texts)
+    for row, query in enumerate(day_words):
         if not query:
             continue
         scores = retriever.get_scores(query)
-        itself = scores[len(day_texts) + column]
+        itself = scores[row]
         if itself > 0:
-            shares[:, column] = np.clip(scores[: len(day_texts)] / itself, 0.0, 1.0)
+            shares[row] = np.clip(scores[first_liked:] / itself, 0.0, 1.0)
     return shares
 
 
@@ -135,9 +137,14 @@ def _score_paper(paper: Paper, profile: InterestProfile, liked: Sequence[LikedPa
     similar: list[str] = []
     if liked:
         score += profile.similarity_weight * float(shares.max())
-        # Best first; equal shares by label, so the reason is the same on every run.
-        order = sorted(range(len(shares)), key=lambda i: (-round(float(shares[i]), 6), liked[i].label))
-        similar = [liked[i].label for i in order[:SIMILAR_LISTED] if shares[i] >= SIMILAR_NAMED]
+        # Best first; equal shares by label, so the reason is the same on every run. Only the shares worth
+        # naming are sorted: a library of thousands would otherwise be sorted once per paper.
+        named = np.flatnonzero(shares >= SIMILAR_NAMED)
+        if len(named) > SIMILAR_LISTED:
+            cutoff = np.partition(shares[named], -SIMILAR_LISTED)[-SIMILAR_LISTED]
+            named = named[shares[named] >= cutoff]  # the best few, and every paper tied with them
+        order = sorted(named.tolist(), key=lambda i: (-round(float(shares[i]), 6), liked[i].label))
+        similar = [liked[i].label for i in order[:SIMILAR_LISTED]]
     return score, {"keywords": tuple(matched), "negative": tuple(negative), "authors": tuple(authors),
                    "categories": tuple(categories), "similar_to": tuple(similar)}
 
