@@ -289,6 +289,8 @@ def _print_run_report(
                       "`arxiv-digest rerun --failed` retries failed steps)")
     console.print(f"{result.get('status', 'completed')} in {seconds:.1f}s")
     stdout.print(result["path"], soft_wrap=True, markup=False, highlight=False)  # whole, for scripts
+    for profile_path in result.get("profiles", {}).values():  # one digest per interest profile
+        stdout.print(profile_path, soft_wrap=True, markup=False, highlight=False)
 
 
 def _print_email_report(email: dict[str, Any]) -> None:

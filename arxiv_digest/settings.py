@@ -19,6 +19,7 @@ from typing import Any, get_type_hints
 from arxiv_digest import __version__
 from arxiv_digest.catalog.taxonomy import is_category, unknown_category_message
 from arxiv_digest.errors import SettingsError
+from arxiv_digest.interests.profile import InterestProfile, parse_profiles
 from arxiv_digest.wording import LANGUAGES
 
 ENV_PREFIX = "ARXIV_DIGEST_"
@@ -118,6 +119,16 @@ class Settings:
     # counts on large ones, where Prefect's per-task cost would otherwise rival the work).
     paper_batch_size: int = 0
 
+    # The reader's interests: [profiles.<name>] tables (arxiv_digest.interests.profile). Without a profile
+    # the digest is as it always was: every paper, in announcement order, each given the full-text analysis.
+    profiles: tuple[InterestProfile, ...] = ()
+    # With profiles: the papers ranked within the top N of any profile get the full-text (7-part) analysis,
+    # the others an abstract analysis; 0 means all. A profile's own deep_analysis_top_n overrides it.
+    deep_analysis_top_n: int = 0
+    # With profiles and a model: the model rates the top K of each profile's ranking (relevance, significance)
+    # and those K are reordered by its scores; 0 = no rerank. A profile's own rerank_top_k overrides it.
+    rerank_top_k: int = 0
+
     # Store. single: one file, data_dir/digest.duckdb. per-day: one file per digest date, shared by the
     # categories of that date (a cross-listed paper is analysed once), data_dir/days/<YYYY-MM-DD>.duckdb, so
     # runs of different dates (several workers) never wait for each other's lock; which digest holds each
@@ -216,6 +227,11 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
     if key not in _FIELDS:
         raise SettingsError(f"unknown setting '{key}' ({origin}); known settings: {', '.join(sorted(_FIELDS))}")
     hint = _HINTS[key]
+    if key == "profiles":
+        if isinstance(value, tuple) and all(isinstance(item, InterestProfile) for item in value):
+            return value
+        raise SettingsError(f"bad value for setting 'profiles' ({origin}): profiles are declared as "
+                            "[profiles.<name>] tables in the config file")
     try:
         if hint is Path:
             return Path(str(value)).expanduser()
@@ -304,6 +320,10 @@ def _validate(settings: Settings) -> None:
             problems.append(f"{name} must be > 0")
     if settings.max_papers < 0:
         problems.append("max_papers must be >= 0 (0 means all)")
+    if settings.deep_analysis_top_n < 0:
+        problems.append("deep_analysis_top_n must be >= 0 (0 means all)")
+    if settings.rerank_top_k < 0:
+        problems.append("rerank_top_k must be >= 0 (0 means no model rerank)")
     if settings.paper_batch_size < 0:
         problems.append("paper_batch_size must be >= 0 (0 means automatic)")
     if settings.store_layout not in _STORE_LAYOUTS:
@@ -367,7 +387,12 @@ def load_settings(
             table = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
-        table = table.get("arxiv_digest", table)
+        # [profiles.<name>] may sit beside an [arxiv_digest] table or inside it ([arxiv_digest.profiles.<name>]).
+        outer_profiles = table.get("profiles") if "arxiv_digest" in table else None
+        table = dict(table.get("arxiv_digest", table))
+        if "profiles" in table or outer_profiles is not None:
+            declared = table.pop("profiles", outer_profiles)
+            values["profiles"] = parse_profiles(declared, f"file {path}", path.parent)
         for key, value in table.items():
             if key == "smtp_password":
                 raise SettingsError(f"smtp_password is not read from files ({path}): set {SMTP_PASSWORD_ENV} "

@@ -1,4 +1,5 @@
-"""The daily digest flow: fetch → download → extract → segment → analyze → summarize → quality → publish → deliver.
+"""The daily digest flow: fetch → rank → download → extract → segment → analyze → summarize → quality → publish
+→ deliver.
 
 The per-paper steps run per batch of papers (one paper per batch on small days; see tasks.batches).
 """
@@ -28,6 +29,7 @@ from tasks.fetch import announcement_retry_options, fetch_task
 from tasks.plan import plan_task
 from tasks.publish import publish_task
 from tasks.quality_gate import quality_task
+from tasks.rank import rank_task
 from tasks.segment import segment_task
 from tasks.summarize import summarize_task
 
@@ -115,6 +117,7 @@ def daily_digest(
     fetch = fetch_task.with_options(**announcement_retry_options(settings, found)) if wait_for_announcement \
         else fetch_task
     papers = fetch(settings, day, cat, refetch)
+    rank_task(settings, day, cat)  # the interest profiles' rankings set the reading budget of analyze
     todo = plan_task(settings, day, cat, papers, force)
     preflight_task(settings, day, cat, todo)  # a wrong model name or key stops the run here, not per paper
     analyzed = []

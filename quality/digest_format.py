@@ -27,6 +27,7 @@ class TocEntry:
     number: int
     title: str
     anchor: str
+    score: float | None = None  # a profile's digest lists each paper's score
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ParsedPaper:
     analysis: str | None = None
     key_findings: list[str] | None = None
     links: list[DigestLink] | None = None
+    relevance: str | None = None  # a profile's digest: "3.42 — matches: ...; similar to ..."
     line: int = 0  # 1-based line of the entry's start, for messages
 
     @property
@@ -79,13 +81,17 @@ class ParsedDigest:
 _TIME_LINE = re.compile(r"^\s*time\s*:\s*(\d{8})\s*$", re.IGNORECASE)
 _TITLE_LINE = re.compile(r"^#\s+(.*?)\s*(?:-|–|—)\s*(\d{4}-\d{2}-\d{2})\s*$")
 _TOP_SECTION = re.compile(r"^##\s+(Executive Summary|Table of Contents|Papers)\s*$", re.IGNORECASE)
-_TOC_LINE = re.compile(r"^\s*(\d+)[.)]\s+\[((?:\\.|[^\]\\])*)\]\(\s*#([^)\s]+)\s*\)\s*$")
+# A profile's digest writes the paper's score after the link: "1. [Title](#id) — 3.42".
+_TOC_LINE = re.compile(
+    r"^\s*(\d+)[.)]\s+\[((?:\\.|[^\]\\])*)\]\(\s*#([^)\s]+)\s*\)(?:\s+[—-]\s+(-?\d+(?:\.\d+)?))?\s*$"
+)
 _ANCHOR = re.compile(r"""^\s*<a\s+(?:id|name)\s*=\s*['"]([^'"]+)['"]\s*>\s*</a>\s*$""", re.IGNORECASE)
 _PAPER_HEADING = re.compile(
     r"^#{2,3}\s+\[((?:\\.|[^\]\\])*)\]\(\s*(https?://(?:export\.)?arxiv\.org/abs/[^)\s]+)\s*\)\s*$", re.IGNORECASE
 )
 _FIELD = re.compile(
-    r"^\s*\*\*\s*(Authors|Published|Categories|Abstract|Analysis|Key Findings|Links)\s*:?\s*\*\*\s*:?\s*(.*)$",
+    r"^\s*\*\*\s*(Authors|Published|Categories|Relevance|Abstract|Analysis|Key Findings|Links)"
+    r"\s*:?\s*\*\*\s*:?\s*(.*)$",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
@@ -199,6 +205,8 @@ def _parse_paper(lines: list[str], start_line: int) -> ParsedPaper:
         # "(cross-list from cs.RO)" after the list is a label, not a category.
         listed = re.sub(r"\s*\([^)]*\)\s*$", "", unescape_markdown(raw))
         paper.categories = [c.strip() for c in listed.split(",") if c.strip()]
+    if (relevance := section("relevance")) is not None:
+        paper.relevance = unescape_markdown(" ".join([relevance[0], *(line.strip() for line in relevance[1])]).strip())
     if (abstract := section("abstract")) is not None:
         paper.abstract = unescape_markdown(_text([abstract[0], *abstract[1]]))
     if (analysis := section("analysis")) is not None:
@@ -264,7 +272,9 @@ def parse_digest(text: str) -> ParsedDigest:
     for line in span("table of contents", ("papers",)) or []:
         match = _TOC_LINE.match(line)
         if match:
-            toc.append(TocEntry(int(match.group(1)), unescape_markdown(match.group(2)).strip(), match.group(3)))
+            score = float(match.group(4)) if match.group(4) else None
+            toc.append(TocEntry(int(match.group(1)), unescape_markdown(match.group(2)).strip(), match.group(3),
+                                score))
 
     papers_start = sections.get("papers", -1) + 1
     body = lines[papers_start:]

@@ -38,6 +38,7 @@ from arxiv_digest.analysis.model import (
 )
 from arxiv_digest.analysis.model_report import reason_names
 from arxiv_digest.analysis.prompting import Message, Prompt, build_abstract_prompt, build_method_prompt
+from arxiv_digest.interests.budget import budgeted_input
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.wording import wording_for
 from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
@@ -496,7 +497,9 @@ def analyze_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: dat
     paper = store.paper(arxiv_id, version)
     if paper is None:
         raise LookupError(f"{arxiv_id}v{version} is not in the store; run the fetch step for {digest_day} first")
-    data = gather_input(store, paper)
+    # Beyond every profile's reading budget the model sees the abstract only (no profile: the full text).
+    data = budgeted_input(gather_input(store, paper), store.paper_ranks(digest_day, category, arxiv_id, version),
+                          settings.language)
     outcome = analyzer_for(runtime, force=force).analyze(data, settings.language,
                                                           StoreLedger(store, paper, settings.language))
     analysis = outcome.analysis

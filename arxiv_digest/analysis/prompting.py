@@ -84,7 +84,7 @@ def message_tokens(messages: Sequence[Message]) -> int:
 
 @dataclass(frozen=True)
 class PromptTemplate:
-    name: str  # method_analysis | abstract_analysis | summary | retry_note
+    name: str  # method_analysis | abstract_analysis | summary | retry_note | rerank
     language: str
     system: str
     user: str
@@ -311,7 +311,7 @@ def render_selection(selection: Selection) -> str:
 
 @dataclass(frozen=True)
 class Prompt:
-    kind: str  # method | abstract | summary
+    kind: str  # method | abstract | summary | rerank
     template: PromptTemplate
     messages: tuple[Message, ...]
     prompt_hash: str  # "<template file>@<template hash>:<input hash>", the cache key part
@@ -401,6 +401,12 @@ def build_abstract_prompt(paper: Paper, *, language: str, model: str) -> Prompt:
     """The 5-point abstract analysis prompt: title, categories and abstract only."""
     template = load_template("abstract_analysis", language)
     return _prompt("abstract", template, model, _paper_values(paper), "")
+
+
+def build_rerank_prompt(paper: Paper, interests: str, *, language: str, model: str) -> Prompt:
+    """The rerank prompt: the reader's interests and one paper's abstract; the answer is two scores as JSON."""
+    template = load_template("rerank", language)
+    return _prompt("rerank", template, model, {**_paper_values(paper), "interests": neutralize(interests)}, "")
 
 
 @dataclass(frozen=True)

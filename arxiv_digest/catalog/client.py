@@ -118,6 +118,13 @@ class ArxivClient:
             "sortBy": sort_by,
             "sortOrder": sort_order,
         }
+        return self._get(params)
+
+    def by_ids(self, arxiv_ids: list[str]) -> bytes:
+        """The newest versions of these papers as one Atom page (the API's id_list)."""
+        return self._get({"id_list": ",".join(arxiv_ids), "start": "0", "max_results": str(len(arxiv_ids))})
+
+    def _get(self, params: dict[str, str]) -> bytes:
         url = self.settings.arxiv_api_url
 
         def attempt() -> bytes:

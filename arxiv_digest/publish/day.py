@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -10,13 +11,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.interests.day import reason_line, stored_scores
+from arxiv_digest.interests.profile import InterestProfile
+from arxiv_digest.interests.ranking import PaperScore, above_min_score
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.listings import output_path, write_atomically, write_day_listings
-from arxiv_digest.publish.markdown import render_markdown
-from arxiv_digest.publish.view import DigestView
+from arxiv_digest.publish.markdown import md_inline, render_markdown
+from arxiv_digest.publish.view import DigestView, Relevance
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from arxiv_digest.wording import wording_for
 from schemas.records import Analysis, Paper, RunStatus, Status
 
 log = logging.getLogger(__name__)
@@ -109,20 +114,70 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
     )
 
 
+TOP_IN_SUMMARY = 5  # papers a profile's executive summary names first
+
+
+def profile_summary(profile: str, ranked: Sequence[tuple[Paper, Relevance]], day_summary: str, language: str,
+                    total: int) -> str:
+    """A profile's executive summary: its best papers with their reasons first, then the day's own summary."""
+    wording = wording_for(language)
+    lines = [wording.profile_summary_lead.format(profile=profile, count=total, top=TOP_IN_SUMMARY), ""]
+    lines += [wording.profile_top_line.format(rank=relevance.rank, title=md_inline(paper.title),
+                                              score=relevance.shown_score, reason=md_inline(relevance.reason))
+              for paper, relevance in ranked[:TOP_IN_SUMMARY]]
+    if day_summary.strip():
+        lines += ["", wording.profile_day_summary_heading, "", day_summary]
+    return "\n".join(lines)
+
+
+def profile_view(view: DigestView, profile: InterestProfile, scores: Sequence[PaperScore]) -> DigestView:
+    """The day as one profile sees it: papers in score order with their reasons, those below min_score cut
+    (and counted), the summary led by the best papers (then the day's summary, unless papers were cut). A paper
+    the ranking does not know (it joined the day after the rank step) goes last rather than missing."""
+    language = view.language
+    kept, cut = above_min_score(scores, profile.min_score)
+    by_id = {paper.versioned_id: paper for paper in view.papers}
+    relevance = {s.versioned_id: Relevance(s.rank, s.score, reason_line(s, language))
+                 for s in kept if s.versioned_id in by_id}
+    ranked_ids = {s.versioned_id for s in scores}
+    papers = [by_id[vid] for vid in relevance] + [p for p in view.papers if p.versioned_id not in ranked_ids]
+    cut_note = wording_for(language).min_score_cut.format(cut=cut, min_score=f"{profile.min_score:g}") if cut else ""
+    # The day's own summary names papers that min_score may have cut, which would then be named but not listed.
+    summary = profile_summary(profile.name, [(by_id[vid], r) for vid, r in relevance.items()],
+                              "" if cut else view.summary, language, len(view.papers))
+    return dataclasses.replace(view, papers=papers, summary=summary, profile=profile.name, relevance=relevance,
+                               cut_note=cut_note)
+
+
+def write_digest(store: Any, view: DigestView, out_dir: Path, profile: str = "") -> Path:
+    """The view as Markdown, HTML and JSON (a profile's beside the day's: <date>.<profile>.md), each recorded."""
+    stem = f"{profile}." if profile else ""
+    renderers = {"markdown": ("md", render_markdown), "html": ("html", render_html), "json": ("json", export_json)}
+    for fmt, (suffix, render) in renderers.items():
+        target = output_path(out_dir, view.category, view.digest_day, stem + suffix)
+        store.record_publication(view.digest_day, view.category, f"{fmt}:{profile}" if profile else fmt, target,
+                                 write_atomically(target, render(view)), len(view.papers))
+    return output_path(out_dir, view.category, view.digest_day, stem + "md")
+
+
 @dataclass(frozen=True)
 class PublishedDay:
     path: Path  # the Markdown digest
     counts: dict[str, int]
     step_seconds: dict[str, float]
     summary: str
+    profile_paths: dict[str, Path] = dataclasses.field(default_factory=dict)  # each profile's Markdown digest
 
     @property
     def status(self) -> RunStatus:
         return day_status(self.counts)
 
     def as_result(self) -> dict[str, Any]:
-        return {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds,
-                "status": str(self.status), "shortfall": describe_shortfall(self.counts)}
+        result: dict[str, Any] = {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds,
+                                  "status": str(self.status), "shortfall": describe_shortfall(self.counts)}
+        if self.profile_paths:
+            result["profiles"] = {name: str(path) for name, path in self.profile_paths.items()}
+        return result
 
 
 def publish_day(runtime: Runtime, digest_day: date, category: str,
@@ -131,15 +186,14 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     settings = runtime.settings
     store = runtime.store()
     view = digest_view(store, settings, digest_day, category)
-    path = output_path(settings.out_dir, category, digest_day)
-    outputs = {
-        "markdown": (path, render_markdown(view)),
-        "html": (output_path(settings.out_dir, category, digest_day, "html"), render_html(view)),
-        "json": (output_path(settings.out_dir, category, digest_day, "json"), export_json(view)),
-    }
+    path = write_digest(store, view, settings.out_dir)
     count = len(view.papers)
-    for fmt, (target, content) in outputs.items():
-        store.record_publication(digest_day, category, fmt, target, write_atomically(target, content), count)
+    profile_paths = {
+        profile.name: write_digest(store, profile_view(view, profile, stored_scores(store, digest_day, category,
+                                                                                     profile.name)),
+                                   settings.out_dir, profile.name)
+        for profile in settings.profiles
+    }
     write_day_listings(settings, store, category, digest_day, count, view.summary)
     counts = day_counts(store, digest_day, category, view.papers, view.analyses)
     timings = step_seconds or {}
@@ -147,4 +201,4 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     # A partial day's shortfall is its run's detail, where `status` shows the error of a failed one.
     store.finish_run(digest_day, category, status, counts, timings, error=describe_shortfall(counts) or None)
     log.info("published %s (%d papers, %s)", path, count, status)
-    return PublishedDay(path, counts, timings, view.summary)
+    return PublishedDay(path, counts, timings, view.summary, profile_paths)

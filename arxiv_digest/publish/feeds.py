@@ -80,5 +80,9 @@ def export_json(view: DigestView) -> str:
                 "key_findings": list(analysis.key_findings) if analysis else [],
             }
         )
+        if (relevance := view.relevance.get(paper.versioned_id)) is not None:
+            records[-1]["relevance"] = {"rank": relevance.rank, "score": relevance.score, "reason": relevance.reason}
     payload = {"digest_date": digest_day.isoformat(), "category": category, "summary": summary, "papers": records}
+    if view.profile:
+        payload.update(profile=view.profile, cut_note=view.cut_note)
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

@@ -6,7 +6,15 @@ import html
 import logging
 
 from arxiv_digest.analysis.summary import category_name
-from arxiv_digest.publish.markdown import _spaced, anchor, cross_list_note, entry_analysis, late_note, strip_controls
+from arxiv_digest.publish.markdown import (
+    _spaced,
+    anchor,
+    cross_list_note,
+    entry_analysis,
+    late_note,
+    strip_controls,
+    toc_score,
+)
 from arxiv_digest.publish.view import DigestView
 
 log = logging.getLogger(__name__)
@@ -55,6 +63,13 @@ def _html_page(title: str, body: str) -> str:
     )
 
 
+def _relevance_html(view: DigestView, versioned_id: str) -> str:
+    relevance = view.relevance.get(versioned_id)
+    if relevance is None:
+        return ""
+    return f"<br><b>Relevance:</b> {relevance.shown_score} — {html.escape(strip_controls(relevance.reason))}"
+
+
 def render_html(view: DigestView) -> str:
     """The day's digest as one HTML page; every table-of-contents link points at an element id on the page."""
     digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
@@ -70,8 +85,10 @@ def render_html(view: DigestView) -> str:
         "</section>",
         "<nav class=\"toc\" id=\"toc\"><h2>Table of Contents</h2><ol>",
     ]
-    parts += [f"<li><a href=\"#{esc(anchor(p))}\">{esc(strip_controls(p.title))}</a></li>" for p in papers]
-    parts.append("</ol>" + ("" if papers else "<p>No papers for this day.</p>") + "</nav>")
+    parts += [f"<li><a href=\"#{esc(anchor(p))}\">{esc(strip_controls(p.title))}</a>{esc(toc_score(view, p))}</li>"
+              for p in papers]
+    parts.append("</ol>" + ("" if papers else "<p>No papers for this day.</p>")
+                 + (f"<p>{esc(view.cut_note)}</p>" if view.cut_note else "") + "</nav>")
     for paper in papers:
         vid = paper.versioned_id
         parts += [
@@ -80,7 +97,7 @@ def render_html(view: DigestView) -> str:
             f"<p class=\"meta\"><b>Authors:</b> {esc(strip_controls(', '.join(paper.authors)))}<br>"
             f"<b>Published:</b> {paper.published.date().isoformat()}{_spaced(esc(late_note(paper, late, language)))}"
             f"<br><b>Categories:</b> {esc(', '.join(paper.categories))}"
-            f"{_spaced(esc(cross_list_note(paper, category, language)))}</p>",
+            f"{_spaced(esc(cross_list_note(paper, category, language)))}{_relevance_html(view, vid)}</p>",
             "<h3>Abstract</h3>",
             f"<p>{esc(' '.join(strip_controls(paper.abstract).split()))}</p>",
             "<h3>Analysis</h3>",

@@ -87,6 +87,20 @@ def anchor(paper: Paper) -> str:
     return paper.versioned_id
 
 
+def toc_score(view: DigestView, paper: Paper) -> str:
+    """After a profile digest's table-of-contents entry: the paper's score."""
+    relevance = view.relevance.get(paper.versioned_id)
+    return f" — {relevance.shown_score}" if relevance else ""
+
+
+def relevance_lines(view: DigestView, paper: Paper) -> list[str]:
+    """In a profile's digest, under the categories: the score and the one-line reason."""
+    relevance = view.relevance.get(paper.versioned_id)
+    if relevance is None:
+        return []
+    return [f"**Relevance:** {relevance.shown_score} — {md_inline(relevance.reason)}", ""]
+
+
 def render_markdown(view: DigestView) -> str:
     """The day's digest in the seed's Markdown layout."""
     digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
@@ -108,9 +122,11 @@ def render_markdown(view: DigestView) -> str:
         "",
     ]
     if papers:
-        out += [f"{i}. [{md_inline(p.title)}](#{anchor(p)})" for i, p in enumerate(papers, start=1)]
+        out += [f"{i}. [{md_inline(p.title)}](#{anchor(p)}){toc_score(view, p)}" for i, p in enumerate(papers, start=1)]
     else:
         out.append(wording.no_papers)
+    if view.cut_note:
+        out += ["", md_inline(view.cut_note)]
     out += ["", "---", "", "## Papers", ""]
     for paper in papers:
         vid = paper.versioned_id
@@ -126,6 +142,7 @@ def render_markdown(view: DigestView) -> str:
             f"**Categories:** {md_inline(', '.join(paper.categories))}"
             f"{_spaced(md_inline(cross_list_note(paper, category, language)))}",
             "",
+            *relevance_lines(view, paper),
             "**Abstract:**",
             "",
             md_plain_block(paper.abstract),

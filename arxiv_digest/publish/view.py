@@ -10,6 +10,19 @@ from schemas.records import Analysis, Paper
 
 
 @dataclass(frozen=True)
+class Relevance:
+    """A paper's place in an interest profile's ranking of the day, and what earned it."""
+
+    rank: int
+    score: float
+    reason: str
+
+    @property
+    def shown_score(self) -> str:
+        return f"{self.score:.2f}"
+
+
+@dataclass(frozen=True)
 class DigestView:
     digest_day: date
     category: str
@@ -21,3 +34,8 @@ class DigestView:
     pdf_url: str = "https://arxiv.org/pdf"
     failures: Mapping[str, str] = field(default_factory=dict)  # versioned id -> "step: detail"
     late: Collection[str] = ()  # arXiv ids (without version) of papers from an earlier window
+    # A profile's digest: the profile, each listed paper's relevance (papers come in score order), and the note
+    # saying how many papers min_score cut ("" when none).
+    profile: str = ""
+    relevance: Mapping[str, Relevance] = field(default_factory=dict)  # versioned id -> its relevance
+    cut_note: str = ""

@@ -16,6 +16,21 @@ class Wording:
     no_papers: str
     no_key_findings: str
 
+    # -- the reader's interests (ranking reasons, the profile's digest) --
+    reason_keywords: str  # {items}
+    reason_similar: str  # {items}
+    reason_authors: str  # {items}
+    reason_categories: str  # {items}
+    reason_negative: str  # {items}
+    reason_model: str  # {relevance} {significance}: the model's rerank
+    reason_nothing: str
+    reason_separator: str  # between the parts of a reason
+    outside_budget_reason: str  # {rank} {profile} {top_n}: why a paper got the abstract analysis
+    profile_summary_lead: str  # {profile} {count} {top}
+    profile_top_line: str  # {rank} {title} {score} {reason}
+    profile_day_summary_heading: str
+    min_score_cut: str  # {cut} {min_score}
+
     # -- the extractive analysis --
     method_headings: tuple[str, ...]  # the 7 parts of the method analysis, in order
     abstract_headings: tuple[str, ...]  # the 5 points of the abstract analysis, in order

@@ -1,0 +1,32 @@
+"""The reading budget: which papers get the full-text (7-part) analysis and which the abstract analysis."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from arxiv_digest.analysis.extractive import AnalysisInput
+from arxiv_digest.wording import wording_for
+
+
+def reads_in_full(ranks: Mapping[str, tuple[int, int]]) -> bool:
+    """`ranks`: per profile, (the paper's rank, the profile's top N; 0 = all).
+
+    No ranking (no profile configured): every paper is read in full, as without profiles. Else a paper is read
+    in full when any profile ranks it within its budget: the analysis is shared by all profiles' digests.
+    """
+    if not ranks:
+        return True
+    return any(top_n == 0 or rank <= top_n for rank, top_n in ranks.values())
+
+
+def outside_budget_reason(ranks: Mapping[str, tuple[int, int]], language: str) -> str:
+    """Why a paper got the abstract analysis: its best rank among the profiles, and that profile's budget."""
+    profile, (rank, top_n) = min(ranks.items(), key=lambda item: (item[1][0] - item[1][1], item[0]))
+    return wording_for(language).outside_budget_reason.format(rank=rank, profile=profile, top_n=top_n)
+
+
+def budgeted_input(data: AnalysisInput, ranks: Mapping[str, tuple[int, int]], language: str) -> AnalysisInput:
+    """What the analyzer gets: the full text within the budget, only the abstract (and why) beyond it."""
+    if reads_in_full(ranks):
+        return data
+    return AnalysisInput(paper=data.paper, unavailable_reason=outside_budget_reason(ranks, language))

@@ -1,0 +1,161 @@
+"""Interest profiles as the config file declares them (`[profiles.<name>]` tables), parsed and validated.
+
+A bad profile is one SettingsError naming the profile and the field, raised while settings load: before any
+network call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from arxiv_digest.errors import SettingsError
+from arxiv_digest.ids import parse_arxiv_id
+from arxiv_digest.interests.bibtex import BibtexError, LikedPaper, read_bibtex_file
+
+PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")  # it names a file: out/<cat>/<date>.<name>.md
+DEFAULT_KEYWORD_WEIGHT = 1.0
+DEFAULT_NEGATIVE_WEIGHT = 3.0
+DEFAULT_AUTHOR_WEIGHT = 3.0
+DEFAULT_SIMILARITY_WEIGHT = 4.0
+_FIELDS = frozenset({
+    "keywords", "negative", "negative_weight", "authors", "author_weight", "categories", "like_ids",
+    "like_bibtex", "similarity_weight", "deep_analysis_top_n", "rerank_top_k", "min_score",
+})
+
+
+@dataclass(frozen=True)
+class InterestProfile:
+    name: str
+    keywords: tuple[tuple[str, float], ...] = ()  # phrase, weight
+    negative: tuple[str, ...] = ()
+    negative_weight: float = DEFAULT_NEGATIVE_WEIGHT
+    authors: tuple[str, ...] = ()
+    author_weight: float = DEFAULT_AUTHOR_WEIGHT
+    categories: tuple[tuple[str, float], ...] = ()  # category, weight
+    like_ids: tuple[str, ...] = ()  # arXiv ids without version
+    like_bibtex: str = ""  # the file the liked papers below were read from
+    liked: tuple[LikedPaper, ...] = ()  # from like_bibtex
+    similarity_weight: float = DEFAULT_SIMILARITY_WEIGHT
+    deep_analysis_top_n: int | None = None  # None: the top-level deep_analysis_top_n
+    rerank_top_k: int | None = None  # None: the top-level rerank_top_k
+    min_score: float | None = None  # None: no paper is cut
+
+    def top_n(self, default: int) -> int:
+        """How many of this profile's best papers get the full-text analysis; 0 means all."""
+        return default if self.deep_analysis_top_n is None else self.deep_analysis_top_n
+
+    def top_k(self, default: int) -> int:
+        """How many of this profile's best papers the model reranks; 0 means none."""
+        return default if self.rerank_top_k is None else self.rerank_top_k
+
+
+class _Problem(Exception):
+    pass
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Problem(f"{what} must be a number, got {value!r}")
+    return float(value)
+
+
+def _texts(value: Any, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise _Problem(f"{what} must be a list of strings, got {value!r}")
+    items = tuple(" ".join(item.split()) for item in value)
+    if any(not item for item in items):
+        raise _Problem(f"{what} has an empty entry")
+    return items
+
+
+def _weighted(value: Any, what: str, default: float) -> tuple[tuple[str, float], ...]:
+    """A list of phrases (each of the default weight) or a table of phrase = weight."""
+    if isinstance(value, Mapping):
+        pairs = [(" ".join(str(key).split()), _number(weight, f"{what}.{key!r}")) for key, weight in value.items()]
+        if any(not phrase for phrase, _ in pairs):
+            raise _Problem(f"{what} has an empty entry")
+        if any(weight == 0 for _, weight in pairs):
+            raise _Problem(f"{what} has a weight of 0 (leave the entry out instead)")
+        return tuple(pairs)
+    return tuple((phrase, default) for phrase in _texts(value, what))
+
+
+def _like_ids(value: Any) -> tuple[str, ...]:
+    ids = []
+    for raw in _texts(value, "like_ids"):
+        try:
+            ids.append(parse_arxiv_id(raw).base)
+        except ValueError:
+            raise _Problem(f"like_ids: {raw!r} is not an arXiv id such as 2403.07420") from None
+    return tuple(dict.fromkeys(ids))
+
+
+def _profile(name: str, table: Any, base_dir: Path) -> InterestProfile:
+    if not isinstance(table, Mapping):
+        raise _Problem("must be a table ([profiles.<name>] with keywords, authors, like_ids, ...)")
+    unknown = sorted(set(table) - _FIELDS)
+    if unknown:
+        raise _Problem(f"unknown field(s) {', '.join(unknown)}; known fields: {', '.join(sorted(_FIELDS))}")
+    values: dict[str, Any] = {"name": name}
+    if "keywords" in table:
+        values["keywords"] = _weighted(table["keywords"], "keywords", DEFAULT_KEYWORD_WEIGHT)
+    if "negative" in table:
+        values["negative"] = _texts(table["negative"], "negative")
+    if "authors" in table:
+        values["authors"] = _texts(table["authors"], "authors")
+    if "categories" in table:
+        values["categories"] = _weighted(table["categories"], "categories", 1.0)
+    if "like_ids" in table:
+        values["like_ids"] = _like_ids(table["like_ids"])
+    for weight in ("negative_weight", "author_weight", "similarity_weight"):
+        if weight in table:
+            values[weight] = _number(table[weight], weight)
+            if values[weight] < 0:
+                raise _Problem(f"{weight} must be >= 0")
+    if "min_score" in table:
+        values["min_score"] = _number(table["min_score"], "min_score")
+    for count in ("deep_analysis_top_n", "rerank_top_k"):
+        if count in table:
+            value = table[count]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise _Problem(f"{count} must be an integer >= 0, got {value!r}")
+            values[count] = value
+    if "like_bibtex" in table:
+        if not isinstance(table["like_bibtex"], str) or not table["like_bibtex"].strip():
+            raise _Problem("like_bibtex must be the path of a BibTeX file")
+        path = Path(table["like_bibtex"]).expanduser()
+        path = path if path.is_absolute() else base_dir / path
+        try:
+            values["liked"] = tuple(read_bibtex_file(path))
+        except BibtexError as exc:
+            raise _Problem(f"like_bibtex: {exc}") from None
+        values["like_bibtex"] = str(path)
+    profile = InterestProfile(**values)
+    if not (profile.keywords or profile.authors or profile.categories or profile.like_ids or profile.liked):
+        raise _Problem("says nothing to rank by: give keywords, authors, categories, like_ids or like_bibtex")
+    return profile
+
+
+def parse_profiles(value: Any, origin: str, base_dir: Path = Path(".")) -> tuple[InterestProfile, ...]:
+    """The `profiles` table of the config file; relative BibTeX paths are read from `base_dir`."""
+    if not isinstance(value, Mapping):
+        raise SettingsError(f"bad value for setting 'profiles' ({origin}): profiles are TOML tables, "
+                            "[profiles.<name>] in the config file")
+    if not value:
+        raise SettingsError(f"bad value for setting 'profiles' ({origin}): no profile is declared")
+    profiles = []
+    for name, table in value.items():
+        if not PROFILE_NAME.match(str(name)):
+            raise SettingsError(f"profile {name!r} ({origin}): a name is 1-40 lowercase letters, digits, '-' "
+                                "or '_' (it becomes part of the digest's file name)")
+        try:
+            profiles.append(_profile(str(name), table, base_dir))
+        except _Problem as exc:
+            raise SettingsError(f"profile '{name}' ({origin}): {exc}") from None
+    return tuple(profiles)
