@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,7 +91,12 @@ def test_backfill_via_deployment_twice_creates_no_duplicates_and_audit_sees_fail
     args = ("backfill", "--start", "2026-01-20", "--end", "2026-01-22", "--via-deployment", "--wait", "400")
     first = _digest(env, *args)
     assert first.returncode == 0, first.stdout + first.stderr + (root / "logs" / "worker.log").read_text()[-3000:]
-    assert first.stdout.count("completed") == 3, first.stdout
+    # Each run published its day; a day with a PDF that arXiv answered 404 for is partial (its first paper's
+    # 2601.99003v1 on Jan 21, and papers the fake serves no PDF for), an empty day complete.
+    statuses = dict(re.findall(r"│ (2026-01-2\d) │[^│]*│ (\w+)", first.stdout))
+    assert sorted(statuses) == ["2026-01-20", "2026-01-21", "2026-01-22"], first.stdout
+    assert statuses["2026-01-21"] == "partial" and statuses["2026-01-22"] == "completed", first.stdout
+    assert "digest-cs.CV-2026-01-21; 1 PDF failed" in first.stdout, first.stdout
     second = _digest(env, "backfill", "--start", "2026-01-20", "--end", "2026-01-22", "--via-deployment")
     assert second.returncode == 0, second.stderr
     runs = run_prefect(env, "flow-run", "ls", "--limit", "50", "-o", "json")
