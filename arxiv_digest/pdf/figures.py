@@ -26,6 +26,8 @@ _OTHER_CAPTION = re.compile(r"^\s*(?:Figure|Fig\.|FIGURE|FIG\.|Table|TABLE|Algor
 _SUB_LABEL = re.compile(r"^\s*\(([a-h]|[ivx]{1,3})\)\s")
 _OVERVIEW = re.compile(r"\b(overview|pipeline|framework|architecture|teaser|illustration of our)", re.IGNORECASE)
 
+_OVERVIEW_WORDS = 6
+
 # Page geometry, in points.
 _MAX_GAP_TO_CAPTION = 48.0  # axis labels and sub-captions sit between a plot and its caption
 _MIN_FIGURE_HEIGHT = 36.0
@@ -50,8 +52,10 @@ class Caption:
     def says_overview(self) -> bool:
         label = _CAPTION.match(self.text)
         rest = self.text[label.end():] if label else self.text
-        first_sentence = re.split(r"(?<=[.!?])\s", rest, maxsplit=1)[0]
-        return bool(_OVERVIEW.search(first_sentence[:200]))
+        # "Overview of our method", "The VideoGen inference pipeline", "Model architecture": the caption says so at
+        # once; "The upper is a simplified image signal processing pipeline" describes background, not the paper.
+        opening = " ".join(re.split(r"(?<=[.!?])\s", rest, maxsplit=1)[0].split()[:_OVERVIEW_WORDS])
+        return bool(_OVERVIEW.search(opening))
 
 
 @dataclass(frozen=True)
