@@ -75,6 +75,14 @@ class RenderedFigure:
 
 
 @dataclass(frozen=True)
+class TeaserImage:
+    """What the figure step stores: where the figure is, and its picture."""
+
+    crop: FigureCrop
+    image: RenderedFigure
+
+
+@dataclass(frozen=True)
 class _TextBlock:
     rect: pymupdf.Rect
     text: str
@@ -386,3 +394,16 @@ def render_crop(doc: pymupdf.Document, crop: FigureCrop, max_side: int = MAX_SID
                 return RenderedFigure(jpeg, "jpg", pix.width, pix.height)
         dpi *= 0.75
     return None
+
+
+def teaser_from_file(path: str, max_side: int = MAX_SIDE_PX, max_bytes: int = MAX_BYTES) -> TeaserImage | None:
+    """The teaser of a PDF on disk, found and rendered (None: no confident figure, or none fits the size cap).
+
+    A path, not bytes, so a worker process reads the file itself; raises what MuPDF raises on a broken file.
+    """
+    with pymupdf.open(path) as doc:
+        crop = find_teaser(doc)
+        if crop is None:
+            return None
+        image = render_crop(doc, crop, max_side, max_bytes)
+        return TeaserImage(crop, image) if image is not None else None
