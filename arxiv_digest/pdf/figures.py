@@ -160,8 +160,10 @@ def _column(page: pymupdf.Page, caption: pymupdf.Rect, blocks: Sequence[_TextBlo
     right = min(width, max(r.x1 for r in body) + 6)
     middle = (left + right) / 2
     centre = (caption.x0 + caption.x1) / 2
+    narrow = [b.rect for b in blocks if b.lines >= 3 and b.rect.width < 0.55 * (right - left)]
+    two_columns = any(r.x1 < middle + 5 for r in narrow) and any(r.x0 > middle - 5 for r in narrow)
     spans_both = caption.width > 0.55 * (right - left) or abs(centre - middle) < 0.06 * (right - left)
-    if spans_both:
+    if spans_both or not two_columns:  # a short caption set flush left on a one-column page still spans it
         return pymupdf.Rect(left, 0, right, page.rect.height)
     if centre < middle:
         return pymupdf.Rect(left, 0, middle, page.rect.height)

@@ -126,6 +126,11 @@ def render_markdown(view: DigestView) -> str:
             f"**Categories:** {md_inline(', '.join(paper.categories))}"
             f"{_spaced(md_inline(cross_list_note(paper, category, language)))}",
             "",
+        ]
+        if view.markdown_figures and (figure := view.figures.get(vid)) is not None:
+            # One line, alt text = the paper's caption: the digest parser reads it as the entry's figure.
+            out += [f"![{md_inline(figure.caption[:300])}]({figure.src})", ""]
+        out += [
             "**Abstract:**",
             "",
             md_plain_block(paper.abstract),

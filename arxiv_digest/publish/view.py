@@ -10,6 +10,18 @@ from schemas.records import Analysis, Paper
 
 
 @dataclass(frozen=True)
+class PublishedFigure:
+    """A paper's teaser figure as the digest shows it."""
+
+    src: str  # relative to the digest's files: "figures/<sha256>.jpg"
+    caption: str  # the paper's own caption text
+    number: int
+    page: int  # 1-based page of the PDF
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class DigestView:
     digest_day: date
     category: str
@@ -21,3 +33,5 @@ class DigestView:
     pdf_url: str = "https://arxiv.org/pdf"
     failures: Mapping[str, str] = field(default_factory=dict)  # versioned id -> "step: detail"
     late: Collection[str] = ()  # arXiv ids (without version) of papers from an earlier window
+    figures: Mapping[str, PublishedFigure] = field(default_factory=dict)  # by versioned id
+    markdown_figures: bool = False  # the Markdown shows them too (the seed's format has none)

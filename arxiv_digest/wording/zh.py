@@ -15,6 +15,7 @@ ZH = Wording(
     "请运行 `arxiv-digest rerun --failed`。",
     late_note="(late: 迟于其提交窗口的公告出现)",
     cross_list_note="(cross-list: 交叉列出，主类别 {primary})",
+    figure_source="论文图 {number}，PDF 第 {page} 页。",
     no_papers="本期没有论文。",
     no_key_findings="（摘要中没有可摘录的结论句。）",
     method_headings=("摘要翻译", "方法动机分析", "方法设计详解", "方法对比分析", "实验分析", "实用指南", "总结"),
