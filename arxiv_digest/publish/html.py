@@ -19,8 +19,9 @@ padding:0 1rem;line-height:1.6;color:#1b1b1b}
 nav.toc li{margin:.2rem 0} article{border-top:1px solid #ddd;padding-top:1rem;margin-top:2rem}
 .meta{color:#555;font-size:.95rem} .notice{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem 1rem}
 blockquote{border-left:3px solid #ccc;margin-left:0;padding-left:1rem;color:#333} code{background:#f5f5f5}
-figure.teaser{margin:1rem 0} figure.teaser img{display:block;max-width:100%;height:auto;max-height:32rem;
-object-fit:contain;border:1px solid #e5e5e5} figure.teaser figcaption{font-size:.9rem;color:#444;margin-top:.4rem}
+figure.teaser{margin:1rem 0} figure.teaser figcaption{font-size:.9rem;color:#444;margin-top:.4rem}
+figure.teaser img{display:block;box-sizing:border-box;max-width:100%;height:auto;max-height:32rem;object-fit:contain;
+border:1px solid #e5e5e5}
 """
 
 
