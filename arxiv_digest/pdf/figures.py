@@ -35,6 +35,8 @@ _MIN_WIDTH_SHARE = 0.2  # of the column
 _MAX_TEXT_SHARE = 0.45  # a crop whose area is more text than this outside drawn boxes is a text block
 _MARGIN_BAND = 0.05  # headers and footers: drawings inside the top/bottom 5 % of the page are page furniture
 _PAD = 3.0
+_INK_DPI = 48  # enough to find where a figure's ink ends, cheap to scan in Python
+_PAPER_WHITE = 235  # grey level below which a pixel is ink, not paper
 _HEADER_BAND = 0.1  # running heads (and page numbers) live in the top of the page; never a figure's label
 _LABEL_GAP = 8.0  # a heading over a figure's images sits this close; an author block above a teaser does not
 _LABEL_ROWS = 2  # a heading over a figure is a row or two; an author block above a teaser is more
@@ -243,13 +245,17 @@ def locate_figure(page: pymupdf.Page, caption: Caption, heads: frozenset[str] = 
     """The figure box above (or else below) its caption, or None when no confident box exists."""
     blocks = _text_blocks(page)
     column = _column(page, caption.rect, blocks)
-    graphics = [(r, is_image) for r, is_image in _graphic_rects(page) if _overlap_x(r, column)]
+    header_band = page.rect.height * _HEADER_BAND
+    furniture = [b for b in blocks
+                 if b.rect.y1 <= header_band and (_head_key(b.text) in heads or not _head_key(b.text))]
+    # Images and drawings clipped by the page top reach past a running head: the figure starts below it.
+    ceiling = max((b.rect.y1 for b in furniture if b.rect.width > 0.3 * column.width), default=0.0)
+    graphics = [(pymupdf.Rect(r.x0, max(r.y0, ceiling), r.x1, r.y1), is_image) for r, is_image in _graphic_rects(page)
+                if _overlap_x(r, column) and r.y1 > ceiling]
     boxes = [r for r, _ in graphics]
     in_column = [b for b in blocks if b.rect != caption.rect and _overlap_x(b.rect, column)]
     stoppers = [b.rect for b in in_column if _is_body_text(b, column, boxes)]
-    header_band = page.rect.height * _HEADER_BAND
-    labels = [b for b in in_column if b.rect not in stoppers
-              and not (b.rect.y1 <= header_band and (_head_key(b.text) in heads or not _head_key(b.text)))]
+    labels = [b for b in in_column if b.rect not in stoppers and b not in furniture]
     for above in (True, False):
         found = _figure_box(caption.rect, graphics, stoppers, labels, above)
         if found is not None:
@@ -374,11 +380,27 @@ def find_teaser(doc: pymupdf.Document) -> FigureCrop | None:
     return None
 
 
+def _inked(page: pymupdf.Page, clip: pymupdf.Rect) -> pymupdf.Rect | None:
+    """The part of the clip that is not blank paper (from a coarse grey rendering), with a little margin."""
+    scale = _INK_DPI / 72
+    pix = page.get_pixmap(clip=clip, dpi=_INK_DPI, colorspace=pymupdf.csGRAY, alpha=False, annots=False)
+    width, height, samples = pix.width, pix.height, pix.samples
+    rows = [y for y in range(height) if min(samples[y * pix.stride:y * pix.stride + width]) < _PAPER_WHITE]
+    if not rows:
+        return None
+    columns = [x for x in range(width) if min(samples[x:pix.stride * height:pix.stride]) < _PAPER_WHITE]
+    inked = pymupdf.Rect(clip.x0 + columns[0] / scale - _PAD, clip.y0 + rows[0] / scale - _PAD,
+                         clip.x0 + (columns[-1] + 1) / scale + _PAD, clip.y0 + (rows[-1] + 1) / scale + _PAD)
+    return inked & clip
+
+
 def render_crop(doc: pymupdf.Document, crop: FigureCrop, max_side: int = MAX_SIDE_PX,
                 max_bytes: int = MAX_BYTES) -> RenderedFigure | None:
     """The crop as a JPEG (or a PNG when smaller: line art), longest side <= max_side and at most max_bytes."""
     page = doc[crop.page]
-    clip = pymupdf.Rect(crop.bbox) & page.rect
+    clip = _inked(page, pymupdf.Rect(crop.bbox) & page.rect)
+    if clip is None:
+        return None  # nothing visible in the box (white shapes, clipped-away images): not a figure
     side = max(clip.width, clip.height)
     dpi = min(200.0, max_side * 72 / side)
     for _ in range(8):
