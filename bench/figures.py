@@ -7,6 +7,10 @@ by bench/truth_figures.json, and the time to find and render it; then the found 
 truth names a figure on the first pages), the right rate among the found, wrong crops, and the time per paper.
 `--crops DIR` also writes every crop as DIR/<id>.<ext> to look at.
 
+Then the figures the rules were not written on: every figure caption on pages 5-14 is located as a teaser would
+be (how many get a box), and a judged random sample of them (bench/truth_figures_other.json) is scored the same
+way (right: the judged box, IoU >= 0.8).
+
 A found figure is right when its number is one the truth accepts (the first figure or the overview figure) and
 its box covers the box judged by hand (intersection over union >= 0.8), so a crop that cuts the figure or
 takes in body text counts as wrong.
@@ -28,9 +32,18 @@ if str(ROOT) not in sys.path:
 
 import pymupdf  # noqa: E402
 
-from arxiv_digest.pdf.figures import FIGURE_METHOD_VERSION, find_teaser, render_crop  # noqa: E402
+from arxiv_digest.pdf.figures import (  # noqa: E402
+    FIGURE_METHOD_VERSION,
+    find_captions,
+    find_teaser,
+    locate_figure,
+    render_crop,
+    running_heads,
+)
 
 TRUTH = ROOT / "bench" / "truth_figures.json"
+OTHER_TRUTH = ROOT / "bench" / "truth_figures_other.json"
+OTHER_PAGES = (5, 14)
 RESULTS = ROOT / "bench" / "results" / "figures.json"
 DEFAULT_PDFS = ROOT.parent / "shared" / "corpus" / "pdfs"
 RIGHT_IOU = 0.8
@@ -73,6 +86,29 @@ def measure(pdf: Path, crops: Path | None) -> dict[str, Any]:
     return {"found": found, "seconds": round(seconds, 3)}
 
 
+def other_figures(pdfs: Path) -> dict[str, Any]:
+    """Every captioned figure on pages 5-14, located as a teaser would be; the judged sample scored."""
+    located: dict[tuple[str, int, int], list[float] | None] = {}
+    for pdf in sorted(pdfs.glob("*.pdf")):
+        with pymupdf.open(pdf) as doc:
+            heads = running_heads(doc)
+            for caption in find_captions(doc, pages=min(doc.page_count, OTHER_PAGES[1])):
+                if caption.page + 1 < OTHER_PAGES[0]:
+                    continue
+                box = locate_figure(doc[caption.page], caption, heads)
+                located[(pdf.stem, caption.page + 1, caption.number)] = list(box) if box else None
+    judged = json.loads(OTHER_TRUTH.read_text(encoding="utf-8"))["figures"] if OTHER_TRUTH.is_file() else []
+    right, wrong = 0, []
+    for figure in judged:
+        box = located.get((figure["paper"], figure["page"], figure["number"]))
+        if figure["verdict"] == "right" and box is not None and iou(figure["bbox"], box) >= RIGHT_IOU:
+            right += 1
+        else:
+            wrong.append(f"{figure['paper']} p{figure['page']} figure {figure['number']}")
+    return {"captions": len(located), "located": sum(1 for box in located.values() if box),
+            "sample_judged": len(judged), "sample_right": right, "sample_wrong": wrong}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pdfs", nargs="?", type=Path, default=DEFAULT_PDFS)
@@ -109,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_per_paper": round(sum(p["seconds"] for p in papers.values()) / max(1, len(papers)), 3),
         "max_seconds": max((p["seconds"] for p in papers.values()), default=0.0),
         "max_bytes": max((p["found"].get("bytes", 0) for p in found), default=0),
+        "other_figures_pages_5_14": other_figures(args.pdfs),
         "python": platform.python_version(),
         "pymupdf": pymupdf.VersionBind,
     }
