@@ -21,6 +21,7 @@ from test_html_browser import chromium, chromium_args
 
 from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
 from arxiv_digest.pdf.steps import figure_paper
+from arxiv_digest.pdf.writer import new_page, write_line
 from arxiv_digest.publish.day import publish_day
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
@@ -60,21 +61,20 @@ frame.onload = () => {
 def _paper_pdf() -> bytes:
     """One page: a title, a wide vector figure of a four-stage pipeline with its caption, body text."""
     doc = pymupdf.open()
-    page = doc.new_page(width=612, height=792)
-    page.insert_text((72, 80), "StageNet: Four Stages Are Enough", fontsize=16)
+    page = new_page(doc)
+    write_line(page, 72, 80, "StageNet: Four Stages Are Enough", 16)
     colours = [(0.85, 0.9, 1.0), (0.9, 1.0, 0.88), (1.0, 0.93, 0.85), (0.95, 0.88, 1.0)]
     for i, colour in enumerate(colours):
         cell = pymupdf.Rect(80 + i * 118, 130, 178 + i * 118, 230)
         page.draw_rect(cell, color=(0.2, 0.2, 0.4), fill=colour, width=1.2)
-        page.insert_text((cell.x0 + 12, 185), ["Encoder", "Fuser", "Decoder", "Refiner"][i], fontsize=10)
+        write_line(page, cell.x0 + 12, 185, ["Encoder", "Fuser", "Decoder", "Refiner"][i], 10)
         if i:
             page.draw_line((cell.x0 - 20, 180), (cell.x0 - 2, 180), color=(0, 0, 0), width=1.5)
             page.draw_polyline([(cell.x0 - 7, 176), (cell.x0 - 2, 180), (cell.x0 - 7, 184)], color=(0, 0, 0))
-    page.insert_text((72, 262), "Figure 1: Overview of StageNet. Four stages turn an image into a refined map.",
-                     fontsize=9)
+    write_line(page, 72, 262, "Figure 1: Overview of StageNet. Four stages turn an image into a refined map.", 9)
     for row in range(12):
-        page.insert_text((72, 300 + 12.5 * row), "Body text of the paper runs across the page as a paragraph "
-                         "does, line after line, in a one-column layout.", fontsize=9.5)
+        write_line(page, 72, 300 + 12.5 * row, "Body text of the paper runs across the page as a paragraph "
+                         "does, line after line, in a one-column layout.", 9.5)
     data = doc.tobytes()
     doc.close()
     return data

@@ -15,6 +15,7 @@ import pytest
 from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.figures import FIGURE_METHOD_VERSION
 from arxiv_digest.pdf.steps import figure_paper
+from arxiv_digest.pdf.writer import new_page, write_line
 from arxiv_digest.publish.day import publish_day
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
@@ -32,18 +33,18 @@ NOW = datetime(2026, 1, 20, tzinfo=UTC)
 
 def _paper_pdf(with_figure: bool = True) -> bytes:
     doc = pymupdf.open()
-    page = doc.new_page(width=612, height=792)
+    page = new_page(doc)
     for i in range(6):
-        page.insert_text((72, 110 + 12.5 * i), "Body text of the paper that runs across the whole width of the "
-                         "page, as a paragraph does in a one-column layout.", fontsize=9.5)
+        write_line(page, 72, 110 + 12.5 * i, "Body text of the paper that runs across the whole width of the "
+                         "page, as a paragraph does in a one-column layout.", 9.5)
     if with_figure:
         for i in range(4):
             cell = pymupdf.Rect(80 + i * 115, 210, 180 + i * 115, 320)
             page.draw_rect(cell, color=(0.1, 0.3, 0.8), fill=(0.85, 0.9, 1.0))
-            page.insert_text((cell.x0 + 8, 265), f"Stage {i + 1}", fontsize=8)
+            write_line(page, cell.x0 + 8, 265, f"Stage {i + 1}", 8)
             if i:
                 page.draw_line((cell.x0 - 15, 265), (cell.x0, 265), color=(0, 0, 0))
-    page.insert_text((72, 350), 'Figure 1: Overview of <the> method & its "stages".', fontsize=9)
+    write_line(page, 72, 350, 'Figure 1: Overview of <the> method & its "stages".', 9)
     data = doc.tobytes()
     doc.close()
     return data

@@ -16,6 +16,7 @@ from arxiv_digest.pdf.figures import (
     running_heads,
     teaser_from_file,
 )
+from arxiv_digest.pdf.writer import new_page, write_block, write_line
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_PDFS = ROOT.parent / "shared" / "corpus" / "pdfs"
@@ -41,14 +42,13 @@ def _paragraph(page: pymupdf.Page, x0: float, y0: float, x1: float, lines: int =
         else:
             row = trial
     for i, text in enumerate(rows[:lines]):
-        page.insert_text((x0, y0 + 10 + 12.5 * i), text, fontsize=9.5, fontname="helv")
+        write_line(page, x0, y0 + 10 + 12.5 * i, text, 9.5)
     return pymupdf.Rect(x0, y0, x1, y0 + 12.5 * lines + 4)
 
 
 def _caption(page: pymupdf.Page, x0: float, y0: float, x1: float, text: str) -> pymupdf.Rect:
-    rect = pymupdf.Rect(x0, y0, x1, y0 + 30)
-    page.insert_textbox(rect, text, fontsize=9, fontname="helv")
-    return rect
+    bottom = write_block(page, y0, text, x0=x0, x1=x1, size=9)
+    return pymupdf.Rect(x0, y0, x1, bottom)
 
 
 def _diagram(page: pymupdf.Page, box: pymupdf.Rect, boxes: int = 4) -> None:
@@ -57,7 +57,7 @@ def _diagram(page: pymupdf.Page, box: pymupdf.Rect, boxes: int = 4) -> None:
     for i in range(boxes):
         cell = pymupdf.Rect(box.x0 + i * width + 6, box.y0 + 10, box.x0 + (i + 1) * width - 6, box.y1 - 10)
         page.draw_rect(cell, color=(0.1, 0.3, 0.8), fill=(0.85, 0.9, 1.0), width=1)
-        page.insert_text((cell.x0 + 6, cell.y0 + cell.height / 2), f"Stage {i + 1}", fontsize=8)
+        write_line(page, cell.x0 + 6, cell.y0 + cell.height / 2, f"Stage {i + 1}", 8)
         if i:
             page.draw_line((cell.x0 - 12, cell.y0 + cell.height / 2), (cell.x0, cell.y0 + cell.height / 2),
                            color=(0, 0, 0), width=1)
@@ -74,7 +74,7 @@ def _photo(page: pymupdf.Page, box: pymupdf.Rect) -> None:
 def _document(*builders) -> pymupdf.Document:  # type: ignore[no-untyped-def]
     doc = pymupdf.open()
     for build in builders:
-        build(doc.new_page(width=LETTER[0], height=LETTER[1]))
+        build(new_page(doc))
     return doc
 
 
@@ -138,7 +138,7 @@ def test_a_table_is_not_a_figure() -> None:
         for y in (200, 216, 280):
             p.draw_line((72, y), (540, y), color=(0, 0, 0), width=0.6)
         for row, y in enumerate((212, 230, 248, 266)):
-            p.insert_text((80, y), f"Method {row}    71.{row}    80.{row}    64.{row}", fontsize=9)
+            write_line(p, 80, y, f"Method {row}    71.{row}    80.{row}    64.{row}", 9)
         _paragraph(p, 72, 300, 540)
 
     assert find_teaser(_document(page)) is None
@@ -158,8 +158,7 @@ def test_a_caption_without_graphics_gives_no_figure() -> None:
 def test_body_text_that_mentions_a_figure_is_not_a_caption() -> None:
     def page(p: pymupdf.Page) -> None:
         _diagram(p, pymupdf.Rect(72, 80, 540, 200))
-        p.insert_textbox(pymupdf.Rect(72, 210, 540, 280), "Figure 1 shows the stages of the model. " + BODY_TEXT,
-                         fontsize=9.5, fontname="helv")
+        write_block(p, 210, "Figure 1 shows the stages of the model. " + BODY_TEXT, x0=72, x1=540, size=9.5)
 
     doc = _document(page)
     assert find_captions(doc) == []
@@ -169,7 +168,7 @@ def test_body_text_that_mentions_a_figure_is_not_a_caption() -> None:
 def test_a_frame_with_text_in_it_is_not_a_figure() -> None:
     def page(p: pymupdf.Page) -> None:
         p.draw_rect(pymupdf.Rect(72, 80, 540, 200), color=(0, 0, 0), width=0.8)
-        p.insert_textbox(pymupdf.Rect(80, 88, 532, 196), (BODY_TEXT + " ") * 2, fontsize=9.5, fontname="helv")
+        _paragraph(p, 80, 88, 532, lines=7)
         _caption(p, 72, 210, 540, "Figure 1: An example prompt.")
         _paragraph(p, 72, 260, 540)
 
