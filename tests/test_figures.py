@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS_PDFS = ROOT.parent / "shared" / "corpus" / "pdfs"
 TRUTH = ROOT / "bench" / "truth_figures.json"
 
-LETTER = (612, 792)
 BODY_TEXT = (
     "Deep networks learn representations from data and we study how these behave under several settings that "
     "matter in practice for the tasks considered in this paper. The results show consistent gains across the "
