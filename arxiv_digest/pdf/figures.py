@@ -1,8 +1,10 @@
 """A paper's teaser figure: the one its caption calls the overview (or else its first figure), cropped from the page.
 
-The crop is the union of the drawings and images right above the caption in the caption's column, down to the
-first paragraph of body text above it. Precision comes first: no caption, no graphics next to the caption, a
-crop that is mostly text or too small to be a figure all give no figure, never a guess.
+Pure: a PyMuPDF document in, a box and an image out. The crop starts at the images and drawings next to the caption
+in the caption's column and grows away from it while the next part is close, never past a paragraph of body text
+or another caption; the figure's own text (sub-captions, axis labels, a heading over its images) joins it, running
+heads never do. Precision comes first: no caption, no graphics next to the caption, a box too small, a frame or a
+few rules, a box that is mostly text or has no ink all give no figure, never a guess.
 """
 
 from __future__ import annotations
