@@ -10,7 +10,7 @@ few rules, a box that is mostly text or has no ink all give no figure, never a g
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pymupdf
@@ -134,11 +134,27 @@ def _block_of(lines: Sequence[dict]) -> _TextBlock:
     return _TextBlock(rect, " ".join(_line_text(line) for line in lines), rows, area)
 
 
-def find_captions(doc: pymupdf.Document, pages: int = FIRST_PAGES) -> list[Caption]:
+BlocksOf = Callable[[int], list[_TextBlock]]
+
+
+def _page_blocks(doc: pymupdf.Document) -> BlocksOf:
+    """Each page's text blocks, read once: captions, running heads and the crop all look at the same pages."""
+    read: dict[int, list[_TextBlock]] = {}
+
+    def blocks_of(index: int) -> list[_TextBlock]:
+        if index not in read:
+            read[index] = _text_blocks(doc[index])
+        return read[index]
+
+    return blocks_of
+
+
+def find_captions(doc: pymupdf.Document, pages: int = FIRST_PAGES, blocks_of: BlocksOf | None = None) -> list[Caption]:
     """Figure captions ("Figure 1:", "Fig. 1.", "Figure 1 |") that start a text block, in reading order."""
+    blocks_of = blocks_of or _page_blocks(doc)
     captions = []
     for index in range(min(pages, doc.page_count)):
-        for block in _text_blocks(doc[index]):
+        for block in blocks_of(index):
             match = _CAPTION.match(block.text)
             if match:
                 captions.append(Caption(index, int(match["number"]), block.text[:MAX_CAPTION_CHARS], block.rect))
@@ -228,13 +244,14 @@ def _overlap_x(rect: pymupdf.Rect, column: pymupdf.Rect) -> bool:
     return column.x0 - 2 <= centre <= column.x1 + 2
 
 
-def running_heads(doc: pymupdf.Document, pages: int = FIRST_PAGES) -> frozenset[str]:
+def running_heads(doc: pymupdf.Document, pages: int = FIRST_PAGES, blocks_of: BlocksOf | None = None) -> frozenset[str]:
     """Text at the top of two or more of the first pages (the title or authors as a running head)."""
+    blocks_of = blocks_of or _page_blocks(doc)
     seen: dict[str, int] = {}
     for index in range(min(pages, doc.page_count)):
         page = doc[index]
         band = page.rect.height * _HEADER_BAND
-        for text in {_head_key(b.text) for b in _text_blocks(page) if b.rect.y1 <= band}:
+        for text in {_head_key(b.text) for b in blocks_of(index) if b.rect.y1 <= band}:
             seen[text] = seen.get(text, 0) + 1
     return frozenset(text for text, count in seen.items() if count >= 2)
 
@@ -243,9 +260,10 @@ def _head_key(text: str) -> str:
     return re.sub(r"[\W\d_]+", " ", text).strip().lower()
 
 
-def locate_figure(page: pymupdf.Page, caption: Caption, heads: frozenset[str] = frozenset()) -> pymupdf.Rect | None:
+def locate_figure(page: pymupdf.Page, caption: Caption, heads: frozenset[str] = frozenset(),
+                  blocks: Sequence[_TextBlock] | None = None) -> pymupdf.Rect | None:
     """The figure box above (or else below) its caption, or None when no confident box exists."""
-    blocks = _text_blocks(page)
+    blocks = blocks if blocks is not None else _text_blocks(page)
     column = _column(page, caption.rect, blocks)
     header_band = page.rect.height * _HEADER_BAND
     furniture = [b for b in blocks
@@ -374,9 +392,10 @@ def _confident(box: pymupdf.Rect, graphics: Sequence[tuple[pymupdf.Rect, bool]],
 
 def find_teaser(doc: pymupdf.Document) -> FigureCrop | None:
     """The paper's overview figure, else its first figure, on the first pages; None without a confident crop."""
-    heads = running_heads(doc)
-    for caption in _candidates(find_captions(doc)):
-        box = locate_figure(doc[caption.page], caption, heads)
+    blocks_of = _page_blocks(doc)
+    heads = running_heads(doc, blocks_of=blocks_of)
+    for caption in _candidates(find_captions(doc, blocks_of=blocks_of)):
+        box = locate_figure(doc[caption.page], caption, heads, blocks_of(caption.page))
         if box is not None:
             return FigureCrop(caption.page, caption.number, caption.text, tuple(round(v, 2) for v in box))
     return None
