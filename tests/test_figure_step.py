@@ -14,7 +14,7 @@ import pytest
 
 from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.figures import FIGURE_METHOD_VERSION
-from arxiv_digest.pdf.steps import figure_paper
+from arxiv_digest.pdf.steps import extract_paper, figure_paper
 from arxiv_digest.pdf.writer import new_page, write_line
 from arxiv_digest.publish.day import publish_day
 from arxiv_digest.publish.feeds import export_json
@@ -131,6 +131,17 @@ def test_an_unreadable_pdf_fails_the_step_and_is_tried_again(tmp_path: Path) -> 
     assert store.step_status("2601.00001", 1, "figure") == "failed"
     with pytest.raises(PdfExtractionError):  # a failure is not cached: the next run tries again
         figure_paper(Runtime(settings), "2601.00001", 1)
+
+
+def test_a_pdf_whose_extraction_failed_is_not_read_again_for_its_figure(tmp_path: Path) -> None:
+    settings = _setup(tmp_path, b"%PDF-1.7\nbroken beyond repair", extract_workers=1)
+    store = open_store(settings.db_path)
+    with pytest.raises(PdfExtractionError):
+        extract_paper(Runtime(settings), "2601.00001", 1)
+    assert figure_paper(Runtime(settings), "2601.00001", 1) == "skipped"
+    step = next(s for s in store.paper_steps(DAY, "cs.CV") if s["step"] == "figure")
+    assert (step["status"], step["detail"]) == ("skipped", "extraction failed")
+    assert store.table_counts()["figures"] == 0
 
 
 def test_publish_shows_the_figure_in_html_and_json_and_keeps_markdown_plain(tmp_path: Path) -> None:

@@ -128,6 +128,11 @@ def figure_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
     if pdf is None or pdf.status != Status.OK or not pdf.sha256 or not pdf.path:
         store.record_step(arxiv_id, version, "figure", Status.SKIPPED, "no PDF")
         return Status.SKIPPED
+    extraction = store.extraction(pdf.sha256)
+    if extraction is not None and extraction.status == Status.FAILED:
+        # The extract step already reported this PDF; reading it again would only repeat its error.
+        store.record_step(arxiv_id, version, "figure", Status.SKIPPED, "extraction failed")
+        return Status.SKIPPED
     stored = store.figure(pdf.sha256)
     if stored is not None and stored.method == FIGURE_METHOD_VERSION and _still_there(stored):
         status = Status.OK if stored.status == Status.OK else Status.SKIPPED
