@@ -130,6 +130,29 @@ def test_a_figure_across_both_columns_is_cropped_whole() -> None:
     assert _inside(crop.bbox, figure)
 
 
+def test_a_plot_of_hundreds_of_drawings_is_cropped_with_its_axis_labels() -> None:
+    plot = pymupdf.Rect(120, 160, 480, 400)
+
+    def page(p: pymupdf.Page) -> None:
+        _paragraph(p, 72, 80, 540, lines=5)
+        p.draw_line((plot.x0, plot.y1), (plot.x1, plot.y1), color=(0, 0, 0))
+        p.draw_line((plot.x0, plot.y0), (plot.x0, plot.y1), color=(0, 0, 0))
+        for i in range(400):  # a scatter plot: one small circle per point
+            x = plot.x0 + 4 + (i * 37) % int(plot.width - 8)
+            y = plot.y1 - 4 - (i * 53) % int(plot.height - 8)
+            p.draw_circle((x, y), 1.2, color=(0.8, 0.2, 0.2), fill=(0.8, 0.2, 0.2))
+        for tick in range(5):
+            write_line(p, plot.x0 + tick * 80, plot.y1 + 12, str(tick * 25), 8)
+        write_line(p, 270, plot.y1 + 26, "training steps (k)", 8)
+        _caption(p, 72, 440, 540, "Figure 1: Accuracy of every run against the number of training steps.")
+        _paragraph(p, 72, 480, 540)
+
+    crop = find_teaser(_document(page))
+    assert crop is not None and crop.number == 1
+    assert _inside(crop.bbox, pymupdf.Rect(plot.x0, plot.y0, plot.x1, plot.y1 + 30))
+    assert crop.bbox[3] > plot.y1 + 20  # the tick labels and the axis title come with the plot
+
+
 def test_a_table_is_not_a_figure() -> None:
     def page(p: pymupdf.Page) -> None:
         _paragraph(p, 72, 80, 540, lines=6)
