@@ -8,6 +8,7 @@ web server running as another user could not serve the digest or the PDFs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import threading
@@ -46,3 +47,27 @@ def unwritable_reason(directory: Path) -> str | None:
         where = exc.filename or directory
         return f"cannot write to {where}: {exc.strerror or exc}"
     return None
+
+
+def write_content_addressed(directory: Path, data: bytes, extension: str) -> tuple[str, Path]:
+    """Store bytes as directory/<sha256>.<extension> (through a temp file and a rename); returns hash and path.
+
+    The same bytes land on the same name, so writing them again changes nothing.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    final = directory / f"{digest}.{extension}"
+    if final.is_file() and final.stat().st_size == len(data):
+        return digest, final
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{digest}.", suffix=".part")
+    try:
+        make_public(fd)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, final)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return digest, final

@@ -85,6 +85,12 @@ class Settings:
     # Processes that read PDFs at once on a day of many papers (reading is CPU work under the GIL, so the
     # flow's task threads alone use one core); 1 reads in the flow's own process.
     extract_workers: int = 2
+    # Teaser figures: each paper's overview (or first) figure cropped from its PDF into data_dir/figures/, shown
+    # in the HTML page; the Markdown keeps the seed's format unless markdown_figures.
+    teaser_figures: bool = True
+    markdown_figures: bool = False
+    figure_max_side_px: int = 1200
+    figure_max_bytes: int = 250_000
 
     # Great Expectations Data Docs: an HTML site per digest under data_dir/quality_docs/<category>/<date>/
     # (about 0.3 MB a day; the 4 MB of assets every site shares are stored once, in quality_docs/_shared/).
@@ -187,6 +193,10 @@ class Settings:
     @property
     def pdf_dir(self) -> Path:
         return self.data_dir / "pdfs"
+
+    @property
+    def figure_dir(self) -> Path:
+        return self.data_dir / "figures"
 
     @property
     def out_dir(self) -> Path:
@@ -301,6 +311,8 @@ def _validate(settings: Settings) -> None:
         "pdf_max_bytes",
         "pdf_page_cap",
         "extract_workers",
+        "figure_max_side_px",
+        "figure_max_bytes",
         "llm_max_output_tokens",
         "llm_max_attempts",
         "llm_concurrency",

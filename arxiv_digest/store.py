@@ -25,6 +25,7 @@ from arxiv_digest.errors import StoreError
 from schemas.records import (
     Analysis,
     Extraction,
+    Figure,
     Link,
     PageText,
     Paper,
@@ -594,6 +595,36 @@ class Store:
         )
         return [Link(url=r[0], is_code=r[1], is_own=r[2], source=r[3], page=r[4], evidence=r[5]) for r in rows]
 
+    # -- teaser figures ------------------------------------------------------------------------------
+
+    def save_figure(self, figure: Figure) -> None:
+        self._run([(
+            "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pdf_sha256) DO "
+            "UPDATE SET method = excluded.method, status = excluded.status, arxiv_id = excluded.arxiv_id, "
+            "version = excluded.version, page = excluded.page, number = excluded.number, bbox = excluded.bbox, "
+            "caption = excluded.caption, file_sha256 = excluded.file_sha256, path = excluded.path, "
+            "width = excluded.width, height = excluded.height, bytes = excluded.bytes, detail = excluded.detail, "
+            "made_at = excluded.made_at",
+            [figure.pdf_sha256, figure.method, figure.status, figure.arxiv_id, figure.version, figure.page,
+             figure.number, list(figure.bbox) if figure.bbox else None, figure.caption, figure.file_sha256,
+             figure.path, figure.width, figure.height, figure.bytes, figure.detail, utcnow()],
+        )])
+
+    def figure(self, pdf_sha256: str) -> Figure | None:
+        row = self._fetchone(f"SELECT {_FIGURE_COLUMNS} FROM figures WHERE pdf_sha256 = ?", [pdf_sha256])
+        return _figure(row) if row else None
+
+    def digest_figures(self, day: date, category: str) -> dict[str, Figure]:
+        """The found figures of a digest's papers, by versioned id (papers without one are absent)."""
+        columns = ", ".join(f"f.{c.strip()}" for c in _FIGURE_COLUMNS.split(","))
+        rows = self._fetchall(
+            f"SELECT d.arxiv_id, d.version, {columns} FROM digest_papers d "
+            "JOIN pdf_files p USING (arxiv_id, version) JOIN figures f ON f.pdf_sha256 = p.sha256 "
+            "WHERE d.digest_date = ? AND d.category = ? AND p.status = 'ok' AND f.status = 'ok'",
+            [day, category],
+        )
+        return {f"{row[0]}v{row[1]}": _figure(row[2:]) for row in rows}
+
     # -- analyses ------------------------------------------------------------------------------------
 
     def cached_analysis(
@@ -1129,3 +1160,14 @@ def close_stores() -> None:
         for store in _STORES.values():
             store.close()
         _STORES.clear()
+
+
+_FIGURE_COLUMNS = ("pdf_sha256, method, status, arxiv_id, version, page, number, bbox, caption, file_sha256, path, "
+                   "width, height, bytes, detail")
+
+
+def _figure(row: Sequence[Any]) -> Figure:
+    bbox = tuple(float(v) for v in row[7]) if row[7] else None
+    return Figure(pdf_sha256=row[0], method=row[1], status=row[2], arxiv_id=row[3], version=row[4], page=row[5],
+                  number=row[6], bbox=bbox, caption=row[8] or "", file_sha256=row[9], path=row[10],  # type: ignore[arg-type]
+                  width=row[11], height=row[12], bytes=row[13], detail=row[14] or "")

@@ -111,7 +111,7 @@ def run_flow(overrides: dict[str, Any]) -> tuple[float, dict[str, Any]]:
 def run_without_prefect(overrides: dict[str, Any], workers: int = 4, batched: bool = False) -> float:
     """The same steps called as plain functions on plain threads, in the flow's thread-pool shape.
 
-    Paper by paper (each paper's four steps in turn), or `batched`: the flow's own batches, each batch's four steps
+    Paper by paper (each paper's five steps in turn), or `batched`: the flow's own batches, each batch's five steps
     in turn. Set beside the flow the batched run isolates what Prefect itself costs; set beside the paper-by-paper
     run, what batching costs.
     """
@@ -121,6 +121,7 @@ def run_without_prefect(overrides: dict[str, Any], workers: int = 4, batched: bo
     from tasks.download import download_task
     from tasks.extract import extract_task
     from tasks.fetch import fetch_task
+    from tasks.figure import figure_task
     from tasks.publish import publish_task
     from tasks.quality_gate import quality_task
     from tasks.segment import segment_task
@@ -135,6 +136,7 @@ def run_without_prefect(overrides: dict[str, Any], workers: int = 4, batched: bo
         for step in (lambda: download_task.fn(settings, label, papers),
                      lambda: extract_task.fn(settings, label, papers),
                      lambda: segment_task.fn(settings, label, papers),
+                     lambda: figure_task.fn(settings, label, papers),
                      lambda: analyze_task.fn(settings, label, papers, DAY, "cs.CV")):
             try:
                 step()

@@ -1,5 +1,5 @@
-"""The daily digest flow: fetch → rank → download → extract → segment → analyze → summarize → quality → publish
-→ deliver.
+"""The daily digest flow: fetch → rank → download → extract → segment (and figure) → analyze → summarize → quality
+→ publish → deliver.
 
 The per-paper steps run per batch of papers (one paper per batch on small days; see tasks.batches).
 """
@@ -26,6 +26,7 @@ from tasks.deliver import deliver_task
 from tasks.download import download_task
 from tasks.extract import extract_task
 from tasks.fetch import announcement_retry_options, fetch_task
+from tasks.figure import figure_task
 from tasks.plan import plan_task
 from tasks.publish import publish_task
 from tasks.quality_gate import quality_task
@@ -120,15 +121,17 @@ def daily_digest(
     rank_task(settings, day, cat)  # the interest profiles' rankings set the reading budget of analyze
     todo = plan_task(settings, day, cat, papers, force)
     preflight_task(settings, day, cat, todo)  # a wrong model name or key stops the run here, not per paper
-    analyzed = []
+    analyzed, figures = [], []
     for batch in make_batches(todo, batch_size(len(todo), settings.paper_batch_size)):
         label, keys = batch.label, batch.papers
         downloaded = download_task.submit(settings, label, keys)
         extracted = extract_task.submit(settings, label, keys, wait_for=[allow_failure(downloaded)])
         segmented = segment_task.submit(settings, label, keys, wait_for=[allow_failure(extracted)])
+        figures.append(figure_task.submit(settings, label, keys, wait_for=[allow_failure(segmented)]))
         analyzed.append(analyze_task.submit(settings, label, keys, day, cat, force,
                                             wait_for=[allow_failure(segmented)]))
-    summary = summarize_task.submit(settings, day, cat, wait_for=[allow_failure(a) for a in analyzed])
+    summary = summarize_task.submit(settings, day, cat,
+                                    wait_for=[allow_failure(a) for a in analyzed + figures])
     checked = quality_task.submit(settings, day, cat, wait_for=[summary])
     published = publish_task.submit(settings, day, cat, wait_for=[checked])
     result = published.result()  # the digest is published and recorded before any mail goes out

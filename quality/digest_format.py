@@ -54,6 +54,7 @@ class ParsedPaper:
     key_findings: list[str] | None = None
     links: list[DigestLink] | None = None
     relevance: str | None = None  # a profile's digest: "3.42 — matches: ...; similar to ..."
+    figure: str | None = None  # the teaser image's path, when the entry shows one (markdown_figures)
     line: int = 0  # 1-based line of the entry's start, for messages
 
     @property
@@ -96,6 +97,8 @@ _FIELD = re.compile(
 )
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
 _LINK_ITEM = re.compile(r"^\[((?:\\.|[^\]\\])*)\]\(\s*([^)\s]+)\s*\)")
+# A teaser figure line: `![caption](figures/<sha256>.jpg)` between the metadata and the abstract.
+_FIGURE_LINE = re.compile(r"^\s*!\[(?:\\.|[^\]\\])*\]\(\s*(figures/[0-9a-f]{64}\.(?:jpg|png))\s*\)\s*$")
 _RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _ARXIV_ID = re.compile(rf"({ARXIV_ID})(?:v(\d+))?")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -163,6 +166,15 @@ def _parse_paper(lines: list[str], start_line: int) -> ParsedPaper:
         title = unescape_markdown(lines[index].lstrip("#").strip())
         index += 1
     body = lines[index:]
+    figure = None
+    for offset, line in enumerate(body):
+        field_match = _FIELD.match(line)
+        if field_match and field_match.group(1).lower() == "abstract":
+            break  # only before the abstract: an analysis may show a picture of its own
+        if figure_match := _FIGURE_LINE.match(line):
+            figure = figure_match.group(1)
+            body = [*body[:offset], "", *body[offset + 1:]]  # not part of the categories above it
+            break
 
     # Positions of field markers. The analysis may itself contain bold lines, so only the first marker of
     # each metadata field counts, and Key Findings / Links are the last ones of the entry.
@@ -192,7 +204,7 @@ def _parse_paper(lines: list[str], start_line: int) -> ParsedPaper:
 
     arxiv_id, version = _split_id(anchor or link)
     paper = ParsedPaper(anchor=anchor, arxiv_id=arxiv_id, version=version, title=title, link=link,
-                        line=start_line)
+                        figure=figure, line=start_line)
     if (authors := section("authors")) is not None:
         raw = " ".join([authors[0], *(line.strip() for line in authors[1])]).strip()
         paper.authors = [a.strip() for a in unescape_markdown(raw).split(",") if a.strip()]

@@ -65,6 +65,27 @@ class PdfFile:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A paper's teaser figure, found once per PDF (by content hash) and finder version."""
+
+    pdf_sha256: str
+    method: str
+    status: str  # ok | none | failed
+    arxiv_id: str
+    version: int
+    page: int | None = None  # 1-based
+    number: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    caption: str = ""
+    file_sha256: str | None = None
+    path: str | None = None  # the stored image, data_dir/figures/<file_sha256>.<ext>
+    width: int | None = None
+    height: int | None = None
+    bytes: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class PageText:
     page: int  # 1-based
     text: str

@@ -27,7 +27,7 @@ def _finish(store: Store, paper: Paper, pdf_path: Path, model: str = "extractive
     analysis = Analysis(paper.arxiv_id, 1, "method", "extractive", "zh", "x", prompt_hash="h")
     store.save_analysis(analysis, model)
     store.set_digest_analysis(DAY, "cs.CV", analysis, model)
-    for step in ("download", "extract", "segment", "analyze"):
+    for step in ("download", "extract", "segment", "figure", "analyze"):
         store.record_step(paper.arxiv_id, 1, step, "ok")
 
 
@@ -55,6 +55,14 @@ def test_a_finished_day_needs_nothing(store: Store) -> None:
 def test_a_failed_step_brings_the_paper_back(store: Store) -> None:
     store.record_step("2601.00002", 1, "download", "failed", "HTTP 503")
     assert _todo(store) == ["2601.00002"]
+
+
+def test_a_paper_without_its_figure_step_comes_back_once(store: Store) -> None:
+    # A day finished before figures existed: the paper goes through the (cached) steps once more for its figure.
+    store.record_step("2601.00001", 1, "figure", "failed", "cannot read")
+    assert _todo(store) == ["2601.00001"]
+    store.record_step("2601.00001", 1, "figure", "skipped", "no figure found with confidence")
+    assert _todo(store) == []
 
 
 def test_a_deleted_pdf_brings_the_paper_back(store: Store, tmp_path: Path) -> None:

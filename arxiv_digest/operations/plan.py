@@ -23,6 +23,7 @@ DONE = {
     "download": {Status.OK},
     "extract": {Status.OK, Status.NO_TEXT_LAYER},
     "segment": {Status.OK, Status.SKIPPED},
+    "figure": {Status.OK, Status.SKIPPED},  # skipped: no figure found with confidence, or figures are off
     "analyze": {Status.OK, Status.FALLBACK},
 }
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arxiv_digest.errors import PdfExtractionError
+from arxiv_digest.pdf.figures import TeaserImage, teaser_from_file
 from arxiv_digest.pdf.layout import _LAYOUTS, _LAYOUTS_LOCK, PdfInputError, extract_document
 from arxiv_digest.pdf.links import find_links
 from arxiv_digest.pdf.sections import segment_sections
@@ -100,6 +101,19 @@ def submit_paper(
     future: Future[PaperReading] = Future()
     try:
         future.set_result(_read_paper_file(*args))
+    except Exception as exc:  # handed to the caller through the future, as the pool does
+        future.set_exception(exc)
+    return future
+
+
+def submit_figure(path: Path, *, workers: int, max_side: int, max_bytes: int) -> Future[TeaserImage | None]:
+    """Find and render one stored PDF's teaser figure in the pool (or here, when ``workers`` <= 1)."""
+    pool = extraction_pool(workers)
+    if pool is not None:
+        return pool.submit(teaser_from_file, str(path), max_side, max_bytes)
+    future: Future[TeaserImage | None] = Future()
+    try:
+        future.set_result(teaser_from_file(str(path), max_side, max_bytes))
     except Exception as exc:  # handed to the caller through the future, as the pool does
         future.set_exception(exc)
     return future

@@ -18,11 +18,11 @@ from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.listings import output_path, write_atomically, write_day_listings
 from arxiv_digest.publish.markdown import md_inline, render_markdown
-from arxiv_digest.publish.view import DigestView, Relevance
+from arxiv_digest.publish.view import DigestView, PublishedFigure, Relevance
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Paper, RunStatus, Status
+from schemas.records import Analysis, Figure, Paper, RunStatus, Status
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,36 @@ def artifact_markdown(digest_day: date, category: str, counts: dict[str, int], s
     )
 
 
+FIGURES_FOLDER = "figures"  # beside the day's files: out/<category>/figures/<sha256>.<ext>
+
+
+def stored_figures(store: Any, settings: Settings, digest_day: date, category: str) -> dict[str, Figure]:
+    """The day's teaser figures whose image files are there, by versioned id (none when figures are off)."""
+    if not settings.teaser_figures:
+        return {}
+    found = store.digest_figures(digest_day, category)
+    return {vid: f for vid, f in found.items() if f.path and Path(f.path).is_file()}
+
+
+def published_figure(figure: Figure) -> PublishedFigure:
+    return PublishedFigure(src=f"{FIGURES_FOLDER}/{Path(figure.path or '').name}", caption=figure.caption,
+                           number=figure.number or 0, page=figure.page or 0, width=figure.width or 0,
+                           height=figure.height or 0)
+
+
+def copy_figures(figures: dict[str, Figure], folder: Path) -> int:
+    """Put each figure's image beside the digest (same name: its content hash); returns how many were written."""
+    written = 0
+    for figure in figures.values():
+        source = Path(figure.path or "")
+        target = folder / source.name
+        if target.is_file() and target.stat().st_size == source.stat().st_size:
+            continue  # same name, same size: the same content (the name is its hash)
+        write_atomically(target, source.read_bytes())
+        written += 1
+    return written
+
+
 def digest_view(store: Any, settings: Settings, digest_day: date, category: str) -> DigestView:
     """The digest as stored: papers, analyses, summary, which steps failed per paper, which papers are late."""
     stored_summary = store.summary(digest_day, category, settings.language)
@@ -111,6 +141,8 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         pdf_url=settings.arxiv_pdf_url.rstrip("/"),
         failures=failures,
         late=store.late_papers(digest_day, category),
+        figures={vid: published_figure(f) for vid, f in stored_figures(store, settings, digest_day, category).items()},
+        markdown_figures=settings.markdown_figures,
     )
 
 
@@ -186,6 +218,8 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     settings = runtime.settings
     store = runtime.store()
     view = digest_view(store, settings, digest_day, category)
+    copy_figures(stored_figures(store, settings, digest_day, category),
+                 output_path(settings.out_dir, category, digest_day).parent / FIGURES_FOLDER)
     path = write_digest(store, view, settings.out_dir)
     count = len(view.papers)
     profile_paths = {

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.publish.html import _html_page, _markdown_to_html
@@ -50,6 +51,14 @@ def render_atom(category: str, entries: Sequence[tuple[date, int, str]], updated
     )
 
 
+def _figure_record(view: DigestView, versioned_id: str) -> dict[str, Any] | None:
+    figure = view.figures.get(versioned_id)
+    if figure is None:
+        return None
+    return {"path": figure.src, "caption": figure.caption, "number": figure.number, "page": figure.page,
+            "width": figure.width, "height": figure.height}
+
+
 def export_json(view: DigestView) -> str:
     """The day as data, for other tools."""
     digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
@@ -78,6 +87,7 @@ def export_json(view: DigestView) -> str:
                     "notice": analysis.notice,
                 },
                 "key_findings": list(analysis.key_findings) if analysis else [],
+                "figure": _figure_record(view, paper.versioned_id),
             }
         )
         if (relevance := view.relevance.get(paper.versioned_id)) is not None:

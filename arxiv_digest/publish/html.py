@@ -15,7 +15,8 @@ from arxiv_digest.publish.markdown import (
     strip_controls,
     toc_score,
 )
-from arxiv_digest.publish.view import DigestView
+from arxiv_digest.publish.view import DigestView, PublishedFigure
+from arxiv_digest.wording import wording_for
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ padding:0 1rem;line-height:1.6;color:#1b1b1b}
 nav.toc li{margin:.2rem 0} article{border-top:1px solid #ddd;padding-top:1rem;margin-top:2rem}
 .meta{color:#555;font-size:.95rem} .notice{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem 1rem}
 blockquote{border-left:3px solid #ccc;margin-left:0;padding-left:1rem;color:#333} code{background:#f5f5f5}
+figure.teaser{margin:1rem 0} figure.teaser figcaption{font-size:.9rem;color:#444;margin-top:.4rem}
+figure.teaser img{display:block;box-sizing:border-box;max-width:100%;height:auto;max-height:32rem;object-fit:contain;
+border:1px solid #e5e5e5}
 """.replace("FONT_STACK", font_stack())
 
 
@@ -68,6 +72,19 @@ def _relevance_html(view: DigestView, versioned_id: str) -> str:
     if relevance is None:
         return ""
     return f"<br><b>Relevance:</b> {relevance.shown_score} — {html.escape(strip_controls(relevance.reason))}"
+
+
+def teaser_html(figure: PublishedFigure, language: str) -> str:
+    """The paper's teaser figure, lazy-loaded, with where it comes from and the paper's own caption."""
+    esc = html.escape
+    caption = " ".join(strip_controls(figure.caption).split())
+    source = wording_for(language).figure_source.format(number=figure.number, page=figure.page)
+    size = f" width=\"{figure.width}\" height=\"{figure.height}\"" if figure.width and figure.height else ""
+    return (
+        f"<figure class=\"teaser\"><img src=\"{esc(figure.src)}\" alt=\"{esc(caption[:300])}\" loading=\"lazy\""
+        f" decoding=\"async\"{size}><figcaption><span class=\"meta\">{esc(source)}</span> {esc(caption)}</figcaption>"
+        "</figure>"
+    )
 
 
 def render_html(view: DigestView) -> str:
@@ -98,6 +115,10 @@ def render_html(view: DigestView) -> str:
             f"<b>Published:</b> {paper.published.date().isoformat()}{_spaced(esc(late_note(paper, late, language)))}"
             f"<br><b>Categories:</b> {esc(', '.join(paper.categories))}"
             f"{_spaced(esc(cross_list_note(paper, category, language)))}{_relevance_html(view, vid)}</p>",
+        ]
+        if (figure := view.figures.get(vid)) is not None:
+            parts.append(teaser_html(figure, language))
+        parts += [
             "<h3>Abstract</h3>",
             f"<p>{esc(' '.join(strip_controls(paper.abstract).split()))}</p>",
             "<h3>Analysis</h3>",

@@ -143,6 +143,11 @@ def render_markdown(view: DigestView) -> str:
             f"{_spaced(md_inline(cross_list_note(paper, category, language)))}",
             "",
             *relevance_lines(view, paper),
+        ]
+        if view.markdown_figures and (figure := view.figures.get(vid)) is not None:
+            # One line, alt text = the paper's caption: the digest parser reads it as the entry's figure.
+            out += [f"![{md_inline(figure.caption[:300])}]({figure.src})", ""]
+        out += [
             "**Abstract:**",
             "",
             md_plain_block(paper.abstract),

@@ -23,6 +23,18 @@ class Relevance:
 
 
 @dataclass(frozen=True)
+class PublishedFigure:
+    """A paper's teaser figure as the digest shows it."""
+
+    src: str  # relative to the digest's files: "figures/<sha256>.jpg"
+    caption: str  # the paper's own caption text
+    number: int
+    page: int  # 1-based page of the PDF
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class DigestView:
     digest_day: date
     category: str
@@ -39,3 +51,5 @@ class DigestView:
     profile: str = ""
     relevance: Mapping[str, Relevance] = field(default_factory=dict)  # versioned id -> its relevance
     cut_note: str = ""
+    figures: Mapping[str, PublishedFigure] = field(default_factory=dict)  # by versioned id
+    markdown_figures: bool = False  # the Markdown shows them too (the seed's format has none)

@@ -15,6 +15,7 @@ class Wording:
     cross_list_note: str  # {primary}
     no_papers: str
     no_key_findings: str
+    figure_source: str  # {number} {page}: under a teaser figure, before the paper's own caption
 
     # -- the reader's interests (ranking reasons, the profile's digest) --
     reason_keywords: str  # {items}

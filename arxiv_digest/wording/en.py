@@ -21,6 +21,7 @@ EN = Wording(
     "run `arxiv-digest rerun --failed`.",
     late_note="(late: announced after its submission window)",
     cross_list_note="(cross-list from {primary})",
+    figure_source="Figure {number} of the paper, PDF page {page}.",
     no_papers="No papers for this day.",
     no_key_findings="(No result sentence in the abstract.)",
     reason_keywords="matches: {items}",

@@ -15,6 +15,7 @@ ZH = Wording(
     "请运行 `arxiv-digest rerun --failed`。",
     late_note="(late: 迟于其提交窗口的公告出现)",
     cross_list_note="(cross-list: 交叉列出，主类别 {primary})",
+    figure_source="论文图 {number}，PDF 第 {page} 页。",
     no_papers="本期没有论文。",
     no_key_findings="（摘要中没有可摘录的结论句。）",
     reason_keywords="匹配：{items}",
