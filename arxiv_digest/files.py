@@ -49,6 +49,25 @@ def unwritable_reason(directory: Path) -> str | None:
     return None
 
 
+def write_atomically(path: Path, content: str | bytes) -> str:
+    """Write through a temp file in the same directory and rename: readers never see a partial file. Returns the
+    content's sha256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        make_public(fd)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return hashlib.sha256(data).hexdigest()
+
+
 def write_content_addressed(directory: Path, data: bytes, extension: str) -> tuple[str, Path]:
     """Store bytes as directory/<sha256>.<extension> (through a temp file and a rename); returns hash and path.
 
@@ -58,16 +77,5 @@ def write_content_addressed(directory: Path, data: bytes, extension: str) -> tup
     final = directory / f"{digest}.{extension}"
     if final.is_file() and final.stat().st_size == len(data):
         return digest, final
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{digest}.", suffix=".part")
-    try:
-        make_public(fd)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomically(final, data)
     return digest, final

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from arxiv_digest.files import write_atomically
 from arxiv_digest.publish.day import artifact_key, artifact_markdown, day_status, describe_shortfall
 from arxiv_digest.publish.feeds import export_json, render_atom, render_index
 from arxiv_digest.publish.html import render_html
-from arxiv_digest.publish.listings import output_path, write_atomically
+from arxiv_digest.publish.listings import output_path
 from arxiv_digest.publish.markdown import md_inline, render_markdown
 from arxiv_digest.publish.view import DigestView
 from schemas.records import Analysis, Paper

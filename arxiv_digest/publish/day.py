@@ -11,12 +11,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.files import write_atomically
 from arxiv_digest.interests.day import reason_line, stored_scores
 from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import PaperScore, above_min_score
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
-from arxiv_digest.publish.listings import output_path, write_atomically, write_day_listings
+from arxiv_digest.publish.listings import output_path, write_day_listings
 from arxiv_digest.publish.markdown import md_inline, render_markdown
 from arxiv_digest.publish.view import DigestView, PublishedFigure, Relevance
 from arxiv_digest.runtime import Runtime

@@ -6,40 +6,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from arxiv_digest.files import make_public
+from arxiv_digest.files import write_atomically
 from arxiv_digest.publish.feeds import render_atom, render_index
 from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def write_atomically(path: Path, content: str | bytes) -> str:
-    """Write through a temp file in the same directory and rename: readers never see a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        make_public(fd)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return hashlib.sha256(data).hexdigest()
 
 
 def output_path(out_dir: Path, category: str, digest_day: date, suffix: str = "md") -> Path:
