@@ -279,3 +279,116 @@ def own_code_cases_pdf() -> bytes:
     p1.text(72, y + 10, "2 Method", 12, bold=True)
     _body(p1, y + 30)
     return build_pdf([p1])
+
+
+def _width(text: str, size: float, bold: bool) -> float:
+    return pymupdf.get_text_length(text, fontname="hebo" if bold else "helv", fontsize=size)
+
+
+def mixed_run(plan: PagePlan, x: float, y: float, pieces: Sequence[tuple[str, bool]], size: float) -> PagePlan:
+    """One printed line made of pieces in different faces, as a bold heading with inline math ($k$-NN) is."""
+    for text, bold in pieces:
+        plan.text(x, y, text, size, bold=bold)
+        x += _width(text, size, bold)
+    return plan
+
+
+def plain_type_headings_pdf() -> bytes:
+    """Headings without a bold or larger face, and bold headings holding a regular-face piece of math.
+
+    Page 1: "1.1 Plain Scope" is set in the body type with space around it and continues the numbering; the
+    plain "3.2 Million Images Were Kept" with the same space does not continue it, and the plain "1.2 Next"
+    continues it but sits inside a paragraph with no space around it. Page 2: "2.1 Grids for k-NN Search" is
+    bold but for a regular "k"; then an appendix heading wraps onto an indented second line.
+    """
+    p1 = PagePlan()
+    p1.text(150, 60, "Plain Type Headings", 16, bold=True)
+    p1.text(72, 100, "1 Introduction", 12, bold=True)
+    y = _body(p1, 120)
+    p1.text(72, y + 8, "1.1 Plain Scope")
+    y = _body(p1, y + 26)
+    p1.text(72, y + 8, "3.2 Million Images Were Kept")
+    y = _body(p1, y + 26)
+    y = p1.paragraph(72, y, [FILLER[0], "1.2 Next to the previous line this is part of the paragraph", FILLER[1]])
+    p1.text(72, y + 10, "2 Method", 12, bold=True)
+    _body(p1, y + 30)
+    p2 = PagePlan()
+    mixed_run(p2, 72, 70, [("2.1 Grids for ", True), ("k", False), ("-NN Search", True)], 11)
+    y = _body(p2, 90)
+    p2.text(72, y + 10, "References", 12, bold=True)
+    y = p2.paragraph(72, y + 30, ["[1] A. Author. A paper. 2020."])
+    p2.text(72, y + 20, "A. Detailed Information of the Rendering Pipeline and", 12, bold=True)
+    p2.text(92, y + 34, "Gradient Calculation", 12, bold=True)
+    y = _body(p2, y + 56)
+    p2.text(72, y + 10, "A.1 Rendering", 11, bold=True)
+    _body(p2, y + 30)
+    return build_pdf([p1, p2])
+
+
+def _two_column_page(plan: PagePlan, y: float, *, left: int, right: int, right_x: float = 310.0) -> PagePlan:
+    """Body rows in a left column (x 56..285) and a right one starting at ``right_x``."""
+    rows = ("Columns of text fill the page in this style and",
+            "the reader follows each from its top to its foot",
+            "before moving to the next column on the right.")
+    for row in range(left):
+        plan.text(56, y + row * 12, rows[row % 3])
+    for row in range(right):
+        plan.text(right_x, y + row * 12, rows[row % 3])
+    return plan
+
+
+def light_column_pdf() -> bytes:
+    """A two-column paper whose last page has a full left column and a right column holding only a heading,
+    two lines and a drawn figure: it is still read column by column (C before D)."""
+    pages = []
+    for number in range(1, 4):
+        plan = _two_column_page(PagePlan(), 110, left=50, right=50)
+        plan.text(56, 90, f"{number} Section Number {number}", 12, bold=True)
+        pages.append(plan)
+    last = PagePlan()
+    last.text(310, 72, "D. Dataset Details", 12, bold=True)
+    last.text(310, 92, "The classes of the dataset are listed in the")
+    last.text(310, 104, "figure below with their counts.")
+    last.box(310, 120, 540, 400)
+    last.text(56, 72, "References", 12, bold=True)
+    last.text(56, 92, "[1] A. Author. A paper. 2020.")
+    last.text(56, 130, "C. Implementation Details", 12, bold=True)
+    for row in range(40):
+        last.text(56, 150 + row * 12, "The implementation follows the description in the")
+    pages.append(last)
+    return build_pdf(pages)
+
+
+def narrow_gutter_pdf() -> bytes:
+    """An A4 two-column page whose right column starts a point left of the page's middle: its heading shares
+    a baseline with left-column prose and is still a heading, numbered and in plain type alike."""
+    plan = _two_column_page(PagePlan(), 100, left=40, right=40, right_x=296.0)
+    plan.text(56, 70, "1 Introduction", 12, bold=True)
+    plan.text(296, 70, "2 Related Work", 12, bold=True)
+    gap = {100 + 12 * row for row in range(10, 14)}  # the space around the plain-type subsection heading
+    plan.lines = [line for line in plan.lines if not (line[0] == 296.0 and line[1] in gap)]
+    plan.text(296, 238, "2.1 Temporal Action Detection")
+    return build_pdf([plan])
+
+
+def outlined_pdf(*, top_level_only: bool) -> bytes:
+    """Printed sections 1, 1.1, 2, 2.1, 3 and an outline of them all or of the top level only; the words of the
+    "2.1 Cache Manager" entry also label a figure above the printed heading, in small type."""
+    plan = PagePlan()
+    plan.text(72, 70, "1 Introduction", 12, bold=True)
+    y = _body(plan, 90)
+    plan.text(72, y + 10, "1.1 Scope", 11, bold=True)
+    y = _body(plan, y + 30)
+    plan.text(72, y + 10, "2 Method", 12, bold=True)
+    y = _body(plan, y + 30)
+    plan.box(100, y + 4, 300, y + 60)
+    plan.text(120, y + 30, "Cache Manager", 6)
+    plan.text(72, y + 80, "2.1 Cache Manager", 11, bold=True)
+    y = _body(plan, y + 100)
+    plan.text(72, y + 10, "3 Results", 12, bold=True)
+    _body(plan, y + 30)
+    if top_level_only:
+        return build_pdf([plan], [(1, "1 Introduction", 1), (1, "2 Method", 1), (1, "3 Results", 1)])
+    toc = [(1, "1 Introduction", 1), (2, "1.1 Scope", 1), (1, "2 Method", 1), (2, "2.1 Cache Manager", 1),
+           (1, "3 Results", 1)]
+    return build_pdf([plan], toc)

@@ -81,6 +81,8 @@ def test_second_set_top_level_sections_and_own_code_meet_the_targets() -> None:
     if score["papers"] < 32:
         pytest.skip(f"only {score['papers']} of the 32 truth files of the second set are written yet")
     precision, _, f1 = score["level1"]
-    assert precision >= 0.95 and f1 >= 0.95, score
+    # The targets are 0.95; the bar sits at what the rules reach now (0.99), so a change that loses
+    # ground on these papers fails here rather than unnoticed in the benchmark.
+    assert precision >= 0.98 and f1 >= 0.98, score
     code_precision, code_recall, _ = score["code"]
     assert code_precision == 1.0 and code_recall >= 0.95, score  # never someone else's repository

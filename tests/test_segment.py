@@ -306,3 +306,38 @@ def test_code_we_used_is_own_and_a_url_broken_after_a_dot_keeps_its_sentence() -
     page = links["https://sites.example.org/gridnet"]
     assert "project webpage" in page.evidence and page.is_own and page.is_code
     assert not links["https://github.com/someone/baseline"].is_own
+
+
+def test_plain_type_subsection_bold_heading_with_math_and_wrapped_appendix_title() -> None:
+    # "1.1 Plain Scope" has only space around it and the next number; "3.2 Million Images Were Kept" has the
+    # space but not the number, "1.2 Next ..." the number but sits inside a paragraph: neither is a heading.
+    assert _sections_of(pdf_factory.plain_type_headings_pdf()) == [
+        ("1 Introduction", 1), ("1.1 Plain Scope", 2), ("2 Method", 1), ("2.1 Grids for k-NN Search", 2),
+        ("References", 1), ("A. Detailed Information of the Rendering Pipeline and Gradient Calculation", 1),
+        ("A.1 Rendering", 2),
+    ]
+
+
+def test_page_with_a_light_column_is_read_column_by_column_in_a_two_column_paper() -> None:
+    data = pdf_factory.light_column_pdf()
+    assert _sections_of(data)[-3:] == [("References", 1), ("C. Implementation Details", 1), ("D. Dataset Details", 1)]
+    last_page = _extraction(data).page_texts[-1].text
+    assert last_page.index("C. Implementation Details") < last_page.index("D. Dataset Details")
+
+
+def test_right_column_starting_left_of_the_middle_keeps_its_headings() -> None:
+    # The right column starts at x=296 on a 595-wide page: its lines share baselines with the left column's
+    # but are not a table row, and a heading is not glued to the left column's line beside it.
+    assert _sections_of(pdf_factory.narrow_gutter_pdf()) == [
+        ("1 Introduction", 1), ("2 Related Work", 1), ("2.1 Temporal Action Detection", 2),
+    ]
+
+
+@pytest.mark.parametrize("top_level_only", [True, False])
+def test_outline_subsections_and_figure_labels(top_level_only: bool) -> None:
+    # A top-level-only outline keeps the printed subsections; an outline entry is matched to the printed
+    # heading, not to a small figure label with the same words.
+    data = pdf_factory.outlined_pdf(top_level_only=top_level_only)
+    assert _sections_of(data) == [
+        ("1 Introduction", 1), ("1.1 Scope", 2), ("2 Method", 1), ("2.1 Cache Manager", 2), ("3 Results", 1),
+    ]

@@ -40,6 +40,7 @@ _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|\bmedi|-medi|cmbx|\bbx|
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 _LONE_INTEGER = re.compile(r"^\d{1,4}(?: \d{1,4})?$")  # one ruler number, or the left and right ones
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|tab\.|algorithm|listing)\s*[A-Z]?\d+(?:\.\d+)?\s*[:.|]", re.I)
+_MAX_WORD_GAP = 4.0  # in font sizes: the widest gap between two pieces of one printed line ("1" "Introduction")
 _MARGIN_BAND = 0.08  # share of the page height where running headers and footers live
 _MIN_CHARS_PER_PAGE = 100  # below this on average a PDF is treated as scanned (no usable text layer)
 CAPTION_MARK = "[caption] "
@@ -58,6 +59,9 @@ class PdfInputError(PdfExtractionError):
 
 
 # -- layout records ------------------------------------------------------------------------------------------
+
+
+DrawnPath = tuple[tuple[float, float, float, float], bool]  # a drawing's bbox and whether it is stroked
 
 
 class Span(NamedTuple):
@@ -90,9 +94,19 @@ class Line:
 
     @property
     def bold(self) -> bool:
-        """Every visible span is set in a bold face."""
+        """The line is set in a bold face: nearly all its visible characters (a heading may hold inline math,
+        "(NLVR$_2$)" or "$k$-NN", set in a regular math font)."""
         if self._bold is None:
-            self._bold = all(_is_bold(s["font"], s["flags"]) for s in self.raw_spans if s["text"].strip())
+            bold = plain = 0
+            for span in self.raw_spans:
+                visible = len(span["text"].strip())
+                if not visible:
+                    continue
+                if _is_bold(span["font"], span["flags"]):
+                    bold += visible
+                else:
+                    plain += visible
+            self._bold = bold > 0 and plain <= 0.1 * (bold + plain) and plain <= 3
         return self._bold
 
 
@@ -121,8 +135,24 @@ class PageLayout:
     height: float
     blocks: list[Block] = field(default_factory=list)  # kept blocks, in reading order
     links: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)
-    # Drawn paths: (x0, y0, x1, y1, stroked), an outline (stroked) or a filled shape.
-    vectors: list[tuple[float, float, float, float, bool]] = field(default_factory=list)
+    # Drawn paths as MuPDF reports them: (bbox, stroked). A paper has thousands and only the pages where a
+    # heading candidate must be checked look at them, so they are clipped and filtered there (``vectors``).
+    drawn: list[DrawnPath] = field(default_factory=list)
+    _vectors: list[tuple[float, float, float, float, bool]] | None = None
+
+    @property
+    def vectors(self) -> list[tuple[float, float, float, float, bool]]:
+        """Drawn paths (x0, y0, x1, y1, stroked) clipped to the page, without backgrounds and figure canvases."""
+        if self._vectors is None:
+            width, height = self.width, self.height
+            largest = _BACKGROUND_SHARE * width * height
+            kept = []
+            for (x0, y0, x1, y1), stroked in self.drawn:
+                x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height)
+                if x1 >= x0 and y1 >= y0 and (x1 - x0) * (y1 - y0) < largest:
+                    kept.append((x0, y0, x1, y1, bool(stroked)))
+            self._vectors = kept
+        return self._vectors
 
 
 @dataclass(slots=True)
@@ -189,13 +219,20 @@ _GAP_SPAN = {"text": " ", "size": 0.0, "font": "", "flags": 0}
 
 
 def _merge_same_baseline(lines: list[Line]) -> list[Line]:
-    """MuPDF splits a line at a wide gap ("1" and "Introduction"); put such pieces back together."""
-    merged: list[Line] = []
-    for line in lines:
-        if merged:
-            last = merged[-1]
+    """MuPDF splits a line at a wide gap ("1" and "Introduction"); put such pieces back together.
+
+    A gap wider than a few characters is not inside one line but between columns (a heading in the left
+    column, the right column's text on its baseline), or between a table's cells.
+    """
+    if len(lines) < 2:
+        return lines
+    merged: list[Line] = [lines[0]]
+    for line in lines[1:]:
+        last = merged[-1]
+        # The cheap test first: most lines start left of the previous line's end (the next line of a paragraph).
+        if last.x1 - 1 <= line.x0 <= last.x1 + _MAX_WORD_GAP * max(last.size, line.size):
             overlap = min(last.y1, line.y1) - max(last.y0, line.y0)
-            if overlap > 0.6 * min(last.y1 - last.y0, line.y1 - line.y0) and line.x0 >= last.x1 - 1:
+            if overlap > 0.6 * min(last.y1 - last.y0, line.y1 - line.y0):
                 merged[-1] = Line(
                     last.page, last.x0, min(last.y0, line.y0), line.x1, max(last.y1, line.y1),
                     [*last.raw_spans, _GAP_SPAN, *line.raw_spans],
@@ -208,37 +245,35 @@ def _merge_same_baseline(lines: list[Line]) -> list[Line]:
 
 
 def read_page_lines(
-    page: pymupdf.Page, number: int, vectors: list[tuple[float, float, float, float, bool]] | None = None
+    page: pymupdf.Page, number: int, drawn: list[DrawnPath] | None = None
 ) -> tuple[list[list[Line]], float, float]:
     """The page's text blocks as lists of horizontal lines, in unrotated page coordinates.
 
     Lines that run vertically are dropped (the arXiv stamp in the left margin, rotated axis labels) unless
     most of the page is vertical, as on a landscape table page: then they are the content. The boxes of drawn
-    paths go to ``vectors`` (clipped to the page; backgrounds left out).
+    paths go to ``drawn`` as (bbox, stroked), unclipped (PageLayout.vectors clips them when asked).
     """
     box = page.cropbox
     width, height = box.width, box.height
     data = page.get_text("dict", flags=_TEXT_FLAGS)
-    raw: list[list[tuple[bool, Line]]] = []
+    raw: list[list[Line]] = []
+    vertical: list[Line] = []  # usually empty: a line that does not run left to right
     horizontal_chars = vertical_chars = 0
-    largest = _BACKGROUND_SHARE * width * height
     for block in data["blocks"]:
         kind = block.get("type", 0)
         if kind == _VECTOR_BLOCK:
-            if vectors is not None:
-                x0, y0, x1, y1 = block["bbox"]
-                x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height)
-                if x1 >= x0 and y1 >= y0 and (x1 - x0) * (y1 - y0) < largest:
-                    vectors.append((x0, y0, x1, y1, bool(block.get("stroked"))))
+            if drawn is not None:
+                drawn.append((block["bbox"], block.get("stroked")))
             continue
         if kind != 0:
             continue
-        lines: list[tuple[bool, Line]] = []
+        lines: list[Line] = []
         for line in block["lines"]:
             spans = line["spans"]
             if len(spans) == 1:
-                text = spans[0]["text"]
-                size = spans[0]["size"]
+                span = spans[0]
+                text = span["text"]
+                size = span["size"]
             else:
                 text = "".join([s["text"] for s in spans])
                 size, longest = 0.0, -1
@@ -250,18 +285,21 @@ def read_page_lines(
             text = " ".join(text.split())
             if not text:
                 continue
-            horizontal = abs(line["dir"][0]) > 0.9
             x0, y0, x1, y1 = line["bbox"]
-            lines.append((horizontal, Line(number, x0, y0, x1, y1, spans, text, round(size, 1))))
-            if horizontal:
+            read = Line(number, x0, y0, x1, y1, spans, text, round(size, 1))
+            lines.append(read)
+            direction = line["dir"][0]
+            if direction > 0.9 or direction < -0.9:
                 horizontal_chars += len(text)
             else:
                 vertical_chars += len(text)
+                vertical.append(read)
         if lines:
             raw.append(lines)
-    keep_vertical = vertical_chars > horizontal_chars
-    blocks = [_merge_same_baseline([line for horizontal, line in lines if horizontal or keep_vertical])
-              for lines in raw]
+    if vertical and vertical_chars <= horizontal_chars:
+        dropped = {id(line) for line in vertical}
+        raw = [[line for line in lines if id(line) not in dropped] for lines in raw]
+    blocks = [_merge_same_baseline(lines) for lines in raw]
     return [b for b in blocks if b], width, height
 
 
@@ -316,17 +354,24 @@ def clean_page(
                 continue
             body.append(line)
         for part in _split_at_captions(body):
-            kept.append(
-                Block(
-                    part,
-                    min(line.x0 for line in part),
-                    min(line.y0 for line in part),
-                    max(line.x1 for line in part),
-                    max(line.y1 for line in part),
-                    is_caption=bool(_CAPTION.match(part[0].text)),
-                )
-            )
+            kept.append(_block_of(part))
     return kept
+
+
+def _block_of(lines: list[Line]) -> Block:
+    """A block around its lines (one loop: four min/max generator passes cost more on short blocks)."""
+    first = lines[0]
+    x0, y0, x1, y1 = first.x0, first.y0, first.x1, first.y1
+    for line in lines:
+        if line.x0 < x0:
+            x0 = line.x0
+        if line.y0 < y0:
+            y0 = line.y0
+        if line.x1 > x1:
+            x1 = line.x1
+        if line.y1 > y1:
+            y1 = line.y1
+    return Block(lines, x0, y0, x1, y1, is_caption=bool(_CAPTION.match(first.text)))
 
 
 def _split_at_captions(lines: list[Line]) -> list[list[Line]]:
@@ -344,33 +389,53 @@ def _split_at_captions(lines: list[Line]) -> list[list[Line]]:
 # -- reading order ---------------------------------------------------------------------------------------
 
 
-def order_blocks(blocks: list[Block], width: float) -> list[Block]:
-    """Reading order: in a two-column page the left column, then the right, between full-width blocks.
-
-    Full-width blocks (title, wide figures and tables, their captions) cut the page into bands; inside each
-    band the left column is read before the right one.
-    """
-    if len(blocks) < 2:
-        return blocks
+def _column_sides(blocks: list[Block]) -> tuple[list[str], Counter[str]]:
+    """Each block's side ("left", "right" or "full": across the middle) and the characters on each side."""
     left_edge = min(b.x0 for b in blocks)
     right_edge = max(b.x1 for b in blocks)
     span = max(right_edge - left_edge, 1.0)
     middle = (left_edge + right_edge) / 2
     slack = 0.04 * span
-
-    def side(block: Block) -> str:
+    sides = []
+    chars: Counter[str] = Counter()
+    for block in blocks:
         if block.x1 <= middle + slack:
-            return "left"
-        if block.x0 >= middle - slack:
-            return "right"
-        return "full"
-
-    sides = [side(b) for b in blocks]
-    chars = Counter()
-    for block, where in zip(blocks, sides, strict=True):
+            where = "left"
+        elif block.x0 >= middle - slack:
+            where = "right"
+        else:
+            where = "full"
+        sides.append(where)
         chars[where] += sum(line.chars for line in block.lines)
+    return sides, chars
+
+
+def is_two_column_page(blocks: list[Block]) -> bool:
+    """Both columns hold a fair share (a fifth) of the page's text."""
+    if len(blocks) < 2:
+        return False
+    return _both_columns_filled(_column_sides(blocks)[1])
+
+
+def _both_columns_filled(chars: Counter[str]) -> bool:
     total = sum(chars.values()) or 1
-    two_columns = chars["left"] > 0.2 * total and chars["right"] > 0.2 * total
+    return chars["left"] > 0.2 * total and chars["right"] > 0.2 * total
+
+
+def order_blocks(blocks: list[Block], width: float, *, two_column_document: bool = False) -> list[Block]:
+    """Reading order: in a two-column page the left column, then the right, between full-width blocks.
+
+    Full-width blocks (title, wide figures and tables, their captions) cut the page into bands; inside each
+    band the left column is read before the right one. A page of a two-column paper whose one column holds
+    little text (the rest is a table or an image) is still read column by column, as long as most of its text
+    sits in the columns.
+    """
+    if len(blocks) < 2:
+        return blocks
+    sides, chars = _column_sides(blocks)
+    two_columns = _both_columns_filled(chars)
+    if not two_columns and two_column_document:
+        two_columns = chars["left"] > 0 and chars["right"] > 0 and chars["full"] < 0.5 * sum(chars.values())
     ordered_by_y = sorted(zip(blocks, sides, strict=True), key=lambda item: (item[0].y0, item[0].x0))
     if not two_columns:
         return [block for block, _ in ordered_by_y]
@@ -404,7 +469,9 @@ def join_lines(lines: Iterable[str]) -> str:
     """
     out = ""
     for raw in lines:
-        line = raw.strip().translate(_LIGATURES)
+        line = raw.strip()
+        if not line.isascii():
+            line = line.translate(_LIGATURES)
         if not line:
             continue
         if not out:
@@ -463,7 +530,7 @@ def _page_links(page: pymupdf.Page) -> list[tuple[str, tuple[float, float, float
 
 
 def _read_pages(
-    doc: pymupdf.Document, count: int, deadline: float, vectors: list[list[tuple[float, float, float, float, bool]]]
+    doc: pymupdf.Document, count: int, deadline: float, drawn: list[list[DrawnPath]]
 ) -> tuple[list[tuple[list[list[Line]], float, float]], list[list[tuple[str, tuple[float, float, float, float]]]]]:
     raw_pages = []
     links = []
@@ -474,8 +541,8 @@ def _read_pages(
             )
         try:
             page = doc.load_page(index)
-            vectors.append([])
-            raw_pages.append(read_page_lines(page, index + 1, vectors[-1]))
+            drawn.append([])
+            raw_pages.append(read_page_lines(page, index + 1, drawn[-1]))
             links.append(_page_links(page))
         except (RuntimeError, ValueError) as exc:
             raise PdfInputError(f"corrupt PDF: page {index + 1} cannot be read ({exc})", "corrupt") from exc
@@ -495,19 +562,22 @@ def read_layout(doc: pymupdf.Document, *, page_cap: int, deadline: float, byte_c
     gc.disable()
     try:
         gc.unfreeze()
-        vectors: list[list[tuple[float, float, float, float, bool]]] = []
-        raw_pages, links = _read_pages(doc, count, deadline, vectors)
+        drawn: list[list[DrawnPath]] = []
+        raw_pages, links = _read_pages(doc, count, deadline, drawn)
     finally:
         gc.freeze()
         if collecting:
             gc.enable()
     running = find_running_lines(raw_pages)
+    cleaned = [clean_page(blocks, width, height, running) for blocks, width, height in raw_pages]
+    with_text = [kept for kept in cleaned if kept]
+    two_column_document = sum(map(is_two_column_page, with_text)) >= max(2, len(with_text) / 2)
     pages = []
-    for number, ((blocks, width, height), page_links, drawn) in enumerate(
-        zip(raw_pages, links, vectors, strict=True), start=1
+    for number, ((_, width, height), kept, page_links, paths) in enumerate(
+        zip(raw_pages, cleaned, links, drawn, strict=True), start=1
     ):
-        kept = clean_page(blocks, width, height, running)
-        pages.append(PageLayout(number, width, height, order_blocks(kept, width), page_links, drawn))
+        ordered = order_blocks(kept, width, two_column_document=two_column_document)
+        pages.append(PageLayout(number, width, height, ordered, page_links, paths))
     try:
         toc = [(int(level), str(title), int(page)) for level, title, page, *_ in doc.get_toc(simple=True)]
     except (RuntimeError, ValueError):

@@ -14,6 +14,7 @@ any paper.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections import Counter
@@ -24,6 +25,7 @@ import pymupdf
 
 from arxiv_digest.pdf.layout import (
     CAPTION_MARK,
+    Block,
     DocumentLayout,
     Line,
     block_text,
@@ -129,7 +131,7 @@ def assign_labels(titles: Sequence[str], levels: Sequence[int]) -> list[str]:
 _NUMBERED_HEADING = re.compile(
     r"^(?P<num>\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){1,3}|[A-Z]\d{1,2}(?:\.\d{1,2}){0,2}|"
     r"[IVX]{1,5}(?=\s?\.))"
-    r"(?:\s?\.)?\s+(?P<title>[A-Z\[(][^\s].*|[A-Z])$"
+    r"(?:\s?\.)?\s+(?P<title>[A-Z\[(][^\s].*|[A-Z]|[a-z]{1,4}[A-Z-]\S*(?:\s.*)?)$"  # "k-NN ...", "mAP ..."
 )
 _LETTER_HEADING = re.compile(r"^(?:appendix\s+)?(?P<num>[A-H])(?:\s?[.:])?\s+(?P<title>[A-Z].*)$", re.I)
 _APPENDIX_HEADING = re.compile(
@@ -166,8 +168,17 @@ _RUN_IN_NAME = re.compile(
 )
 
 
+# Both run-in forms start with one of these names; testing the text first spares reading fonts of other lines.
+_RUN_IN_START = re.compile(
+    r"^(?:abstract|acknowledge?ment|broader impact|impact statement|ethics statement|reproducibility statement)",
+    re.I,
+)
+
+
 def _run_in_title(line: Line) -> str:
     """The run-in heading that starts ``line``, or "" (the bold lead must be followed by plain text)."""
+    if not _RUN_IN_START.match(line.text):
+        return ""
     run_in = _RUN_IN_HEADING.match(line.text)
     spans = line.spans
     if not spans or not spans[0].bold:
@@ -285,7 +296,11 @@ def _on_a_row(layout: DocumentLayout, line: Line) -> bool:
     A heading owns its line. In a two-column page the other column's text may share the baseline, so only
     neighbours on the heading's own side of the page count (or any, for a line that crosses the middle).
     """
-    middle = layout.pages[line.page - 1].width / 2
+    width = layout.pages[line.page - 1].width
+    middle = width / 2
+    # A right column may start a point or two left of the page's middle (A4 paper, narrow gutters): crossing
+    # the middle means reaching well past it on both sides.
+    left_of, right_of = middle - 0.02 * width, middle + 0.02 * width
     height = max(line.y1 - line.y0, 1.0)
     for other in _page_lines(layout, line.page):
         if other is line:
@@ -293,21 +308,44 @@ def _on_a_row(layout: DocumentLayout, line: Line) -> bool:
         overlap = min(other.y1, line.y1) - max(other.y0, line.y0)
         if overlap < 0.5 * min(height, max(other.y1 - other.y0, 1.0)):
             continue
-        crosses = line.x0 < middle < line.x1 or other.x0 < middle < other.x1
+        crosses = (line.x0 < left_of and line.x1 > right_of) or (other.x0 < left_of and other.x1 > right_of)
         same_side = (line.x1 <= middle) == (other.x1 <= middle)
         if crosses or same_side:
             return True
     return False
 
 
+def _document_edges(layout: DocumentLayout) -> set[int]:
+    """Left edges where body lines start on many pages: the paper's column starts (and paragraph indents).
+
+    A page whose column holds mostly a table or figures has too few prose lines to show its own column start,
+    but the paper sets every page in the same columns.
+    """
+    if "document_edges" not in layout.memo:
+        lefts: Counter[int] = Counter()
+        for page in layout.pages:
+            lefts.update(
+                {round(ln.x0) for ln in _page_lines(layout, page.number) if _is_body_line(layout, ln)}
+            )
+        layout.memo["document_edges"] = {x for x, pages in lefts.items() if pages >= 3}
+    return layout.memo["document_edges"]
+
+
+def _is_body_line(layout: DocumentLayout, line: Line) -> bool:
+    return abs(line.size - layout.body_size) < 0.6 and line.chars >= 40
+
+
 def _column_edges(layout: DocumentLayout, page_number: int) -> tuple[set[int], list[float]]:
-    """Left edges where body lines start on this page, and the centres of its text columns."""
+    """Left edges where body lines start on this page (or on many pages of the paper), and the centres of its
+    text columns."""
     cache = layout.memo.setdefault("column_edges", {})
     if page_number not in cache:
         lines = _page_lines(layout, page_number)
-        body = [ln for ln in lines if abs(ln.size - layout.body_size) < 0.6 and ln.chars >= 40]
+        body = [ln for ln in lines if _is_body_line(layout, ln)]
         lefts: Counter[int] = Counter(round(ln.x0) for ln in body)
         edges = {x for x, count in lefts.items() if count >= 3}
+        if edges:  # a page without prose (a full-page figure) gives no evidence either way; keep it so
+            edges |= _document_edges(layout)
         page = layout.pages[page_number - 1]
         centres = [page.width / 2]
         if body:
@@ -395,6 +433,29 @@ def _placed_like_heading(
     return not _inside_graphics(layout, line, outlines_only=in_sequence)
 
 
+def _set_apart(stream: Sequence[Line], index: int, block_starts: set[int], body: float) -> bool:
+    """A body-size line alone in its block with space above and below it: how plain-type headings stand out.
+
+    The gap above is measured only to a line above in the same column (at a column's top there is none).
+    """
+    line = stream[index]
+    height = max(line.y1 - line.y0, 1.0)
+    if abs(line.size - body) >= 0.6 or index not in block_starts:
+        return False
+    if index + 1 < len(stream):
+        nxt = stream[index + 1]
+        if index + 1 not in block_starts:
+            return False
+        if nxt.page == line.page and nxt.y0 >= line.y1 - 1 and nxt.y0 - line.y1 < 0.3 * height:
+            return False
+    if index > 0:
+        previous = stream[index - 1]
+        above = previous.page == line.page and previous.y1 <= line.y0 + 1 and previous.x0 < line.x1
+        if above and line.x0 < previous.x1 and line.y0 - previous.y1 < 0.8 * height:
+            return False
+    return True
+
+
 def _continues(numbers: tuple[int, ...], last: tuple[int, ...]) -> bool:
     """The next number of the sequence: 1 first, then 3 -> 3.1 or 4, 3.1 -> 3.2, 3.1.1 or 4."""
     if not last:
@@ -434,7 +495,8 @@ def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts
         if len(text) > _MAX_HEADING_CHARS:
             i += 1
             continue
-        if not _styled(line, body):
+        styled = _styled(line, body)
+        if not styled and not _set_apart(stream, i, block_starts, body):
             i += 1
             continue
         key = _key(text)
@@ -443,6 +505,25 @@ def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts
         # every other kind must also be placed like a heading, and a line that is not does not move the
         # numbering sequence on, so a table row "2 Layers" cannot make the real "2 Method" look out of order.
         numbered = _NUMBERED_HEADING.match(text)
+        if not styled:
+            # Some styles set subsection headings in the body type, told apart only by the space around them.
+            # Such a line counts only as the very next subsection number ("2" -> "2.1", "3.1" -> "3.2").
+            numbers = _numbers(numbered.group("num")) if numbered else None
+            if not (
+                numbers
+                and len(numbers) >= 2
+                and _continues(numbers, last_number)
+                and not _looks_like_prose(numbered.group("title"))
+                and not text.endswith((".", ",", ";", ":"))
+                and len(text.split()) <= 12
+                and _placed_like_heading(layout, stream, i, block_starts, in_sequence=True)
+            ):
+                i += 1
+                continue
+            last_number = numbers
+            found.append(Heading(i, 1, text, len(numbers), line.page))
+            i += 1
+            continue
         placed: bool | None = None
 
         def placed_ok(index: int = i, in_sequence: bool = False) -> bool:
@@ -524,12 +605,21 @@ def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts
 
 
 def _merge_wrapped_title(heading: Heading, stream: Sequence[Line], block_starts: set[int], body: float) -> Heading:
-    """A long title wraps onto a second line set in the same type; keep the two together."""
+    """A long title wraps onto a second line set in the same type; keep the two together.
+
+    MuPDF may put the second line in a block of its own when it is indented under the title text ("A. Long
+    title" / "   continued"): then it must sit right below, at the title's left edge or a hanging indent.
+    """
     first = stream[heading.index]
     following = heading.index + 1
-    if following >= len(stream) or following in block_starts or heading.lines != 1:
+    if following >= len(stream) or heading.lines != 1:
         return heading
     nxt = stream[following]
+    if following in block_starts:
+        height = max(first.y1 - first.y0, 1.0)
+        tight = -0.3 * height <= nxt.y0 - first.y1 <= 0.5 * height  # line boxes of some fonts overlap a little
+        if not tight or not first.x0 - 1 <= nxt.x0 <= first.x0 + 3 * first.size:
+            return heading
     same_type = nxt.bold == first.bold and abs(nxt.size - first.size) < 0.3 and _styled(nxt, body)
     if (
         same_type
@@ -553,14 +643,17 @@ def outline_headings(layout: DocumentLayout, stream: Sequence[Line]) -> list[Hea
     headings: list[Heading] = []
     found = 0
     used: set[int] = set()
+    key_of: dict[int, str] = {}  # a page's lines are compared with several entries: normalize each once
     for level, title, page in entries:
         wanted = _key(title)
         match_index = None
         for candidate_page in (page, page - 1, page + 1):
             for index in by_page.get(candidate_page, ()):
-                if index in used:
-                    continue
-                have = _key(stream[index].text)
+                if index in used or stream[index].size < layout.body_size - 1:
+                    continue  # smaller than the body text: a figure's label or a footnote, not the heading
+                have = key_of.get(index)
+                if have is None:
+                    have = key_of[index] = _key(stream[index].text)
                 if have and (have == wanted or (len(have) >= 4 and wanted.startswith(have) and
                                                   _styled(stream[index], layout.body_size))):
                     match_index = index
@@ -618,6 +711,8 @@ def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[b
     outline_numbers = {m.group("num") for h in outline if (m := _NUMBERED_HEADING.match(h.title))}
     references = [h.index for h in detected if label_for(h.title) == "references"]
     outline_end = max(taken, default=-1)
+    # An outline of top-level entries only says nothing about subsections: the printed ones still count.
+    top_level_outline = all(h.level == 1 for h in outline)
     extra = [
         h
         for h in detected
@@ -629,30 +724,45 @@ def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[b
             or _STATEMENT_HEADING.match(h.title.strip())
             or (h.level == 1 and (m := _NUMBERED_HEADING.match(h.title)) and m.group("num") not in outline_numbers)
             or (references and h.index > references[0] and h.index > outline_end)  # supplementary sections
+            or (top_level_outline and h.level >= 2)
         )
     ]
     merged = sorted(outline + extra, key=lambda h: h.index)
     return stream, block_starts, caption, merged
 
 
+def _block_spans(layout: DocumentLayout) -> tuple[list[int], list[Block]]:
+    """Where each block starts in the line stream, and the blocks, in reading order (computed once)."""
+    if "block_spans" not in layout.memo:
+        starts: list[int] = []
+        blocks: list[Block] = []
+        offset = 0
+        for page in layout.pages:
+            for block in page.blocks:
+                starts.append(offset)
+                blocks.append(block)
+                offset += len(block.lines)
+        layout.memo["block_spans"] = (starts, blocks)
+    return layout.memo["block_spans"]
+
+
 def _section_text(layout: DocumentLayout, start: int, end: int) -> str:
     """Paragraphs of the stream's lines [start, end): whole blocks reuse their joined text."""
+    starts, blocks = _block_spans(layout)
     paragraphs: list[str] = []
-    offset = 0
-    for page in layout.pages:
-        for block in page.blocks:
-            first, last = offset, offset + len(block.lines)
-            offset = last
-            if last <= start:
-                continue
-            if first >= end:
-                return "\n\n".join(paragraphs)
-            if first >= start and last <= end:
-                paragraphs.append(block_text(block))
-            else:
-                part = join_lines(line.text for line in block.lines[max(start, first) - first : min(end, last) - first])
-                caption = block.is_caption and first >= start
-                paragraphs.append(CAPTION_MARK + part if caption else part)
+    for position in range(max(bisect.bisect_right(starts, start) - 1, 0), len(blocks)):
+        block, first = blocks[position], starts[position]
+        last = first + len(block.lines)
+        if last <= start:
+            continue
+        if first >= end:
+            break
+        if first >= start and last <= end:
+            paragraphs.append(block_text(block))
+        else:
+            part = join_lines(line.text for line in block.lines[max(start, first) - first : min(end, last) - first])
+            caption = block.is_caption and first >= start
+            paragraphs.append(CAPTION_MARK + part if caption else part)
     return "\n\n".join(p for p in paragraphs if p)
 
 
