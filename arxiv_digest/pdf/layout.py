@@ -24,7 +24,8 @@ import pymupdf
 from arxiv_digest.errors import PdfExtractionError
 from schemas.records import Extraction, PageText, Status
 
-EXTRACTOR_VERSION = "pymupdf-layout-2"  # 2: section levels and layout evidence for headings
+# 2: section levels and layout evidence; 3: column edges across pages, light columns, plain-type headings
+EXTRACTOR_VERSION = "pymupdf-layout-3"
 
 # Ligatures are expanded by MuPDF when TEXT_PRESERVE_LIGATURES is off; the table catches fonts whose
 # ToUnicode map still yields the ligature code points.
@@ -41,6 +42,7 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s*)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:of|/)\
 _LONE_INTEGER = re.compile(r"^\d{1,4}(?: \d{1,4})?$")  # one ruler number, or the left and right ones
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|tab\.|algorithm|listing)\s*[A-Z]?\d+(?:\.\d+)?\s*[:.|]", re.I)
 _MAX_WORD_GAP = 4.0  # in font sizes: the widest gap between two pieces of one printed line ("1" "Introduction")
+_CAPTION_INITIALS = frozenset("FfTtAaLl")  # a caption starts with Figure, Fig., Table, Tab., Algorithm or Listing
 _MARGIN_BAND = 0.08  # share of the page height where running headers and footers live
 _MIN_CHARS_PER_PAGE = 100  # below this on average a PDF is treated as scanned (no usable text layer)
 CAPTION_MARK = "[caption] "
@@ -106,7 +108,9 @@ class Line:
                     bold += visible
                 else:
                     plain += visible
-            self._bold = bold > 0 and plain <= 0.1 * (bold + plain) and plain <= 3
+                    if plain > 3:  # most lines: their first regular word settles it
+                        break
+            self._bold = bold > 0 and plain <= 3 and plain <= 0.1 * (bold + plain)
         return self._bold
 
 
@@ -330,7 +334,7 @@ def _review_line_number_ids(blocks: Sequence[Sequence[Line]], height: float) -> 
     by_column: defaultdict[int, list[Line]] = defaultdict(list)
     for block in blocks:
         for line in block:
-            if _LONE_INTEGER.match(line.text):
+            if line.text[0].isdigit() and _LONE_INTEGER.match(line.text):
                 by_column[round(line.x1 / 6)].append(line)
     dropped: set[int] = set()
     for column in by_column.values():
@@ -371,14 +375,20 @@ def _block_of(lines: list[Line]) -> Block:
             x1 = line.x1
         if line.y1 > y1:
             y1 = line.y1
-    return Block(lines, x0, y0, x1, y1, is_caption=bool(_CAPTION.match(first.text)))
+    caption = first.text[0] in _CAPTION_INITIALS and bool(_CAPTION.match(first.text))
+    return Block(lines, x0, y0, x1, y1, is_caption=caption)
 
 
 def _split_at_captions(lines: list[Line]) -> list[list[Line]]:
     """A caption that MuPDF glued to the paragraph above it starts a block of its own."""
     parts: list[list[Line]] = []
     for line in lines:
-        starts_caption = bool(parts) and _CAPTION.match(line.text) and parts[-1][-1].text.endswith((".", ":"))
+        starts_caption = (
+            bool(parts)
+            and line.text[0] in _CAPTION_INITIALS
+            and _CAPTION.match(line.text)
+            and parts[-1][-1].text.endswith((".", ":"))
+        )
         if not parts or starts_caption:
             parts.append([line])
         else:
@@ -406,15 +416,10 @@ def _column_sides(blocks: list[Block]) -> tuple[list[str], Counter[str]]:
         else:
             where = "full"
         sides.append(where)
-        chars[where] += sum(line.chars for line in block.lines)
+        chars[where] += sum([len(line.text) for line in block.lines])
     return sides, chars
 
 
-def is_two_column_page(blocks: list[Block]) -> bool:
-    """Both columns hold a fair share (a fifth) of the page's text."""
-    if len(blocks) < 2:
-        return False
-    return _both_columns_filled(_column_sides(blocks)[1])
 
 
 def _both_columns_filled(chars: Counter[str]) -> bool:
@@ -422,7 +427,13 @@ def _both_columns_filled(chars: Counter[str]) -> bool:
     return chars["left"] > 0.2 * total and chars["right"] > 0.2 * total
 
 
-def order_blocks(blocks: list[Block], width: float, *, two_column_document: bool = False) -> list[Block]:
+def order_blocks(
+    blocks: list[Block],
+    width: float,
+    *,
+    two_column_document: bool = False,
+    sides: tuple[list[str], Counter[str]] | None = None,
+) -> list[Block]:
     """Reading order: in a two-column page the left column, then the right, between full-width blocks.
 
     Full-width blocks (title, wide figures and tables, their captions) cut the page into bands; inside each
@@ -432,7 +443,7 @@ def order_blocks(blocks: list[Block], width: float, *, two_column_document: bool
     """
     if len(blocks) < 2:
         return blocks
-    sides, chars = _column_sides(blocks)
+    sides, chars = sides or _column_sides(blocks)
     two_columns = _both_columns_filled(chars)
     if not two_columns and two_column_document:
         two_columns = chars["left"] > 0 and chars["right"] > 0 and chars["full"] < 0.5 * sum(chars.values())
@@ -506,7 +517,7 @@ def _body_font_size(pages: Sequence[PageLayout]) -> float:
     for page in pages:
         for block in page.blocks:
             for line in block.lines:
-                sizes[round(line.size * 2) / 2] += line.chars
+                sizes[round(line.size * 2) / 2] += len(line.text)
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
@@ -570,13 +581,15 @@ def read_layout(doc: pymupdf.Document, *, page_cap: int, deadline: float, byte_c
             gc.enable()
     running = find_running_lines(raw_pages)
     cleaned = [clean_page(blocks, width, height, running) for blocks, width, height in raw_pages]
-    with_text = [kept for kept in cleaned if kept]
-    two_column_document = sum(map(is_two_column_page, with_text)) >= max(2, len(with_text) / 2)
+    sides = [_column_sides(kept) if len(kept) >= 2 else None for kept in cleaned]
+    with_text = sum(1 for kept in cleaned if kept)
+    two_column_pages = sum(1 for page_sides in sides if page_sides and _both_columns_filled(page_sides[1]))
+    two_column_document = two_column_pages >= max(2, with_text / 2)
     pages = []
-    for number, ((_, width, height), kept, page_links, paths) in enumerate(
-        zip(raw_pages, cleaned, links, drawn, strict=True), start=1
+    for number, ((_, width, height), kept, page_sides, page_links, paths) in enumerate(
+        zip(raw_pages, cleaned, sides, links, drawn, strict=True), start=1
     ):
-        ordered = order_blocks(kept, width, two_column_document=two_column_document)
+        ordered = order_blocks(kept, width, two_column_document=two_column_document, sides=page_sides)
         pages.append(PageLayout(number, width, height, ordered, page_links, paths))
     try:
         toc = [(int(level), str(title), int(page)) for level, title, page, *_ in doc.get_toc(simple=True)]

@@ -323,9 +323,10 @@ def _document_edges(layout: DocumentLayout) -> set[int]:
     """
     if "document_edges" not in layout.memo:
         lefts: Counter[int] = Counter()
+        low, high = layout.body_size - 0.6, layout.body_size + 0.6
         for page in layout.pages:
             lefts.update(
-                {round(ln.x0) for ln in _page_lines(layout, page.number) if _is_body_line(layout, ln)}
+                {round(ln.x0) for ln in _page_lines(layout, page.number) if low < ln.size < high and len(ln.text) >= 40}
             )
         layout.memo["document_edges"] = {x for x, pages in lefts.items() if pages >= 3}
     return layout.memo["document_edges"]
