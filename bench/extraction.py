@@ -119,8 +119,8 @@ def _speeds(runs: Sequence[Any], blobs: Sequence[bytes], repeats: int) -> list[d
 
     ``wall``/``cpu``: the best whole pass over every PDF (wall clock; CPU time of this process). ``paper_best``:
     each paper's best CPU time, summed: a burst of load from other processes on the shared cores spoils one
-    paper's try, not a whole pass, so this varies least between runs (here: about 1% from run to run, against up to 10% for whole passes). The runs
-    take turns paper by paper and pass by pass, so the same bursts hit them alike.
+    paper's try, not a whole pass, so this varies less between runs. The runs take turns paper by paper and pass
+    by pass, so the same bursts hit them alike.
     """
     best_wall = [float("inf")] * len(runs)
     best_cpu = [float("inf")] * len(runs)
