@@ -392,3 +392,26 @@ def outlined_pdf(*, top_level_only: bool) -> bytes:
     toc = [(1, "1 Introduction", 1), (2, "1.1 Scope", 1), (1, "2 Method", 1), (2, "2.1 Cache Manager", 1),
            (1, "3 Results", 1)]
     return build_pdf([plan], toc)
+
+
+def contents_without_leaders_pdf() -> bytes:
+    """A contents page whose entries have no dot leaders: the page number sits far right of each title. The
+    entries are not headings, and the printed sections after it keep their numbering."""
+    p1 = PagePlan()
+    p1.text(150, 60, "A Paper With a Contents Page", 16, bold=True)
+    p1.text(72, 110, "Contents", 12, bold=True)
+    entries = [("1 Introduction", 2), ("2 Method", 2), ("3 Experiments", 2), ("4 Results", 3), ("5 Discussion", 3),
+               ("6 Conclusion", 3), ("References", 3)]
+    for row, (entry, page) in enumerate(entries):
+        p1.text(72, 134 + row * 16, entry, BODY, bold=True)
+        p1.text(500, 134 + row * 16, str(page), BODY, bold=True)
+    p2, p3 = PagePlan(), PagePlan()
+    y = 70
+    for plan, titles in ((p2, entries[:3]), (p3, entries[3:6])):
+        y = 70
+        for title, _ in titles:
+            plan.text(72, y, title, 12, bold=True)
+            y = _body(plan, y + 20) + 10
+    p3.text(72, y, "References", 12, bold=True)
+    p3.paragraph(72, y + 20, ["[1] A. Author. A paper. 2020."])
+    return build_pdf([p1, p2, p3])

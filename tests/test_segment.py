@@ -341,3 +341,10 @@ def test_outline_subsections_and_figure_labels(top_level_only: bool) -> None:
     assert _sections_of(data) == [
         ("1 Introduction", 1), ("1.1 Scope", 2), ("2 Method", 1), ("2.1 Cache Manager", 2), ("3 Results", 1),
     ]
+
+
+def test_contents_page_without_dot_leaders_is_not_read_as_headings() -> None:
+    assert _sections_of(pdf_factory.contents_without_leaders_pdf()) == [
+        ("1 Introduction", 1), ("2 Method", 1), ("3 Experiments", 1), ("4 Results", 1), ("5 Discussion", 1),
+        ("6 Conclusion", 1), ("References", 1),
+    ]

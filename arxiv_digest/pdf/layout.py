@@ -42,6 +42,7 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s*)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:of|/)\
 _LONE_INTEGER = re.compile(r"^\d{1,4}(?: \d{1,4})?$")  # one ruler number, or the left and right ones
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|tab\.|algorithm|listing)\s*[A-Z]?\d+(?:\.\d+)?\s*[:.|]", re.I)
 _MAX_WORD_GAP = 4.0  # in font sizes: the widest gap between two pieces of one printed line ("1" "Introduction")
+_PAGE_REFERENCE = re.compile(r"^\d{1,3}$")
 _CAPTION_INITIALS = frozenset("FfTtAaLl")  # a caption starts with Figure, Fig., Table, Tab., Algorithm or Listing
 _MARGIN_BAND = 0.08  # share of the page height where running headers and footers live
 _MIN_CHARS_PER_PAGE = 100  # below this on average a PDF is treated as scanned (no usable text layer)
@@ -226,7 +227,8 @@ def _merge_same_baseline(lines: list[Line]) -> list[Line]:
     """MuPDF splits a line at a wide gap ("1" and "Introduction"); put such pieces back together.
 
     A gap wider than a few characters is not inside one line but between columns (a heading in the left
-    column, the right column's text on its baseline), or between a table's cells.
+    column, the right column's text on its baseline), or between a table's cells; a lone page number far right
+    of a contents entry still joins it.
     """
     if len(lines) < 2:
         return lines
@@ -234,7 +236,11 @@ def _merge_same_baseline(lines: list[Line]) -> list[Line]:
     for line in lines[1:]:
         last = merged[-1]
         # The cheap test first: most lines start left of the previous line's end (the next line of a paragraph).
-        if last.x1 - 1 <= line.x0 <= last.x1 + _MAX_WORD_GAP * max(last.size, line.size):
+        # A contents entry's page number sits far right of its title without dot leaders ("1 Introduction   3"):
+        # it belongs to the line, or the contents page would not be recognised as one.
+        if last.x1 - 1 <= line.x0 and (
+            line.x0 <= last.x1 + _MAX_WORD_GAP * max(last.size, line.size) or _PAGE_REFERENCE.match(line.text)
+        ):
             overlap = min(last.y1, line.y1) - max(last.y0, line.y0)
             if overlap > 0.6 * min(last.y1 - last.y0, line.y1 - line.y0):
                 merged[-1] = Line(
