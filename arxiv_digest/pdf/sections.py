@@ -323,7 +323,7 @@ def _document_edges(layout: DocumentLayout) -> set[int]:
     """
     if "document_edges" not in layout.memo:
         lefts: Counter[int] = Counter()
-        low, high = layout.body_size - 0.6, layout.body_size + 0.6
+        low, high = layout.body_size - 0.6, layout.body_size + 0.6  # _is_body_line, inlined: it sees every line
         for page in layout.pages:
             lefts.update(
                 {round(ln.x0) for ln in _page_lines(layout, page.number) if low < ln.size < high and len(ln.text) >= 40}
