@@ -30,6 +30,7 @@ EXTRACTOR_VERSION = "pymupdf-layout-3"
 # Ligatures are expanded by MuPDF when TEXT_PRESERVE_LIGATURES is off; the table catches fonts whose
 # ToUnicode map still yields the ligature code points.
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+_LIGATURE_CHARS = re.compile("[\ufb00-\ufb06]")
 # Images are skipped on purpose: decoding them is most of the cost of a "dict" pass. Vector paths are collected
 # (their boxes only, at no measurable cost in the same pass): lines among a table's rules or a figure's drawings
 # are not headings.
@@ -153,7 +154,8 @@ class PageLayout:
             largest = _BACKGROUND_SHARE * width * height
             kept = []
             for (x0, y0, x1, y1), stroked in self.drawn:
-                x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height)
+                if x0 < 0.0 or y0 < 0.0 or x1 > width or y1 > height:  # rare: most drawings lie on the page
+                    x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height)
                 if x1 >= x0 and y1 >= y0 and (x1 - x0) * (y1 - y0) < largest:
                     kept.append((x0, y0, x1, y1, bool(stroked)))
             self._vectors = kept
@@ -290,7 +292,8 @@ def read_page_lines(
                 for span in spans:  # a plain loop: max(key=...) costs more on ~100k spans
                     if len(span["text"]) > longest:
                         size, longest = span["size"], len(span["text"])
-            if not text.isascii():  # isascii is O(1) on CPython; most lines have no ligature to translate
+            # isascii is O(1) on CPython and most lines are ASCII; of the rest, few hold a ligature
+            if not text.isascii() and _LIGATURE_CHARS.search(text):
                 text = text.translate(_LIGATURES)
             text = " ".join(text.split())
             if not text:
@@ -487,7 +490,7 @@ def join_lines(lines: Iterable[str]) -> str:
     out = ""
     for raw in lines:
         line = raw.strip()
-        if not line.isascii():
+        if not line.isascii() and _LIGATURE_CHARS.search(line):
             line = line.translate(_LIGATURES)
         if not line:
             continue
