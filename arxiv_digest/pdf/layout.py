@@ -211,6 +211,13 @@ def open_pdf(pdf_bytes: bytes) -> pymupdf.Document:
 # -- one page ----------------------------------------------------------------------------------------------
 
 
+def _expand_ligatures(text: str) -> str:
+    # isascii is O(1) on CPython and most lines are ASCII; of the rest, few hold a ligature
+    if text.isascii() or not _LIGATURE_CHARS.search(text):
+        return text
+    return text.translate(_LIGATURES)
+
+
 _BOLD_BY_FONT: dict[tuple[str, int], bool] = {}
 
 
@@ -292,10 +299,7 @@ def read_page_lines(
                 for span in spans:  # a plain loop: max(key=...) costs more on ~100k spans
                     if len(span["text"]) > longest:
                         size, longest = span["size"], len(span["text"])
-            # isascii is O(1) on CPython and most lines are ASCII; of the rest, few hold a ligature
-            if not text.isascii() and _LIGATURE_CHARS.search(text):
-                text = text.translate(_LIGATURES)
-            text = " ".join(text.split())
+            text = " ".join(_expand_ligatures(text).split())
             if not text:
                 continue
             x0, y0, x1, y1 = line["bbox"]
@@ -429,8 +433,6 @@ def _column_sides(blocks: list[Block]) -> tuple[list[str], Counter[str]]:
     return sides, chars
 
 
-
-
 def _both_columns_filled(chars: Counter[str]) -> bool:
     total = sum(chars.values()) or 1
     return chars["left"] > 0.2 * total and chars["right"] > 0.2 * total
@@ -489,9 +491,7 @@ def join_lines(lines: Iterable[str]) -> str:
     """
     out = ""
     for raw in lines:
-        line = raw.strip()
-        if not line.isascii() and _LIGATURE_CHARS.search(line):
-            line = line.translate(_LIGATURES)
+        line = _expand_ligatures(raw.strip())
         if not line:
             continue
         if not out:

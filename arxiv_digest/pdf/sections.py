@@ -315,6 +315,17 @@ def _on_a_row(layout: DocumentLayout, line: Line) -> bool:
     return False
 
 
+def _body_lines(layout: DocumentLayout, page_number: int) -> list[Line]:
+    """The page's lines of prose: body size and long (computed once per page)."""
+    cache = layout.memo.setdefault("body_lines", {})
+    if page_number not in cache:
+        low, high = layout.body_size - 0.6, layout.body_size + 0.6
+        cache[page_number] = [
+            ln for ln in _page_lines(layout, page_number) if low < ln.size < high and len(ln.text) >= 40
+        ]
+    return cache[page_number]
+
+
 def _document_edges(layout: DocumentLayout) -> set[int]:
     """Left edges where body lines start on many pages: the paper's column starts (and paragraph indents).
 
@@ -323,17 +334,10 @@ def _document_edges(layout: DocumentLayout) -> set[int]:
     """
     if "document_edges" not in layout.memo:
         lefts: Counter[int] = Counter()
-        low, high = layout.body_size - 0.6, layout.body_size + 0.6  # _is_body_line, inlined: it sees every line
         for page in layout.pages:
-            lefts.update(
-                {round(ln.x0) for ln in _page_lines(layout, page.number) if low < ln.size < high and len(ln.text) >= 40}
-            )
+            lefts.update({round(ln.x0) for ln in _body_lines(layout, page.number)})
         layout.memo["document_edges"] = {x for x, pages in lefts.items() if pages >= 3}
     return layout.memo["document_edges"]
-
-
-def _is_body_line(layout: DocumentLayout, line: Line) -> bool:
-    return abs(line.size - layout.body_size) < 0.6 and line.chars >= 40
 
 
 def _column_edges(layout: DocumentLayout, page_number: int) -> tuple[set[int], list[float]]:
@@ -341,8 +345,7 @@ def _column_edges(layout: DocumentLayout, page_number: int) -> tuple[set[int], l
     text columns."""
     cache = layout.memo.setdefault("column_edges", {})
     if page_number not in cache:
-        lines = _page_lines(layout, page_number)
-        body = [ln for ln in lines if _is_body_line(layout, ln)]
+        body = _body_lines(layout, page_number)
         lefts: Counter[int] = Counter(round(ln.x0) for ln in body)
         edges = {x for x, count in lefts.items() if count >= 3}
         if edges:  # a page without prose (a full-page figure) gives no evidence either way; keep it so
@@ -735,15 +738,9 @@ def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[b
 def _block_spans(layout: DocumentLayout) -> tuple[list[int], list[Block]]:
     """Where each block starts in the line stream, and the blocks, in reading order (computed once)."""
     if "block_spans" not in layout.memo:
-        starts: list[int] = []
-        blocks: list[Block] = []
-        offset = 0
-        for page in layout.pages:
-            for block in page.blocks:
-                starts.append(offset)
-                blocks.append(block)
-                offset += len(block.lines)
-        layout.memo["block_spans"] = (starts, blocks)
+        _, block_starts, _, _ = find_headings(layout)
+        blocks = [block for page in layout.pages for block in page.blocks]
+        layout.memo["block_spans"] = (sorted(block_starts), blocks)
     return layout.memo["block_spans"]
 
 
