@@ -127,34 +127,50 @@ class _Occurrence:
 
 
 _URL_TAIL = re.compile(r"^[\w\-./~%#?=&+:]{2,80}$")
+# A cell of a number column, a tick label or a page number: never the rest of a URL on its own evidence.
+_NUMBER = re.compile(r"^[-+−]?\d+(?:[.,]\d+)*%?[.,;]?$")
 
 
-def _continues_url(url: str, following: str) -> str:
+def _continues_url(url: str, following: str, targets: frozenset[str] = frozenset()) -> str:
     """The part of ``following`` (the next line) that continues ``url``, or "".
 
-    A URL broken after "/", "-", "_" and the like continues with the next line's first token. So does one
-    broken anywhere (a footnote set with breaks at any character) when the next line is nothing but a
-    URL-shaped token: prose never fills a line with one such word, while a URL's tail does.
+    A break is inside the URL only on evidence. The page's link annotations come first: when one of them is the
+    URL as printed, the URL ends here; when one is the URL with the next line's first token, it goes on.
+    Otherwise a URL broken after "/", "-", "_" and the like continues with the next line's first token, and so
+    does one broken anywhere (a footnote set with breaks at any character) when the next line is nothing but a
+    URL-shaped token: prose never fills a line with one such word, while a URL's tail does. A full stop (unless
+    a domain's last label follows: "imatge-upc." + "github.io/..."), a closing bracket or a number (a column of
+    figures, a plot's tick labels, a page number) ends it.
     """
     token = following.split(maxsplit=1)[0] if following else ""
     if not token:
         return ""
-    if url.endswith(_CONTINUES_AFTER) or (url.endswith(".") and _DOMAIN_TAIL.match(token)):
+    if targets:
+        joined = normalize_url(url + token)
+        if any(target == joined or target.startswith(joined + "/") for target in targets):
+            return token
+        if normalize_url(url) in targets:
+            return ""
+    if url.endswith((")", "]", "}", ">", ",", ";")) or _NUMBER.match(token):
+        return ""
+    if url.endswith("."):
+        return token if _DOMAIN_TAIL.match(token) else ""
+    if url.endswith(_CONTINUES_AFTER):
         return token
     has_path = urlsplit(url if "://" in url else "https://" + url).path.strip("/") != ""
     alone = token == following.strip() and bool(_URL_TAIL.match(token)) and "://" not in token
-    # Not a lone number (a page number, a footnote mark) nor the start of the next footnote ("3https://").
-    if alone and has_path and not token.isdigit() and not re.match(r"^\d{1,2}(?:https?|www)", token) and (
-        not token[0].isupper()
-    ):
+    # Not the start of the next footnote ("3https://") nor a capitalised word.
+    if alone and has_path and not re.match(r"^\d{1,2}(?:https?|www)", token) and not token[0].isupper():
         return token.rstrip(".,;")
     return ""
 
 
-def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int, str]]:
+def _urls_in_lines(texts: Sequence[str], tail: str = "", targets: frozenset[str] = frozenset()
+                   ) -> list[tuple[str, int, str]]:
     """URLs in a block's lines, rejoining those the typesetter broke at the end of a line.
 
-    ``tail`` is the first line of the next block, for a URL that runs on into it (a footnote MuPDF split).
+    ``tail`` is the first line of the next block, for a URL that runs on into it (a footnote MuPDF split);
+    ``targets`` are the page's link-annotation URLs (normalized), the best evidence of where a URL ends.
     Each URL comes with its row and the part printed on that row: the paragraph's joined text may hold the
     broken URL with a space in it ("sites.google. com/x"), so its sentence is found by that part.
     """
@@ -167,7 +183,7 @@ def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int,
                 nxt = row + 1
                 while nxt < len(rows):
                     following = rows[nxt].strip()
-                    token = _continues_url(url, following)
+                    token = _continues_url(url, following, targets)
                     if not token:
                         break
                     url += token
@@ -244,6 +260,7 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
     regions = _region_map(layout)
     found: list[_Occurrence] = []
     for page in layout.pages:
+        targets = frozenset(normalize_url(uri) for uri, _ in page.links)
         block_texts: list[str] = []
         line_block: dict[int, int] = {}
         for number, block in enumerate(page.blocks):
@@ -255,7 +272,7 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
             if "/" not in joined and "www." not in joined and ".github.io" not in joined:
                 continue  # every URL the pattern finds has one of these: skip the paragraph without a regex
             following = page.blocks[number + 1].lines[0].text if number + 1 < len(page.blocks) else ""
-            for raw, row, printed in _urls_in_lines(texts, following):
+            for raw, row, printed in _urls_in_lines(texts, following, targets):
                 line = block.lines[row]
                 mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
                 context = _marker_context(layout, page.number, mark) if mark else ""
