@@ -37,6 +37,7 @@ from arxiv_digest.pdf.layout import EXTRACTOR_VERSION, extract_document  # noqa:
 from arxiv_digest.pdf.links import find_links  # noqa: E402
 from arxiv_digest.pdf.reading import read_paper_files, shutdown_extraction_pool  # noqa: E402
 from arxiv_digest.pdf.sections import segment_sections  # noqa: E402
+from arxiv_digest.urls import own_artifacts  # noqa: E402
 
 TRUTH_DIR = ROOT / "bench" / "truth"
 RESULTS = ROOT / "bench" / "results" / "extraction.json"
@@ -121,7 +122,7 @@ def _ours(data: bytes, sha: str) -> tuple[list[dict[str, Any]], dict[str, str], 
     links = find_links(data, extraction)
     # The truth lists levels 1 and 2; deeper headings fold into their parent there, so they are not scored.
     found = [{"title": s.title, "norm": s.norm, "page": s.page, "level": s.level} for s in sections if s.level <= 2]
-    own = {link.url: "code" for link in links if link.is_code and link.is_own}
+    own = dict(own_artifacts(links))
     return found, own, extraction.pages
 
 

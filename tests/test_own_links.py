@@ -4,12 +4,15 @@ paper's words or place, and released datasets and models are own artifacts of th
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 import pdf_factory
 
+from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
 from arxiv_digest.pdf.layout import extract_document
 from arxiv_digest.pdf.links import find_links
-from schemas.records import Extraction, Link
+from arxiv_digest.urls import own_artifacts
+from schemas.records import Extraction, Link, Paper, Section
 
 BODY = pdf_factory.BODY
 
@@ -82,3 +85,96 @@ def test_a_sub_folder_of_the_own_repository_split_over_three_lines_is_found_whol
     assert list(links) == ["https://github.com/facebookresearch/spiritlm/tree/main/spiritlm/eval"]
     assert links["https://github.com/facebookresearch/spiritlm/tree/main/spiritlm/eval"].is_own
 
+
+
+# -- whose link it is, and what kind -----------------------------------------------------------------------
+
+
+def _two_pages(title: str, intro: list[str], related: list[str], appendix: list[str] = ()) -> pdf_factory.PagePlan:
+    p1 = pdf_factory.PagePlan()
+    p1.text(100, 60, title, 16, bold=True)
+    p1.text(72, 100, "Abstract", 12, bold=True)
+    y = p1.paragraph(72, 120, list(pdf_factory.FILLER))
+    p1.text(72, y + 10, "1 Introduction", 12, bold=True)
+    y = p1.paragraph(72, y + 30, [*intro, *pdf_factory.FILLER])
+    p1.text(72, y + 10, "2 Related Work", 12, bold=True)
+    y = p1.paragraph(72, y + 30, [*related, *pdf_factory.FILLER])
+    p1.text(72, y + 10, "3 Method", 12, bold=True)
+    y = p1.paragraph(72, y + 30, list(pdf_factory.FILLER))
+    p1.text(72, y + 10, "References", 12, bold=True)
+    y = p1.paragraph(72, y + 30, ["[1] A. Author. Paraphrasing. In Proceedings, 2018."])
+    if appendix:
+        p1.text(72, y + 10, "A Data Access", 12, bold=True)
+        p1.paragraph(72, y + 30, list(appendix))
+    return p1
+
+
+def test_a_repository_cited_in_related_work_is_someone_elses_even_when_named_like_the_title() -> None:
+    plan = _two_pages(
+        "Paraphrase Generation for Robust Question Answering",
+        ["Transformers (https://github.com/huggingface/transformers) are popular for this task."],
+        ["Paraphrase generators such as https://github.com/arvind385801/paraphraseGen rewrite the questions."],
+    )
+    links = _links(plan)
+    assert set(links) == {"https://github.com/huggingface/transformers", "https://github.com/arvind385801/paraphraseGen"}
+    # Neither the host nor page 1 nor a name like the title's makes a link the paper's own.
+    assert not any(link.is_own for link in links.values())
+
+
+def test_related_work_that_says_we_release_keeps_the_link_own() -> None:
+    plan = _two_pages(
+        "Paraphrase Generation for Robust Question Answering", [],
+        ["Unlike earlier generators, we release our code at https://github.com/example/robust-qa-para for reuse."],
+    )
+    assert _links(plan)["https://github.com/example/robust-qa-para"].is_own
+
+
+def test_a_dataset_papers_own_repository_stated_only_in_its_appendix_is_own_code() -> None:
+    plan = _two_pages("Indoor Scenes: A Benchmark", [], [],
+                      appendix=["The full dataset can be downloaded from https://github.com/example-lab/indoor-release",
+                                "with its annotation tools."])
+    data = pdf_factory.build_pdf([plan])
+    links = find_links(data, _extraction(data))
+    assert own_artifacts(links) == [("https://github.com/example-lab/indoor-release", "code")]
+
+
+def test_released_models_and_datasets_are_own_artifacts_of_their_own_kind_not_code() -> None:
+    plan = _paper(
+        (120, "We release our checkpoints at https://huggingface.co/collections/example/gridflow-66 and"),
+        (132, "our code at https://github.com/example/gridflow. We release our dataset at"),
+        (144, "https://huggingface.co/datasets/example/gridbench and we have made the rendered images"),
+        (156, "available at https://example.org/gridflow/images.zip for research."),
+    )
+    data = pdf_factory.build_pdf([plan])
+    links = find_links(data, _extraction(data))
+    assert sorted(own_artifacts(links)) == [
+        ("https://example.org/gridflow/images.zip", "dataset"),
+        ("https://github.com/example/gridflow", "code"),
+        ("https://huggingface.co/collections/example/gridflow-66", "model"),
+        ("https://huggingface.co/datasets/example/gridbench", "dataset"),
+    ]
+    code = [link.url for link in links if link.is_code and link.is_own]
+    assert code == ["https://github.com/example/gridflow"]
+
+
+def test_the_digests_analysis_names_released_data_and_models_by_kind_apart_from_the_code() -> None:
+    # The links as the store keeps them (URL, flags, evidence) are all the rendering needs.
+    paper = Paper("2601.00001", 1, "GridFlow", ("A. Author",), ("cs.CV",), "cs.CV", datetime(2026, 1, 1, tzinfo=UTC),
+                  datetime(2026, 1, 1, tzinfo=UTC), "We study grids. " * 5)
+    sections = (Section(0, "1 Introduction", "introduction", 1, "We propose grids for flow estimation today. " * 5),
+                Section(1, "2 Method", "method", 2, "Our method builds a grid of features from the images. " * 5))
+    links = (
+        Link("https://github.com/example/gridflow", True, True, "text", 1, "Our code is at"),
+        Link("https://huggingface.co/collections/example/gridflow-66", False, True, "text", 1,
+             "We release our checkpoints at"),
+        Link("https://example.org/gridflow/images.zip", False, True, "text", 2,
+             "we have made the rendered images available at"),
+        Link("https://github.com/other/baseline", True, False, "text", 2, "We use the baseline from"),
+    )
+    content = extractive_analysis(AnalysisInput(paper, sections, links), "en").content
+    assert "- Code or project page given by the paper: https://github.com/example/gridflow\n" in content
+    assert ("- Data or models released by the paper: https://huggingface.co/collections/example/gridflow-66 (model),"
+            " https://example.org/gridflow/images.zip (dataset)") in content
+    assert "other/baseline" not in content
+    zh = extractive_analysis(AnalysisInput(paper, sections, links), "zh").content
+    assert "论文发布的数据/模型: https://huggingface.co/collections/example/gridflow-66 (模型)" in zh

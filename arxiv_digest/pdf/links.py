@@ -21,7 +21,8 @@ from arxiv_digest.pdf.layout import (
     join_lines,
 )
 from arxiv_digest.pdf.sections import assign_labels, extraction_layout, find_headings
-from arxiv_digest.urls import CODE_HOSTS, HUB_HOSTS, PAGES_SUFFIXES, is_code_url, normalize_url
+from arxiv_digest.urls import CODE_HOSTS, HUB_HOSTS, PAGES_SUFFIXES, artifact_kind, normalize_url
+from arxiv_digest.urls import is_code_url as is_code_url  # read from here with the links (tests, callers)
 from schemas.records import Extraction, Link, Status
 
 # -- links ---------------------------------------------------------------------------------------------------
@@ -45,7 +46,11 @@ _OWN_RELEASE = re.compile(
     r"|\bwe (?:will |have |are )?(?:release[sd]?|releasing|open[- ]source[sd]?|make|made|provide|publish|share)\b"
     r"|\b(?:is|are) (?:released )?open[- ]source\b|\breleased (?:as )?open[- ]source\b|\ball code\b"
     r"|\b(?:is|are|will be) (?:made )?(?:publicly |freely )?available (?:at|on|from|online)\b"
-    r"|\bour (?:[\w-]+ ){0,3}(?:dataset|datasets|benchmark|benchmarks)\b",
+    r"|\bour (?:[\w-]+ ){0,3}(?:dataset|datasets|benchmark|benchmarks)\b"
+    # "The full dataset can be downloaded from": the paper's data, named by a plain determiner and no proper name
+    # ("The ImageNet dataset can be downloaded from" is someone else's).
+    r"|\b(?:the|this)\s+(?:(?:full|entire|complete|proposed|new|whole|collected)\s+)?(?:dataset|data|benchmark|corpus)"
+    r"\b[^.]{0,80}?\b(?:is|are|can be|will be)\s+(?:publicly\s+|freely\s+)?(?:downloaded|accessed|hosted)\b",
     re.I,
 )
 # Words that put the link on someone else's work however the sentence goes on: a citation, "et al.", "the
@@ -124,6 +129,7 @@ class _Occurrence:
     evidence: str
     region: str  # the label of the section the link sits in ("" before the first heading)
     footnote_context: str = ""
+    mark_region: str | None = None  # for a footnote: the label of the section its mark sits in
 
 
 _URL_TAIL = re.compile(r"^[\w\-./~%#?=&+:]{2,80}$")
@@ -227,8 +233,10 @@ def _footnote_marker(line: Line) -> str:
     return match.group(1) if re.match(r"^[0-9]{1,2}(?:https?://|www\.)", line.text) else ""
 
 
-def _marker_context(layout: DocumentLayout, page_number: int, mark: str) -> str:
-    """The words just before the superscript footnote mark ``mark`` in the page's body text."""
+def _marker_context(layout: DocumentLayout, page_number: int, mark: str, regions: dict[int, str]
+                    ) -> tuple[str, str | None]:
+    """The words just before the superscript footnote mark ``mark`` in the page's body text, and the label of
+    the section that line belongs to (None when no mark is found)."""
     page = layout.pages[page_number - 1]
     for block in page.blocks:
         for row, line in enumerate(block.lines):
@@ -239,8 +247,8 @@ def _marker_context(layout: DocumentLayout, page_number: int, mark: str) -> str:
                 if position and span.text.strip() == mark and span.size < line.size - 1:
                     before = "".join(s.text for s in spans[:position])
                     previous = block.lines[row - 1].text if row else ""
-                    return _last_sentence((previous + " " + before).strip())[-200:]
-    return ""
+                    return _last_sentence((previous + " " + before).strip())[-200:], regions.get(id(line), "")
+    return "", None
 
 
 def _region_map(layout: DocumentLayout) -> dict[int, str]:
@@ -275,12 +283,13 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
             for raw, row, printed in _urls_in_lines(texts, following, targets):
                 line = block.lines[row]
                 mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
-                context = _marker_context(layout, page.number, mark) if mark else ""
+                context, mark_region = _marker_context(layout, page.number, mark, regions) if mark else ("", None)
                 # A URL that opens a block often ends a sentence begun in the block before.
                 surrounding = f"{block_texts[-2]} {joined}" if row == 0 and number else joined
                 needle = raw.rstrip(_TRAILING) if raw.rstrip(_TRAILING) in surrounding else printed
                 evidence = _sentence_around(surrounding, needle)
-                found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context))
+                found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context,
+                                         mark_region))
         page_lines = [line for block in page.blocks for line in block.lines]
         for uri, (x0, y0, x1, y1) in page.links:
             near = [
@@ -293,27 +302,47 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
                 mark = _footnote_marker(near[0])
             else:
                 evidence, region, mark = "", "", ""
-            context = _marker_context(layout, page.number, mark) if mark else ""
-            found.append(_Occurrence(uri, "annotation", page.number, evidence, region, context))
+            context, mark_region = _marker_context(layout, page.number, mark, regions) if mark else ("", None)
+            found.append(_Occurrence(uri, "annotation", page.number, evidence, region, context, mark_region))
     return found
 
 
-def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
-    """Is this mention of a URL the paper handing over its own code or project page?"""
-    if occurrence.region == "abstract":
-        return True
-    if occurrence.region == "references":
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
+
+
+def _names_the_method(context: str, title: str) -> bool:
+    """The footnote mark sits on the method's name ("... we call GridFlow.¹"): the footnote is the method's."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9-]+", context)
+    if not words or not title:
         return False
+    last = re.sub(r"[^a-z0-9]", "", words[-1].lower())
+    return len(last) >= 3 and any(last.startswith(name) for name in _method_names(title))
+
+
+def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
+    """Is this mention of a URL the paper handing over something of its own (code, project page, data, model)?
+
+    Only the paper's words or place say so: the abstract, the title block (page 1 before the first heading), a
+    release phrase ("our code is available at", "we release"), a footnote on the method's name, a repository
+    named after the method. A URL in related work or in a reference entry is someone else's unless the paper
+    says otherwise in the first person; a citation or "we use" makes it someone else's anywhere.
+    """
+    if "abstract" in (occurrence.region, occurrence.mark_region):
+        return True  # stated in the abstract, or a footnote marked there
     said = occurrence.footnote_context or occurrence.evidence
+    # A footnote's release phrase may sit in the footnote itself ("1All code ... available at") or at its mark.
+    release_words = _OWN_RELEASE.search(occurrence.evidence) or _OWN_RELEASE.search(occurrence.footnote_context)
+    released = bool(release_words) and not _THIRD_PARTY.search(said)
+    if occurrence.region in {"references", "related_work"} or occurrence.mark_region == "related_work":
+        return released and bool(_FIRST_PERSON.search(said)) and not _CITED_WORK.search(said)
     if _CITED_WORK.search(said):
         return False
-    if _OWN_RELEASE.search(said) and not _THIRD_PARTY.search(said):
-        return True
-    if named_after_paper(url, title):
+    if released or named_after_paper(url, title) or _names_the_method(occurrence.footnote_context, title):
         return True
     if _THIRD_PARTY.search(said):
         return False
-    return occurrence.page == 1 and occurrence.region in {"", "abstract", "introduction"}
+    # The title block: page 1 before the first heading, or a footnote marked there (on an author's name).
+    return occurrence.page == 1 and "" in (occurrence.region, occurrence.mark_region)
 
 
 def _is_project_page(url: str, occurrence: _Occurrence) -> bool:
@@ -365,11 +394,14 @@ def find_links(pdf_bytes: bytes, extraction: Extraction, abstract: str = "", tit
         verdicts = [(_judge_own(m, url, title), m) for m in mentions]
         own_mentions = [m for own, m in verdicts if own]
         own = bool(own_mentions)
-        code = is_code_url(url) or any(_is_project_page(url, m) for m in own_mentions)
         # Evidence: the mention that decided, preferring one that says something beyond the bare URL.
         chosen = max(own_mentions or mentions, key=lambda m: len(m.footnote_context) + len(m.evidence.replace(url, "")))
         first = mentions[0]
         evidence = (chosen.footnote_context + " … " if chosen.footnote_context else "") + chosen.evidence
+        kind = artifact_kind(url, evidence)
+        # A project page that names code is the code link, whatever else it offers; a hub's path says its kind.
+        on_hub = urlsplit(url).netloc.lower().removeprefix("www.") in HUB_HOSTS
+        code = kind == "code" or (not on_hub and any(_is_project_page(url, m) for m in own_mentions))
         links.append(Link(url, code, own, first.source, first.page, evidence.strip()[:500]))
     return _drop_own_subpaths(links)
 
