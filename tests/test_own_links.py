@@ -178,3 +178,16 @@ def test_the_digests_analysis_names_released_data_and_models_by_kind_apart_from_
     assert "other/baseline" not in content
     zh = extractive_analysis(AnalysisInput(paper, sections, links), "zh").content
     assert "论文发布的数据/模型: https://huggingface.co/collections/example/gridflow-66 (模型)" in zh
+
+
+def test_in_the_title_block_a_repository_is_own_and_an_authors_home_page_is_not() -> None:
+    plan = pdf_factory.PagePlan()
+    plan.text(120, 60, "Large Language Models as Optimizers", 16, bold=True)
+    plan.text(150, 84, "Ada Lovelace  https://ada-lovelace.github.io", 10)
+    plan.text(150, 98, "https://github.com/example/llm-opt", 10)
+    plan.text(72, 130, "Abstract", 12, bold=True)
+    plan.paragraph(72, 150, list(pdf_factory.FILLER))
+    plan.text(72, 400, "1 Introduction", 12, bold=True)
+    plan.paragraph(72, 420, list(pdf_factory.FILLER))
+    own = {url for url, link in _links(plan).items() if link.is_own}
+    assert own == {"https://github.com/example/llm-opt"}

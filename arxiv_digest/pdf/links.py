@@ -21,7 +21,14 @@ from arxiv_digest.pdf.layout import (
     join_lines,
 )
 from arxiv_digest.pdf.sections import assign_labels, extraction_layout, find_headings
-from arxiv_digest.urls import CODE_HOSTS, HUB_HOSTS, PAGES_SUFFIXES, artifact_kind, normalize_url
+from arxiv_digest.urls import (
+    CODE_HOSTS,
+    HUB_HOSTS,
+    PAGES_SUFFIXES,
+    artifact_kind,
+    normalize_url,
+    repository_segments,
+)
 from arxiv_digest.urls import is_code_url as is_code_url  # read from here with the links (tests, callers)
 from schemas.records import Extraction, Link, Status
 
@@ -308,6 +315,8 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
 
 
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
+# Words that make a title-block link a release; none a title would use ("Models", "Data" are title words).
+_TITLE_BLOCK_RELEASE = re.compile(r"\b(?:code|codes|project page|project website|website|webpage|github|demo)\b", re.I)
 
 
 def _names_the_method(context: str, title: str) -> bool:
@@ -327,9 +336,11 @@ def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
     named after the method. A URL in related work or in a reference entry is someone else's unless the paper
     says otherwise in the first person; a citation or "we use" makes it someone else's anywhere.
     """
-    if "abstract" in (occurrence.region, occurrence.mark_region):
-        return True  # stated in the abstract, or a footnote marked there
+    if occurrence.region == "abstract":
+        return True
     said = occurrence.footnote_context or occurrence.evidence
+    if occurrence.mark_region == "abstract" and not (_CITED_WORK.search(said) or _THIRD_PARTY.search(said)):
+        return True  # a footnote marked in the abstract
     # A footnote's release phrase may sit in the footnote itself ("1All code ... available at") or at its mark.
     release_words = _OWN_RELEASE.search(occurrence.evidence) or _OWN_RELEASE.search(occurrence.footnote_context)
     released = bool(release_words) and not _THIRD_PARTY.search(said)
@@ -341,8 +352,11 @@ def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
         return True
     if _THIRD_PARTY.search(said):
         return False
-    # The title block: page 1 before the first heading, or a footnote marked there (on an author's name).
-    return occurrence.page == 1 and "" in (occurrence.region, occurrence.mark_region)
+    # The title block (page 1 before the first heading, or a footnote marked there): a repository, or a page the
+    # line calls code, a project or a website; an author's own home page there is no release.
+    in_title_block = occurrence.page == 1 and "" in (occurrence.region, occurrence.mark_region)
+    words = _URL_IN_TEXT.sub(" ", said)  # the words, not the addresses ("github.com/..." is no release)
+    return in_title_block and (len(repository_segments(url)) >= 2 or bool(_TITLE_BLOCK_RELEASE.search(words)))
 
 
 def _is_project_page(url: str, occurrence: _Occurrence) -> bool:
