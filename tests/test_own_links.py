@@ -4,11 +4,15 @@ paper's words or place, and released datasets and models are own artifacts of th
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pdf_factory
+from typer.testing import CliRunner
 
 from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
+from arxiv_digest.cli import app
 from arxiv_digest.pdf.layout import extract_document
 from arxiv_digest.pdf.links import find_links
 from arxiv_digest.urls import own_artifacts
@@ -191,3 +195,17 @@ def test_in_the_title_block_a_repository_is_own_and_an_authors_home_page_is_not(
     plan.paragraph(72, 420, list(pdf_factory.FILLER))
     own = {url for url, link in _links(plan).items() if link.is_own}
     assert own == {"https://github.com/example/llm-opt"}
+
+
+def test_extract_lists_the_papers_own_links_with_their_kind(tmp_path: Path) -> None:
+    plan = _paper((120, "We release our checkpoints at https://huggingface.co/example/gridflow-base and"),
+                  (132, "our code at https://github.com/example/gridflow for research."))
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(pdf_factory.build_pdf([plan]))
+    result = CliRunner().invoke(app, ["extract", str(pdf)])
+    assert result.exit_code == 0, result.output
+    assert "  model: https://huggingface.co/example/gridflow-base\n" in result.output
+    assert "  code: https://github.com/example/gridflow\n" in result.output
+    as_json = json.loads(CliRunner().invoke(app, ["extract", str(pdf), "--json"]).output)
+    assert as_json["code_urls"] == ["https://github.com/example/gridflow"]
+    assert {"url": "https://huggingface.co/example/gridflow-base", "kind": "model"} in as_json["own_artifacts"]
