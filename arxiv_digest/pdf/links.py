@@ -341,13 +341,16 @@ def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
     said = occurrence.footnote_context or occurrence.evidence
     if occurrence.mark_region == "abstract" and not (_CITED_WORK.search(said) or _THIRD_PARTY.search(said)):
         return True  # a footnote marked in the abstract
+    cited_place = occurrence.region in {"references", "related_work"} or occurrence.mark_region == "related_work"
+    if cited_place and not _FIRST_PERSON.search(said):
+        return False  # most of a paper's URLs: its reference list, checked without the release patterns
+    if _CITED_WORK.search(said):
+        return False
     # A footnote's release phrase may sit in the footnote itself ("1All code ... available at") or at its mark.
     release_words = _OWN_RELEASE.search(occurrence.evidence) or _OWN_RELEASE.search(occurrence.footnote_context)
     released = bool(release_words) and not _THIRD_PARTY.search(said)
-    if occurrence.region in {"references", "related_work"} or occurrence.mark_region == "related_work":
-        return released and bool(_FIRST_PERSON.search(said)) and not _CITED_WORK.search(said)
-    if _CITED_WORK.search(said):
-        return False
+    if cited_place:
+        return released
     if released or named_after_paper(url, title) or _names_the_method(occurrence.footnote_context, title):
         return True
     if _THIRD_PARTY.search(said):
