@@ -1,4 +1,4 @@
-"""URLs: the one spelling, the one comparison key, and which hosts hold code.
+"""URLs: the one spelling, the one comparison key, which hosts hold code, and what kind of artifact a link is.
 
 The PDF's links (pdf/links.py) and the quality check that an analysis only names links from the paper
 (quality/checks.py) both go through here, so a link the extractor stored and the same link written by a model

@@ -1,11 +1,13 @@
-"""A paper's links and which of them are its own code: URLs from annotations and text, one normal spelling.
+"""A paper's links and which of them are its own: URLs from annotations and text, one normal spelling.
 
-Links come from link annotations and from the text (URLs broken across lines are rejoined, also when the tail
-sits alone on the next footnote line). A code link is the paper's own when it is stated in the abstract, next to
-a release phrase ("our code is available at", "we release our dataset at"), on page 1, or when the repository
-(or its project folder, `.../tree/master/<project>`) is named after the method; links in the references, next
-to a citation or "the official implementation of", or next to "we use" are others' work (datasets, baselines,
-libraries). A hub's model collection is not a code link.
+Links come from link annotations and from the text (URLs broken across lines are rejoined only on evidence: a
+link annotation, a break after "/" and the like, a lone URL-shaped tail; a full stop, a closing bracket or a
+number ends a URL). A link is the paper's own when its words or place say so: the abstract, the title block, a
+release phrase ("our code is available at", "we release our dataset at"), a footnote on the method's name, a
+repository (or its project folder, `.../tree/master/<project>`) named after the method; links in related work or
+the references (unless the paper releases them there in the first person), next to a citation or "the official
+implementation of", or next to "we use" are others' work. Own links have a kind (urls.artifact_kind): code,
+dataset or model; a hub's model repository or collection is a model, not code.
 """
 
 from __future__ import annotations
