@@ -406,8 +406,8 @@ def extract(
         )
         for section in report["sections"]:
             stdout.print(f"  p{section['page']:>3}  {section['norm']:<13} {section['title']}")
-        for url in report["code_urls"]:
-            stdout.print(f"  code: {url}")
+        for artifact in report["own_artifacts"]:
+            stdout.print(f"  {artifact['kind']}: {artifact['url']}")
     raise typer.Exit(code)
 
 

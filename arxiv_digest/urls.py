@@ -1,4 +1,4 @@
-"""URLs: the one spelling, the one comparison key, and which hosts hold code.
+"""URLs: the one spelling, the one comparison key, which hosts hold code, and what kind of artifact a link is.
 
 The PDF's links (pdf/links.py) and the quality check that an analysis only names links from the paper
 (quality/checks.py) both go through here, so a link the extractor stored and the same link written by a model
@@ -8,6 +8,8 @@ compare equal.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Protocol
 from urllib.parse import urlsplit
 
 # Forges where a repository lives at /<owner>/<name> (sourceforge: /projects/<name>, the same two segments).
@@ -101,6 +103,63 @@ def is_code_url(url: str) -> bool:
     if host.endswith(PAGES_SUFFIXES):
         return True
     return host in NOTEBOOK_HOSTS
+
+
+# What a paper can release, beside its code: the kinds an own link is labelled with.
+ARTIFACT_KINDS = ("code", "dataset", "model")
+_DATA_WORDS = re.compile(r"\b(?:datasets?|data|corpus|corpora|benchmarks?|images|annotations|recordings)\b", re.I)
+_MODEL_WORDS = re.compile(r"\b(?:weights|checkpoints?|pre-?trained models?|trained models?|model zoo)\b", re.I)
+# A sentence that hands something over ("we have made the images available", "can be downloaded from").
+_HANDED_OVER = re.compile(r"\b(?:release[sd]?|releasing|available|made|provide[sd]?|download(?:ed)?|share[sd]?|"
+                          r"publish(?:ed)?|hosted)\b", re.I)
+
+
+def artifact_kind(url: str, evidence: str = "") -> str:
+    """What a link hands over: code (a repository, project page or notebook), a dataset or a model; "" if none.
+
+    A hub says it by its path (datasets/..., a Space, a model repository or a collection of models); a
+    repository on a forge is code whatever it holds; any other page is a dataset or a model only when its
+    sentence hands one over, so an author's page that mentions data is neither.
+    """
+    host = _host(url)
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if host in HUB_HOSTS:
+        if segments[:1] == ["datasets"]:
+            return "dataset" if len(segments) >= 2 else ""
+        if segments[:1] == ["spaces"]:
+            return "code" if len(segments) >= 3 else ""  # a demo app runs the paper's code
+        if segments[:1] == ["collections"] or (len(segments) >= 2 and segments[0] not in _HUB_NOT_REPOS):
+            return "model"
+        return ""
+    if is_code_url(url):
+        return "code"
+    if not _HANDED_OVER.search(evidence):
+        return ""
+    if _MODEL_WORDS.search(evidence):
+        return "model"
+    return "dataset" if _DATA_WORDS.search(evidence) else ""
+
+
+class _LinkLike(Protocol):
+    url: str
+    is_code: bool
+    is_own: bool
+    evidence: str
+
+
+def own_artifacts(links: Iterable[_LinkLike]) -> list[tuple[str, str]]:
+    """The paper's own links with their kind: code (and project pages), datasets, models, in the links' order.
+
+    Derived from what the links table keeps (URL, flags, evidence), so the digest and the CLI agree.
+    """
+    found = []
+    for link in links:
+        if not link.is_own:
+            continue
+        kind = "code" if link.is_code else artifact_kind(link.url, link.evidence)
+        if kind:
+            found.append((link.url, kind))
+    return found
 
 
 def repository_segments(url: str) -> list[str]:

@@ -138,7 +138,8 @@ def test_report_of_a_good_pdf_has_the_contract_keys(tmp_path: Path) -> None:
     path.write_bytes(pdf_factory.single_column_paper())
     report, code = extract_report(path)
     assert code == 0
-    assert set(report) == {"pages", "text_chars", "has_text_layer", "sections", "code_urls", "urls", "elapsed_ms"}
+    assert set(report) == {"pages", "text_chars", "has_text_layer", "sections", "code_urls", "own_artifacts", "urls",
+                           "elapsed_ms"}
     assert report["pages"] == 3 and report["has_text_layer"] is True and report["text_chars"] > 1000
     assert [s["norm"] for s in report["sections"]] == [
         "abstract", "introduction", "method", "method", "experiments", "conclusion", "references",
@@ -146,6 +147,7 @@ def test_report_of_a_good_pdf_has_the_contract_keys(tmp_path: Path) -> None:
     assert all(set(s) == {"title", "norm", "page", "level", "chars"} for s in report["sections"])
     assert [s["level"] for s in report["sections"]] == [1, 1, 1, 2, 1, 1, 1]
     assert report["code_urls"] == ["https://github.com/example/GridNet"]
+    assert report["own_artifacts"] == [{"url": "https://github.com/example/GridNet", "kind": "code"}]
     assert "https://github.com/other/toolkit" in report["urls"]
     assert isinstance(report["elapsed_ms"], float)
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from arxiv_digest.urls import own_artifacts
 from arxiv_digest.wording import wording_for
 from schemas.records import Analysis, Link, Paper, Section, Status
 
@@ -164,10 +165,15 @@ def extractive_method_analysis(data: AnalysisInput, language: str) -> str:
     if not summary:
         summary = key_findings(data.paper.abstract, limit=2)
 
-    own_code = [link.url for link in data.links if link.is_own and link.is_code]
+    artifacts = own_artifacts(data.links)
+    own_code = [url for url, kind in artifacts if kind == "code"]
+    kind_names = dict(wording.artifact_kind_names)
+    released = [f"{url} ({kind_names.get(kind, kind)})" for url, kind in artifacts if kind != "code"]
     code_line = []
     if own_code:
         code_line = [f"{wording.own_code_label}: " + ", ".join(own_code)]
+    if released:
+        code_line.append(f"{wording.own_artifact_label}: " + ", ".join(released))
 
     for number, (heading, lines) in enumerate(
         zip(headings[1:5], (motivation, design, comparison, experiments), strict=True), start=2

@@ -24,8 +24,9 @@ import pymupdf
 from arxiv_digest.errors import PdfExtractionError
 from schemas.records import Extraction, PageText, Status
 
-# 2: section levels and layout evidence; 3: column edges across pages, light columns, plain-type headings
-EXTRACTOR_VERSION = "pymupdf-layout-3"
+# 2: section levels and layout evidence; 3: column edges across pages, light columns, plain-type headings;
+# 4: URLs rejoined across a line only on evidence, own links by kind, labels from position (issue 28)
+EXTRACTOR_VERSION = "pymupdf-layout-4"
 
 # Ligatures are expanded by MuPDF when TEXT_PRESERVE_LIGATURES is off; the table catches fonts whose
 # ToUnicode map still yields the ligature code points.

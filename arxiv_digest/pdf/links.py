@@ -1,11 +1,13 @@
-"""A paper's links and which of them are its own code: URLs from annotations and text, one normal spelling.
+"""A paper's links and which of them are its own: URLs from annotations and text, one normal spelling.
 
-Links come from link annotations and from the text (URLs broken across lines are rejoined, also when the tail
-sits alone on the next footnote line). A code link is the paper's own when it is stated in the abstract, next to
-a release phrase ("our code is available at", "we release our dataset at"), on page 1, or when the repository
-(or its project folder, `.../tree/master/<project>`) is named after the method; links in the references, next
-to a citation or "the official implementation of", or next to "we use" are others' work (datasets, baselines,
-libraries). A hub's model collection is not a code link.
+Links come from link annotations and from the text (URLs broken across lines are rejoined only on evidence: a
+link annotation, a break after "/" and the like, a lone URL-shaped tail; a full stop, a closing bracket or a
+number ends a URL). A link is the paper's own when its words or place say so: the abstract, the title block, a
+release phrase ("our code is available at", "we release our dataset at"), a footnote on the method's name, a
+repository (or its project folder, `.../tree/master/<project>`) named after the method; links in related work or
+the references (unless the paper releases them there in the first person), next to a citation or "the official
+implementation of", or next to "we use" are others' work. Own links have a kind (urls.artifact_kind): code,
+dataset or model; a hub's model repository or collection is a model, not code.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from arxiv_digest.pdf.layout import (
     join_lines,
 )
 from arxiv_digest.pdf.sections import assign_labels, extraction_layout, find_headings
-from arxiv_digest.urls import CODE_HOSTS, HUB_HOSTS, PAGES_SUFFIXES, is_code_url, normalize_url
+from arxiv_digest.urls import (
+    CODE_HOSTS,
+    HUB_HOSTS,
+    PAGES_SUFFIXES,
+    artifact_kind,
+    normalize_url,
+    repository_segments,
+)
+from arxiv_digest.urls import is_code_url as is_code_url  # read from here with the links (tests, callers)
 from schemas.records import Extraction, Link, Status
 
 # -- links ---------------------------------------------------------------------------------------------------
@@ -45,7 +55,11 @@ _OWN_RELEASE = re.compile(
     r"|\bwe (?:will |have |are )?(?:release[sd]?|releasing|open[- ]source[sd]?|make|made|provide|publish|share)\b"
     r"|\b(?:is|are) (?:released )?open[- ]source\b|\breleased (?:as )?open[- ]source\b|\ball code\b"
     r"|\b(?:is|are|will be) (?:made )?(?:publicly |freely )?available (?:at|on|from|online)\b"
-    r"|\bour (?:[\w-]+ ){0,3}(?:dataset|datasets|benchmark|benchmarks)\b",
+    r"|\bour (?:[\w-]+ ){0,3}(?:dataset|datasets|benchmark|benchmarks)\b"
+    # "The full dataset can be downloaded from": the paper's data, named by a plain determiner and no proper name
+    # ("The ImageNet dataset can be downloaded from" is someone else's).
+    r"|\b(?:the|this)\s+(?:(?:full|entire|complete|proposed|new|whole|collected)\s+)?(?:dataset|data|benchmark|corpus)"
+    r"\b[^.]{0,80}?\b(?:is|are|can be|will be)\s+(?:publicly\s+|freely\s+)?(?:downloaded|accessed|hosted)\b",
     re.I,
 )
 # Words that put the link on someone else's work however the sentence goes on: a citation, "et al.", "the
@@ -124,37 +138,54 @@ class _Occurrence:
     evidence: str
     region: str  # the label of the section the link sits in ("" before the first heading)
     footnote_context: str = ""
+    mark_region: str | None = None  # for a footnote: the label of the section its mark sits in
 
 
 _URL_TAIL = re.compile(r"^[\w\-./~%#?=&+:]{2,80}$")
+# A cell of a number column, a tick label or a page number: never the rest of a URL on its own evidence.
+_NUMBER = re.compile(r"^[-+−]?\d+(?:[.,]\d+)*%?[.,;]?$")
 
 
-def _continues_url(url: str, following: str) -> str:
+def _continues_url(url: str, following: str, targets: frozenset[str] = frozenset()) -> str:
     """The part of ``following`` (the next line) that continues ``url``, or "".
 
-    A URL broken after "/", "-", "_" and the like continues with the next line's first token. So does one
-    broken anywhere (a footnote set with breaks at any character) when the next line is nothing but a
-    URL-shaped token: prose never fills a line with one such word, while a URL's tail does.
+    A break is inside the URL only on evidence. The page's link annotations come first: when one of them is the
+    URL as printed, the URL ends here; when one is the URL with the next line's first token, it goes on.
+    Otherwise a URL broken after "/", "-", "_" and the like continues with the next line's first token, and so
+    does one broken anywhere (a footnote set with breaks at any character) when the next line is nothing but a
+    URL-shaped token: prose never fills a line with one such word, while a URL's tail does. A full stop (unless
+    a domain's last label follows: "imatge-upc." + "github.io/..."), a closing bracket or a number (a column of
+    figures, a plot's tick labels, a page number) ends it.
     """
     token = following.split(maxsplit=1)[0] if following else ""
     if not token:
         return ""
-    if url.endswith(_CONTINUES_AFTER) or (url.endswith(".") and _DOMAIN_TAIL.match(token)):
+    if targets:
+        joined = normalize_url(url + token)
+        if any(target == joined or target.startswith(joined + "/") for target in targets):
+            return token
+        if normalize_url(url) in targets:
+            return ""
+    if url.endswith((")", "]", "}", ">", ",", ";")) or _NUMBER.match(token):
+        return ""
+    if url.endswith("."):
+        return token if _DOMAIN_TAIL.match(token) else ""
+    if url.endswith(_CONTINUES_AFTER):
         return token
     has_path = urlsplit(url if "://" in url else "https://" + url).path.strip("/") != ""
     alone = token == following.strip() and bool(_URL_TAIL.match(token)) and "://" not in token
-    # Not a lone number (a page number, a footnote mark) nor the start of the next footnote ("3https://").
-    if alone and has_path and not token.isdigit() and not re.match(r"^\d{1,2}(?:https?|www)", token) and (
-        not token[0].isupper()
-    ):
+    # Not the start of the next footnote ("3https://") nor a capitalised word.
+    if alone and has_path and not re.match(r"^\d{1,2}(?:https?|www)", token) and not token[0].isupper():
         return token.rstrip(".,;")
     return ""
 
 
-def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int, str]]:
+def _urls_in_lines(texts: Sequence[str], tail: str = "", targets: frozenset[str] = frozenset()
+                   ) -> list[tuple[str, int, str]]:
     """URLs in a block's lines, rejoining those the typesetter broke at the end of a line.
 
-    ``tail`` is the first line of the next block, for a URL that runs on into it (a footnote MuPDF split).
+    ``tail`` is the first line of the next block, for a URL that runs on into it (a footnote MuPDF split);
+    ``targets`` are the page's link-annotation URLs (normalized), the best evidence of where a URL ends.
     Each URL comes with its row and the part printed on that row: the paragraph's joined text may hold the
     broken URL with a space in it ("sites.google. com/x"), so its sentence is found by that part.
     """
@@ -167,7 +198,7 @@ def _urls_in_lines(texts: Sequence[str], tail: str = "") -> list[tuple[str, int,
                 nxt = row + 1
                 while nxt < len(rows):
                     following = rows[nxt].strip()
-                    token = _continues_url(url, following)
+                    token = _continues_url(url, following, targets)
                     if not token:
                         break
                     url += token
@@ -211,8 +242,10 @@ def _footnote_marker(line: Line) -> str:
     return match.group(1) if re.match(r"^[0-9]{1,2}(?:https?://|www\.)", line.text) else ""
 
 
-def _marker_context(layout: DocumentLayout, page_number: int, mark: str) -> str:
-    """The words just before the superscript footnote mark ``mark`` in the page's body text."""
+def _marker_context(layout: DocumentLayout, page_number: int, mark: str, regions: dict[int, str]
+                    ) -> tuple[str, str | None]:
+    """The words just before the superscript footnote mark ``mark`` in the page's body text, and the label of
+    the section that line belongs to (None when no mark is found)."""
     page = layout.pages[page_number - 1]
     for block in page.blocks:
         for row, line in enumerate(block.lines):
@@ -223,8 +256,8 @@ def _marker_context(layout: DocumentLayout, page_number: int, mark: str) -> str:
                 if position and span.text.strip() == mark and span.size < line.size - 1:
                     before = "".join(s.text for s in spans[:position])
                     previous = block.lines[row - 1].text if row else ""
-                    return _last_sentence((previous + " " + before).strip())[-200:]
-    return ""
+                    return _last_sentence((previous + " " + before).strip())[-200:], regions.get(id(line), "")
+    return "", None
 
 
 def _region_map(layout: DocumentLayout) -> dict[int, str]:
@@ -244,6 +277,7 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
     regions = _region_map(layout)
     found: list[_Occurrence] = []
     for page in layout.pages:
+        targets = frozenset(normalize_url(uri) for uri, _ in page.links)
         block_texts: list[str] = []
         line_block: dict[int, int] = {}
         for number, block in enumerate(page.blocks):
@@ -255,15 +289,16 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
             if "/" not in joined and "www." not in joined and ".github.io" not in joined:
                 continue  # every URL the pattern finds has one of these: skip the paragraph without a regex
             following = page.blocks[number + 1].lines[0].text if number + 1 < len(page.blocks) else ""
-            for raw, row, printed in _urls_in_lines(texts, following):
+            for raw, row, printed in _urls_in_lines(texts, following, targets):
                 line = block.lines[row]
                 mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
-                context = _marker_context(layout, page.number, mark) if mark else ""
+                context, mark_region = _marker_context(layout, page.number, mark, regions) if mark else ("", None)
                 # A URL that opens a block often ends a sentence begun in the block before.
                 surrounding = f"{block_texts[-2]} {joined}" if row == 0 and number else joined
                 needle = raw.rstrip(_TRAILING) if raw.rstrip(_TRAILING) in surrounding else printed
                 evidence = _sentence_around(surrounding, needle)
-                found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context))
+                found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context,
+                                         mark_region))
         page_lines = [line for block in page.blocks for line in block.lines]
         for uri, (x0, y0, x1, y1) in page.links:
             near = [
@@ -276,27 +311,57 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
                 mark = _footnote_marker(near[0])
             else:
                 evidence, region, mark = "", "", ""
-            context = _marker_context(layout, page.number, mark) if mark else ""
-            found.append(_Occurrence(uri, "annotation", page.number, evidence, region, context))
+            context, mark_region = _marker_context(layout, page.number, mark, regions) if mark else ("", None)
+            found.append(_Occurrence(uri, "annotation", page.number, evidence, region, context, mark_region))
     return found
 
 
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
+# Words that make a title-block link a release; none a title would use ("Models", "Data" are title words).
+_TITLE_BLOCK_RELEASE = re.compile(r"\b(?:code|codes|project page|project website|website|webpage|github|demo)\b", re.I)
+
+
+def _names_the_method(context: str, title: str) -> bool:
+    """The footnote mark sits on the method's name ("... we call GridFlow.¹"): the footnote is the method's."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9-]+", context)
+    if not words or not title:
+        return False
+    last = re.sub(r"[^a-z0-9]", "", words[-1].lower())
+    return len(last) >= 3 and any(last.startswith(name) for name in _method_names(title))
+
+
 def _judge_own(occurrence: _Occurrence, url: str, title: str) -> bool:
-    """Is this mention of a URL the paper handing over its own code or project page?"""
+    """Is this mention of a URL the paper handing over something of its own (code, project page, data, model)?
+
+    Only the paper's words or place say so: the abstract, the title block (page 1 before the first heading), a
+    release phrase ("our code is available at", "we release"), a footnote on the method's name, a repository
+    named after the method. A URL in related work or in a reference entry is someone else's unless the paper
+    says otherwise in the first person; a citation or "we use" makes it someone else's anywhere.
+    """
     if occurrence.region == "abstract":
         return True
-    if occurrence.region == "references":
-        return False
     said = occurrence.footnote_context or occurrence.evidence
+    if occurrence.mark_region == "abstract" and not (_CITED_WORK.search(said) or _THIRD_PARTY.search(said)):
+        return True  # a footnote marked in the abstract
+    cited_place = occurrence.region in {"references", "related_work"} or occurrence.mark_region == "related_work"
+    if cited_place and not _FIRST_PERSON.search(said):
+        return False  # most of a paper's URLs: its reference list, checked without the release patterns
     if _CITED_WORK.search(said):
         return False
-    if _OWN_RELEASE.search(said) and not _THIRD_PARTY.search(said):
-        return True
-    if named_after_paper(url, title):
+    # A footnote's release phrase may sit in the footnote itself ("1All code ... available at") or at its mark.
+    release_words = _OWN_RELEASE.search(occurrence.evidence) or _OWN_RELEASE.search(occurrence.footnote_context)
+    released = bool(release_words) and not _THIRD_PARTY.search(said)
+    if cited_place:
+        return released
+    if released or named_after_paper(url, title) or _names_the_method(occurrence.footnote_context, title):
         return True
     if _THIRD_PARTY.search(said):
         return False
-    return occurrence.page == 1 and occurrence.region in {"", "abstract", "introduction"}
+    # The title block (page 1 before the first heading, or a footnote marked there): a repository, or a page the
+    # line calls code, a project or a website; an author's own home page there is no release.
+    in_title_block = occurrence.page == 1 and "" in (occurrence.region, occurrence.mark_region)
+    words = _URL_IN_TEXT.sub(" ", said)  # the words, not the addresses ("github.com/..." is no release)
+    return in_title_block and (len(repository_segments(url)) >= 2 or bool(_TITLE_BLOCK_RELEASE.search(words)))
 
 
 def _is_project_page(url: str, occurrence: _Occurrence) -> bool:
@@ -348,11 +413,14 @@ def find_links(pdf_bytes: bytes, extraction: Extraction, abstract: str = "", tit
         verdicts = [(_judge_own(m, url, title), m) for m in mentions]
         own_mentions = [m for own, m in verdicts if own]
         own = bool(own_mentions)
-        code = is_code_url(url) or any(_is_project_page(url, m) for m in own_mentions)
         # Evidence: the mention that decided, preferring one that says something beyond the bare URL.
         chosen = max(own_mentions or mentions, key=lambda m: len(m.footnote_context) + len(m.evidence.replace(url, "")))
         first = mentions[0]
         evidence = (chosen.footnote_context + " … " if chosen.footnote_context else "") + chosen.evidence
+        kind = artifact_kind(url, evidence)
+        # A project page that names code is the code link, whatever else it offers; a hub's path says its kind.
+        on_hub = urlsplit(url).netloc.lower().removeprefix("www.") in HUB_HOSTS
+        code = kind == "code" or (not on_hub and any(_is_project_page(url, m) for m in own_mentions))
         links.append(Link(url, code, own, first.source, first.page, evidence.strip()[:500]))
     return _drop_own_subpaths(links)
 

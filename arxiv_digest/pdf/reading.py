@@ -20,6 +20,7 @@ from arxiv_digest.pdf.figures import TeaserImage, teaser_from_file
 from arxiv_digest.pdf.layout import _LAYOUTS, _LAYOUTS_LOCK, PdfInputError, extract_document
 from arxiv_digest.pdf.links import find_links
 from arxiv_digest.pdf.sections import segment_sections
+from arxiv_digest.urls import own_artifacts
 from schemas.records import Extraction, Link, Section, Status
 
 # -- reading a paper in a worker process ------------------------------------------------------------------
@@ -173,7 +174,8 @@ def extract_report(path: Path, *, page_cap: int = 300, time_cap_seconds: float =
         message = f"extraction took longer than the {time_cap_seconds:g} s time cap"
         return {"error": message, "kind": "timeout", "file": str(path)}, 2
     urls = list(dict.fromkeys(link.url for link in links))
-    code_urls = list(dict.fromkeys(link.url for link in links if link.is_code and link.is_own))
+    artifacts = own_artifacts(links)
+    code_urls = list(dict.fromkeys(url for url, kind in artifacts if kind == "code"))
     report = {
         "pages": extraction.pages,
         "text_chars": extraction.text_chars,
@@ -183,6 +185,8 @@ def extract_report(path: Path, *, page_cap: int = 300, time_cap_seconds: float =
             for s in sections
         ],
         "code_urls": code_urls,
+        # Everything the paper hands over as its own, by kind: code (and project pages), dataset, model.
+        "own_artifacts": [{"url": url, "kind": kind} for url, kind in artifacts],
         "urls": urls,
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
     }

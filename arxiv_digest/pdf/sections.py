@@ -44,12 +44,17 @@ _LABEL_KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"appendix|appendices|supplementary|supplemental", "appendix"),
     (r"acknowledge?ments?|acknowledg", "other"),
     (r"introduction|motivation", "introduction"),
-    (r"related work|prior work|previous work|literature review|related literature|background|related research",
-     "related_work"),
+    (r"related work|prior work|previous work|literature review|related literature|background|related research|"
+     r"prior literature|previous literature", "related_work"),
+    # Proofs about the method are the method, not its results ("4 Theoretical Results").
+    (r"theoretical|theory\b|convergence analysis", "method"),
     (r"limitation", "limitations"),
     (r"conclusion|concluding|summary and|closing remarks", "conclusion"),
-    (r"discussion", "discussion"),
-    (r"results?\b|comparison with|comparisons", "results"),
+    (r"discussion|advantages and disadvantages|pros and cons", "discussion"),
+    # A comparison that is the section's subject is a result ("6.1 Flare Removal Comparison", "Comparison on the
+    # multimodal task", "Comparing to large video models"); "Comparing A and B" is an analysis, and a comparison
+    # with the literature is not one ("1.4 Comparison to prior literature").
+    (r"results?\b|comparison with|comparisons|comparison$|comparison on|comparing to", "results"),
     (r"experiment|evaluation|empirical|benchmark|ablation|user stud|case stud|implementation details|"
      r"experimental setup|setup|datasets?\b|study", "experiments"),
     (r"method|approach|model\b|models\b|architecture|framework|algorithm|proposed|formulation|design|overview|"
@@ -80,6 +85,11 @@ def label_for(title: str) -> str:
     if re.match(r"^\s*appendix\b", title, re.I) or _LETTER_NUMBERED.match(title):
         return "appendix"  # "Appendix B", "A.1 Proofs", "A2.1. Settings": numbered with a letter
     words = strip_numbering(title).lower()
+    # A section that concludes is the conclusion, whatever else it names ("Discussion and Conclusion",
+    # "Conclusion and Limitations"); otherwise "Limitations" wins over what comes with it ("Limitations and
+    # Future Work", "Study 1 Limitations").
+    if re.search(r"\b(?:conclusions?|concluding)\b", words):
+        return "conclusion"
     if re.search(r"\blimitations?\b", words):
         return "limitations"
     match = _LABEL_RE.search(words)
@@ -91,6 +101,26 @@ def label_for(title: str) -> str:
     return "other"  # pragma: no cover
 
 
+_LETTER_SECTION = re.compile(r"^\s*(?:appendix\s+)?[A-Z](?:\s?[.:])?\s+[A-Z0-9]")
+_EXPERIMENT_PART = re.compile(
+    r"\b(?:experimental setup|setup|set-up|settings|results|implementation details|baselines)\b", re.I
+)
+
+
+def _runs_experiments(titles: Sequence[str], levels: Sequence[int]) -> list[bool]:
+    """For each top-level section: do at least two of its subsections name a set-up or results?"""
+    found = [False] * len(titles)
+    parent = -1
+    parts = 0
+    for i, (title, level) in enumerate(zip(titles, levels, strict=True)):
+        if level == 1:
+            parent, parts = i, 0
+        elif parent >= 0 and _EXPERIMENT_PART.search(strip_numbering(title)):
+            parts += 1
+            found[parent] = parts >= 2
+    return found
+
+
 def assign_labels(titles: Sequence[str], levels: Sequence[int]) -> list[str]:
     """Labels from the title words, then from position: what a title does not say, its place does.
 
@@ -99,6 +129,22 @@ def assign_labels(titles: Sequence[str], levels: Sequence[int]) -> list[str]:
     """
     own = [label_for(t) for t in titles]
     acknowledgments = [bool(re.search(r"acknowledg", t, re.I)) for t in titles]
+    # A top-level section numbered with a lone letter ("A Proofs", "B. More Results") after sections numbered with
+    # digits is an appendix, whatever its title says; IEEE's "A. Setup" subsections are level 2 and stay as they are.
+    numbered = False
+    for i, (title, level) in enumerate(zip(titles, levels, strict=True)):
+        if level == 1 and re.match(r"^\s*\d", title):
+            numbered = True
+        elif level == 1 and numbered and _LETTER_SECTION.match(title):
+            own[i] = "appendix"
+    # A top-level section whose subsections are set-ups and results is an experiment, whatever it is named (a
+    # paper whose experiments are its numbered task sections: "4 Question Answering" > "4.1 Setup", "4.2 Results").
+    runs_experiments = _runs_experiments(titles, levels)
+    # Where no section is named the introduction, the first section numbered "1" is it.
+    first_numbered = -1
+    if "introduction" not in own:
+        first_numbered = next((i for i, (t, lv) in enumerate(zip(titles, levels, strict=True))
+                               if lv == 1 and re.match(r"^\s*(?:1|I)\b\.?\s", t)), -1)
     labels = list(own)
     seen_intro = False
     seen_evaluation = False
@@ -114,8 +160,12 @@ def assign_labels(titles: Sequence[str], levels: Sequence[int]) -> list[str]:
             label = "appendix"
         elif level > 1 and label not in _SUBSECTION_OWN_LABELS and not acknowledgments[i] and parent != "other":
             label = parent
+        elif level == 1 and label == "other" and runs_experiments[i]:
+            label = "experiments"
         elif level == 1 and label == "other" and not acknowledgments[i] and seen_intro and not seen_evaluation:
             label = "method"
+        if level == 1 and label == "other" and not seen_intro and not acknowledgments[i] and i == first_numbered:
+            label = "introduction"  # "1 The Era of 1-bit LLMs": a paper's first section is its introduction
         if label in {"introduction", "related_work", "method"}:
             seen_intro = True
         if label in {"experiments", "results", "discussion", "conclusion", "limitations"} and level == 1:

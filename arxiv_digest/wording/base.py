@@ -40,6 +40,8 @@ class Wording:
     nothing_found: str
     abstract_as_written: str
     own_code_label: str
+    own_artifact_label: str  # data and models the paper releases, each URL followed by its kind
+    artifact_kind_names: tuple[tuple[str, str], ...]  # (kind, its name) for dataset and model
     categories_line: str  # {categories}
     no_usable_text: str
 
