@@ -238,7 +238,7 @@ def test_missing_headings_are_named() -> None:
 
 
 def test_unstructured_analysis_is_missing_headings() -> None:
-    text = "这篇论文研究了视觉表示学习。" * 30
+    text = "".join(f"这篇论文研究了第{i}种视觉表示学习方法。" for i in range(30))
     findings = check_analysis(PID, text, abstract=ABSTRACT, language="zh")
     assert [f.check for f in findings] == [ANALYSIS_MISSING_HEADINGS]
 
@@ -312,8 +312,14 @@ def test_emphasised_closing_sentence_is_not_a_cut_heading() -> None:
     assert truncation(GOOD_ZH_METHOD + "\n**8. 附录：**") is not None
 
 
-def test_prose_without_closing_punctuation_is_a_warning() -> None:
+def test_prose_without_closing_punctuation_after_punctuated_lines_is_cut() -> None:
     cut = truncation(GOOD_ZH_METHOD + "\n总体而言这篇论文的方法设计")
+    assert cut is not None and cut[0] == BLOCKING
+    assert truncation(GOOD_ZH_METHOD + "\n*   **速记版流程**：编码令牌；路由打分；分支计算；融合") is not None
+
+
+def test_prose_without_closing_punctuation_is_a_warning_when_the_answer_rarely_punctuates() -> None:
+    cut = truncation("### 1. 摘要翻译\n\n总体而言这篇论文的方法设计")
     assert cut is not None and cut[0] == WARNING
     assert truncation(GOOD_ZH_METHOD + "\n\n---\n") is None
 
