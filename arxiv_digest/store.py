@@ -730,6 +730,21 @@ class Store:
                 continue
         raise StoreError(f"could not record an analysis attempt for {arxiv_id}v{version}")
 
+    def last_model_attempts(self, keys: Sequence[tuple[str, int]], model: str,
+                            language: str) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per paper, the newest try by `model` (status, error kind, when), for the papers that have one."""
+        if not keys:
+            return {}
+        rows = self._fetchall(
+            "SELECT arxiv_id, version, arg_max(status, created_at), arg_max(error_kind, created_at), "
+            "max(created_at) FROM analysis_attempts WHERE model = ? AND language = ? "
+            "AND (arxiv_id, version) IN (SELECT * FROM (VALUES " + ", ".join(["(?, ?)"] * len(keys)) + ")) "
+            "GROUP BY arxiv_id, version",
+            [model, language, *(part for key in keys for part in key)],
+        )
+        return {(r[0], r[1]): {"status": r[2], "error_kind": r[3], "created_at": r[4].replace(tzinfo=UTC)}
+                for r in rows}
+
     def analysis_attempt_history(
         self, arxiv_id: str, version: int, prompt_hash: str, model: str, language: str
     ) -> list[dict[str, Any]]:

@@ -545,13 +545,37 @@ class PreflightReport:
         return self.figures + (f"; note: {self.hint}" if self.hint else "")
 
 
-def model_preflight(runtime: Runtime, papers: Sequence[object]) -> PreflightReport | None:
+def papers_for_the_model(runtime: Runtime, papers: Sequence[tuple[str, int]], digest_day: date, category: str,
+                         now: datetime | None = None) -> list[tuple[str, int]]:
+    """The papers a run may send to the model: not those whose answers it rejected (the rejection stands) or the
+    quality gate turned down (the same answer would be turned down again), nor those whose last call errored
+    within the cool-down (they wait)."""
+    settings = runtime.settings
+    now = now or datetime.now(UTC)
+    store = runtime.store()
+    last = store.last_model_attempts(list(papers), settings.llm_model, settings.language)
+    progress = store.day_progress(digest_day, category)
+    waiting = set()
+    for key, attempt in last.items():
+        gate = (progress.get(key) or {}).get("steps", {}).get("quality")
+        if attempt["status"] == REJECTED or (attempt["status"] == ACCEPTED and gate in (Status.FALLBACK,
+                                                                                         Status.WITHHELD)):
+            waiting.add(key)
+        elif attempt["status"] == ERROR and attempt["error_kind"] not in PERMANENT_KINDS and \
+                (now - attempt["created_at"]).total_seconds() < settings.llm_error_cooldown_seconds:
+            waiting.add(key)
+    return [key for key in papers if key not in waiting]
+
+
+def model_preflight(runtime: Runtime, papers: Sequence[tuple[str, int]], digest_day: date,
+                    category: str) -> PreflightReport | None:
     """Before any paper is sent: one check that the key, URL and model name work, and the window's figures.
 
-    Only when papers need the model, so a rerun of a finished day makes no request at all.
+    Only when papers may be sent to the model, so a rerun of a finished day (or of one whose papers all wait
+    for the cool-down or stand rejected) makes no request at all.
     """
     settings = runtime.settings
-    if not settings.uses_llm or not papers:
+    if not settings.uses_llm or not papers or not papers_for_the_model(runtime, papers, digest_day, category):
         return None
     model = runtime.model()
     window = model.preflight()

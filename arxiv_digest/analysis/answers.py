@@ -192,27 +192,53 @@ def split_parts(text: str, kind: str) -> Parts | None:
 
 
 def _hits(lines: Sequence[str], kind: str, list_items: bool) -> list[tuple[int, int, str]]:
+    """(line, part, inline body) of the headings, chosen as the longest chain of parts in order.
+
+    Each heading-like line may name one or more parts ("**流程总结：**" inside part 3 names part 7 too); the chain
+    that recognises the most parts wins, and among equals the one whose headings look most like headings
+    (Markdown, then a number, then bold), so a sub-heading never displaces the real part heading.
+    """
     patterns = _part_patterns(kind)
-    hits: list[tuple[int, int, str]] = []  # (line, part, inline body)
-    next_part = 0
+    options: list[tuple[int, int, str, int]] = []  # (line, part, inline body, style weight)
     for i, line in enumerate(lines):
         candidate = heading_candidate(line, i)
         if candidate is None or (candidate.list_item and not list_items):
             continue
-        part = _matching_part(candidate.words, patterns, next_part)
-        if part is None:
-            continue
         if not candidate.marked and len(candidate.words) > 24:
             continue
-        # A later part may be skipped (a missing part), but not by a plain body line.
-        if part > next_part and not candidate.marked:
-            continue
-        hits.append((i, part, candidate.inline_body))
-        next_part = part + 1
-        if next_part == len(patterns):
-            # The last part: its body runs to the end (closing pleasantries are trimmed separately).
-            break
-    return hits
+        key = candidate.words.translate(_TRADITIONAL)
+        weight = _style_weight(line) + (2 if len(key) <= 16 else 0)
+        for part, part_patterns in enumerate(patterns):
+            if any(p.search(key) for p in part_patterns):
+                options.append((i, part, candidate.inline_body, weight))
+    # Longest chain with increasing lines and parts; best[k] = (parts found, weight, previous option).
+    best: list[tuple[int, int, int]] = []
+    for k, (line, part, _, weight) in enumerate(options):
+        choice = (1, weight, -1)
+        for j in range(k):
+            if options[j][0] < line and options[j][1] < part:
+                count, total, _ = best[j]
+                if (count + 1, total + weight) > choice[:2]:
+                    choice = (count + 1, total + weight, j)
+        best.append(choice)
+    if not best:
+        return []
+    k = max(range(len(best)), key=lambda n: best[n][:2])
+    chain = []
+    while k >= 0:
+        line, part, inline, _ = options[k]
+        chain.append((line, part, inline))
+        k = best[k][2]
+    return chain[::-1]
+
+
+def _style_weight(line: str) -> int:
+    stripped = line.strip()
+    if stripped.startswith("#"):
+        return 3
+    if re.match(rf"^(?:\*\*)?\s*(?:{_NUMBER}|第)", stripped):
+        return 2
+    return 1 if stripped.startswith(("**", "__")) else 0
 
 
 def canonical(parts: Parts, kind: str, language: str) -> str:
@@ -244,7 +270,7 @@ _OPENING = re.compile(
     r"|sure|certainly|of course|okay|ok\b|here(?:'s| is| are)|below is|i(?:'ll| will) |absolutely|great)",
     re.IGNORECASE)
 _CLOSING = re.compile(
-    r"(?:希望(?:这|以上|本|该|此)?.{0,20}(?:帮助|有用|参考|洞察|价值|启发|满足)|如(?:果|需|有)(?:您|你)?(?:还)?(?:需要|有(?:任何|其他|更多)?"
+    r"(?:(?:最后，?|总之，?|以上就是[^。！？\n]{0,30}[，,。]?)?希望(?:这|以上|本|该|此)?.{0,20}(?:帮助|有用|参考|洞察|价值|启发|满足)|如(?:果|需|有)(?:您|你)?(?:还)?(?:需要|有(?:任何|其他|更多)?"
     r"(?:问题|疑问|需要))|欢迎(?:继续|随时|进一步)|随时(?:告诉|联系|提问)|祝您|请告诉我|如需进一步"
     r"|hope (?:this|that|it) helps|let me know|feel free to|happy to help|i hope (?:this|the)"
     r"|if you (?:need|have|want|would like)|don'?t hesitate)",
@@ -290,9 +316,10 @@ def _is_opening(paragraph: str) -> bool:
 
 
 def _is_closing(paragraph: str) -> bool:
-    flat = paragraph.strip().strip("*_> ")
-    return _is_rule(paragraph) or (len(flat) <= MAX_SMALL_TALK_CHARS and bool(_CLOSING.search(flat))
-                                   and not re.match(r"^(?:[-*+]|\d+[.)])\s", flat))
+    stripped = paragraph.strip()
+    flat = stripped.strip("*_> ")
+    return _is_rule(paragraph) or (len(flat) <= MAX_SMALL_TALK_CHARS and bool(_CLOSING.match(flat))
+                                   and not re.match(r"^(?:[-*+]|\d+[.)])\s", stripped))
 
 
 _LAST_SENTENCE = re.compile(r"(?<=[。！？!?.])\s*([^。！？!?\n]+[。！？!?.]?\s*)$")
@@ -303,7 +330,7 @@ def _trim_closing_sentence(paragraph: str) -> str:
     while True:
         match = _LAST_SENTENCE.search(paragraph)
         if not match or match.start() == 0 or len(match.group(1)) > MAX_SMALL_TALK_CHARS \
-                or not _CLOSING.search(match.group(1)):
+                or not _CLOSING.match(match.group(1).strip()):
             return paragraph.strip()
         paragraph = paragraph[: match.start()]
 

@@ -294,6 +294,11 @@ def summarize_day(runtime: Runtime, digest_day: date, category: str) -> int:
     stored = store.summary(digest_day, category, settings.language)
     fallback = ""
     if settings.uses_llm and papers:
+        # A stored summary of the same prompt needs nothing from the server, not even its window: the prompt of
+        # the configured budget is the one asked whenever the window did not shrink it (the usual case).
+        if stored is not None and stored.model == settings.llm_model and stored.fingerprint == summary_prompt(
+                settings, digest_day, category, papers, analyses).prompt_hash:
+            return len(stored.content)
         model = runtime.model()
         budget = model.input_budget(settings.llm_input_token_budget)
         prompt = summary_prompt(settings, digest_day, category, papers, analyses, budget)
