@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (model answers are long lines by nature)
 """Answers in the styles real models write, each with the verdict a reader expects: publish it, or never show it.
 
 Written for issue 23 from the formats of Qwen (Markdown headings, `<think>` in Qwen3), DeepSeek-R1 (long

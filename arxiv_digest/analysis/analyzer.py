@@ -558,11 +558,10 @@ def papers_for_the_model(runtime: Runtime, papers: Sequence[tuple[str, int]], di
     waiting = set()
     for key, attempt in last.items():
         gate = (progress.get(key) or {}).get("steps", {}).get("quality")
-        if attempt["status"] == REJECTED or (attempt["status"] == ACCEPTED and gate in (Status.FALLBACK,
-                                                                                         Status.WITHHELD)):
-            waiting.add(key)
-        elif attempt["status"] == ERROR and attempt["error_kind"] not in PERMANENT_KINDS and \
-                (now - attempt["created_at"]).total_seconds() < settings.llm_error_cooldown_seconds:
+        turned_down = attempt["status"] == ACCEPTED and gate in (Status.FALLBACK, Status.WITHHELD)
+        cooling = attempt["status"] == ERROR and attempt["error_kind"] not in PERMANENT_KINDS and (
+            now - attempt["created_at"]).total_seconds() < settings.llm_error_cooldown_seconds
+        if attempt["status"] == REJECTED or turned_down or cooling:
             waiting.add(key)
     return [key for key in papers if key not in waiting]
 

@@ -105,7 +105,7 @@ class HeadingLine:
     list_item: bool = False  # "- **Heading**：…": a heading only when the answer has no better ones
 
 
-_BOLD_LEAD = re.compile(r"^\s*(?:[-*+]\s+)?\*\*(.+?)\*\*\s*[:：]\s*(.*)$")
+_BOLD_LEAD = re.compile(r"^\s*(?:[-*+]\s+|\d{1,2}\s*[.)、]\s*)?\*\*(.+?)\*\*\s*[:：]\s*(.*)$")
 
 
 def heading_candidate(line: str, index: int) -> HeadingLine | None:

@@ -30,6 +30,7 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
 
+from arxiv_digest.analysis.answers import strip_reasoning
 from arxiv_digest.analysis.prompting import Message, estimate_tokens, message_tokens
 from arxiv_digest.errors import DigestError
 from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RetryPolicy, retry_after_seconds
@@ -757,7 +758,8 @@ class OpenAICompatibleModel:
                 length = sum(len(p) for p in parts)
                 if length - checked >= REPETITION_CHECK_CHARS:
                     checked = length
-                    if repeats_itself("".join(parts)):
+                    # Judged on the answer: a reasoning block may circle before the answer begins.
+                    if repeats_itself(strip_reasoning("".join(parts)).text):
                         finish = "repetition"
                         break
                 if deadline is not None and time.monotonic() > deadline:
