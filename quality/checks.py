@@ -55,6 +55,7 @@ SUMMARY_UNKNOWN_PAPER = "summary_unknown_paper"
 SUMMARY_WRONG_DATE = "summary_wrong_date"
 SUMMARY_WRONG_LANGUAGE = "summary_wrong_language"
 SUMMARY_REPETITIVE = "summary_repetitive"
+SUMMARY_TRUNCATED = "summary_truncated"
 
 
 @dataclass(frozen=True)
@@ -724,6 +725,9 @@ def check_summary(
         if not _matches_a_title(name, paper_titles, paper_texts):
             findings.append(Finding("", SUMMARY_UNKNOWN_PAPER, BLOCKING,
                                     f"names {name!r}, which is not a paper of this day"))
+    cut = truncation(text)
+    if cut and cut[0] == BLOCKING:
+        findings.append(Finding("", SUMMARY_TRUNCATED, BLOCKING, cut[1]))
     loop = repeated_block(text)
     if loop:
         findings.append(Finding("", SUMMARY_REPETITIVE, BLOCKING,

@@ -522,3 +522,49 @@ def seed_gate_problems(seed: SeedCase, seed_text: str) -> tuple[str, list[str]]:
 def datetime_of(year: int, month: int, day: int) -> object:
     from datetime import UTC, datetime
     return datetime(year, month, day, 16, tzinfo=UTC)
+
+
+# -- held out: written after the code was final, run once, not used to change it ------------------------------
+
+
+def _held_out() -> list[Case]:
+    zh_numeral_h2 = restyle(ZH_METHOD, "## {cn}、{name}") + "\n以上就是对该论文的完整分析。\n"
+    zh_bold_colon = restyle(ZH_METHOD, "**{n}、{name}：**")
+    en_long_names = restyle(EN_METHOD, "### {en} Analysis").replace("### Abstract Analysis", "### Abstract Translation")
+    zh_abstract_short = re.sub(r"^\*\*\d\. (.+)\*\*$", lambda m: "### " + {
+        "论文的主要贡献": "主要贡献", "关键创新或方法论": "关键创新", "对该领域的潜在影响": "潜在影响",
+        "可能受益的相关领域或应用": "相关应用", "从摘要中可以推断出的局限性": "局限性"}[m.group(1)], ZH_ABSTRACT,
+        flags=re.MULTILINE)
+    en_abstract_paren = re.sub(r"^\*\*(\d)\. (.+)\*\*$", r"\1) \2", EN_ABSTRACT, flags=re.MULTILINE)
+    hollow = "\n".join(f"### {n}. {name}\n\n由于没有提供论文内容，这里无法进行分析。\n"
+                       for n, name in enumerate(ZH_PARTS, start=1))
+    generic = ("As an AI language model, I don't have the ability to read PDFs. However, based on the title, here "
+               "is a general analysis.\n\n" + EN_METHOD)
+    other_abstract = ZH_ABSTRACT.replace("STR 稀疏令牌路由器", "MedSAM-2 医学分割模型").replace(
+        "DAVIS 2017", "BraTS 2021").replace("视频目标分割", "三维医学图像分割").replace("令牌", "切片").replace(
+        "VOS", "MRI").replace("J&F", "Dice")
+    return [
+        Case("held-zh-numeral-h2-closing", "method", "zh", zh_numeral_h2, True, "DeepSeek"),
+        Case("held-zh-bold-colon-headings", "method", "zh", zh_bold_colon, True, "GPT-4o-mini"),
+        Case("held-en-long-heading-names", "method", "en", "Certainly! Below is the analysis.\n\n" + en_long_names,
+             True, "GPT-4o-mini"),
+        Case("held-zh-abstract-short-headings", "abstract", "zh", zh_abstract_short, True, "Qwen"),
+        Case("held-en-abstract-paren-numbers", "abstract", "en", en_abstract_paren, True, "Llama"),
+        Case("held-zh-summary-small-talk", "summary", "zh", "以下是 2026-01-21 的执行摘要：\n\n" + ZH_SUMMARY
+             + "\n如需进一步分析，欢迎随时告诉我。\n", True, "GPT-4o-mini"),
+        Case("held-zh-think-and-fence", "method", "zh", THINK_ZH + "```markdown\n" + ZH_METHOD + "\n```", True,
+             "DeepSeek-R1"),
+        Case("held-zh-hollow-no-first-person", "method", "zh", hollow, False, "Qwen"),
+        Case("held-en-ai-model-generic", "method", "en", generic, False, "GPT-3.5 style"),
+        Case("held-zh-abstract-other-paper", "abstract", "zh", other_abstract, False, "ChatPaper report"),
+        Case("held-zh-invented-project-page", "method", "zh", ZH_METHOD.replace(
+            "*   **迁移可能**", "*   **项目主页**：https://str-vos.github.io\n*   **迁移可能**"), False, "GPT-4o-mini"),
+        Case("held-zh-loop-in-paragraph", "method", "zh", ZH_METHOD.rstrip() + "\n\n"
+             + "STR 通过稀疏路由显著降低了计算量。" * 30, False, "local model loop"),
+        Case("held-zh-summary-cut", "summary", "zh", ZH_SUMMARY.split("2.  “Copy")[0].rstrip()
+             .removesuffix("方法清晰，结果扎实。") + "方法清晰，", False, "dropped proxy"),
+        Case("held-en-missing-last-parts", "method", "en", EN_METHOD.split("### 5.")[0], False, "short model"),
+    ]
+
+
+HELD_OUT: tuple[Case, ...] = tuple(_held_out())
