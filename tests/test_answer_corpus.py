@@ -184,3 +184,25 @@ def test_a_stream_that_ends_without_a_finish_chunk_mid_sentence_is_not_published
         analysis = chosen(store, paper)
     assert analysis.kind == "abstract" and cut not in analysis.content
     assert "analysis_truncated" in analysis.label
+
+
+# -- reruns are free --------------------------------------------------------------------------------------------
+
+
+def test_no_preflight_when_every_paper_stands_rejected_and_a_summary_rerun_sends_nothing(tmp_path: Path) -> None:
+    from arxiv_digest.analysis.analyzer import model_preflight
+
+    with FakeLLM(responder=lambda request: "请提供您希望我分析的论文内容。") as fake:
+        settings, store, paper = one_paper_day(tmp_path, fake)
+        run(settings, paper)  # four rejected answers, then the extractive fallback
+        sent, probed = fake.request_count, len(fake.probes)
+        assert model_preflight(Runtime(settings), [(paper.arxiv_id, paper.version)], DAY, CATEGORY) is None
+        assert (fake.request_count, len(fake.probes)) == (sent, probed), "no call of any kind"
+    with FakeLLM() as fake:
+        settings = fake.settings(tmp_path / "summary", llm_model=MODEL)
+        store = open_store(settings.db_path)
+        fill_day(store, make_papers())
+        summarize_day(Runtime(settings), DAY, CATEGORY)
+        sent, probed = fake.request_count, len(fake.probes)
+        summarize_day(Runtime(settings), DAY, CATEGORY)
+        assert (fake.request_count, len(fake.probes)) == (sent, probed), "not even the window is asked again"
