@@ -206,3 +206,18 @@ def test_no_preflight_when_every_paper_stands_rejected_and_a_summary_rerun_sends
         sent, probed = fake.request_count, len(fake.probes)
         summarize_day(Runtime(settings), DAY, CATEGORY)
         assert (fake.request_count, len(fake.probes)) == (sent, probed), "not even the window is asked again"
+
+
+def test_the_fallback_label_names_why_each_prompt_failed_and_quotes_none(tmp_path: Path) -> None:
+    refusal = "请提供您希望我分析的论文内容。"
+
+    def answer(request: ChatRequest) -> str:
+        return refusal if request.prompt_kind == "method" else EN_ABSTRACT  # English to a Chinese prompt
+
+    with FakeLLM(responder=answer) as fake:
+        settings, store, paper = one_paper_day(tmp_path, fake)
+        run(settings, paper)
+        analysis = chosen(store, paper)
+    assert analysis.analyzer == FALLBACK_ANALYZER
+    assert "analysis_refusal (method)" in analysis.label and "analysis_wrong_language (abstract)" in analysis.label
+    assert refusal not in analysis.labelled()

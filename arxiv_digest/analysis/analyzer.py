@@ -148,11 +148,29 @@ FALLBACK_ANALYZER = "extractive-fallback"
 
 
 def fallback_label(model: str, reason: str, language: str, rejected: bool) -> str:
-    """The line that says a configured model was asked and why its answer is not the one shown."""
-    names = reason_names(reason) or [_plain_reason(reason)[:80]]
+    """The line that says a configured model was asked and why its answer is not the one shown: the failure of
+    every prompt tried, each named with its prompt ("analysis_refusal (method), analysis_too_short (abstract)"),
+    so a reader sees why the full analysis failed too."""
+    names = []
+    for line in reason.splitlines() or [""]:
+        kind, _, failure = line.partition(PROMPT_FAILURE_SEPARATOR)
+        if not failure:
+            kind, failure = "", line
+        found = reason_names(failure) or [_plain_reason(failure)[:80]]
+        names += [f"{name} ({kind})" if kind else name for name in found]
     wording = wording_for(language)
     template = wording.fallback_rejected_label if rejected else wording.fallback_failed_label
     return template.format(model=model, reasons=", ".join(names))
+
+
+PROMPT_FAILURE_SEPARATOR = " prompt: "
+
+
+def prompts_failures(failures: Sequence[tuple[str, str]]) -> str:
+    """Why each prompt's answer was not used, one line per prompt ("method prompt: ..."); one prompt: its reason."""
+    if len(failures) == 1:
+        return failures[0][1]
+    return "\n".join(f"{kind}{PROMPT_FAILURE_SEPARATOR}{failure}" for kind, failure in failures)
 
 
 def fallback_analysis(extractive: Analysis, model: str, reason: str, language: str, rejected: bool) -> Analysis:
@@ -305,6 +323,7 @@ class ModelAnalyzer:
         unavailable = data.unavailable_reason
         earlier_failure = ""
         failure = ""
+        failures: list[tuple[str, str]] = []
         rejected = False
         settings_key = self._settings_key()
         deadline = time.monotonic() + self.paper_time_cap_seconds
@@ -346,10 +365,14 @@ class ModelAnalyzer:
                 )
                 return AnalysisOutcome(analysis, name, fallback_reason=earlier_failure)
             earlier_failure = failure
+            failures.append((prompt.kind, failure))
             if prompt.kind == "method":
                 unavailable = method_failure_reason(failure, language)
-        log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, failure)
-        return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=failure, fallback_model=name,
+        if failure and (prompt.kind, failure) not in failures:  # the loop stopped early on this prompt
+            failures.append((prompt.kind, failure))
+        reason = prompts_failures(failures) if failures else failure
+        log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, reason.replace("\n", "; "))
+        return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=reason, fallback_model=name,
                                             rejected=rejected)
 
     def _complete(self, prompt: Prompt, messages: Sequence[Message], ledger: AnalysisLedger, deadline: float,
