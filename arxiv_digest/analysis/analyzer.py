@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from arxiv_digest.analysis.answers import Normalised, normalise_analysis
+from arxiv_digest.analysis.answers import Normalised, normalise_analysis, without_reasoning
 from arxiv_digest.analysis.extractive import (
     ACCEPTED,
     ERROR,
@@ -443,7 +443,7 @@ def ask_validated(
     record: Callable[[AttemptRecord], None],
     cost_usd: Callable[[int, int], float],
     settings_key: str | None = None,
-    normalise: Callable[[str, Prompt], Normalised],
+    normalise: Callable[[str, Prompt], Normalised] = lambda raw, _prompt: without_reasoning(raw),
 ) -> tuple[str | None, str]:
     """Ask, normalise, validate, record, and ask once more with the failure named: (the normalised answer or
     None, the last failure).
@@ -451,7 +451,7 @@ def ask_validated(
     The one loop behind paper analyses and the day's summary. `complete(prompt, messages, first_round)` makes
     the call (and may send a shrunk prompt, which it returns); what it raises (no answer at all) propagates.
     `normalise` takes the reasoning, the wrapping and the small talk out and sets the headings in one style:
-    what is validated is what will be published.
+    what is validated is what will be published (by default only the reasoning goes).
     """
     failure = ""
     for round_number in (1, 2):

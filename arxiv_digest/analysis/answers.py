@@ -365,6 +365,12 @@ def normalise_summary(raw: str) -> Normalised:
     return Normalised(trim_small_talk(_unwrapped(cleaned.text)), cleaned.reasoning_chars, False)
 
 
+def without_reasoning(raw: str) -> Normalised:
+    """Only the reasoning taken out: for answers with a format of their own (the rerank's scores)."""
+    cleaned = strip_reasoning(raw)
+    return Normalised(cleaned.text, cleaned.reasoning_chars, False)
+
+
 def _unwrapped(text: str) -> str:
     """Without a whole-answer fence, also when small talk stands outside it ("好的：```markdown … ``` 希望…")."""
     inner = unwrap_fence(text)
