@@ -221,3 +221,21 @@ def test_the_fallback_label_names_why_each_prompt_failed_and_quotes_none(tmp_pat
     assert analysis.analyzer == FALLBACK_ANALYZER
     assert "analysis_refusal (method)" in analysis.label and "analysis_wrong_language (abstract)" in analysis.label
     assert refusal not in analysis.labelled()
+
+
+@pytest.mark.parametrize("name", ["zh-traditional", "en-think"])
+def test_a_normalised_answer_passes_the_day_s_quality_gate_unchanged(tmp_path: Path, name: str) -> None:
+    from quality.gate import run_quality_gate
+
+    case = next(c for c in CASES if c.name == name)
+    with FakeLLM(responder=_responder(case)) as fake:
+        settings = fake.settings(tmp_path, llm_model=MODEL, language=case.language, quality_docs=False)
+        store = open_store(settings.db_path)
+        paper = make_paper()
+        add_paper(store, paper)
+        run(settings, paper)
+        before = chosen(store, paper)
+        counts = run_quality_gate(Runtime(settings), DAY, CATEGORY)
+        after = chosen(store, paper)
+    assert counts["failed_blocking"] == 0 and counts["withheld"] == 0
+    assert after.analyzer == f"llm:{MODEL}" and after.content == before.content
