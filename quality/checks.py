@@ -108,9 +108,19 @@ def _prose_only(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
 
 
+# A short run of Latin words between Chinese characters or punctuation is a technical term kept in English
+# ("使用 cross-attention fusion module 融合"), not English prose: the language share leaves it out.
+_CJK_SIDE = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，。、：；！？（）“”《》【】]"
+_EMBEDDED_TERM = re.compile(
+    rf"(?<={_CJK_SIDE})[ \t]*[A-Za-z][\w\-./+&']*(?:[ \t]+[A-Za-z][\w\-./+&']*){{0,3}}[ \t]*(?={_CJK_SIDE})")
+
+
 def cjk_ratio(text: str) -> float:
-    """Share of CJK ideographs among all letters (CJK + Latin) of the prose; 0.0 when there are no letters."""
-    prose = _prose_only(text)
+    """Share of CJK ideographs among all letters (CJK + Latin) of the prose; 0.0 when there are no letters.
+
+    Prose is the text without code, formulas, URLs, quotes and technical terms embedded in Chinese sentences.
+    """
+    prose = _EMBEDDED_TERM.sub("", _prose_only(text))
     cjk = len(_CJK.findall(prose))
     latin = len(_LATIN.findall(prose))
     return cjk / (cjk + latin) if cjk + latin else 0.0

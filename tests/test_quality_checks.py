@@ -447,3 +447,11 @@ def test_empty_and_refusing_summaries_are_blocking() -> None:
 def test_empty_day_may_have_a_one_line_summary() -> None:
     line = "2026-01-20 没有新提交的 cs.CV 论文（周末或节假日 arXiv 没有公告），因此 2026-01-21 的摘要为空。"
     assert check_summary(line, digest_date=DAY, paper_titles=[], language="zh") == []
+
+
+def test_english_terms_inside_chinese_sentences_are_not_counted_against_the_language() -> None:
+    code_switched = ("我们使用 Transformer-based backbone network 提取 multi-scale features，并 apply cross-attention "
+                     "fusion module 进行融合，最后用 Mask2Former decoder 输出掩码。") * 10
+    assert cjk_ratio(code_switched) > 0.9
+    english = "The router keeps the top-k tokens and the rest take a light branch, which saves computation. " * 10
+    assert cjk_ratio(english + "它叫稀疏路由。") < 0.05
