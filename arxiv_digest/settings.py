@@ -114,6 +114,9 @@ class Settings:
     llm_context_tokens: int = 0
     # Stream answers, so one that loops on itself is cut off instead of filling the context.
     llm_stream: bool = True
+    # Ask the server to skip the model's reasoning (Qwen3-style `enable_thinking`, Ollama `think`); reasoning is
+    # never published either way, this only saves its time. Off by default: some servers refuse unknown fields.
+    llm_thinking_off: bool = False
     # All model calls for one paper (both prompts, every retry) stop after this long; the fallback is used.
     llm_paper_time_cap_seconds: float = 600.0
     # A paper whose model calls errored is asked again by a later run only after this long.

@@ -631,7 +631,7 @@ class Store:
         self, arxiv_id: str, version: int, prompt_hash: str, model: str, language: str
     ) -> Analysis | None:
         row = self._fetchone(
-            "SELECT kind, analyzer, content, key_findings, notice FROM analyses WHERE arxiv_id = ? AND "
+            "SELECT kind, analyzer, content, key_findings, notice, label FROM analyses WHERE arxiv_id = ? AND "
             "version = ? AND prompt_hash = ? AND model = ? AND language = ?",
             [arxiv_id, version, prompt_hash, model, language],
         )
@@ -647,17 +647,19 @@ class Store:
             key_findings=tuple(row[3]),
             prompt_hash=prompt_hash,
             notice=row[4],
+            label=row[5] or "",
         )
 
     def save_analysis(self, analysis: Analysis, model: str) -> None:
         self._run(
             [
                 (
-                    "INSERT INTO analyses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "INSERT INTO analyses (arxiv_id, version, prompt_hash, model, language, kind, analyzer, "
+                    "content, key_findings, notice, created_at, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (arxiv_id, version, prompt_hash, model, language) DO UPDATE SET "
                     "kind = excluded.kind, analyzer = excluded.analyzer, content = excluded.content, "
                     "key_findings = excluded.key_findings, notice = excluded.notice, "
-                    "created_at = excluded.created_at",
+                    "created_at = excluded.created_at, label = excluded.label",
                     [
                         analysis.arxiv_id,
                         analysis.version,
@@ -670,6 +672,7 @@ class Store:
                         list(analysis.key_findings),
                         analysis.notice,
                         utcnow(),
+                        analysis.label,
                     ],
                 )
             ]
@@ -695,6 +698,8 @@ class Store:
         estimated_input_tokens: int = 0,
         usage_reported: bool = False,
         finish_reason: str | None = None,
+        reasoning_tokens: int = 0,
+        reasoning_ms: float = 0.0,
     ) -> int:
         """Append one try; returns its attempt number."""
         key = [arxiv_id, version, prompt_hash, model, language]
@@ -712,11 +717,11 @@ class Store:
                             "INSERT INTO analysis_attempts (arxiv_id, version, prompt_hash, model, language, "
                             "attempt, status, reason, input_tokens, output_tokens, latency_ms, cost_usd, "
                             "created_at, error_kind, settings_key, queue_ms, estimated_input_tokens, "
-                            "usage_reported, finish_reason) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            "usage_reported, finish_reason, reasoning_tokens, reasoning_ms) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [*key, attempt, status, reason, input_tokens, output_tokens, latency_ms, cost_usd,
                              utcnow(), error_kind, settings_key, queue_ms, estimated_input_tokens,
-                             usage_reported, finish_reason],
+                             usage_reported, finish_reason, reasoning_tokens, reasoning_ms],
                         )
                     ]
                 )
@@ -724,6 +729,21 @@ class Store:
             except duckdb.ConstraintException:
                 continue
         raise StoreError(f"could not record an analysis attempt for {arxiv_id}v{version}")
+
+    def last_model_attempts(self, keys: Sequence[tuple[str, int]], model: str,
+                            language: str) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per paper, the newest try by `model` (status, error kind, when), for the papers that have one."""
+        if not keys:
+            return {}
+        rows = self._fetchall(
+            "SELECT arxiv_id, version, arg_max(status, created_at), arg_max(error_kind, created_at), "
+            "max(created_at) FROM analysis_attempts WHERE model = ? AND language = ? "
+            "AND (arxiv_id, version) IN (SELECT * FROM (VALUES " + ", ".join(["(?, ?)"] * len(keys)) + ")) "
+            "GROUP BY arxiv_id, version",
+            [model, language, *(part for key in keys for part in key)],
+        )
+        return {(r[0], r[1]): {"status": r[2], "error_kind": r[3], "created_at": r[4].replace(tzinfo=UTC)}
+                for r in rows}
 
     def analysis_attempt_history(
         self, arxiv_id: str, version: int, prompt_hash: str, model: str, language: str
@@ -741,12 +761,14 @@ class Store:
         """The model calls recorded since `since`, for the run's report (not the extractive analyzer's rows)."""
         rows = self._fetchall(
             "SELECT arxiv_id, status, reason, error_kind, input_tokens, output_tokens, latency_ms, queue_ms, "
-            "estimated_input_tokens, usage_reported, finish_reason, cost_usd FROM analysis_attempts "
+            "estimated_input_tokens, usage_reported, finish_reason, cost_usd, reasoning_tokens, reasoning_ms "
+            "FROM analysis_attempts "
             "WHERE created_at >= ? AND model <> 'extractive' ORDER BY created_at",
             [_naive(since)],
         )
         names = ("arxiv_id", "status", "reason", "error_kind", "input_tokens", "output_tokens", "latency_ms",
-                 "queue_ms", "estimated_input_tokens", "usage_reported", "finish_reason", "cost_usd")
+                 "queue_ms", "estimated_input_tokens", "usage_reported", "finish_reason", "cost_usd",
+                 "reasoning_tokens", "reasoning_ms")
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     def set_digest_analysis(self, day: date, category: str, analysis: Analysis, model: str) -> None:
@@ -773,7 +795,7 @@ class Store:
         """The analysis chosen for each paper of the day, keyed by versioned id."""
         rows = self._fetchall(
             "SELECT a.arxiv_id, a.version, a.kind, a.analyzer, a.language, a.content, a.key_findings, "
-            "a.prompt_hash, a.notice FROM digest_analyses d JOIN analyses a USING "
+            "a.prompt_hash, a.notice, a.label FROM digest_analyses d JOIN analyses a USING "
             "(arxiv_id, version, prompt_hash, model, language) WHERE d.digest_date = ? AND d.category = ?",
             [day, category],
         )
@@ -789,6 +811,7 @@ class Store:
                 key_findings=tuple(r[6]),
                 prompt_hash=r[7],
                 notice=r[8],
+                label=r[9] or "",
             )
             result[f"{r[0]}v{r[1]}"] = analysis
         return result
@@ -836,16 +859,18 @@ class Store:
     # -- summaries -----------------------------------------------------------------------------------
 
     def save_summary(
-        self, day: date, category: str, language: str, prompt_hash: str, model: str, analyzer: str, content: str
+        self, day: date, category: str, language: str, prompt_hash: str, model: str, analyzer: str, content: str,
+        label: str = "",
     ) -> None:
         self._run(
             [
                 (
-                    "INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "INSERT INTO summaries (digest_date, category, language, prompt_hash, model, analyzer, content, "
+                    "created_at, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (digest_date, category, language) DO UPDATE SET "
                     "prompt_hash = excluded.prompt_hash, model = excluded.model, analyzer = excluded.analyzer, "
-                    "content = excluded.content, created_at = excluded.created_at",
-                    [day, category, language, prompt_hash, model, analyzer, content, utcnow()],
+                    "content = excluded.content, created_at = excluded.created_at, label = excluded.label",
+                    [day, category, language, prompt_hash, model, analyzer, content, utcnow(), label],
                 )
             ]
         )
@@ -853,11 +878,11 @@ class Store:
     def summary(self, day: date, category: str, language: str) -> StoredSummary | None:
         """The stored summary of the day in this language, if any."""
         row = self._fetchone(
-            "SELECT content, prompt_hash, model FROM summaries WHERE digest_date = ? AND category = ? "
+            "SELECT content, prompt_hash, model, label FROM summaries WHERE digest_date = ? AND category = ? "
             "AND language = ?",
             [day, category, language],
         )
-        return StoredSummary(content=row[0], fingerprint=row[1], model=row[2]) if row else None
+        return StoredSummary(content=row[0], fingerprint=row[1], model=row[2], label=row[3] or "") if row else None
 
     # -- quality -------------------------------------------------------------------------------------
 

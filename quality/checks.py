@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from arxiv_digest.catalog.announcements import announcement, no_announcement_reason
-from arxiv_digest.urls import TRAILING_URL_JUNK, on_code_host, repository_root, url_key
+from arxiv_digest.urls import (
+    CODE_HOSTS,
+    NOTEBOOK_HOSTS,
+    PAGES_SUFFIXES,
+    TRAILING_URL_JUNK,
+    on_code_host,
+    repository_root,
+    url_key,
+)
 from arxiv_digest.wording import LANGUAGES, wording_for
 
 if TYPE_CHECKING:  # digest_format imports this module; the parsed types are only annotations here
@@ -46,6 +54,8 @@ SUMMARY_REFUSAL = "summary_refusal"
 SUMMARY_UNKNOWN_PAPER = "summary_unknown_paper"
 SUMMARY_WRONG_DATE = "summary_wrong_date"
 SUMMARY_WRONG_LANGUAGE = "summary_wrong_language"
+SUMMARY_REPETITIVE = "summary_repetitive"
+SUMMARY_TRUNCATED = "summary_truncated"
 
 
 @dataclass(frozen=True)
@@ -98,9 +108,19 @@ def _prose_only(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
 
 
+# A short run of Latin words between Chinese characters or punctuation is a technical term kept in English
+# ("使用 cross-attention fusion module 融合"), not English prose: the language share leaves it out.
+_CJK_SIDE = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，。、：；！？（）“”《》【】]"
+_EMBEDDED_TERM = re.compile(
+    rf"(?<={_CJK_SIDE})[ \t]*[A-Za-z][\w\-./+&']*(?:[ \t]+[A-Za-z][\w\-./+&']*){{0,3}}[ \t]*(?={_CJK_SIDE})")
+
+
 def cjk_ratio(text: str) -> float:
-    """Share of CJK ideographs among all letters (CJK + Latin) of the prose; 0.0 when there are no letters."""
-    prose = _prose_only(text)
+    """Share of CJK ideographs among all letters (CJK + Latin) of the prose; 0.0 when there are no letters.
+
+    Prose is the text without code, formulas, URLs, quotes and technical terms embedded in Chinese sentences.
+    """
+    prose = _EMBEDDED_TERM.sub("", _prose_only(text))
     cjk = len(_CJK.findall(prose))
     latin = len(_LATIN.findall(prose))
     return cjk / (cjk + latin) if cjk + latin else 0.0
@@ -130,7 +150,9 @@ REFUSAL_BODY_HEADINGS = 3
 def is_refusal(text: str) -> str | None:
     """Why `text` is a refusal or a request for the paper instead of an analysis, or None.
 
-    The reason quotes the sentence, e.g. 'asks for the paper: "请提供您希望我分析的论文内容。"'.
+    The reason quotes the sentence, e.g. 'asks for the paper: "请提供您希望我分析的论文内容。"'. A statement
+    that the paper cannot be reached is a caveat in a real analysis, but a refusal when there is no analysis
+    body, or when a part says nothing else (a 7-part answer whose parts each say "我无法访问该论文的全文").
     """
     flat = _SPACES.sub(" ", text)
     has_body = content_length(text) > REFUSAL_BODY_CHARS and len(heading_lines(text)) >= REFUSAL_BODY_HEADINGS
@@ -140,7 +162,42 @@ def is_refusal(text: str) -> str | None:
         match = pattern.search(flat)
         if match:
             return f'{reason}: "{_sentence_around(flat, match.start(), match.end())}"'
+    return hollow_part(text) if has_body else None
+
+
+# A part whose body is no more than this once its "cannot access" sentence is gone says nothing about the paper.
+HOLLOW_PART_CHARS = 60
+
+
+def hollow_part(text: str) -> str | None:
+    """Why an answer with headings is hollow: a part that only says the paper is unavailable, or such
+    statements in two parts or more (the model pretends to answer what it could not read)."""
+    caveats = [pattern for _, pattern, anywhere in _REFUSAL_PATTERNS if not anywhere]
+    saying = []
+    for heading, body in part_bodies(text):
+        flat = _SPACES.sub(" ", body)
+        for pattern in caveats:
+            match = pattern.search(flat)
+            if match:
+                sentence = _sentence_around(flat, match.start(), match.end(), limit=10_000)
+                saying.append((heading, sentence, content_length(flat.replace(sentence, "")) < HOLLOW_PART_CHARS))
+                break
+    for heading, sentence, empty in saying:
+        if empty or len(saying) >= 2:
+            shown = sentence if len(sentence) <= 120 else sentence[:119] + "…"
+            return f'says it cannot access the paper in part {heading[:40]!r}: "{shown}"'
     return None
+
+
+def part_bodies(text: str) -> list[tuple[str, str]]:
+    """(heading, body) for each heading of the text, in order (text before the first heading is left out)."""
+    parts: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if _HEADING_LINE.match(line):
+            parts.append((line.strip(), []))
+        elif parts:
+            parts[-1][1].append(line)
+    return [(heading, "\n".join(lines).strip()) for heading, lines in parts]
 
 
 def _sentence_around(text: str, start: int, end: int, limit: int = 120) -> str:
@@ -241,22 +298,87 @@ def truncation(text: str) -> tuple[Severity, str] | None:
         return BLOCKING, f"it ends mid-sentence: {last[-60:]!r}"
     if last.endswith(("：", ":")) and not _HEADING_LINE.match(last):
         return BLOCKING, f"it ends with a lead-in to nothing: {last[-60:]!r}"
+    list_item = re.match(r"^\s*([-*+]|\d+[.)])\s", last) is not None
+    # A bulleted noun phrase ("*   **核心思想**：INR 超网络") is a style; a bulleted sentence of several clauses
+    # that stops without punctuation was cut.
+    unfinished_item = list_item and re.search(r"[，,；;、]", re.sub(r"^.*?\*\*[:：]?", "", last))
+    if (not last.endswith(_TERMINAL) and "|" not in last and (not list_item or unfinished_item)
+            and _ends_its_lines(lines[:-1])):
+        # The answer ends its other lines with punctuation, this one not: it was cut, whatever the server said.
+        return BLOCKING, f"it stops mid-sentence: {last[-60:]!r}"
     if not last.endswith(_TERMINAL) and not re.match(r"^\s*([-*+]|\d+[.)])\s", last) and "|" not in last:
         return WARNING, f"the last sentence has no closing punctuation: {last[-60:]!r}"
+    return None
+
+
+# Share of an answer's own body lines that end with closing punctuation from which an unpunctuated last line is
+# taken as cut off: a model that ends its points with "。" ends its last one so too.
+PUNCTUATED_SHARE = 0.8
+MIN_BODY_LINES = 5
+
+
+def _ends_its_lines(lines: Sequence[str]) -> bool:
+    body = [line.strip() for line in lines if len(line.strip()) >= 15 and not _HEADING_LINE.match(line)
+            and "|" not in line and not line.strip().startswith(("```", "~~~", ">"))]
+    if len(body) < MIN_BODY_LINES:
+        return False
+    return sum(line.endswith(_TERMINAL) for line in body) / len(body) >= PUNCTUATED_SHARE
+
+
+# -- loops -----------------------------------------------------------------------------------------------------
+
+# A block said three times in a row is a loop, wherever it stands and whatever its period: a line or paragraph
+# repeated verbatim, or a phrase looping inside one line. Short repeats (table rules, "—" cells) stay below
+# the minimum span.
+LOOP_REPEATS = 3
+MIN_LOOP_CHARS = 120
+_LOOP_IN_LINE = re.compile(r"(.{20,600}?)\1{2,}", re.DOTALL)
+
+
+def repeated_block(text: str) -> str | None:
+    """The start of a block the text repeats three times in a row (at least MIN_LOOP_CHARS in all), or None."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    n = len(lines)
+    for period in range(1, n // LOOP_REPEATS + 1):
+        for start in range(0, n - LOOP_REPEATS * period + 1):
+            block = lines[start:start + period]
+            if sum(len(line) for line in block) * LOOP_REPEATS < MIN_LOOP_CHARS:
+                continue
+            if all(lines[start + k * period:start + (k + 1) * period] == block for k in range(1, LOOP_REPEATS)):
+                return " / ".join(block)[:80]
+    for line in lines:
+        if len(line) >= MIN_LOOP_CHARS:
+            match = _LOOP_IN_LINE.search(line)
+            if match and len(match.group(0)) >= MIN_LOOP_CHARS:
+                return match.group(1)[:80]
     return None
 
 
 # -- URLs ------------------------------------------------------------------------------------------------------
 
 
+# A link written without a scheme: a code host's domain with a path, or a forge's Pages site ("github.com/o/r",
+# "huggingface.co/o/m", "org.github.io/project"); models write them so as often as full URLs.
+_BARE_CODE_LINK = re.compile(
+    r"(?<![\w./@:-])(?:(?:" + "|".join(re.escape(host) for host in sorted(CODE_HOSTS | NOTEBOOK_HOSTS))
+    + r")/[^\s<>\"'`\]\[（）()，。、；]+|[\w-]+(?:" + "|".join(re.escape(s) for s in PAGES_SUFFIXES)
+    + r")(?:/[^\s<>\"'`\]\[（）()，。、；]*)?)",
+    re.IGNORECASE)
+# A Markdown link's target that names a host without a scheme ("[code](github.com/o/r)", "[page](x.io/p)").
+_HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?:[/?#]|$)")
+
+
 def extract_urls(text: str) -> list[str]:
-    """Every URL in markdown links and bare text, in order of appearance, without duplicates."""
+    """Every URL in markdown links and bare text, with a scheme or without one on code hosts, in order of
+    appearance, without duplicates."""
     found: list[str] = []
     for match in _MD_LINK.finditer(text):
         target = match.group(1)
-        if target.lower().startswith(("http://", "https://", "www.")):
+        if target.lower().startswith(("http://", "https://", "www.")) or _HOST_LIKE.match(target):
             found.append(target)
-    found += [match.group(0) for match in _URL.finditer(_MD_LINK.sub(" ", text))]
+    rest = _MD_LINK.sub(" ", text)
+    found += [match.group(0) for match in _URL.finditer(rest)]
+    found += [match.group(0) for match in _BARE_CODE_LINK.finditer(_URL.sub(" ", rest))]
     return list(dict.fromkeys(url.rstrip(TRAILING_URL_JUNK) for url in found))
 
 
@@ -305,6 +427,93 @@ def check_urls(
     return findings
 
 
+# -- about this paper ---------------------------------------------------------------------------------------------
+
+ANALYSIS_OTHER_PAPER = "analysis_other_paper"
+ANALYSIS_REPETITIVE = "analysis_repetitive"
+# Words of titles and abstracts that name no paper in particular.
+_GENERIC = frozenset("""
+a an the of for and or in on to with via from by as at into towards toward using based through beyond without
+under over via is are be our we its their this that these those new novel approach approaches method methods
+model models network networks learning deep neural framework frameworks task tasks data dataset datasets
+image images video videos vision visual language large multimodal benchmark benchmarks analysis study towards
+efficient robust scalable generalizable unified simple effective improving improved improve enhancing enhanced
+understanding generation generative training paper work results performance state art sota ai llm llms mllm
+mllms vlm vlms cnn cnns gpt rgb 3d 2d 4d via end e.g i.e us large-scale fine-tuning zero-shot few-shot
+""".split())
+_NAME_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-+/.][A-Za-z0-9]+)*")
+
+
+def _name_like(token: str) -> bool:
+    """An acronym, a CamelCase name or a name with digits ("DAVIS-2017", "ViT-B/16", "OmniTransfer")."""
+    return len(token) >= 3 and token.lower() not in _GENERIC and (
+        sum(c.isupper() for c in token) >= 2
+        or (any(c.isdigit() for c in token) and any(c.isalpha() for c in token)))
+
+
+def paper_terms(title: str, abstract: str, context: str = "") -> dict[str, int]:
+    """The terms that tell this paper apart, with their weight: its method's name (3), names in its title,
+    abstract and the sections read (acronyms, CamelCase, names with digits: 2), the title's other content
+    words and the abstract's proper names and figures (1)."""
+    terms: dict[str, int] = {}
+    head = title.split(":", 1)[0] if ":" in title else ""
+    if head and len(head.split()) <= 3:
+        terms[head.strip().lower()] = 3
+    for token in _NAME_TOKEN.findall(f"{title} {abstract} {context}"):
+        if _name_like(token):
+            terms.setdefault(token.lower(), 2)
+    for word in re.findall(r"[A-Za-z][A-Za-z-]{4,}", title):
+        if word.lower() not in _GENERIC:
+            terms.setdefault(word.lower().removesuffix("s"), 1)
+    # Proper names inside sentences ("Wasserstein", "Orfitelli") and figures ("41.3%", "1,024") survive translation.
+    for match in re.finditer(r"(?<=[a-z,;] )[A-Z][a-z]{3,}", abstract):
+        if match.group(0).lower() not in _GENERIC:
+            terms.setdefault(match.group(0).lower(), 1)
+    for figure in re.findall(r"(?<![\w.])\d+(?:[.,]\d+)+%?|(?<![\w.])\d{2,}%", abstract):
+        terms.setdefault(figure, 1)
+    return terms
+
+
+@dataclass(frozen=True)
+class Evidence:
+    score: int  # the weights of the paper's terms the answer uses
+    found: tuple[str, ...]
+    available: int  # the weight the paper's terms could give at most
+    foreign: tuple[str, ...]  # names the answer uses that the paper's text never does
+
+
+# Measured on real pairs (a real model's Chinese notes on real abstracts, ../shared/corpus/listings): see
+# bench/answer_gate.py and bench/results/answer_gate.json for the distributions and the error rates. An answer
+# is about another paper when it uses almost none of this paper's terms and names things this paper never
+# does; an answer that names nothing at all (fully translated) is not judged by names.
+MIN_PAPER_EVIDENCE = 2
+MIN_FOREIGN_NAMES = 1
+MIN_AVAILABLE_EVIDENCE = 4
+
+
+def paper_evidence(text: str, title: str, abstract: str, context: str = "") -> Evidence:
+    """How much of what names this paper the answer mentions (case-insensitive, whole words; a plural counts)."""
+    terms = paper_terms(title, abstract, context)
+    lowered = text.lower()
+    found = [term for term in terms
+             if re.search(rf"(?<![a-z0-9]){re.escape(term)}s?(?![a-z0-9])", lowered)]
+    source = f"{title} {abstract} {context}".lower()
+    foreign = [token for token in dict.fromkeys(_NAME_TOKEN.findall(text))
+               if _name_like(token) and token.lower() not in source]
+    return Evidence(sum(terms[t] for t in found), tuple(found), sum(terms.values()), tuple(foreign))
+
+
+def about_another_paper(text: str, title: str, abstract: str, context: str = "") -> str | None:
+    """Why the answer is not about this paper (almost none of its terms, names it never uses), or None."""
+    evidence = paper_evidence(text, title, abstract, context)
+    if (evidence.available < MIN_AVAILABLE_EVIDENCE or evidence.score >= MIN_PAPER_EVIDENCE
+            or len(evidence.foreign) < MIN_FOREIGN_NAMES):
+        return None
+    return (f"it does not seem to be about {title[:80]!r}: it names {', '.join(evidence.foreign[:5])}, which the "
+            f"paper never does, and uses {evidence.score} of its distinctive terms' weight (found: "
+            f"{', '.join(evidence.found) or 'none'}; at least {MIN_PAPER_EVIDENCE} needed)")
+
+
 # -- analysis ----------------------------------------------------------------------------------------------------
 
 # Minimum content lengths and CJK shares per language are in the wording tables, with their reasons.
@@ -327,8 +536,13 @@ def check_analysis(
     paper_urls: set[str] | None = None,
     language: Language,
     kind: AnalysisKind | None = None,
+    title: str = "",
+    context: str = "",
 ) -> list[Finding]:
     """All checks of one analysis text (the markdown content, or the digest's notice line).
+
+    With the paper's `title`, a model-written answer must also be about that paper (its names and title words;
+    `context` is the text of the sections the model read).
 
     A withheld notice is valid by design. An empty text or a refusal is reported alone: its missing headings
     and short length are consequences, not further problems. URL grounding always runs, because an invented
@@ -359,8 +573,15 @@ def check_analysis(
     cut = truncation(text)
     if cut:
         findings.append(Finding(paper_id, ANALYSIS_TRUNCATED, cut[0], cut[1]))
+    loop = repeated_block(text)
+    if loop:
+        findings.append(Finding(paper_id, ANALYSIS_REPETITIVE, BLOCKING,
+                                f"a block is repeated {LOOP_REPEATS} times or more: {loop!r}"))
     if model_written:
         findings += check_language(paper_id, text, language)
+        other = about_another_paper(text, title, abstract, context) if title else None
+        if other:
+            findings.append(Finding(paper_id, ANALYSIS_OTHER_PAPER, BLOCKING, other))
     structure = kind or infer_kind(text, language)
     if structure is None:
         findings.append(Finding(paper_id, ANALYSIS_MISSING_HEADINGS, BLOCKING,
@@ -514,6 +735,13 @@ def check_summary(
         if not _matches_a_title(name, paper_titles, paper_texts):
             findings.append(Finding("", SUMMARY_UNKNOWN_PAPER, BLOCKING,
                                     f"names {name!r}, which is not a paper of this day"))
+    cut = truncation(text)
+    if cut and cut[0] == BLOCKING:
+        findings.append(Finding("", SUMMARY_TRUNCATED, BLOCKING, cut[1]))
+    loop = repeated_block(text)
+    if loop:
+        findings.append(Finding("", SUMMARY_REPETITIVE, BLOCKING,
+                                f"a block is repeated {LOOP_REPEATS} times or more: {loop!r}"))
     if paper_titles and content_length(text) < 80:
         findings.append(Finding("", SUMMARY_EMPTY, WARNING, f"{len(paper_titles)} papers but the summary is "
                                 f"only {content_length(text)} characters"))

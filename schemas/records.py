@@ -137,6 +137,11 @@ class Analysis:
     key_findings: tuple[str, ...] = ()
     prompt_hash: str = ""
     notice: str | None = None  # shown instead of the content when the analysis is withheld
+    label: str = ""  # our line above the content: who wrote it, from what, why a fallback (never the model's)
+
+    def labelled(self) -> str:
+        """The content as the digest shows it: our label, then the text."""
+        return f"{self.label}\n\n{self.content}" if self.label else self.content
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,10 @@ class StoredSummary:
     content: str
     fingerprint: str
     model: str
+    label: str = ""  # our line above the summary (who wrote it, why a fallback), never the model's text
+
+    def labelled(self) -> str:
+        return f"{self.label}\n\n{self.content}" if self.label else self.content
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def analyze_task(
 @task(name="model-preflight", task_run_name="model-preflight-{category}-{digest_day}", cache_policy=NONE)
 def preflight_task(settings: Settings, digest_day: date, category: str, papers: Sequence[PaperKey]) -> str:
     """A wrong key, URL or model name stops the run here, before any paper is sent (core: model_preflight)."""
-    report = model_preflight(runtime_for(settings), papers)
+    report = model_preflight(runtime_for(settings), papers, digest_day, category)
     if report is None:
         return ""
     get_run_logger().info(report.log_line())

@@ -15,7 +15,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared beside the repository; DIGEST_SHARED_DIR points elsewhere (a git worktree sits one level deeper).
+SHARED = Path(os.environ.get("DIGEST_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 CORPUS = SHARED / "corpus"
 
 

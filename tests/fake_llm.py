@@ -16,7 +16,9 @@ Every reply is logged (FakeLLM.served, with the paper it was for); FakeLLM.answe
 finished sending, so a test can tell how many answers a client has received.
 
 A request with `"stream": true` gets its text reply as server-sent events, in pieces, as llama.cpp sends it
-(usage in a last chunk). Like llama.cpp, the server answers GET /props with its context window
+(usage in a last chunk). A reply's `reasoning` is sent apart from its content, as reasoning servers do
+(`reasoning_content` or `reasoning`: in the message, or streamed first); `finish_chunk=False` ends a stream
+without its finish chunk, as a dropped proxy does. Like llama.cpp, the server answers GET /props with its context window
 (`FakeLLM.props`, None for a server that has no such endpoint); GET /v1/models lists `FakeLLM.model_ids` when
 set, and POST /tokenize counts tokens when `FakeLLM.tokens_per_char` is set. Those are not chat requests: they
 take no scripted reply and are logged in FakeLLM.probes.
@@ -53,11 +55,18 @@ class Reply:
     finish_reason: str = "stop"
     delay: float = 0.0  # seconds to wait before a text reply is sent
     fault: str = ""  # the kind of fault this reply injects ("" for a normal answer)
+    # Reasoning sent apart from the answer, as DeepSeek, vLLM and llama.cpp do (`reasoning_content`; Ollama and
+    # OpenRouter call it `reasoning`), streamed before the answer's pieces.
+    reasoning: str = ""
+    reasoning_field: str = "reasoning_content"
+    finish_chunk: bool = True  # False: the stream just ends after the last piece (a dropped proxy)
 
     @classmethod
     def content(cls, text: str, usage: tuple[int, int] | None = (1000, 500), finish_reason: str = "stop",
-                delay: float = 0.0) -> Reply:
-        return cls("text", text=text, usage=usage, finish_reason=finish_reason, delay=delay)
+                delay: float = 0.0, reasoning: str = "", reasoning_field: str = "reasoning_content",
+                finish_chunk: bool = True) -> Reply:
+        return cls("text", text=text, usage=usage, finish_reason=finish_reason, delay=delay, reasoning=reasoning,
+                   reasoning_field=reasoning_field, finish_chunk=finish_chunk)
 
     @classmethod
     def status(cls, code: int, headers: dict[str, str] | None = None) -> Reply:
@@ -131,14 +140,17 @@ class Served:
     at: float
 
 
-def completion_body(text: str, usage: tuple[int, int] | None, finish_reason: str = "stop") -> dict[str, Any]:
+def completion_body(text: str, usage: tuple[int, int] | None, finish_reason: str = "stop", reasoning: str = "",
+                    reasoning_field: str = "reasoning_content") -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if reasoning:
+        message[reasoning_field] = reasoning
     body: dict[str, Any] = {
         "id": "chatcmpl-1",
         "object": "chat.completion",
         "created": 1700000000,
         "model": "m",
-        "choices": [{"index": 0, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": text}}],
+        "choices": [{"index": 0, "finish_reason": finish_reason, "message": message}],
     }
     if usage is not None:
         body["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
@@ -387,7 +399,8 @@ class _Handler(QuietHandler):
         if stream:
             self._send_stream(reply)
             return
-        self._send(200, json.dumps(completion_body(reply.text, reply.usage, reply.finish_reason)).encode())
+        self._send(200, json.dumps(completion_body(reply.text, reply.usage, reply.finish_reason, reply.reasoning,
+                                                   reply.reasoning_field)).encode())
 
     def _send_stream(self, reply: Reply) -> None:
         """The answer as server-sent events, 40 characters a chunk, then the finish reason and the usage."""
@@ -397,13 +410,17 @@ class _Handler(QuietHandler):
         self.end_headers()
         self.close_connection = True
         base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000, "model": "m"}
-        pieces = [reply.text[i:i + 40] for i in range(0, len(reply.text), 40)]
-        for piece in pieces:
-            chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        thinking = [{reply.reasoning_field: reply.reasoning[i:i + 40]} for i in range(0, len(reply.reasoning), 40)]
+        pieces = [{"content": reply.text[i:i + 40]} for i in range(0, len(reply.text), 40)]
+        for piece in thinking + pieces:
+            chunk = {**base, "choices": [{"index": 0, "delta": piece, "finish_reason": None}]}
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
             if self.server.fake.stream_piece_delay:
                 time.sleep(self.server.fake.stream_piece_delay)
+        if not reply.finish_chunk:
+            self.wfile.flush()
+            return  # the connection just closes: no finish reason, no usage, no [DONE]
         last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]}
         self.wfile.write(f"data: {json.dumps(last)}\n\n".encode())
         if reply.usage is not None:

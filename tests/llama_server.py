@@ -170,7 +170,7 @@ def published_contract(data_dir: Path) -> dict[str, object]:
                 if not accepted:
                     violations.append(f"{versioned_id}: model text without an accepted (validated) try")
             elif analysis.analyzer == FALLBACK_ANALYZER:
-                if "Fallback after the model's" not in analysis.content.split("\n\n", 1)[0]:
+                if "Fallback after the model's" not in analysis.label:
                     violations.append(f"{versioned_id}: fallback without its label")
             elif analysis.analyzer != "quality-gate":
                 violations.append(f"{versioned_id}: {analysis.analyzer} although a model was configured")

@@ -54,7 +54,9 @@ def test_a_valid_answer_is_stored_labelled_and_a_rerun_asks_nothing(tmp_path: Pa
     assert len(model.asked) == 1 and model.asked[0].kind == "method"
     assert "arXiv：2601.99001v1" in model.asked[0].user and "3 Method" in model.asked[0].user
     analysis = store.digest_analyses(DAY, CATEGORY)["2601.99001v1"]
-    assert analysis.analyzer == f"llm:{MODEL}" and analysis.content.split("\n\n", 1)[1].strip() == ZH_METHOD.strip()
+    # The model's text alone in content; our label in its own field, shown above it.
+    assert analysis.analyzer == f"llm:{MODEL}" and analysis.content.strip() == ZH_METHOD.strip()
+    assert MODEL in analysis.label and analysis.labelled().startswith(analysis.label)
     assert check_analysis("2601.99001v1", analysis.content, abstract=ABSTRACT, paper_urls=set(), language="zh",
                           kind="method") == []
     assert statuses(store, since) == ["accepted"]
@@ -91,7 +93,8 @@ def test_two_refusals_per_prompt_fall_back_to_the_labelled_extractive_analysis_o
     assert [a.kind for a in model.asked] == ["method", "method", "abstract", "abstract"]
     analysis = store.digest_analyses(DAY, CATEGORY)["2601.99001v1"]
     assert analysis.analyzer == FALLBACK_ANALYZER
-    assert "Fallback after the model's answers were rejected" in analysis.content.split("\n\n", 1)[0]
+    assert "Fallback after the model's answers were rejected" in analysis.label
+    assert "Fallback" not in analysis.content
     assert store.step_status("2601.99001", 1, "analyze") == "fallback"
 
 
@@ -144,5 +147,5 @@ def test_two_bad_summaries_fall_back_to_the_labelled_extractive_one(tmp_path: Pa
     assert "上一次回答未通过自动检查" in model.asked[1].user
     stored = store.summary(DAY, CATEGORY, "zh")
     assert stored is not None and stored.model == EXTRACTIVE_MODEL
-    label, body = stored.content.split("\n\n", 1)
-    assert "Fallback after the model's answers were rejected" in label and body.startswith("*抽取式摘要")
+    assert "Fallback after the model's answers were rejected" in stored.label
+    assert stored.content.startswith("*抽取式摘要") and stored.labelled().startswith(stored.label)

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from fake_llm import EN_METHOD, ZH_METHOD, FakeLLM, Reply, obeys_injection
 
-from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER, analyze_paper, strip_preamble
+from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER, analyze_paper
+from arxiv_digest.analysis.answers import normalise_analysis
 from arxiv_digest.analysis.extractive import (
     EXTRACTIVE_MODEL,
     AnalysisInput,
@@ -142,7 +143,7 @@ def test_valid_answer_is_stored_as_the_labelled_method_analysis_with_usage_and_c
     assert analysis.kind == "method"
     assert analysis.analyzer == f"llm:{MODEL}"
     assert chosen_model(store, paper) == MODEL
-    first_line, _, body = analysis.content.partition("\n\n")
+    first_line, _, body = analysis.labelled().partition("\n\n")
     assert first_line.startswith(f"*方法分析由 {MODEL} 根据论文全文节选撰写")
     assert body.strip() == ZH_METHOD.strip()
     assert check_analysis(paper.versioned_id, analysis.content, abstract=ABSTRACT, paper_urls={CODE_URL},
@@ -199,7 +200,7 @@ def test_english_setting_yields_the_english_seven_part_analysis(tmp_path: Path, 
     settings, store, paper = one_paper_day(tmp_path, fake, language="en")
     run(settings, paper)
     analysis = chosen(store, paper)
-    assert analysis.content.startswith(f"*Method analysis written by {MODEL} from full-text excerpts")
+    assert analysis.labelled().startswith(f"*Method analysis written by {MODEL} from full-text excerpts")
     for heading in ("### 1. Abstract", "### 2. Motivation", "### 3. Method design", "### 4. Comparison",
                     "### 5. Experiments", "### 6. Practical guide", "### 7. Summary"):
         assert heading in analysis.content
@@ -267,7 +268,8 @@ def test_two_rejected_method_answers_fall_back_to_the_labelled_abstract_analysis
 
     analysis = chosen(store, paper)
     assert analysis.kind == "abstract" and analysis.analyzer == f"llm:{MODEL}"
-    assert analysis.content.startswith("*摘要分析（未能读取全文：全文分析未通过校验：analysis_refusal")
+    assert analysis.labelled().startswith("*摘要分析（未能读取全文：全文分析未通过校验：analysis_refusal）")
+    assert "请提供" not in analysis.labelled(), "the label names the failure, never quotes the refusal"
     assert "**5. 从摘要中可以推断出的局限性**" in analysis.content
     assert fake.requests[2].prompt_kind == "abstract"
     rows = attempts(store)
@@ -290,7 +292,8 @@ def test_paper_without_full_text_gets_the_abstract_prompt_and_label(tmp_path: Pa
     assert fake.request_count == 1 and fake.requests[0].prompt_kind == "abstract"
     assert "<paper>" in fake.requests[0].user and "正文节选" not in fake.requests[0].user
     content = chosen(store, paper).content
-    assert content.splitlines()[0] == "*摘要分析（未能读取全文：PDF download failed: HTTP 404）。*"
+    label = chosen(store, paper).labelled().splitlines()[0]
+    assert label == "*摘要分析（未能读取全文：PDF download failed: HTTP 404）。*"
     assert check_analysis(paper.versioned_id, content, abstract=ABSTRACT, paper_urls=None, language="zh",
                           kind="abstract") == []
 
@@ -308,7 +311,7 @@ def test_everything_rejected_ends_with_the_extractive_analysis(tmp_path: Path) -
         analysis = chosen(store, paper)
         assert analysis.analyzer == FALLBACK_ANALYZER and chosen_model(store, paper) == EXTRACTIVE_MODEL
         # Labelled as a fallback after rejected answers, with the reason, above the extractive analysis.
-        label, body = analysis.content.split("\n\n", 1)
+        label, body = analysis.labelled().split("\n\n", 1)
         assert "Fallback after the model's answers were rejected (analysis_" in label and "test-model" in label
         assert body == extractive_analysis(gather_input(store, paper), "zh").content
         rows = attempts(store)
@@ -387,7 +390,7 @@ def test_persistent_500s_give_up_after_max_attempts_and_use_the_extractive_analy
     assert all(r["reason"].startswith("HTTP 500") for r in rows[:3])
     fallback = chosen(store, paper)
     assert fallback.analyzer == FALLBACK_ANALYZER
-    assert fallback.content.startswith("*回退：test-model 未给出可用回答") and "calls failed" in fallback.content
+    assert fallback.labelled().startswith("*回退：test-model 未给出可用回答") and "calls failed" in fallback.label
     assert "HTTP 500" in store.paper_steps(DAY, CATEGORY)[0]["detail"]
 
 
@@ -430,7 +433,7 @@ def test_request_refused_as_too_long_falls_back_to_the_shorter_abstract_prompt(t
     assert run(settings, paper) == "abstract"
     rows = attempts(store)
     assert [r["status"] for r in rows] == ["error", "accepted"]
-    assert "HTTP 400" in chosen(store, paper).content.splitlines()[0]
+    assert "HTTP 400" in chosen(store, paper).labelled().splitlines()[0]
 
 
 def test_without_a_base_url_the_extractive_analyzer_runs_offline(tmp_path: Path) -> None:
@@ -564,8 +567,8 @@ def test_key_findings_are_verbatim_sentences_of_the_abstract() -> None:
 
 def test_chatty_opening_before_the_first_heading_is_dropped() -> None:
     text = "好的，我将以AI领域高水平研究生的视角，深入分析这篇论文。\n\n---\n\n" + ZH_METHOD
-    assert strip_preamble(text) == ZH_METHOD.strip()
-    assert strip_preamble("OK") == "OK"
+    assert normalise_analysis(text, "method", "zh").text == ZH_METHOD
+    assert normalise_analysis("OK", "method", "zh").text == "OK"
 
 
 def test_extractive_analysis_is_unchanged_for_the_offline_path() -> None:
@@ -619,7 +622,7 @@ def test_permanent_failure_is_not_paid_again_on_rerun_unless_the_settings_change
     run(settings, paper)
     assert fake.request_count == 3  # method, method shrunk once, abstract: each once, none retried
     assert chosen(store, paper).analyzer == FALLBACK_ANALYZER
-    assert "context overflow" in chosen(store, paper).content.splitlines()[0]
+    assert "context overflow" in chosen(store, paper).labelled().splitlines()[0]
 
     run(settings, paper)
     assert fake.request_count == 3, "the same settings would overflow again: no call"

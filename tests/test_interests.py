@@ -278,7 +278,7 @@ def test_the_top_n_get_the_method_analysis_and_the_rest_the_abstract_one(tmp_pat
     assert analyze_paper(runtime, wanted.arxiv_id, 1, DAY, CATEGORY) == "method"
     assert analyze_paper(runtime, other.arxiv_id, 1, DAY, CATEGORY) == "abstract"
     analysis = store.digest_analyses(DAY, CATEGORY)[other.versioned_id]  # type: ignore[attr-defined]
-    assert "outside the reading budget: ranked 2 for profile vos, which reads its top 1 in full" in analysis.content
+    assert "outside the reading budget: ranked 2 for profile vos, which reads its top 1 in full" in analysis.labelled()
 
 
 def test_the_model_is_sent_one_full_text_and_one_abstract_and_nothing_on_a_rerun(tmp_path: Path) -> None:

@@ -238,7 +238,7 @@ def test_missing_headings_are_named() -> None:
 
 
 def test_unstructured_analysis_is_missing_headings() -> None:
-    text = "这篇论文研究了视觉表示学习。" * 30
+    text = "".join(f"这篇论文研究了第{i}种视觉表示学习方法。" for i in range(30))
     findings = check_analysis(PID, text, abstract=ABSTRACT, language="zh")
     assert [f.check for f in findings] == [ANALYSIS_MISSING_HEADINGS]
 
@@ -312,8 +312,14 @@ def test_emphasised_closing_sentence_is_not_a_cut_heading() -> None:
     assert truncation(GOOD_ZH_METHOD + "\n**8. 附录：**") is not None
 
 
-def test_prose_without_closing_punctuation_is_a_warning() -> None:
+def test_prose_without_closing_punctuation_after_punctuated_lines_is_cut() -> None:
     cut = truncation(GOOD_ZH_METHOD + "\n总体而言这篇论文的方法设计")
+    assert cut is not None and cut[0] == BLOCKING
+    assert truncation(GOOD_ZH_METHOD + "\n*   **速记版流程**：编码令牌；路由打分；分支计算；融合") is not None
+
+
+def test_prose_without_closing_punctuation_is_a_warning_when_the_answer_rarely_punctuates() -> None:
+    cut = truncation("### 1. 摘要翻译\n\n总体而言这篇论文的方法设计")
     assert cut is not None and cut[0] == WARNING
     assert truncation(GOOD_ZH_METHOD + "\n\n---\n") is None
 
@@ -441,3 +447,11 @@ def test_empty_and_refusing_summaries_are_blocking() -> None:
 def test_empty_day_may_have_a_one_line_summary() -> None:
     line = "2026-01-20 没有新提交的 cs.CV 论文（周末或节假日 arXiv 没有公告），因此 2026-01-21 的摘要为空。"
     assert check_summary(line, digest_date=DAY, paper_titles=[], language="zh") == []
+
+
+def test_english_terms_inside_chinese_sentences_are_not_counted_against_the_language() -> None:
+    code_switched = ("我们使用 Transformer-based backbone network 提取 multi-scale features，并 apply cross-attention "
+                     "fusion module 进行融合，最后用 Mask2Former decoder 输出掩码。") * 10
+    assert cjk_ratio(code_switched) > 0.9
+    english = "The router keeps the top-k tokens and the rest take a light branch, which saves computation. " * 10
+    assert cjk_ratio(english + "它叫稀疏路由。") < 0.05

@@ -100,7 +100,8 @@ def test_model_summary_is_validated_labelled_stored_and_counted(tmp_path: Path, 
     stored = store.summary(DAY, CATEGORY, "zh")
     content, prompt_hash, model = stored.content, stored.fingerprint, stored.model
     assert model == MODEL and prompt_hash.startswith("summary.zh.md@")
-    assert content.startswith(f"*执行摘要由 {MODEL} 根据当日论文的分析撰写。*")
+    assert stored.labelled().startswith(f"*执行摘要由 {MODEL} 根据当日论文的分析撰写。*")
+    assert stored.label not in content, "our label is not part of the model's text"
     assert f"“{TITLES[0]}”" in content
     assert [f for f in check_summary(content, digest_date=DAY, paper_titles=TITLES, language="zh")
             if f.severity == "blocking"] == []
@@ -166,7 +167,7 @@ def test_two_bad_summaries_fall_back_to_the_labelled_extractive_summary_and_the_
         fill_day(store, make_papers())
         summarize(settings, DAY, CATEGORY)
         stored = store.summary(DAY, CATEGORY, "zh")
-        content, model = stored.content, stored.model
+        content, model = stored.labelled(), stored.model
         label, body = content.split("\n\n", 1)
         assert model == EXTRACTIVE_MODEL and body.startswith("*抽取式摘要（未使用语言模型）")
         assert "Fallback after the model's answers were rejected (summary_" in label
@@ -174,7 +175,7 @@ def test_two_bad_summaries_fall_back_to_the_labelled_extractive_summary_and_the_
 
         summarize(settings, DAY, CATEGORY)  # the same prompt: its rejection stands
         assert fake.request_count == 2
-        assert store.summary(DAY, CATEGORY, "zh").content == content
+        assert store.summary(DAY, CATEGORY, "zh").labelled() == content
         assert [r["status"] for r in summary_attempts(store)] == ["rejected", "rejected"]
 
 
@@ -204,7 +205,7 @@ def test_english_summary_when_configured(tmp_path: Path, fake: FakeLLM) -> None:
     fill_day(store, make_papers())
     summarize(settings, DAY, CATEGORY)
     stored = store.summary(DAY, CATEGORY, "en")
-    content, model = stored.content, stored.model
+    content, model = stored.labelled(), stored.model
     assert model == MODEL and content.startswith("*Executive summary written by")
     assert "**Recommended full reads:**" in content
 
@@ -228,7 +229,8 @@ def test_quoted_names_must_be_exact_titles_parts_of_titles_or_terms_from_the_abs
 
 def test_only_the_digest_date_and_the_submission_date_pass() -> None:
     papers = make_papers()
-    ok = "本期（2026-01-21 摘要，2026年1月20日 提交）" + "论文关注高效推理与稀疏计算。" * 10
+    ok = "本期（2026-01-21 摘要，2026年1月20日 提交）" + "".join(
+        f"第{i}篇论文关注高效推理与稀疏计算。" for i in range(10))
     assert summary_problems(ok, DAY, papers, "zh") == []
     wrong = ok.replace("2026-01-21", "2026-01-22")
     assert any("summary_wrong_date" in p for p in summary_problems(wrong, DAY, papers, "zh"))

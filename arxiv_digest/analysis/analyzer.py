@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from arxiv_digest.analysis.answers import Normalised, normalise_analysis, without_reasoning
 from arxiv_digest.analysis.extractive import (
     ACCEPTED,
     ERROR,
@@ -37,7 +38,13 @@ from arxiv_digest.analysis.model import (
     PromptTooLong,
 )
 from arxiv_digest.analysis.model_report import reason_names
-from arxiv_digest.analysis.prompting import Message, Prompt, build_abstract_prompt, build_method_prompt
+from arxiv_digest.analysis.prompting import (
+    Message,
+    Prompt,
+    build_abstract_prompt,
+    build_method_prompt,
+    estimate_tokens,
+)
 from arxiv_digest.interests.budget import budgeted_input
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.wording import wording_for
@@ -65,15 +72,19 @@ class AttemptRecord:
     estimated_input_tokens: int = 0
     usage_reported: bool = False
     finish_reason: str | None = None
+    reasoning_tokens: int = 0  # what the model spent thinking before its answer (never published)
+    reasoning_ms: float = 0.0
 
     @classmethod
     def of_completion(cls, prompt_hash: str, model: str, completion: Completion, problems: str, cost_usd: float,
-                      settings_key: str | None) -> AttemptRecord:
+                      settings_key: str | None, reasoning_chars_in_text: int = 0) -> AttemptRecord:
+        reasoning = completion.reasoning_tokens or estimate_tokens("x" * reasoning_chars_in_text)
         return cls(prompt_hash, model, REJECTED if problems else ACCEPTED, problems or None,
                    completion.input_tokens, completion.output_tokens, completion.latency_ms, cost_usd,
                    settings_key=settings_key, queue_ms=completion.queue_ms,
                    estimated_input_tokens=completion.estimated_input_tokens,
-                   usage_reported=completion.usage_reported, finish_reason=completion.finish_reason)
+                   usage_reported=completion.usage_reported, finish_reason=completion.finish_reason,
+                   reasoning_tokens=reasoning, reasoning_ms=completion.reasoning_ms)
 
 
 class AnalysisLedger(Protocol):
@@ -137,19 +148,38 @@ FALLBACK_ANALYZER = "extractive-fallback"
 
 
 def fallback_label(model: str, reason: str, language: str, rejected: bool) -> str:
-    """The line that says a configured model was asked and why its answer is not the one shown."""
-    names = reason_names(reason) or [_plain_reason(reason)[:80]]
+    """The line that says a configured model was asked and why its answer is not the one shown: the failure of
+    every prompt tried, each named with its prompt ("analysis_refusal (method), analysis_too_short (abstract)"),
+    so a reader sees why the full analysis failed too."""
+    names = []
+    for line in reason.splitlines() or [""]:
+        kind, _, failure = line.partition(PROMPT_FAILURE_SEPARATOR)
+        if not failure:
+            kind, failure = "", line
+        found = reason_names(failure) or [_plain_reason(failure)[:80]]
+        names += [f"{name} ({kind})" if kind else name for name in found]
     wording = wording_for(language)
     template = wording.fallback_rejected_label if rejected else wording.fallback_failed_label
     return template.format(model=model, reasons=", ".join(names))
 
 
+PROMPT_FAILURE_SEPARATOR = " prompt: "
+
+
+def prompts_failures(failures: Sequence[tuple[str, str]]) -> str:
+    """Why each prompt's answer was not used, one line per prompt ("method prompt: ..."); one prompt: its reason."""
+    if len(failures) == 1:
+        return failures[0][1]
+    return "\n".join(f"{kind}{PROMPT_FAILURE_SEPARATOR}{failure}" for kind, failure in failures)
+
+
 def fallback_analysis(extractive: Analysis, model: str, reason: str, language: str, rejected: bool) -> Analysis:
     """The extractive analysis labelled apart from "no model configured": a model was asked, its answer is not
-    shown, and the label says why. Keyed apart too, so the offline analysis of the same paper stays as it is."""
+    shown, and the label (a field of its own, never part of the text the checks read) says why. Keyed apart
+    too, so the offline analysis of the same paper stays as it is."""
     label = fallback_label(model, reason, language, rejected)
     tag = hashlib.sha256(label.encode()).hexdigest()[:8]
-    return dataclasses.replace(extractive, analyzer=FALLBACK_ANALYZER, content=f"{label}\n\n{extractive.content}",
+    return dataclasses.replace(extractive, analyzer=FALLBACK_ANALYZER, label=label,
                                prompt_hash=f"{extractive.prompt_hash}+fallback:{model}:{tag}")
 
 
@@ -192,30 +222,17 @@ def validation_problems(
     paper_urls: set[str] | None,
     finish_reason: str | None = None,
     limit: str = "llm_max_output_tokens",
+    context: str = "",
 ) -> list[str]:
-    """Why `text` cannot be stored as the paper's analysis; empty when it is fine."""
+    """Why `text` (the model's normalised answer alone) cannot be stored as the paper's analysis; empty when it
+    is fine. `context`: the text of the sections the model read, for the check that it is about this paper."""
     problems = cut_answer_problems("analysis", finish_reason, limit)
     findings = check_analysis(paper.versioned_id, text, abstract=paper.abstract, paper_urls=paper_urls,
-                              language=language, kind=kind)  # type: ignore[arg-type]
+                              language=language, kind=kind, title=paper.title,  # type: ignore[arg-type]
+                              context=context)
     problems += [f"{f.check}: {f.detail}" for f in findings
                  if f.severity == BLOCKING or f.check == ANALYSIS_UNGROUNDED_URL]
     return problems
-
-
-_HEADING_START = re.compile(r"^\s{0,3}(#{1,6}\s|\*\*\s*1[.、)]|1[.、)]\s*\*\*)", re.MULTILINE)
-MAX_PREAMBLE_CHARS = 400
-
-
-def strip_preamble(text: str) -> str:
-    """The answer from its first heading on: drops "好的，我将……" style openings the seed is full of.
-
-    Only a short opening without headings is dropped; anything longer is left for validation to judge.
-    """
-    text = text.strip()
-    match = _HEADING_START.search(text)
-    if match and 0 < match.start() <= MAX_PREAMBLE_CHARS:
-        return text[match.start():].lstrip()
-    return text
 
 
 _URL_IN_REASON = re.compile(r"https?://\S+")
@@ -226,15 +243,20 @@ def _plain_reason(reason: str) -> str:
     return _URL_IN_REASON.sub("<URL>", reason).replace("\n", " ")[:200]
 
 
-def model_analysis_content(text: str, prompt: Prompt, model: str, language: str, unavailable_reason: str) -> str:
-    """The stored analysis: our label first (who wrote it, from what), then the model's validated text."""
+def model_analysis_label(prompt: Prompt, model: str, language: str, unavailable_reason: str) -> str:
+    """Our line above a model's analysis: who wrote it, from what, and (abstract only) why not from the full
+    text. Stored apart from the model's text, so no check ever reads it as the model's words."""
     wording = wording_for(language)
     if prompt.kind == "method":
-        label = wording.model_method_label.format(model=model, note=prompt.note)
-    else:
-        label = wording.abstract_only_label.format(reason=_plain_reason(unavailable_reason)) + "\n" + \
-            wording.model_abstract_label.format(model=model)
-    return f"{label}\n\n{text.strip()}\n"
+        return wording.model_method_label.format(model=model, note=prompt.note)
+    return wording.abstract_only_label.format(reason=_plain_reason(unavailable_reason)) + "\n" + \
+        wording.model_abstract_label.format(model=model)
+
+
+def method_failure_reason(failure: str, language: str) -> str:
+    """Why the full-text analysis was not used, by the names of its failures (never the refused sentence)."""
+    names = reason_names(failure) or [_plain_reason(failure)[:80]]
+    return wording_for(language).method_rejected_reason.format(reason=", ".join(names))
 
 
 class ModelAnalyzer:
@@ -297,9 +319,11 @@ class ModelAnalyzer:
                 return AnalysisOutcome(cached, name, cached=True)
 
         paper_urls = {link.url for link in data.links} if usable_sections(data.sections) else None
+        context = "\n".join(section.text for section in usable_sections(data.sections))
         unavailable = data.unavailable_reason
         earlier_failure = ""
         failure = ""
+        failures: list[tuple[str, str]] = []
         rejected = False
         settings_key = self._settings_key()
         deadline = time.monotonic() + self.paper_time_cap_seconds
@@ -321,7 +345,7 @@ class ModelAnalyzer:
                         return dataclasses.replace(shrunk, prompt_hash=method.prompt_hash)
                 try:
                     answer, failure = self._ask(prompt, data.paper, language, paper_urls, ledger, deadline,
-                                                settings_key, rebuild)
+                                                settings_key, rebuild, context)
                     rejected = rejected or answer is None
                 except ModelCallFailed as exc:
                     answer, failure = None, f"model call failed: {exc.reason}"
@@ -334,16 +358,21 @@ class ModelAnalyzer:
                     kind=prompt.kind,
                     analyzer=f"{MODEL_ANALYZER_PREFIX}{name}",
                     language=language,
-                    content=model_analysis_content(answer, prompt, name, language, unavailable),
+                    content=answer.strip() + "\n",
                     key_findings=tuple(key_findings(data.paper.abstract)),
                     prompt_hash=prompt.prompt_hash,
+                    label=model_analysis_label(prompt, name, language, unavailable),
                 )
                 return AnalysisOutcome(analysis, name, fallback_reason=earlier_failure)
             earlier_failure = failure
+            failures.append((prompt.kind, failure))
             if prompt.kind == "method":
-                unavailable = wording_for(language).method_rejected_reason.format(reason=failure)
-        log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, failure)
-        return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=failure, fallback_model=name,
+                unavailable = method_failure_reason(failure, language)
+        if failure and (prompt.kind, failure) not in failures:  # the loop stopped early on this prompt
+            failures.append((prompt.kind, failure))
+        reason = prompts_failures(failures) if failures else failure
+        log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, reason.replace("\n", "; "))
+        return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=reason, fallback_model=name,
                                             rejected=rejected)
 
     def _complete(self, prompt: Prompt, messages: Sequence[Message], ledger: AnalysisLedger, deadline: float,
@@ -385,7 +414,7 @@ class ModelAnalyzer:
 
     def _ask(self, prompt: Prompt, paper: Paper, language: str, paper_urls: set[str] | None,
              ledger: AnalysisLedger, deadline: float = float("inf"), settings_key: str | None = None,
-             rebuild: Callable[[int], Prompt] | None = None) -> tuple[str | None, str]:
+             rebuild: Callable[[int], Prompt] | None = None, context: str = "") -> tuple[str | None, str]:
         """(validated answer or None, why the last answer failed), asking again with the first failure named.
 
         Raises ModelCallFailed when the model gives no answer at all; every try is in the ledger either way.
@@ -395,10 +424,14 @@ class ModelAnalyzer:
 
         def validate(text: str, completion: Completion, asked: Prompt) -> list[str]:
             return validation_problems(text, paper=paper, kind=asked.kind, language=language, paper_urls=paper_urls,
-                                       finish_reason=completion.finish_reason, limit=truncation_limit(completion))
+                                       finish_reason=completion.finish_reason, limit=truncation_limit(completion),
+                                       context=context)
+
+        def normalise(raw: str, asked: Prompt) -> Normalised:
+            return normalise_analysis(raw, asked.kind, language)
 
         return ask_validated(prompt, self.model.name, complete=complete, validate=validate, record=ledger.record,
-                             cost_usd=self.cost_usd, settings_key=settings_key)
+                             cost_usd=self.cost_usd, settings_key=settings_key, normalise=normalise)
 
 
 def ask_validated(
@@ -410,21 +443,28 @@ def ask_validated(
     record: Callable[[AttemptRecord], None],
     cost_usd: Callable[[int, int], float],
     settings_key: str | None = None,
+    normalise: Callable[[str, Prompt], Normalised] = lambda raw, _prompt: without_reasoning(raw),
 ) -> tuple[str | None, str]:
-    """Ask, validate, record, and ask once more with the failure named: (the answer or None, the last failure).
+    """Ask, normalise, validate, record, and ask once more with the failure named: (the normalised answer or
+    None, the last failure).
 
     The one loop behind paper analyses and the day's summary. `complete(prompt, messages, first_round)` makes
     the call (and may send a shrunk prompt, which it returns); what it raises (no answer at all) propagates.
+    `normalise` takes the reasoning, the wrapping and the small talk out and sets the headings in one style:
+    what is validated is what will be published (by default only the reasoning goes).
     """
     failure = ""
     for round_number in (1, 2):
         messages = prompt.messages if round_number == 1 else prompt.with_retry_note(failure).messages
         completion, prompt = complete(prompt, messages, round_number == 1)
-        text = strip_preamble(completion.text)
-        problems = validate(text, completion, prompt)
+        normalised = normalise(completion.text, prompt)
+        text = normalised.text
+        problems = validate(text, completion, prompt) if text.strip() else [
+            "answer_empty: nothing is left once the model's reasoning is taken out"]
         failure = "; ".join(problems)
         record(AttemptRecord.of_completion(prompt.prompt_hash, model_name, completion, failure,
-                                           cost_usd(completion.input_tokens, completion.output_tokens), settings_key))
+                                           cost_usd(completion.input_tokens, completion.output_tokens), settings_key,
+                                           normalised.reasoning_chars))
         if not problems:
             return text, ""
         if completion.finish_reason == TIME_CAP:
@@ -485,7 +525,8 @@ def record_attempt(store: Any, arxiv_id: str, version: int, language: str, attem
         attempt.input_tokens, attempt.output_tokens, attempt.latency_ms, attempt.cost_usd,
         error_kind=attempt.error_kind, settings_key=attempt.settings_key, queue_ms=attempt.queue_ms,
         estimated_input_tokens=attempt.estimated_input_tokens, usage_reported=attempt.usage_reported,
-        finish_reason=attempt.finish_reason,
+        finish_reason=attempt.finish_reason, reasoning_tokens=attempt.reasoning_tokens,
+        reasoning_ms=attempt.reasoning_ms,
     )
 
 
@@ -527,13 +568,36 @@ class PreflightReport:
         return self.figures + (f"; note: {self.hint}" if self.hint else "")
 
 
-def model_preflight(runtime: Runtime, papers: Sequence[object]) -> PreflightReport | None:
+def papers_for_the_model(runtime: Runtime, papers: Sequence[tuple[str, int]], digest_day: date, category: str,
+                         now: datetime | None = None) -> list[tuple[str, int]]:
+    """The papers a run may send to the model: not those whose answers it rejected (the rejection stands) or the
+    quality gate turned down (the same answer would be turned down again), nor those whose last call errored
+    within the cool-down (they wait)."""
+    settings = runtime.settings
+    now = now or datetime.now(UTC)
+    store = runtime.store()
+    last = store.last_model_attempts(list(papers), settings.llm_model, settings.language)
+    progress = store.day_progress(digest_day, category)
+    waiting = set()
+    for key, attempt in last.items():
+        gate = (progress.get(key) or {}).get("steps", {}).get("quality")
+        turned_down = attempt["status"] == ACCEPTED and gate in (Status.FALLBACK, Status.WITHHELD)
+        cooling = attempt["status"] == ERROR and attempt["error_kind"] not in PERMANENT_KINDS and (
+            now - attempt["created_at"]).total_seconds() < settings.llm_error_cooldown_seconds
+        if attempt["status"] == REJECTED or turned_down or cooling:
+            waiting.add(key)
+    return [key for key in papers if key not in waiting]
+
+
+def model_preflight(runtime: Runtime, papers: Sequence[tuple[str, int]], digest_day: date,
+                    category: str) -> PreflightReport | None:
     """Before any paper is sent: one check that the key, URL and model name work, and the window's figures.
 
-    Only when papers need the model, so a rerun of a finished day makes no request at all.
+    Only when papers may be sent to the model, so a rerun of a finished day (or of one whose papers all wait
+    for the cool-down or stand rejected) makes no request at all.
     """
     settings = runtime.settings
-    if not settings.uses_llm or not papers:
+    if not settings.uses_llm or not papers or not papers_for_the_model(runtime, papers, digest_day, category):
         return None
     model = runtime.model()
     window = model.preflight()

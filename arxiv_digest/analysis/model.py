@@ -30,6 +30,7 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
 
+from arxiv_digest.analysis.answers import strip_reasoning
 from arxiv_digest.analysis.prompting import Message, estimate_tokens, message_tokens
 from arxiv_digest.errors import DigestError
 from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RetryPolicy, retry_after_seconds
@@ -93,6 +94,10 @@ class Completion:
     estimated_input_tokens: int = 0  # our estimate of the prompt (scaled by the server's ratio), to check it
     max_tokens: int = 0  # the max_tokens sent
     limit: str = "llm_max_output_tokens"  # what set max_tokens: the setting, or the context window
+    # Reasoning the server sent apart from the answer (reasoning_content / reasoning), never part of `text`:
+    # its tokens (the server's count, else our estimate) and, when streamed, the time before the answer began.
+    reasoning_tokens: int = 0
+    reasoning_ms: float = 0.0
 
 
 class ModelCallFailed(DigestError):
@@ -212,6 +217,7 @@ class ModelConfig:
     context_tokens: int = 0  # llm_context_tokens: 0 = ask the server
     discover: bool = False  # ask the server for its window (llama.cpp, vLLM, Ollama) and its token counts
     stream: bool = False  # stream answers, so a looping answer is cut early
+    thinking_off: bool = False  # ask the server to skip the model's reasoning (llm_thinking_off)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelConfig:
@@ -232,6 +238,7 @@ class ModelConfig:
             context_tokens=settings.llm_context_tokens,
             discover=True,
             stream=settings.llm_stream,
+            thinking_off=settings.llm_thinking_off,
         )
 
     def cost_usd(self, input_tokens: int, output_tokens: int) -> float:
@@ -278,6 +285,35 @@ class _FinalFailure(Exception):
         self.request_rejected = request_rejected
         self.kind = kind
         self.overflow = overflow
+
+
+# Where servers put the reasoning they send apart from the answer: DeepSeek and vLLM `reasoning_content`,
+# llama.cpp `reasoning_content`, Ollama and OpenRouter `reasoning`. It is counted, never published.
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+# What asks a server to skip the model's reasoning: the chat template switch of Qwen3 and similar models (vLLM,
+# SGLang, llama.cpp), and Ollama's `think`. Sent only when llm_thinking_off is set: other servers may refuse
+# unknown fields.
+THINKING_OFF_BODY: dict[str, Any] = {"chat_template_kwargs": {"enable_thinking": False}, "think": False}
+
+
+def reasoning_text(source: Any) -> str:
+    """The reasoning a message or a stream delta carries beside its content ("" when none)."""
+    for name in REASONING_FIELDS:
+        value = source.get(name) if isinstance(source, dict) else getattr(source, name, None)
+        if value is None and not isinstance(source, dict):
+            extra = getattr(source, "model_extra", None) or {}
+            value = extra.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def reasoning_tokens_reported(usage: Any) -> int | None:
+    """completion_tokens_details.reasoning_tokens when the server reports it (OpenAI, DeepSeek, vLLM)."""
+    details = getattr(usage, "completion_tokens_details", None) if usage is not None else None
+    value = (details.get("reasoning_tokens") if isinstance(details, dict)
+             else getattr(details, "reasoning_tokens", None))
+    return int(value) if isinstance(value, int) else None
 
 
 def parse_completion(response: Any) -> tuple[str, str | None, int | None, int | None]:
@@ -372,6 +408,16 @@ def _timings_ms(source: Any) -> float | None:
 class _Answer:
     response: Any  # a ChatCompletion (or whatever a non-conforming server sent)
     server_ms: float | None
+    reasoning: str = ""  # streamed reasoning (reasoning_content / reasoning deltas)
+    reasoning_ms: float = 0.0
+
+    def reasoning_of(self) -> str:
+        """The reasoning sent beside the answer: streamed, or in the message of a plain completion."""
+        if self.reasoning:
+            return self.reasoning
+        choices = getattr(self.response, "choices", None) or []
+        message = getattr(choices[0], "message", None) if choices else None
+        return reasoning_text(message) if message is not None else ""
 
 
 def _json_of(response: httpx2.Response) -> Any:
@@ -662,6 +708,8 @@ class OpenAICompatibleModel:
 
     def _create(self, messages: Sequence[Message], max_tokens: int, timeout: float, **extra: Any) -> Any:
         """The one chat-completions call, with the configured model and temperature."""
+        if self.config.thinking_off:
+            extra["extra_body"] = THINKING_OFF_BODY
         return self._client.chat.completions.create(
             model=self.config.model,
             messages=list(messages),  # type: ignore[arg-type]
@@ -686,6 +734,9 @@ class OpenAICompatibleModel:
                 return _Answer(ChatCompletion.construct(**body), _timings_ms(body))
             return _Answer(body, None)
         parts: list[str] = []
+        reasoning: list[str] = []
+        answer_began: float | None = None
+        started = time.monotonic()
         finish: str | None = None
         usage: Any = None
         server_ms: float | None = None
@@ -696,13 +747,19 @@ class OpenAICompatibleModel:
                 if chunk.usage is not None:
                     usage = chunk.usage
                 for choice in chunk.choices or []:
-                    if choice.delta is not None and choice.delta.content:
-                        parts.append(choice.delta.content)
+                    if choice.delta is not None:
+                        thought = reasoning_text(choice.delta)
+                        if thought:
+                            reasoning.append(thought)  # counted, never part of the answer
+                        if choice.delta.content:
+                            answer_began = answer_began or time.monotonic()
+                            parts.append(choice.delta.content)
                     finish = choice.finish_reason or finish
                 length = sum(len(p) for p in parts)
                 if length - checked >= REPETITION_CHECK_CHARS:
                     checked = length
-                    if repeats_itself("".join(parts)):
+                    # Judged on the answer: a reasoning block may circle before the answer begins.
+                    if repeats_itself(strip_reasoning("".join(parts)).text):
                         finish = "repetition"
                         break
                 if deadline is not None and time.monotonic() > deadline:
@@ -717,7 +774,9 @@ class OpenAICompatibleModel:
                                       message=ChatCompletionMessage.construct(role="assistant", content=text))],
             usage=usage,
         )
-        return _Answer(completion, server_ms)
+        thought = "".join(reasoning)
+        thinking_ms = ((answer_began or time.monotonic()) - started) * 1000 if thought else 0.0
+        return _Answer(completion, server_ms, thought, thinking_ms)
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int | None = None,
                  deadline: float | None = None) -> Completion:
@@ -749,6 +808,10 @@ class OpenAICompatibleModel:
                                       kind=failure.kind, overflow=failure.overflow) from None
             reported = prompt_tokens is not None and completion_tokens is not None
             wall_ms = (self.clock.now() - started) * 1000 - queue_ms
+            thought = answer.reasoning_of()
+            reasoning_tokens = reasoning_tokens_reported(getattr(answer.response, "usage", None))
+            if reasoning_tokens is None:
+                reasoning_tokens = estimate_tokens(thought) if thought else 0
             return Completion(
                 text=text,
                 model=self.name,
@@ -762,5 +825,7 @@ class OpenAICompatibleModel:
                 estimated_input_tokens=estimate,
                 max_tokens=cap,
                 limit=limit,
+                reasoning_tokens=reasoning_tokens,
+                reasoning_ms=answer.reasoning_ms,
             )
         raise ModelCallFailed(self.name, failed[-1].reason, failed, request_rejected=False)

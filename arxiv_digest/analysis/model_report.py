@@ -52,6 +52,9 @@ def model_report(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any] |
         "queue_seconds": round(sum(float(c["queue_ms"] or 0) for c in calls) / 1000, 1),
         "input_tokens": sum(int(c["input_tokens"] or 0) for c in calls),
         "output_tokens": sum(int(c["output_tokens"] or 0) for c in calls),
+        # Reasoning the model did before answering (never published): part of the output tokens it bills.
+        "reasoning_tokens": sum(int(c.get("reasoning_tokens") or 0) for c in calls),
+        "reasoning_seconds": round(sum(float(c.get("reasoning_ms") or 0) for c in calls) / 1000, 1),
         "cost_usd": sum(float(c["cost_usd"] or 0) for c in calls),
         "estimate_vs_server": round(estimated_in / server_in, 3) if server_in else None,
         "estimate_checked_calls": len(counted),
@@ -71,6 +74,9 @@ def report_line(report: Mapping[str, Any]) -> str:
             f"fallbacks: {report['fallbacks']}, model time {report['model_seconds']:.1f}s "
             f"(+{report['queue_seconds']:.1f}s queued), tokens: {report['input_tokens']} in / "
             f"{report['output_tokens']} out")
+    if report.get("reasoning_tokens"):
+        line += (f" (of which reasoning {report['reasoning_tokens']}"
+                 + (f", {report['reasoning_seconds']:.1f}s" if report.get("reasoning_seconds") else "") + ")")
     if report["estimate_vs_server"] is not None:
         line += f" (our estimate {report['estimate_vs_server']:.2f}x the server's count)"
     return line + f", estimated cost: ${report['cost_usd']:.4f}"

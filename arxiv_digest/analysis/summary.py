@@ -28,6 +28,7 @@ from arxiv_digest.analysis.analyzer import (
     settled_reason,
     truncation_limit,
 )
+from arxiv_digest.analysis.answers import Normalised, normalise_summary
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL, MODEL_ANALYZER_PREFIX, key_findings
 from arxiv_digest.analysis.key_phrases import Theme, day_themes
 from arxiv_digest.analysis.model import ChatModel, Completion, ModelCallFailed, PromptTooLong
@@ -264,9 +265,12 @@ def model_summary(
         return summary_problems(text, digest_day, papers, language, completion.finish_reason,
                                 truncation_limit(completion))
 
+    def normalise(raw: str, asked: Prompt) -> Normalised:
+        return normalise_summary(raw)
+
     try:
         text, failure = ask_validated(prompt, model.name, complete=complete, validate=validate, record=record,
-                                      cost_usd=cost_usd, settings_key=settings_key)
+                                      cost_usd=cost_usd, settings_key=settings_key, normalise=normalise)
     except ModelCallFailed as exc:
         return None, f"model call failed: {exc.reason}"
     except PromptTooLong as exc:
@@ -274,8 +278,7 @@ def model_summary(
         return None, f"model call failed: {exc}"
     if text is None:
         return None, failure
-    label = wording_for(language).model_summary_label.format(model=model.name)
-    return f"{label}\n\n{text.strip()}\n", ""
+    return f"{text.strip()}\n", ""
 
 
 def summarize_day(runtime: Runtime, digest_day: date, category: str) -> int:
@@ -291,6 +294,11 @@ def summarize_day(runtime: Runtime, digest_day: date, category: str) -> int:
     stored = store.summary(digest_day, category, settings.language)
     fallback = ""
     if settings.uses_llm and papers:
+        # A stored summary of the same prompt needs nothing from the server, not even its window: the prompt of
+        # the configured budget is the one asked whenever the window did not shrink it (the usual case).
+        if stored is not None and stored.model == settings.llm_model and stored.fingerprint == summary_prompt(
+                settings, digest_day, category, papers, analyses).prompt_hash:
+            return len(stored.content)
         model = runtime.model()
         budget = model.input_budget(settings.llm_input_token_budget)
         prompt = summary_prompt(settings, digest_day, category, papers, analyses, budget)
@@ -311,8 +319,9 @@ def summarize_day(runtime: Runtime, digest_day: date, category: str) -> int:
                 cost_usd=model.config.cost_usd, deadline=time.monotonic() + settings.llm_paper_time_cap_seconds,
                 settings_key=settings_key)
         if content is not None:
+            label = wording_for(settings.language).model_summary_label.format(model=settings.llm_model)
             store.save_summary(digest_day, category, settings.language, prompt.prompt_hash, settings.llm_model,
-                               f"{MODEL_ANALYZER_PREFIX}{settings.llm_model}", content)
+                               f"{MODEL_ANALYZER_PREFIX}{settings.llm_model}", content, label=label)
             return len(content)
         log.warning("executive summary of %s %s: %s; using the extractive summary", category, digest_day, failure)
         fallback = fallback_label(settings.llm_model, failure, settings.language, is_rejection(failure))
@@ -322,8 +331,6 @@ def summarize_day(runtime: Runtime, digest_day: date, category: str) -> int:
     if stored is not None and stored.fingerprint == fingerprint:
         return len(stored.content)
     content = extractive_summary(digest_day, category, papers, analyses, settings.language)
-    if fallback:
-        content = f"{fallback}\n\n{content}"
     store.save_summary(digest_day, category, settings.language, fingerprint, EXTRACTIVE_MODEL,
-                       "extractive-fallback" if fallback else "extractive", content)
+                       "extractive-fallback" if fallback else "extractive", content, label=fallback)
     return len(content)

@@ -136,7 +136,7 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         category=category,
         papers=store.digest_papers(digest_day, category),
         analyses=store.digest_analyses(digest_day, category),
-        summary=stored_summary.content if stored_summary else "",
+        summary=stored_summary.labelled() if stored_summary else "",
         language=settings.language,
         abs_url=settings.arxiv_abs_url.rstrip("/"),
         pdf_url=settings.arxiv_pdf_url.rstrip("/"),

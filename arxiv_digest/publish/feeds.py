@@ -83,6 +83,7 @@ def export_json(view: DigestView) -> str:
                     "kind": analysis.kind,
                     "analyzer": analysis.analyzer,
                     "language": analysis.language,
+                    "label": analysis.label,
                     "content": analysis.content if analysis.kind != "withheld" else "",
                     "notice": analysis.notice,
                 },

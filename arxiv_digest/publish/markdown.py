@@ -63,7 +63,8 @@ def entry_analysis(versioned_id: str, analyses: dict[str, Analysis], failures: d
         return EntryAnalysis("unavailable", failures.get(versioned_id, "no analysis stored"), ())
     if analysis.kind == "withheld":
         return EntryAnalysis("withheld", analysis.notice or "it failed the quality checks", analysis.key_findings)
-    return EntryAnalysis("analysis", analysis.content, analysis.key_findings)
+    # Our label (who wrote it, why a fallback) above the model's text: stored apart, shown together.
+    return EntryAnalysis("analysis", analysis.labelled(), analysis.key_findings)
 
 
 def late_note(paper: Paper, late: Collection[str], language: str) -> str:

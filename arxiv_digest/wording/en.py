@@ -10,6 +10,7 @@ _PAPER = (
     r"abstract|file|link|details)"
 )
 # What a model says it cannot reach: the paper, or the means to fetch it.
+_THE_PAPER = r"paper|article|manuscript|full[- ]text|pdf|method(?:s|ology)? section"
 _SOURCE = (
     r"(?:paper|article|manuscript|full[- ]text|pdf|document|file|attachment|links?|urls?|internet|web|"
     r"websites?|external|arxiv|content)"
@@ -110,9 +111,13 @@ EN = Wording(
     abstract_only_marker="Abstract analysis (full text unavailable",
     extractive_summary_marker="Extractive summary (no language model)",
     refusal_patterns=(
+        # "Please provide a text prompt" is advice to the reader: a request is for the paper itself, or for
+        # text handed to the model ("… so I can").
         ("asks for the paper", (
             r"(?i)\b(?:please|kindly)\s+(?:\w+\s+){0,2}?(?:provide|share|upload|paste|send|attach|supply|give)\b"
-            r"[^.!?\n]{0,40}?\b" + _PAPER + r"\b"), True),
+            r"[^.!?\n]{0,40}?\b(?:" + _THE_PAPER + r")\b"
+            r"|\b(?:please|kindly)\s+(?:\w+\s+){0,2}?(?:provide|share|upload|paste|send|attach|supply|give)\b"
+            r"[^.!?\n]{0,40}?\b" + _PAPER + r"\b[^.!?\n]{0,30}?\b(?:me|I\s+can|I\s+could|I'll|I\s+will)\b"), True),
         ("asks for the paper", (
             r"(?i)\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|upload|paste|send|attach|supply|give)\b"
             r"[^.!?\n]{0,40}?\b" + _PAPER + r"\b"), True),
@@ -127,7 +132,8 @@ EN = Wording(
         ("apologises and declines", (
             r"(?i)\bI(?:'m|\s+am)\s+sorry,?\s+but\s+I\b|\bI\s+apologi[sz]e,?\s+but\b|\bunfortunately,?\s+I\s+"
             r"(?:cannot|can't|am\s+unable|don't\s+have)\b"), True),
-        ("speaks as an AI model", (r"(?i)\bas\s+an\s+AI(?:\s+language)?\s+model\b"), True),
+        ("speaks as an AI model", (
+            r"(?i)\bas\s+an\s+AI(?:\s+language)?\s+(?:model|assistant),?\s+I\b"), True),
         ("asks for the paper", (
             r"(?i)\bI(?:'d|\s+would)?\s+(?:will\s+)?need\s+(?:you\s+to\s+(?:provide|share|upload|paste)\s+)?"
             r"(?:the|its|your)\s+(?:\w+\s+){0,2}?" + _PAPER + r"\b"), False),

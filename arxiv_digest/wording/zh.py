@@ -101,10 +101,17 @@ ZH = Wording(
     extractive_analysis_marker="抽取式分析（未使用语言模型）",
     abstract_only_marker="摘要分析（未能读取全文",
     extractive_summary_marker="抽取式摘要（未使用语言模型）",
+    # Refusals are told by what the sentence does (asks the reader for the paper, declines, says it cannot
+    # reach it), not by a word: "复现时请将配置文件中的阈值设为 0.35" is advice to the reader, and a paper about
+    # assistants may well say "作为AI助手". Hence a request needs a sending verb and the paper as its object (or
+    # "给我"), and "作为AI模型" counts only when the model speaks of itself ("…，我").
     refusal_patterns=(
         ("asks for the paper", (
-            r"请(?:您)?(?:先|再|直接)?(?:提供|上传|粘贴|发送|分享|给出|附上|贴出|告诉我|把|将)"
-            r"[^。！？\n]{0,30}?" + _PAPER), True),
+            r"请(?:您)?(?:先|再|直接)?(?:提供|上传|粘贴|发送|分享|附上|贴出|发给我)[^。！？\n]{0,20}?"
+            r"(?:论文|文章|全文|原文|正文|PDF|pdf|方法部分|摘要内容)"
+            r"|请(?:您)?(?:先|再|直接)?(?:提供|上传|粘贴|发送|分享|附上|贴出|把|将)[^。！？\n]{0,30}?" + _PAPER
+            + r"[^。！？\n]{0,15}?(?:给我|发给我|以便我|我(?:才|就|将|会|可以|来)|让我|供我)"
+            r"|(?:您|你)(?:希望|想要?|需要)我(?:分析|解读|总结|阅读|翻译)的[^。！？\n]{0,10}?" + _PAPER), True),
         ("asks for the paper", (
             r"(?:一旦|待|等|在)?您(?:提供|上传|粘贴|发送|分享)(?:了)?[^。！？\n]{0,20}?" + _PAPER
             + r"[^。！？\n]{0,10}?(?:后|之后|以后|时)"), True),
@@ -113,7 +120,8 @@ ZH = Wording(
             r"|(?:没有|未)(?:看到|收到|找到)[^。！？\n]{0,10}?您[^。！？\n]{0,10}?(?:提供|上传|发送)"), True),
         ("apologises and declines", (
             r"(?:很|非常)?抱歉[，,、\s]*(?:但)?(?:我|目前)[^。！？\n]{0,10}?(?:无法|不能)"), True),
-        ("speaks as an AI model", (r"作为(?:一个|一名)?\s*(?:AI|人工智能)\s*(?:语言)?(?:模型|助手)"), True),
+        ("speaks as an AI model", (
+            r"作为(?:一个|一名)?\s*(?:AI|人工智能)\s*(?:语言)?(?:模型|助手)[，,\s]*我"), True),
         ("says it cannot access the paper", (
             r"我(?:目前)?(?:无法|不能|没法|没有办法|不可以)(?:直接)?(?:访问|查看|读取|打开|获取|浏览|下载)[^。！？\n]{0,15}?"
             + _SOURCE
