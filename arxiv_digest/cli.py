@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 import time
@@ -89,6 +90,17 @@ def _require_writable(settings: Settings) -> None:
         _fail(f"{problem}; set --data-dir or ARXIV_DIGEST_DATA_DIR to a directory you can write to")
 
 
+def _refuse_sample_records(settings: Settings) -> None:
+    """Exit 1 before any run when a real command meets a store an earlier `run --sample` filled with invented papers."""
+    if settings.sample_day:
+        return
+    from arxiv_digest.catalog.sample_day import sample_records_message
+
+    for store in _each_store(settings):
+        if problem := sample_records_message(store, settings.data_dir):
+            _fail(problem)
+
+
 def _open_store(settings: Settings) -> Any:
     from arxiv_digest.store import Store
 
@@ -136,6 +148,8 @@ def _stored_run(settings: Settings, day: date) -> dict[str, Any] | None:
 
 
 def _no_store_yet(settings: Settings) -> str:
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        return f"the data dir {settings.data_dir} is a file, not a directory; set --data-dir or ARXIV_DIGEST_DATA_DIR"
     where = settings.data_dir / "days" if settings.store_layout == "per-day" else settings.db_path
     return f"no store at {where}: nothing has run yet; run `arxiv-digest run` first"
 
@@ -182,6 +196,31 @@ def _quiet_third_parties(verbose: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
+class _OneLineFailures(logging.Filter):
+    """The console without `--verbose`: no tracebacks, and no engine lines about a failed run or task (the
+    command ends with its own one-line error; the Prefect API and `--verbose` keep the full record)."""
+
+    ENGINE_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.name.startswith(self.ENGINE_LOGGERS):
+            return False
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def _console_without_tracebacks(verbose: bool) -> None:
+    """Call after Prefect has set up logging (importing the flow does): its console handler is on the root logger."""
+    if verbose:
+        return
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler) and not any(
+                isinstance(f, _OneLineFailures) for f in handler.filters):
+            handler.addFilter(_OneLineFailures())
+
+
 @app.command()
 def run(
     digest_date: DateOption = None,
@@ -214,13 +253,18 @@ def run(
     if data_dir is not None:
         overrides["data_dir"] = str(data_dir)
     settings = _settings(config, **overrides, category=category)
+    if sample:
+        settings = settings.for_sample()  # its own data dir: the invented day never poses as the real one
     _require_writable(settings)
+    _refuse_sample_records(settings)
 
+    from prefect import tags
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from arxiv_digest.runtime import runtime_for
     from flows.daily import daily_digest
 
+    _console_without_tracebacks(verbose)
     the_day, found = _announcement_or_exit(settings, day, sample)
     console.print(
         f"[bold]arxiv-digest[/] {settings.category} digest of {the_day} ({found.describe()}"
@@ -230,7 +274,8 @@ def run(
     since = datetime.now(UTC)
     flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
     try:
-        with console.status("running fetch → download → extract → segment → analyze → summarize → quality → publish"):
+        with console.status("running fetch → download → extract → segment → analyze → summarize → quality → publish"), \
+                tags(*_run_tags(sample)):
             result = flow(
                 digest_date=the_day.isoformat(),
                 category=settings.category,
@@ -248,6 +293,11 @@ def run(
         raise
     store = runtime_for(settings.for_digest(settings.category, the_day)).store()
     _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
+
+
+def _run_tags(sample: bool) -> list[str]:
+    """Prefect tags of a run started here: the sample day's runs say so in the UI's run list."""
+    return ["sample"] if sample else []
 
 
 def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) -> tuple[date, Any]:
@@ -513,19 +563,24 @@ def _config_parameter(config: Path | None) -> str | None:
     return str(config.resolve()) if config is not None else None
 
 
-def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, config: Path | None = None) -> Any:
+def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, config: Path | None = None,
+               verbose: bool = False) -> Any:
     """A callable that runs the daily flow in this process for one date."""
+    from prefect import tags
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from flows.daily import daily_digest
 
+    _console_without_tracebacks(verbose)
     flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
     overrides = {"data_dir": str(settings.data_dir)}
 
     def run_day(day: date) -> dict[str, Any]:
         # In the CLI's own process nobody wants a run to sleep for hours: a lagging announcement fails at once.
-        return flow(digest_date=day.isoformat(), category=settings.category, sample=sample, overrides=overrides,
-                    refetch=refetch, wait_for_announcement=False, config_file=_config_parameter(config))
+        with tags(*_run_tags(sample)):
+            return flow(digest_date=day.isoformat(), category=settings.category, sample=sample,
+                        overrides=overrides, refetch=refetch, wait_for_announcement=False,
+                        config_file=_config_parameter(config))
 
     return run_day
 
@@ -577,8 +632,11 @@ def backfill(
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
     assert first is not None and last is not None
     settings = _settings(config, category=category, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if sample:
+        settings = settings.for_sample()
     if not via_deployment:  # a deployment's runs write on the worker's machine
         _require_writable(settings)
+    _refuse_sample_records(settings)
     try:
         dates = date_range(first, last)
         announced = announced_days(dates, settings.current_time(), settings.holiday_dates)
@@ -607,7 +665,7 @@ def backfill(
                                                wait_seconds=wait, on_done=done)
             else:
                 rows = backfill_local(settings, days, force=force, concurrency=concurrency,
-                                      run_day=_run_local(settings, sample=sample, config=config),
+                                      run_day=_run_local(settings, sample=sample, config=config, verbose=verbose),
                                       is_published=lambda d: d in published, on_done=done)
         except DigestInputError as exc:
             _fail(str(exc), 2)
@@ -705,8 +763,11 @@ def rerun(
         _fail("say what to rerun: --failed", 2)
     only_day = _parse_day(digest_date)  # a mistyped date is the first thing to hear about
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if sample:
+        settings = settings.for_sample()
     if not settings.store_files():
         _fail(_no_store_yet(settings))
+    _refuse_sample_records(settings)
     todo = sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
     undelivered = [row for probe in _each_store(settings) for row in probe.deliveries_needing_attention(only_day)
                    if row["status"] == "failed"]
@@ -719,7 +780,8 @@ def rerun(
 
     for day, category, why in todo:
         console.print(f"rerun {category} {day}: {why}")
-        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config)
+        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config,
+                             verbose=verbose)
         started = time.monotonic()
         try:
             rows.append(row_of_result(day, run_day(day), time.monotonic() - started))

@@ -27,6 +27,9 @@ CONFIG_ENV = "ARXIV_DIGEST_CONFIG"
 DEFAULT_CONFIG_FILE = "arxiv-digest.toml"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+# `run --sample` keeps the invented sample day in its own data dir under the data dir, so it never poses as
+# arXiv's real announcement of the same date (data/sample/ is taken: the sample's shipped inputs).
+SAMPLE_DATA_DIR_NAME = "sample-day"
 
 _CATEGORY_RE = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 _LANGUAGES = tuple(LANGUAGES)
@@ -221,6 +224,12 @@ class Settings:
     @property
     def uses_llm(self) -> bool:
         return bool(self.llm_base_url)
+
+    def for_sample(self) -> Settings:
+        """The offline sample day's settings: served from local files, in its own data dir (idempotent)."""
+        data_dir = self.data_dir if self.data_dir.name == SAMPLE_DATA_DIR_NAME else self.data_dir / SAMPLE_DATA_DIR_NAME
+        return dataclasses.replace(self, sample_day=True, data_dir=data_dir, arxiv_min_interval_seconds=0,
+                                   pdf_min_interval_seconds=0)
 
     def replace(self, **changes: Any) -> Settings:
         coerced = {key: _coerce(key, value, f"override {key}") for key, value in changes.items()}

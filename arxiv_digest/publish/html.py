@@ -97,6 +97,8 @@ def render_html(view: DigestView) -> str:
     parts = [
         f"<p class=\"meta\">Time: {digest_day.strftime('%Y%m%d')} · <a href=\"index.html\">all days</a></p>",
         f"<h1>{esc(title)}</h1>",
+        *([f"<p class=\"notice sample\"><strong>{esc(wording_for(language).sample_notice)}</strong></p>"]
+          if view.sample else []),
         "<section id=\"summary\"><h2>Executive Summary</h2>",
         _markdown_to_html(summary),
         "</section>",
