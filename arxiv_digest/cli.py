@@ -16,9 +16,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreError
+from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreDamaged, StoreError
 from arxiv_digest.files import unwritable_reason
 from arxiv_digest.settings import Settings, load_settings
 
@@ -101,24 +102,28 @@ def _refuse_sample_records(settings: Settings) -> None:
             _fail(problem)
 
 
-def _open_store(settings: Settings) -> Any:
+def _open_store(settings: Settings, read_only: bool = False) -> Any:
     from arxiv_digest.store import Store
 
-    return Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
+    return Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS, read_only=read_only)
 
 
 # Under the per-day layout a file held by a running flow is that day's run in progress: say so, don't wait.
 DAY_STORE_WAIT_SECONDS = 3.0
 
 
-def _each_store(settings: Settings) -> Iterator[Any]:
-    """Every store file in turn (one, or one per day under the per-day layout), each let go after use."""
+def _each_store(settings: Settings, read_only: bool = False) -> Iterator[Any]:
+    """Every store file in turn (one, or one per day under the per-day layout), each let go after use;
+    `read_only` for the commands that only read (`status`, `audit`): nothing is created or written."""
     from arxiv_digest.store import Store
 
     per_day = settings.store_layout == "per-day" and not settings.store_file
     for path in settings.store_files():
         try:
-            store = Store.open(path, wait_seconds=DAY_STORE_WAIT_SECONDS if per_day else STORE_WAIT_SECONDS)
+            store = Store.open(path, wait_seconds=DAY_STORE_WAIT_SECONDS if per_day else STORE_WAIT_SECONDS,
+                               read_only=read_only)
+        except StoreDamaged:
+            raise  # never skipped: a damaged day must not look like a busy one
         except StoreError:
             if not per_day:
                 raise
@@ -138,7 +143,7 @@ def _stored_run(settings: Settings, day: date) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        store = Store.open(path, wait_seconds=STORE_WAIT_SECONDS / 10)
+        store = Store.open(path, wait_seconds=STORE_WAIT_SECONDS / 10, read_only=True)
     except StoreError:
         return None
     try:
@@ -484,7 +489,7 @@ def check(
         with contextlib.suppress(ValueError):
             settings = settings.for_digest(digest.resolve().parent.name, date.fromisoformat(digest.stem))
     if not no_store and settings.db_path.is_file():
-        store = _open_store(settings)
+        store = _open_store(settings, read_only=True)
     try:
         report = check_digest_file(digest, store)
     except DigestError as exc:
@@ -507,7 +512,7 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     if not settings.store_files():
         _fail(_no_store_yet(settings))
     runs, deliveries, problems = [], {}, []
-    for store in _each_store(settings):
+    for store in _each_store(settings, read_only=True):
         runs += store.runs()
         deliveries.update(store.delivery_counts())
         problems += store.deliveries_needing_attention()
@@ -705,7 +710,7 @@ def audit(
     attention: list[tuple[date, str, str]] = []
     undelivered: list[dict[str, Any]] = []
     per_day = settings.store_layout == "per-day"
-    for store in _each_store(settings):
+    for store in _each_store(settings, read_only=True):
         mine = [r for r in records if not per_day or r.digest_date == store.path.stem]
         join_store_status(mine, store.step_status)
         attention += store.days_needing_attention()
@@ -852,8 +857,8 @@ def serve(
 def main() -> None:
     try:
         app()
-    except DigestError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+    except DigestError as exc:  # one line, whatever the terminal's width (a damaged store, say)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
         sys.exit(1)
 
 

@@ -53,6 +53,10 @@ class StoreError(DigestError):
     """The DuckDB store could not be opened or migrated."""
 
 
+class StoreDamaged(StoreError):
+    """The store file's bytes are wrong (a bad block, a truncated file): restore, move aside and rebuild."""
+
+
 class SampleStoreError(StoreError):
     """A real run met a store that holds the offline sample day's invented papers."""
 
