@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -169,6 +170,30 @@ def _table(title: str, columns: Sequence[str], **options: Any) -> Table:
     for column in columns:
         table.add_column(column, overflow="fold", min_width=_WHOLE_WIDTHS.get(column))
     return table
+
+
+def _natural_width(table: Table) -> int:
+    """How wide the table is when nothing is folded."""
+    probe = Console(file=io.StringIO(), width=10_000, color_system=None)
+    probe.print(table)
+    return max((len(line.rstrip()) for line in probe.file.getvalue().splitlines()), default=0)  # type: ignore[attr-defined]
+
+
+def _print_records(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table when it fits the terminal whole; else each row stacked as `column: value` lines (a pipe is 80
+    columns to Rich): every column's value stays whole, and no folding pads short cells with blank lines."""
+    table = _table(title, columns)
+    for row in rows:
+        table.add_row(*row)
+    if _natural_width(table) <= stdout.width:
+        stdout.print(table)
+        return
+    stdout.print(title, soft_wrap=True, markup=False, highlight=False)
+    label = max(len(column) for column in columns)
+    for number, row in enumerate(rows, start=1):
+        stdout.print(f"-- {number} of {len(rows)} --", markup=False, highlight=False)
+        for column, value in zip(columns, row, strict=True):
+            stdout.print(f"{column:<{label}}  {value}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _parse_day(value: str | None, option: str = "--date") -> date | None:
@@ -699,8 +724,11 @@ def audit(
     if since is None or since.isdigit():
         moment = datetime.now(UTC) - timedelta(days=int(since or 7))
     else:
-        parsed = _parse_day(since, "--since")
-        assert parsed is not None
+        try:
+            parsed = date.fromisoformat(since)
+        except ValueError:
+            _fail(f"--since {since!r} is neither a date (YYYY-MM-DD) nor a number of days (e.g. --since 3)", 2)
+            raise
         moment = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
     try:
         records = read_failures(moment)
@@ -729,28 +757,24 @@ def audit(
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    table = _table(f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC",
-                   ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"))
-    for r in records:
-        table.add_row(r.time, r.kind, r.digest_date, r.step, r.paper_id, r.state, str(r.attempts), r.store_status,
-                      r.message)
-    stdout.print(table)
+    if records:
+        _print_records(f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC",
+                       ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"),
+                       [(r.time, r.kind, r.digest_date, r.step, r.paper_id, r.state, str(r.attempts), r.store_status,
+                         r.message) for r in records])
     if attention:
-        days = _table("days needing attention (repair with `arxiv-digest rerun --failed`)", ("date", "category", "why"))
-        for d, c, w in attention:
-            days.add_row(d.isoformat(), c, w)
-        stdout.print(days)
+        _print_records("days needing attention (repair with `arxiv-digest rerun --failed`)",
+                       ("date", "category", "why"),
+                       [(d.isoformat(), c, w) for d, c, w in attention])
     elif not records:
-        stdout.print("no failed runs")
+        stdout.print(f"no failed runs since {moment:%Y-%m-%d %H:%M} UTC")
     if undelivered:
-        mails = _table("email not delivered (failed: retried by the next run or `arxiv-digest rerun --failed`; "
+        _print_records("email not delivered (failed: retried by the next run or `arxiv-digest rerun --failed`; "
                        "unknown: handed to the server without an answer, never sent again automatically)",
-                       ("date", "category", "recipient", "status", "attempts", "error"))
-        for row in undelivered:
-            mails.add_row(row["date"].isoformat(), row["category"], row["recipient"],
-                          "unknown" if row["status"] == "sending" else row["status"], str(row["attempts"]),
-                          row["last_error"] or "")
-        stdout.print(mails)
+                       ("date", "category", "recipient", "status", "attempts", "error"),
+                       [(row["date"].isoformat(), row["category"], row["recipient"],
+                         "unknown" if row["status"] == "sending" else row["status"], str(row["attempts"]),
+                         row["last_error"] or "") for row in undelivered])
 
 
 @app.command()
@@ -845,13 +869,46 @@ def serve(
     except ValueError as exc:
         _fail(f"--cron {cron!r} is not a cron expression: {exc}", 2)
         raise
-    console.print(f"serving {name}: cron '{cron}' ({timezone}); open the Prefect UI to see its schedule")
-    daily_digest.serve(
-        name=name,
-        schedule=schedule,
-        parameters={"category": cat},
-        tags=["arxiv-digest", cat],
-    )
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from arxiv_digest.operations.local_server import api_answers, local_prefect_server
+
+    def serve_on(api_url: str, ui_url: str) -> None:
+        os.environ["PREFECT_API_URL"] = api_url  # the runs it starts are processes of their own
+        console.print(f"serving {name}: cron '{cron}' ({timezone}); its schedule and runs are in the Prefect UI at "
+                      f"{ui_url} (Deployments); Ctrl-C stops it", soft_wrap=True, highlight=False)
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            daily_digest.serve(name=name, schedule=schedule, parameters={"category": cat},
+                               tags=["arxiv-digest", cat])
+
+    named = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    if named:
+        if not api_answers(named):
+            _fail(f"the Prefect API at {named} (PREFECT_API_URL) does not answer: start it with `prefect server "
+                  "start`, or unset PREFECT_API_URL and `serve` starts one of its own")
+        serve_on(named, named.rstrip("/").removesuffix("/api"))
+        return
+    # Prefect's temporary in-process server cannot keep a schedule: start a real one beside this process.
+    console.print("starting a Prefect server on 127.0.0.1 for the schedule (stopped with `serve`)...")
+    with local_prefect_server() as server, _stop_on_sigterm():
+        serve_on(server.api_url, server.ui_url)
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (a service manager, `kill`) ends `serve` like Ctrl-C does, so the server it started stops too."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        console.print("serve stopped")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main() -> None:
