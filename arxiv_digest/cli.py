@@ -47,6 +47,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from arxiv_digest import __version__
+
+        print(f"arxiv-digest {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=_print_version)] = False,
+) -> None:
+    """Turn each day's new arXiv papers in a category into one grounded digest."""
 # A worker's flow run may hold the store for a while: commands that read it wait their turn.
 STORE_WAIT_SECONDS = 300.0
 stdout = Console()
@@ -727,7 +743,7 @@ def audit(
         try:
             parsed = date.fromisoformat(since)
         except ValueError:
-            _fail(f"--since {since!r} is neither a date (YYYY-MM-DD) nor a number of days (e.g. --since 3)", 2)
+            _fail(f"--since {since!r} is not a date in the form YYYY-MM-DD, nor a number of days (e.g. --since 3)", 2)
             raise
         moment = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
     try:

@@ -7,6 +7,7 @@ wrong type or range, is a ``SettingsError`` that names the key and where it came
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 import tomllib
@@ -240,11 +241,22 @@ class Settings:
 
 _HINTS = get_type_hints(Settings)
 _FIELDS = {f.name for f in fields(Settings)}
+# Accepted but never suggested: the password only comes from the environment, the page size is for tests, and the
+# store file is set per run.
+_NOT_SUGGESTED = {"smtp_password", "arxiv_page_size", "store_file"}
+
+
+def unknown_setting_message(key: str, origin: str) -> str:
+    """'unknown setting 'categry' (file x.toml); did you mean 'category'?', never a list of every setting."""
+    close = difflib.get_close_matches(key, sorted(_FIELDS - _NOT_SUGGESTED), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(name) for name in close)}?" if close else \
+        "the settings are listed in the README's Configuration section"
+    return f"unknown setting '{key}' ({origin}); {hint}"
 
 
 def _coerce(key: str, value: Any, origin: str) -> Any:
     if key not in _FIELDS:
-        raise SettingsError(f"unknown setting '{key}' ({origin}); known settings: {', '.join(sorted(_FIELDS))}")
+        raise SettingsError(unknown_setting_message(key, origin))
     hint = _HINTS[key]
     if key == "profiles":
         if isinstance(value, tuple) and all(isinstance(item, InterestProfile) for item in value):

@@ -971,12 +971,15 @@ class Store:
     # -- runs and steps ------------------------------------------------------------------------------
 
     def start_run(self, day: date, category: str, flow_run_id: str | None) -> None:
+        """Record that a run of the day started; `attempts` counts runs, so a retry of the fetch task inside the
+        same flow run (same `flow_run_id`) is not another one."""
         self._run(
             [
                 (
                     "INSERT INTO runs VALUES (?, ?, 'running', 1, ?, ?, NULL, '{}', '{}', NULL) "
                     "ON CONFLICT (digest_date, category) DO UPDATE SET status = 'running', "
-                    "attempts = runs.attempts + 1, flow_run_id = excluded.flow_run_id, "
+                    "attempts = runs.attempts + CASE WHEN excluded.flow_run_id IS NOT NULL AND "
+                    "excluded.flow_run_id = runs.flow_run_id THEN 0 ELSE 1 END, flow_run_id = excluded.flow_run_id, "
                     "started_at = excluded.started_at, finished_at = NULL, error = NULL",
                     [day, category, flow_run_id, utcnow()],
                 )

@@ -169,3 +169,10 @@ def test_status_on_a_data_dir_that_is_a_file_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "is a file, not a directory" in " ".join(result.output.split()), result.output
     assert "nothing has run yet" not in result.output
+
+
+def test_version_prints_the_package_version() -> None:
+    from arxiv_digest import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"arxiv-digest {__version__}", result.output

@@ -123,7 +123,8 @@ def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_int
         assert part in by_id["2601.99001v1"]
     assert "抽取式分析" in by_id["2601.99001v1"]
     assert "论文给出的代码/项目链接: https://github.com/sample-lab/str-vos" in by_id["2601.99001v1"]
-    assert "摘要分析" in by_id["2601.99004v1"] and "no_text_layer" in by_id["2601.99004v1"]
+    assert "摘要分析" in by_id["2601.99004v1"] and "the PDF has no text layer" in by_id["2601.99004v1"]
+    assert "no_text_layer" not in digest, "readers see words, not the store's status codes"
     assert "请提供" not in digest
     assert (data / "out" / "cs.CV" / "2026-01-21.html").is_file()
     assert (data / "out" / "cs.CV" / "2026-01-21.json").is_file()

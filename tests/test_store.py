@@ -245,3 +245,15 @@ def test_batches_on_other_threads_are_independent(tmp_path: Path) -> None:
     release.set()
     thread.join()
     assert store.step_status("2601.99002", 1, "download") == "ok"
+
+
+def test_run_attempts_count_runs_not_the_fetch_tasks_retries() -> None:
+    store = Store.open(None)
+    day = date(2026, 1, 21)
+    store.start_run(day, "cs.CV", "flow-run-1")
+    store.start_run(day, "cs.CV", "flow-run-1")  # the fetch task retried inside the same flow run
+    store.start_run(day, "cs.CV", "flow-run-1")
+    assert store.run(day, "cs.CV")["attempts"] == 1
+    store.start_run(day, "cs.CV", "flow-run-2")
+    store.start_run(day, "cs.CV", None)  # a run outside Prefect (no id) is always another one
+    assert store.run(day, "cs.CV")["attempts"] == 3
