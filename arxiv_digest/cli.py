@@ -173,6 +173,10 @@ def _no_store_yet(settings: Settings) -> str:
     if settings.data_dir.exists() and not settings.data_dir.is_dir():
         return f"the data dir {settings.data_dir} is a file, not a directory; set --data-dir or ARXIV_DIGEST_DATA_DIR"
     where = settings.data_dir / "days" if settings.store_layout == "per-day" else settings.db_path
+    sample = settings.for_sample()
+    if not settings.sample_day and sample.store_files():  # only the offline sample day has run here
+        return (f"no store at {where}: only the offline sample day has run, in {sample.data_dir} (see it with "
+                f"`arxiv-digest status --data-dir {sample.data_dir}`); run `arxiv-digest run` for a real day")
     return f"no store at {where}: nothing has run yet; run `arxiv-digest run` first"
 
 

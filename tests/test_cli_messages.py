@@ -176,3 +176,12 @@ def test_version_prints_the_package_version() -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"arxiv-digest {__version__}", result.output
+
+
+def test_status_after_only_the_sample_day_points_at_its_data_dir(tmp_path: Path) -> None:
+    sample_store = tmp_path / "data" / "sample-day" / "digest.duckdb"
+    Store.open(sample_store).close()
+    result = runner.invoke(app, ["status", "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "only the offline sample day has run" in text and str(sample_store.parent) in text, result.output
