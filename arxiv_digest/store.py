@@ -403,6 +403,25 @@ class Store:
         )
         return [_paper(row) for row in rows]
 
+    def mark(self, name: str, value: str) -> None:
+        """Say what this store is (`sample_day`: the offline sample wrote it); kept until the store goes."""
+        self._run([("INSERT INTO store_marks VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    [name, value, utcnow()])])
+
+    def marks(self) -> dict[str, str]:
+        return dict(self._fetchall("SELECT name, value FROM store_marks"))  # type: ignore[arg-type]
+
+    def papers_stored_before_marks(self, arxiv_ids: Collection[str]) -> list[str]:
+        """Which of these papers were last stored before this store learned to mark itself (m011): written by an
+        older version, which could not say whether a run was the offline sample's."""
+        if not arxiv_ids:
+            return []
+        rows = self._fetchall(
+            "SELECT DISTINCT arxiv_id FROM papers WHERE arxiv_id IN (SELECT unnest(?)) AND fetched_at < "
+            "(SELECT applied_at FROM schema_migrations WHERE name = 'store_marks') ORDER BY arxiv_id",
+            [list(arxiv_ids)])
+        return [row[0] for row in rows]
+
     def liked_papers(self, arxiv_ids: Collection[str]) -> list[tuple[str, str, str, tuple[str, ...]]]:
         """(arxiv_id, title, abstract, authors) of the liked papers looked up before."""
         if not arxiv_ids:

@@ -355,14 +355,19 @@ def write_sample_day(target: Path = SAMPLE_DIR) -> list[Path]:
     return written
 
 
+SAMPLE_MARK = "sample_day"
+
+
 def sample_records_message(store: Any, data_dir: Path) -> str:
     """Why a real run must not use this store (it holds the invented sample papers), or "" when it may.
 
     Before the sample day had its own data dir, `run --sample` wrote its four invented papers into the real
     store as the digest of 2026-01-21; a real run of that date would then publish them as arXiv's.
     """
-    held = store.newest_papers([paper.arxiv_id for paper in PAPERS])
-    if not held:
+    # Marked by a sample run, or holding the sample's papers from before stores were marked (an older version's
+    # `run --sample` in the real data dir). A fake arXiv that serves these papers to tests marks nothing.
+    if store.marks().get(SAMPLE_MARK) != "true" and not store.papers_stored_before_marks(
+            [paper.arxiv_id for paper in PAPERS]):
         return ""
     if data_dir.name == SAMPLE_DATA_DIR_NAME:
         return (f"{data_dir} is the offline sample day's own data dir: add --sample to work on it, or give real "

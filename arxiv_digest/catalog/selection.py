@@ -27,7 +27,7 @@ from arxiv_digest.catalog.announcements import (
 )
 from arxiv_digest.catalog.client import ArxivClient, submitted_between_query
 from arxiv_digest.catalog.feed import parse_feed
-from arxiv_digest.catalog.sample_day import SAMPLE_DAY, sample_records_message
+from arxiv_digest.catalog.sample_day import SAMPLE_DAY, SAMPLE_MARK, sample_records_message
 from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError, SampleStoreError
 from arxiv_digest.runtime import Runtime
 from schemas.records import PUBLISHED_RUN_STATUSES, Paper
@@ -312,7 +312,9 @@ def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: boo
     """
     settings = runtime.settings
     store = runtime.store()
-    if not settings.sample_day and (polluted := sample_records_message(store, settings.data_dir)):
+    if settings.sample_day:
+        store.mark(SAMPLE_MARK, "true")  # a real run of this store is refused from now on
+    elif polluted := sample_records_message(store, settings.data_dir):
         raise SampleStoreError(polluted)  # never publish the invented papers as a real day
     earlier = store.run(digest_day, category)
     known = store.digest_papers(digest_day, category)
