@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import logging
 import os
 import sys
 import time
@@ -15,9 +17,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreError
+from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreDamaged, StoreError
 from arxiv_digest.files import unwritable_reason
 from arxiv_digest.settings import Settings, load_settings
 
@@ -44,6 +47,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from arxiv_digest import __version__
+
+        print(f"arxiv-digest {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=_print_version)] = False,
+) -> None:
+    """Turn each day's new arXiv papers in a category into one grounded digest."""
 # A worker's flow run may hold the store for a while: commands that read it wait their turn.
 STORE_WAIT_SECONDS = 300.0
 stdout = Console()
@@ -89,24 +108,39 @@ def _require_writable(settings: Settings) -> None:
         _fail(f"{problem}; set --data-dir or ARXIV_DIGEST_DATA_DIR to a directory you can write to")
 
 
-def _open_store(settings: Settings) -> Any:
+def _refuse_sample_records(settings: Settings) -> None:
+    """Exit 1 before any run when a real command meets a store an earlier `run --sample` filled with invented papers."""
+    if settings.sample_day:
+        return
+    from arxiv_digest.catalog.sample_day import sample_records_message
+
+    for store in _each_store(settings):
+        if problem := sample_records_message(store, settings.data_dir):
+            _fail(problem)
+
+
+def _open_store(settings: Settings, read_only: bool = False) -> Any:
     from arxiv_digest.store import Store
 
-    return Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS)
+    return Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS, read_only=read_only)
 
 
 # Under the per-day layout a file held by a running flow is that day's run in progress: say so, don't wait.
 DAY_STORE_WAIT_SECONDS = 3.0
 
 
-def _each_store(settings: Settings) -> Iterator[Any]:
-    """Every store file in turn (one, or one per day under the per-day layout), each let go after use."""
+def _each_store(settings: Settings, read_only: bool = False) -> Iterator[Any]:
+    """Every store file in turn (one, or one per day under the per-day layout), each let go after use;
+    `read_only` for the commands that only read (`status`, `audit`): nothing is created or written."""
     from arxiv_digest.store import Store
 
     per_day = settings.store_layout == "per-day" and not settings.store_file
     for path in settings.store_files():
         try:
-            store = Store.open(path, wait_seconds=DAY_STORE_WAIT_SECONDS if per_day else STORE_WAIT_SECONDS)
+            store = Store.open(path, wait_seconds=DAY_STORE_WAIT_SECONDS if per_day else STORE_WAIT_SECONDS,
+                               read_only=read_only)
+        except StoreDamaged:
+            raise  # never skipped: a damaged day must not look like a busy one
         except StoreError:
             if not per_day:
                 raise
@@ -126,7 +160,7 @@ def _stored_run(settings: Settings, day: date) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        store = Store.open(path, wait_seconds=STORE_WAIT_SECONDS / 10)
+        store = Store.open(path, wait_seconds=STORE_WAIT_SECONDS / 10, read_only=True)
     except StoreError:
         return None
     try:
@@ -136,7 +170,13 @@ def _stored_run(settings: Settings, day: date) -> dict[str, Any] | None:
 
 
 def _no_store_yet(settings: Settings) -> str:
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        return f"the data dir {settings.data_dir} is a file, not a directory; set --data-dir or ARXIV_DIGEST_DATA_DIR"
     where = settings.data_dir / "days" if settings.store_layout == "per-day" else settings.db_path
+    sample = settings.for_sample()
+    if not settings.sample_day and sample.store_files():  # only the offline sample day has run here
+        return (f"no store at {where}: only the offline sample day has run, in {sample.data_dir} (see it with "
+                f"`arxiv-digest status --data-dir {sample.data_dir}`); run `arxiv-digest run` for a real day")
     return f"no store at {where}: nothing has run yet; run `arxiv-digest run` first"
 
 
@@ -150,6 +190,30 @@ def _table(title: str, columns: Sequence[str], **options: Any) -> Table:
     for column in columns:
         table.add_column(column, overflow="fold", min_width=_WHOLE_WIDTHS.get(column))
     return table
+
+
+def _natural_width(table: Table) -> int:
+    """How wide the table is when nothing is folded."""
+    probe = Console(file=io.StringIO(), width=10_000, color_system=None)
+    probe.print(table)
+    return max((len(line.rstrip()) for line in probe.file.getvalue().splitlines()), default=0)  # type: ignore[attr-defined]
+
+
+def _print_records(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table when it fits the terminal whole; else each row stacked as `column: value` lines (a pipe is 80
+    columns to Rich): every column's value stays whole, and no folding pads short cells with blank lines."""
+    table = _table(title, columns)
+    for row in rows:
+        table.add_row(*row)
+    if _natural_width(table) <= stdout.width:
+        stdout.print(table)
+        return
+    stdout.print(title, soft_wrap=True, markup=False, highlight=False)
+    label = max(len(column) for column in columns)
+    for number, row in enumerate(rows, start=1):
+        stdout.print(f"-- {number} of {len(rows)} --", markup=False, highlight=False)
+        for column, value in zip(columns, row, strict=True):
+            stdout.print(f"{column:<{label}}  {value}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _parse_day(value: str | None, option: str = "--date") -> date | None:
@@ -180,6 +244,31 @@ def _quiet_third_parties(verbose: bool = False) -> None:
     # Prefect's temporary server migrates its database on start: on 2 busy cores that can take longer than
     # Prefect's 20 s default, and the run would die before its first task.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+class _OneLineFailures(logging.Filter):
+    """The console without `--verbose`: no tracebacks, and no engine lines about a failed run or task (the
+    command ends with its own one-line error; the Prefect API and `--verbose` keep the full record)."""
+
+    ENGINE_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.name.startswith(self.ENGINE_LOGGERS):
+            return False
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def _console_without_tracebacks(verbose: bool) -> None:
+    """Call after Prefect has set up logging (importing the flow does): its console handler is on the root logger."""
+    if verbose:
+        return
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler) and not any(
+                isinstance(f, _OneLineFailures) for f in handler.filters):
+            handler.addFilter(_OneLineFailures())
 
 
 @app.command()
@@ -214,13 +303,18 @@ def run(
     if data_dir is not None:
         overrides["data_dir"] = str(data_dir)
     settings = _settings(config, **overrides, category=category)
+    if sample:
+        settings = settings.for_sample()  # its own data dir: the invented day never poses as the real one
     _require_writable(settings)
+    _refuse_sample_records(settings)
 
+    from prefect import tags
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from arxiv_digest.runtime import runtime_for
     from flows.daily import daily_digest
 
+    _console_without_tracebacks(verbose)
     the_day, found = _announcement_or_exit(settings, day, sample)
     console.print(
         f"[bold]arxiv-digest[/] {settings.category} digest of {the_day} ({found.describe()}"
@@ -230,7 +324,8 @@ def run(
     since = datetime.now(UTC)
     flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
     try:
-        with console.status("running fetch → download → extract → segment → analyze → summarize → quality → publish"):
+        with console.status("running fetch → download → extract → segment → analyze → summarize → quality → publish"), \
+                tags(*_run_tags(sample)):
             result = flow(
                 digest_date=the_day.isoformat(),
                 category=settings.category,
@@ -248,6 +343,11 @@ def run(
         raise
     store = runtime_for(settings.for_digest(settings.category, the_day)).store()
     _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
+
+
+def _run_tags(sample: bool) -> list[str]:
+    """Prefect tags of a run started here: the sample day's runs say so in the UI's run list."""
+    return ["sample"] if sample else []
 
 
 def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) -> tuple[date, Any]:
@@ -434,7 +534,7 @@ def check(
         with contextlib.suppress(ValueError):
             settings = settings.for_digest(digest.resolve().parent.name, date.fromisoformat(digest.stem))
     if not no_store and settings.db_path.is_file():
-        store = _open_store(settings)
+        store = _open_store(settings, read_only=True)
     try:
         report = check_digest_file(digest, store)
     except DigestError as exc:
@@ -457,7 +557,7 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     if not settings.store_files():
         _fail(_no_store_yet(settings))
     runs, deliveries, problems = [], {}, []
-    for store in _each_store(settings):
+    for store in _each_store(settings, read_only=True):
         runs += store.runs()
         deliveries.update(store.delivery_counts())
         problems += store.deliveries_needing_attention()
@@ -513,19 +613,24 @@ def _config_parameter(config: Path | None) -> str | None:
     return str(config.resolve()) if config is not None else None
 
 
-def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, config: Path | None = None) -> Any:
+def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, config: Path | None = None,
+               verbose: bool = False) -> Any:
     """A callable that runs the daily flow in this process for one date."""
+    from prefect import tags
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from flows.daily import daily_digest
 
+    _console_without_tracebacks(verbose)
     flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
     overrides = {"data_dir": str(settings.data_dir)}
 
     def run_day(day: date) -> dict[str, Any]:
         # In the CLI's own process nobody wants a run to sleep for hours: a lagging announcement fails at once.
-        return flow(digest_date=day.isoformat(), category=settings.category, sample=sample, overrides=overrides,
-                    refetch=refetch, wait_for_announcement=False, config_file=_config_parameter(config))
+        with tags(*_run_tags(sample)):
+            return flow(digest_date=day.isoformat(), category=settings.category, sample=sample,
+                        overrides=overrides, refetch=refetch, wait_for_announcement=False,
+                        config_file=_config_parameter(config))
 
     return run_day
 
@@ -577,8 +682,11 @@ def backfill(
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
     assert first is not None and last is not None
     settings = _settings(config, category=category, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if sample:
+        settings = settings.for_sample()
     if not via_deployment:  # a deployment's runs write on the worker's machine
         _require_writable(settings)
+    _refuse_sample_records(settings)
     try:
         dates = date_range(first, last)
         announced = announced_days(dates, settings.current_time(), settings.holiday_dates)
@@ -607,7 +715,7 @@ def backfill(
                                                wait_seconds=wait, on_done=done)
             else:
                 rows = backfill_local(settings, days, force=force, concurrency=concurrency,
-                                      run_day=_run_local(settings, sample=sample, config=config),
+                                      run_day=_run_local(settings, sample=sample, config=config, verbose=verbose),
                                       is_published=lambda d: d in published, on_done=done)
         except DigestInputError as exc:
             _fail(str(exc), 2)
@@ -636,8 +744,11 @@ def audit(
     if since is None or since.isdigit():
         moment = datetime.now(UTC) - timedelta(days=int(since or 7))
     else:
-        parsed = _parse_day(since, "--since")
-        assert parsed is not None
+        try:
+            parsed = date.fromisoformat(since)
+        except ValueError:
+            _fail(f"--since {since!r} is not a date in the form YYYY-MM-DD, nor a number of days (e.g. --since 3)", 2)
+            raise
         moment = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
     try:
         records = read_failures(moment)
@@ -647,7 +758,7 @@ def audit(
     attention: list[tuple[date, str, str]] = []
     undelivered: list[dict[str, Any]] = []
     per_day = settings.store_layout == "per-day"
-    for store in _each_store(settings):
+    for store in _each_store(settings, read_only=True):
         mine = [r for r in records if not per_day or r.digest_date == store.path.stem]
         join_store_status(mine, store.step_status)
         attention += store.days_needing_attention()
@@ -666,28 +777,24 @@ def audit(
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    table = _table(f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC",
-                   ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"))
-    for r in records:
-        table.add_row(r.time, r.kind, r.digest_date, r.step, r.paper_id, r.state, str(r.attempts), r.store_status,
-                      r.message)
-    stdout.print(table)
+    if records:
+        _print_records(f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC",
+                       ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"),
+                       [(r.time, r.kind, r.digest_date, r.step, r.paper_id, r.state, str(r.attempts), r.store_status,
+                         r.message) for r in records])
     if attention:
-        days = _table("days needing attention (repair with `arxiv-digest rerun --failed`)", ("date", "category", "why"))
-        for d, c, w in attention:
-            days.add_row(d.isoformat(), c, w)
-        stdout.print(days)
+        _print_records("days needing attention (repair with `arxiv-digest rerun --failed`)",
+                       ("date", "category", "why"),
+                       [(d.isoformat(), c, w) for d, c, w in attention])
     elif not records:
-        stdout.print("no failed runs")
+        stdout.print(f"no failed runs since {moment:%Y-%m-%d %H:%M} UTC")
     if undelivered:
-        mails = _table("email not delivered (failed: retried by the next run or `arxiv-digest rerun --failed`; "
+        _print_records("email not delivered (failed: retried by the next run or `arxiv-digest rerun --failed`; "
                        "unknown: handed to the server without an answer, never sent again automatically)",
-                       ("date", "category", "recipient", "status", "attempts", "error"))
-        for row in undelivered:
-            mails.add_row(row["date"].isoformat(), row["category"], row["recipient"],
-                          "unknown" if row["status"] == "sending" else row["status"], str(row["attempts"]),
-                          row["last_error"] or "")
-        stdout.print(mails)
+                       ("date", "category", "recipient", "status", "attempts", "error"),
+                       [(row["date"].isoformat(), row["category"], row["recipient"],
+                         "unknown" if row["status"] == "sending" else row["status"], str(row["attempts"]),
+                         row["last_error"] or "") for row in undelivered])
 
 
 @app.command()
@@ -705,8 +812,11 @@ def rerun(
         _fail("say what to rerun: --failed", 2)
     only_day = _parse_day(digest_date)  # a mistyped date is the first thing to hear about
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
+    if sample:
+        settings = settings.for_sample()
     if not settings.store_files():
         _fail(_no_store_yet(settings))
+    _refuse_sample_records(settings)
     todo = sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
     undelivered = [row for probe in _each_store(settings) for row in probe.deliveries_needing_attention(only_day)
                    if row["status"] == "failed"]
@@ -719,7 +829,8 @@ def rerun(
 
     for day, category, why in todo:
         console.print(f"rerun {category} {day}: {why}")
-        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config)
+        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config,
+                             verbose=verbose)
         started = time.monotonic()
         try:
             rows.append(row_of_result(day, run_day(day), time.monotonic() - started))
@@ -778,20 +889,53 @@ def serve(
     except ValueError as exc:
         _fail(f"--cron {cron!r} is not a cron expression: {exc}", 2)
         raise
-    console.print(f"serving {name}: cron '{cron}' ({timezone}); open the Prefect UI to see its schedule")
-    daily_digest.serve(
-        name=name,
-        schedule=schedule,
-        parameters={"category": cat},
-        tags=["arxiv-digest", cat],
-    )
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from arxiv_digest.operations.local_server import api_answers, local_prefect_server
+
+    def serve_on(api_url: str, ui_url: str) -> None:
+        os.environ["PREFECT_API_URL"] = api_url  # the runs it starts are processes of their own
+        console.print(f"serving {name}: cron '{cron}' ({timezone}); its schedule and runs are in the Prefect UI at "
+                      f"{ui_url} (Deployments); Ctrl-C stops it", soft_wrap=True, highlight=False)
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            daily_digest.serve(name=name, schedule=schedule, parameters={"category": cat},
+                               tags=["arxiv-digest", cat])
+
+    named = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    if named:
+        if not api_answers(named):
+            _fail(f"the Prefect API at {named} (PREFECT_API_URL) does not answer: start it with `prefect server "
+                  "start`, or unset PREFECT_API_URL and `serve` starts one of its own")
+        serve_on(named, named.rstrip("/").removesuffix("/api"))
+        return
+    # Prefect's temporary in-process server cannot keep a schedule: start a real one beside this process.
+    console.print("starting a Prefect server on 127.0.0.1 for the schedule (stopped with `serve`)...")
+    with local_prefect_server() as server, _stop_on_sigterm():
+        serve_on(server.api_url, server.ui_url)
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (a service manager, `kill`) ends `serve` like Ctrl-C does, so the server it started stops too."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        console.print("serve stopped")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main() -> None:
     try:
         app()
-    except DigestError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+    except DigestError as exc:  # one line, whatever the terminal's width (a damaged store, say)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
         sys.exit(1)
 
 

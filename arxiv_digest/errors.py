@@ -29,6 +29,18 @@ class HttpGiveUp(DigestError):
         self.attempts = attempts
 
 
+class NetworkUnreachable(HttpGiveUp):
+    """The host could not be reached at all (DNS failure, connection refused, no route): waiting rarely helps."""
+
+    def __init__(self, url: str, reason: str, attempts: int, host: str) -> None:
+        DigestError.__init__(self, f"cannot reach {host} ({reason}) after {attempts} attempt(s): check this "
+                             "machine's network, DNS or proxy (HTTPS_PROXY), then run the same command again")
+        self.url = url
+        self.reason = reason
+        self.attempts = attempts
+        self.host = host
+
+
 class PdfDownloadError(DigestError):
     """A PDF could not be fetched or is not a PDF."""
 
@@ -39,6 +51,14 @@ class PdfExtractionError(DigestError):
 
 class StoreError(DigestError):
     """The DuckDB store could not be opened or migrated."""
+
+
+class StoreDamaged(StoreError):
+    """The store file's bytes are wrong (a bad block, a truncated file): restore, move aside and rebuild."""
+
+
+class SampleStoreError(StoreError):
+    """A real run met a store that holds the offline sample day's invented papers."""
 
 
 class DigestInputError(DigestError):

@@ -38,14 +38,22 @@ def make_public(fd: int) -> None:
 
 
 def unwritable_reason(directory: Path) -> str | None:
-    """Why files cannot be written in `directory` (created if missing), or None when they can."""
+    """Why files cannot be written in `directory`, or None when they can. Creates nothing: a command refused
+    afterwards (a bad date, say) leaves no empty data dir behind."""
+    existing = directory
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot write to {directory}: {existing} is a file (Not a directory)"
+    if existing != directory:
+        if not os.access(existing, os.W_OK | os.X_OK):  # also false on a read-only file system, even for root
+            return f"cannot write to {directory}: {existing} is not writable (permission denied or read-only)"
+        return None
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-check-"):
+        with tempfile.TemporaryFile(dir=directory):  # unnamed where the system allows: no name to report
             pass
     except OSError as exc:
-        where = exc.filename or directory
-        return f"cannot write to {where}: {exc.strerror or exc}"
+        return f"cannot write to {directory}: {exc.strerror or exc}"
     return None
 
 

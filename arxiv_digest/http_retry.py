@@ -13,12 +13,35 @@ from typing import TypeVar
 
 import httpx
 
-from arxiv_digest.errors import HttpGiveUp
+from arxiv_digest.errors import HttpGiveUp, NetworkUnreachable
 
 T = TypeVar("T")
 # Statuses where the same request may well succeed later: a timeout (408), too early (425), too many requests
 # (429) and every server error, because a CDN's 5xx (Cloudflare's 520-527 too) passes like the origin's does.
 RETRY_STATUSES = frozenset({408, 425, 429, *range(500, 600)})
+
+
+# A host that cannot be reached at all (no DNS answer, nothing listening, no route) is tried this many times, with
+# a short pause: a network that is down stays down for longer than a run should wait, and the user is told at once.
+UNREACHABLE_ATTEMPTS = 2
+UNREACHABLE_PAUSE_SECONDS = 2.0
+_UNREACHABLE_CAUSES = (
+    (("name or service not known", "temporary failure in name resolution", "nodename nor servname",
+      "no address associated", "getaddrinfo failed", "name resolution"), "DNS lookup failed"),
+    (("connection refused",), "connection refused"),
+    (("network is unreachable", "no route to host", "host is unreachable"), "network unreachable"),
+)
+
+
+def unreachable_cause(exc: BaseException) -> str | None:
+    """'DNS lookup failed', 'connection refused', 'network unreachable' for a connect error; else None."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    text = str(exc).lower()
+    for needles, cause in _UNREACHABLE_CAUSES:
+        if any(needle in text for needle in needles):
+            return cause
+    return None
 
 
 class RetryableStatus(Exception):
@@ -112,6 +135,10 @@ def call_with_retries(
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             last_reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             delay = policy.backoff(attempt)
+            if (cause := unreachable_cause(exc)) is not None:
+                if attempt >= min(UNREACHABLE_ATTEMPTS, policy.max_attempts):
+                    raise NetworkUnreachable(url, cause, attempt, httpx.URL(url).host) from exc
+                delay = UNREACHABLE_PAUSE_SECONDS
         if attempt == policy.max_attempts:
             break
         if clock.now() - started + delay > policy.total_seconds:

@@ -7,6 +7,7 @@ wrong type or range, is a ``SettingsError`` that names the key and where it came
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 import tomllib
@@ -27,6 +28,9 @@ CONFIG_ENV = "ARXIV_DIGEST_CONFIG"
 DEFAULT_CONFIG_FILE = "arxiv-digest.toml"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+# `run --sample` keeps the invented sample day in its own data dir under the data dir, so it never poses as
+# arXiv's real announcement of the same date (data/sample/ is taken: the sample's shipped inputs).
+SAMPLE_DATA_DIR_NAME = "sample-day"
 
 _CATEGORY_RE = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 _LANGUAGES = tuple(LANGUAGES)
@@ -225,6 +229,12 @@ class Settings:
     def uses_llm(self) -> bool:
         return bool(self.llm_base_url)
 
+    def for_sample(self) -> Settings:
+        """The offline sample day's settings: served from local files, in its own data dir (idempotent)."""
+        data_dir = self.data_dir if self.data_dir.name == SAMPLE_DATA_DIR_NAME else self.data_dir / SAMPLE_DATA_DIR_NAME
+        return dataclasses.replace(self, sample_day=True, data_dir=data_dir, arxiv_min_interval_seconds=0,
+                                   pdf_min_interval_seconds=0)
+
     def replace(self, **changes: Any) -> Settings:
         coerced = {key: _coerce(key, value, f"override {key}") for key, value in changes.items()}
         updated = dataclasses.replace(self, **coerced)
@@ -234,11 +244,22 @@ class Settings:
 
 _HINTS = get_type_hints(Settings)
 _FIELDS = {f.name for f in fields(Settings)}
+# Accepted but never suggested: the password only comes from the environment, the page size is for tests, and the
+# store file is set per run.
+_NOT_SUGGESTED = {"smtp_password", "arxiv_page_size", "store_file"}
+
+
+def unknown_setting_message(key: str, origin: str) -> str:
+    """'unknown setting 'categry' (file x.toml); did you mean 'category'?', never a list of every setting."""
+    close = difflib.get_close_matches(key, sorted(_FIELDS - _NOT_SUGGESTED), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(name) for name in close)}?" if close else \
+        "the settings are listed in the README's Configuration section"
+    return f"unknown setting '{key}' ({origin}); {hint}"
 
 
 def _coerce(key: str, value: Any, origin: str) -> Any:
     if key not in _FIELDS:
-        raise SettingsError(f"unknown setting '{key}' ({origin}); known settings: {', '.join(sorted(_FIELDS))}")
+        raise SettingsError(unknown_setting_message(key, origin))
     hint = _HINTS[key]
     if key == "profiles":
         if isinstance(value, tuple) and all(isinstance(item, InterestProfile) for item in value):

@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from arxiv_digest.errors import StoreError
+from arxiv_digest.errors import StoreDamaged, StoreError
 from schemas.records import (
     Analysis,
     Extraction,
@@ -43,6 +43,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# What DuckDB says of a file whose bytes are wrong (a bad block, a truncated or overwritten file).
+_DAMAGE_SIGNS = ("corrupt", "not a valid duckdb database", "checksum", "failed to read", "invalid block")
+
+
+def _is_damage(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.SerializationException | duckdb.InternalException) or (
+        isinstance(exc, duckdb.Error) and any(sign in str(exc).lower() for sign in _DAMAGE_SIGNS))
+
+
+def damaged_store(path: Path | None, exc: BaseException) -> StoreDamaged:
+    """One line: which file, what DuckDB found, and the ways back (a backup, another data dir, a rebuild)."""
+    found = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    where = path.parent if path is not None else "the data dir"
+    return StoreDamaged(
+        f"the store {path} is damaged ({found[:160]}): restore it from a backup, or move it aside and rebuild "
+        f"its days with `arxiv-digest backfill --start FIRST --end LAST --force` (PDFs in {where}/pdfs are "
+        "reused), or give another --data-dir")
+
+
 def _migrations() -> list[tuple[int, str, str]]:
     found = []
     for entry in resources.files("schemas").joinpath("migrations").iterdir():
@@ -53,20 +72,23 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 class Store:
-    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path | None) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool = False) -> None:
         self._con = connection
         self.path = path
+        self.read_only = read_only
         self._lock = threading.Lock()
         self._pending = threading.local()
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str | None, wait_seconds: float = 0.0) -> Store:
+    def open(cls, path: Path | str | None, wait_seconds: float = 0.0, read_only: bool = False) -> Store:
         """Open (creating if needed) and migrate. ``None`` or ":memory:" gives an in-memory store.
 
         DuckDB lets one process hold a file. With ``wait_seconds`` a second process waits for the holder to
-        finish (two runs of the same day serialize) instead of failing at once.
+        finish (two runs of the same day serialize) instead of failing at once. ``read_only`` (what `status`,
+        `audit` and `check` use) creates nothing and writes nothing, so a read-only data dir or another user's
+        store can be read; a store that still needs a migration is then refused in one line.
         """
         target = None if path in (None, ":memory:") else Path(path)
         deadline = time.monotonic() + wait_seconds
@@ -75,6 +97,8 @@ class Store:
             try:
                 if target is None:
                     con = duckdb.connect(":memory:")
+                elif read_only:
+                    con = duckdb.connect(str(target), read_only=True)
                 else:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     con = duckdb.connect(str(target))
@@ -82,7 +106,11 @@ class Store:
             except OSError as exc:  # the data dir cannot be made: no wait fixes that
                 raise StoreError(f"cannot create the store {target}: {exc.strerror or exc} "
                                  f"({exc.filename or target.parent})") from exc
-            except duckdb.IOException as exc:
+            except duckdb.Error as exc:
+                if _is_damage(exc):
+                    raise damaged_store(target, exc) from exc
+                if not isinstance(exc, duckdb.IOException):
+                    raise
                 held = "lock" in str(exc).lower()
                 if held and time.monotonic() + delay < deadline:
                     time.sleep(delay)
@@ -94,9 +122,36 @@ class Store:
                     f"cannot open the store {target}: {exc}. Another arxiv-digest process probably holds it; "
                     "wait for it to finish or point ARXIV_DIGEST_DATA_DIR elsewhere."
                 ) from exc
-        store = cls(con, target)
-        store.migrate()
+        store = cls(con, target, read_only=read_only)
+        try:
+            store.check_readable()
+            if read_only:
+                store.require_current_schema()
+            else:
+                store.migrate()
+        except BaseException:
+            con.close()
+            raise
         return store
+
+    def check_readable(self) -> None:
+        """Read what every command reads first (the migrations and the runs, whole): a damaged file is found
+        here, at open, not after a command has printed half its answer."""
+        for table in ("schema_migrations", "runs"):
+            exists = self._fetchone("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])
+            if exists and exists[0]:
+                self._fetchall(f"SELECT * FROM {table}")
+
+    def require_current_schema(self) -> None:
+        """A read-only store must already have every migration: reading it cannot upgrade it."""
+        exists = self._fetchone("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'")
+        done = {row[0] for row in self._fetchall("SELECT version FROM schema_migrations")} if exists and exists[0] \
+            else set()
+        missing = [version for version, _, _ in _migrations() if version not in done]
+        if missing:
+            raise StoreError(f"the store {self.path} was written by an older arxiv-digest (migration m{missing[0]:03d} "
+                             "not applied) and cannot be upgraded while read-only: run a writing command "
+                             "(`arxiv-digest run`) on it once with write access")
 
     def close(self) -> None:
         self._con.close()
@@ -180,9 +235,11 @@ class Store:
                 if attempt == _WRITE_RETRIES - 1:
                     raise
                 time.sleep(0.01 * (2**attempt))
-            except BaseException:
+            except BaseException as exc:
                 with contextlib.suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
+                if _is_damage(exc):
+                    raise damaged_store(self.path, exc) from exc
                 raise
             finally:
                 cur.close()
@@ -191,6 +248,10 @@ class Store:
         cur = self._con.cursor()
         try:
             return cur.execute(sql, list(params)).fetchall()
+        except duckdb.Error as exc:
+            if _is_damage(exc):
+                raise damaged_store(self.path, exc) from exc
+            raise
         finally:
             cur.close()
 
@@ -341,6 +402,25 @@ class Store:
             [list(arxiv_ids)],
         )
         return [_paper(row) for row in rows]
+
+    def mark(self, name: str, value: str) -> None:
+        """Say what this store is (`sample_day`: the offline sample wrote it); kept until the store goes."""
+        self._run([("INSERT INTO store_marks VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    [name, value, utcnow()])])
+
+    def marks(self) -> dict[str, str]:
+        return dict(self._fetchall("SELECT name, value FROM store_marks"))  # type: ignore[arg-type]
+
+    def papers_stored_before_marks(self, arxiv_ids: Collection[str]) -> list[str]:
+        """Which of these papers were last stored before this store learned to mark itself (m011): written by an
+        older version, which could not say whether a run was the offline sample's."""
+        if not arxiv_ids:
+            return []
+        rows = self._fetchall(
+            "SELECT DISTINCT arxiv_id FROM papers WHERE arxiv_id IN (SELECT unnest(?)) AND fetched_at < "
+            "(SELECT applied_at FROM schema_migrations WHERE name = 'store_marks') ORDER BY arxiv_id",
+            [list(arxiv_ids)])
+        return [row[0] for row in rows]
 
     def liked_papers(self, arxiv_ids: Collection[str]) -> list[tuple[str, str, str, tuple[str, ...]]]:
         """(arxiv_id, title, abstract, authors) of the liked papers looked up before."""
@@ -935,12 +1015,15 @@ class Store:
     # -- runs and steps ------------------------------------------------------------------------------
 
     def start_run(self, day: date, category: str, flow_run_id: str | None) -> None:
+        """Record that a run of the day started; `attempts` counts runs, so a retry of the fetch task inside the
+        same flow run (same `flow_run_id`) is not another one."""
         self._run(
             [
                 (
                     "INSERT INTO runs VALUES (?, ?, 'running', 1, ?, ?, NULL, '{}', '{}', NULL) "
                     "ON CONFLICT (digest_date, category) DO UPDATE SET status = 'running', "
-                    "attempts = runs.attempts + 1, flow_run_id = excluded.flow_run_id, "
+                    "attempts = runs.attempts + CASE WHEN excluded.flow_run_id IS NOT NULL AND "
+                    "excluded.flow_run_id = runs.flow_run_id THEN 0 ELSE 1 END, flow_run_id = excluded.flow_run_id, "
                     "started_at = excluded.started_at, finished_at = NULL, error = NULL",
                     [day, category, flow_run_id, utcnow()],
                 )

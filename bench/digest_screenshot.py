@@ -27,9 +27,10 @@ def sample_day_page(data_dir: Path) -> Path:
            "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     cli = Path(sys.executable).with_name("arxiv-digest")
     subprocess.run([str(cli), "run", "--sample"], env=env, check=True, capture_output=True, timeout=600)
-    pages = sorted((data_dir / "out").glob("*/20??-??-??.html"))
+    out = data_dir / "sample-day" / "out"  # the sample day's own data dir
+    pages = sorted(out.glob("*/20??-??-??.html"))
     if not pages:
-        raise SystemExit(f"the sample day published no HTML page under {data_dir / 'out'}")
+        raise SystemExit(f"the sample day published no HTML page under {out}")
     return pages[-1]
 
 

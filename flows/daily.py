@@ -41,10 +41,9 @@ def flow_settings(category: str | None, sample: bool, overrides: dict[str, Any] 
     values = dict(overrides or {})
     if category:
         values["category"] = category
-    if sample:
-        # The sample day is served from local files: no reason to wait between requests.
-        values.update(sample_day=True, arxiv_min_interval_seconds=0, pdf_min_interval_seconds=0)
-    return load_settings(Path(config_file) if config_file else None, **values)
+    settings = load_settings(Path(config_file) if config_file else None, **values)
+    # The sample day: local files, no waiting between requests, its own data dir (never the real day's).
+    return settings.for_sample() if sample else settings
 
 
 def _mark_run_failed(flow: Any, flow_run: Any, state: Any) -> None:

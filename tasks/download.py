@@ -10,7 +10,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from arxiv_digest.catalog.download import download_paper
-from arxiv_digest.errors import HttpGiveUp
+from arxiv_digest.errors import HttpGiveUp, NetworkUnreachable
 from arxiv_digest.operations.batches import BatchFailed, PaperKey, run_batch
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
@@ -25,10 +25,13 @@ def _worth_retrying(task: object, task_run: object, state: Any) -> bool:
     """
     try:
         state.result(raise_on_failure=True)
+    except NetworkUnreachable:  # the client already tried; the next run or `rerun --failed` tries again
+        return False
     except HttpGiveUp:
         return True
     except BatchFailed as failed:
-        return any(isinstance(exc, HttpGiveUp) for exc in failed.failures.values())
+        return any(isinstance(exc, HttpGiveUp) and not isinstance(exc, NetworkUnreachable)
+                   for exc in failed.failures.values())
     except Exception:  # any other failure is final for this paper: it is recorded, not retried
         return False
     return False

@@ -13,7 +13,7 @@ from prefect.cache_policies import NONE
 
 from arxiv_digest.catalog.announcements import Announcement
 from arxiv_digest.catalog.selection import fetch_digest
-from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError
+from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError, NetworkUnreachable, SampleStoreError
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
 from tasks.context import current_flow_run_id
@@ -23,8 +23,9 @@ from tasks.context import current_flow_run_id
 
 def _retry_unless_final(task: object, task_run: object, state: Any) -> bool:
     # A future date never becomes valid by waiting; an announcement not yet visible waits for the flow's
-    # own, longer retry policy (announcement_retry_options) rather than this task's quick retries.
-    return not isinstance(state.data, DigestInputError | AnnouncementNotVisible)
+    # own, longer retry policy (announcement_retry_options) rather than this task's quick retries. An unreachable
+    # arXiv was already tried by the client; a store holding the sample day needs the user.
+    return not isinstance(state.data, DigestInputError | AnnouncementNotVisible | NetworkUnreachable | SampleStoreError)
 
 
 def announcement_retry_options(settings: Settings, found: Announcement) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def announcement_retry_options(settings: Settings, found: Announcement) -> dict[
 
 
 def _retry_unless_input_error(task: object, task_run: object, state: Any) -> bool:
-    return not isinstance(state.data, DigestInputError)
+    return not isinstance(state.data, DigestInputError | SampleStoreError)
 
 
 @task(name="fetch", task_run_name="fetch-{category}-{digest_day}", retries=2, retry_delay_seconds=10,

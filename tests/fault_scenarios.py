@@ -704,7 +704,7 @@ def sigkill_during_download(workdir: Path, prefect_api_url: str | None = None) -
 def two_runs_at_once(workdir: Path) -> ScenarioResult:
     """Two `arxiv-digest run --sample` processes on one store at the same time: they must take turns."""
     result = ScenarioResult("two_runs_at_once")
-    data_dir = workdir / "data"
+    data_dir = workdir / "sample-day"  # named as the sample's own data dir, so the runs use it as it is
     command = [str(BIN / "arxiv-digest"), "run", "--sample"]
     started = time.monotonic()
     runs = [start(command, subprocess_env(workdir, name, data_dir=data_dir), workdir, stdout=subprocess.PIPE,
@@ -716,7 +716,7 @@ def two_runs_at_once(workdir: Path) -> ScenarioResult:
         for run in runs:
             kill_group(run)
     result.seconds = time.monotonic() - started
-    reference_dir = workdir / "reference"
+    reference_dir = workdir / "reference" / "sample-day"
     run_flow({"data_dir": str(reference_dir)}, sample=True)
     ids = [p.versioned_id for p in PAPERS if p.published.startswith("2026-01-20")]
     details = tally_rerun(result, ids, data_dir, reference_dir)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from arxiv_digest.settings import SAMPLE_DATA_DIR_NAME
+
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "bench" / "llama_server.sh"
 ALIAS = "smollm2"
@@ -155,7 +157,7 @@ def published_contract(data_dir: Path) -> dict[str, object]:
     from arxiv_digest.store import Store
 
     day = date.fromisoformat(SAMPLE_DAY)
-    store = Store.open(data_dir / "digest.duckdb")
+    store = Store.open(data_dir / SAMPLE_DATA_DIR_NAME / "digest.duckdb")  # the sample day's own data dir
     try:
         analyses = store.digest_analyses(day, "cs.CV")
         attempts = store.frame("analysis_attempts").to_dicts()

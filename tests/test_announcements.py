@@ -17,7 +17,13 @@ from arxiv_digest.catalog.announcements import (
     latest_digest_day,
     no_announcement_reason,
 )
-from arxiv_digest.catalog.selection import check_digest_day, decide_claims, expected_papers, select_papers
+from arxiv_digest.catalog.selection import (
+    awaiting_warning,
+    check_digest_day,
+    decide_claims,
+    expected_papers,
+    select_papers,
+)
 from arxiv_digest.catalog.taxonomy import close_matches, is_category, unknown_category_message
 from arxiv_digest.errors import DigestInputError
 from schemas.records import Paper
@@ -163,6 +169,9 @@ def test_claims_on_time_late_held_and_waiting() -> None:
     assert [p.arxiv_id for p in claims.on_time] == ["2601.00001"]
     assert [p.arxiv_id for p in claims.late] == ["2601.00002"]
     assert (claims.held_elsewhere, claims.awaiting_own_digest) == (1, 1)
+    assert claims.awaiting == (("2601.00003v1", date(2026, 1, 19)),)
+    warning = awaiting_warning(claims.awaiting)
+    assert "2601.00003v1 (digest 2026-01-19)" in warning and "`arxiv-digest run --date 2026-01-19`" in warning
     again = decide_claims(papers, wednesday, holders={"2601.00001": date(2026, 1, 22)}, fetched=set())
     assert again.on_time == () and again.held_elsewhere == 0, "a digest's own paper is not someone else's"
 

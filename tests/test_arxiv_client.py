@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from arxiv_digest.catalog.client import ArxivClient, make_http_client
 from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.catalog.sample_day import PAPERS, feed_xml
 from arxiv_digest.catalog.selection import PagedQuery
-from arxiv_digest.errors import ArxivApiError, HttpGiveUp
+from arxiv_digest.errors import ArxivApiError, HttpGiveUp, NetworkUnreachable
 from arxiv_digest.http_retry import Clock, RateLimiter, RetryPolicy, retry_after_seconds
 from arxiv_digest.settings import Settings
 
@@ -129,6 +130,30 @@ def test_gives_up_after_max_attempts_with_the_reason() -> None:
         with make_http_client(settings) as http, pytest.raises(HttpGiveUp, match=r"after 3 attempt\(s\): HTTP 503"):
             ArxivClient(http, settings).query("cat:cs.CV", 0, 5)
         assert len(server.requests_to("api")) == 3
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:  # bound, never listening, closed: a connection to it is refused
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_refused_connection_is_named_as_such_and_tried_twice_not_five_times() -> None:
+    clock = VirtualClock()
+    settings = Settings(arxiv_api_url=f"http://127.0.0.1:{_closed_port()}/api/query", arxiv_min_interval_seconds=0)
+    with make_http_client(settings) as http, pytest.raises(NetworkUnreachable) as failed:
+        ArxivClient(http, settings, clock=clock).query("cat:cs.CV", 0, 5)
+    assert failed.value.attempts == 2 and clock.sleeps == [2.0], "one short pause, no 5 attempts with backoff"
+    message = str(failed.value)
+    assert message.startswith("cannot reach 127.0.0.1 (connection refused) after 2 attempt(s)") and "network" in message
+    assert isinstance(failed.value, HttpGiveUp), "still a give-up: the download step records it per paper"
+
+
+def test_a_dns_failure_is_named_as_such() -> None:
+    clock = VirtualClock()
+    settings = Settings(arxiv_api_url="http://no-such-host.invalid/api/query", arxiv_min_interval_seconds=0)
+    with make_http_client(settings) as http, pytest.raises(NetworkUnreachable, match=r"\(DNS lookup failed\)"):
+        ArxivClient(http, settings, clock=clock).query("cat:cs.CV", 0, 5)
 
 
 def test_total_time_budget_bounds_the_retries() -> None:

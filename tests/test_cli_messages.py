@@ -4,6 +4,7 @@ dir that cannot be written is one line, not a minute of retries."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from datetime import date
@@ -107,3 +108,80 @@ def test_a_store_that_cannot_be_created_says_why_not_who(tmp_path: Path) -> None
     message = str(failed.value)
     assert str(blocker) in message and ("File exists" in message or "Not a directory" in message), message
     assert "probably holds it" not in message
+
+
+AUDIT_COLUMNS = ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error")
+AUDIT_ROW = ("2026-01-21 06:00:03", "task", "2026-01-21", "download", "2601.99001v1", "failed", "3", "failed",
+             LONG_ERROR)
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_audit_tables_keep_every_column_whole_at_80_columns_and_in_a_pipe(
+        width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from arxiv_digest import cli
+
+    out = io.StringIO()
+    monkeypatch.setattr(cli, "stdout", Console(file=out, width=width, color_system=None))
+    cli._print_records("failed and crashed runs", AUDIT_COLUMNS, [AUDIT_ROW, AUDIT_ROW])
+    text = out.getvalue()
+    lines = text.splitlines()
+    if width == 80:  # stacked: one `column  value` line each, the long error whole on its line
+        for column, value in zip(AUDIT_COLUMNS, AUDIT_ROW, strict=True):
+            assert sum(1 for line in lines if line.startswith(column) and line.rstrip().endswith(value)) == 2, column
+    else:  # it fits: a table, its error in one cell
+        assert "now in store" in text and LONG_ERROR in text and text.count("2601.99001v1") == 2
+    assert not any(set(line.strip()) <= set("│| ") and line.strip() for line in lines), "no padding rows"
+
+
+def test_audit_since_that_is_no_date_says_a_number_of_days_is_allowed(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["audit", "--since", "abc", "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2, result.output
+    assert "number of days" in result.output and "YYYY-MM-DD" in result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_inputs_rejected_with_exit_2_create_no_data_dir(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for args in (["run", "--date", "2099-01-06"], ["run", "--sample", "--category", "cs.VC"],
+                 ["backfill", "--start", "2026-01-10", "--end", "2099-01-01"]):
+        result = runner.invoke(app, [*args, "--data-dir", str(data)])
+        assert result.exit_code == 2, (args, result.output)
+        assert not data.exists(), f"{args} left an empty data dir"
+
+
+def test_an_unwritable_data_dir_never_names_a_temporary_file(tmp_path: Path) -> None:
+    from arxiv_digest.files import unwritable_reason
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    reason = unwritable_reason(blocker)
+    assert reason is not None and ".write-check" not in reason and str(blocker) in reason, reason
+    assert unwritable_reason(tmp_path / "new" / "data") is None
+    assert not (tmp_path / "new").exists(), "checking creates nothing"
+
+
+def test_status_on_a_data_dir_that_is_a_file_says_so(tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["status", "--data-dir", str(blocker)])
+    assert result.exit_code == 1
+    assert "is a file, not a directory" in " ".join(result.output.split()), result.output
+    assert "nothing has run yet" not in result.output
+
+
+def test_version_prints_the_package_version() -> None:
+    from arxiv_digest import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"arxiv-digest {__version__}", result.output
+
+
+def test_status_after_only_the_sample_day_points_at_its_data_dir(tmp_path: Path) -> None:
+    sample_store = tmp_path / "data" / "sample-day" / "digest.duckdb"
+    Store.open(sample_store).close()
+    result = runner.invoke(app, ["status", "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "only the offline sample day has run" in text and str(sample_store.parent) in text, result.output

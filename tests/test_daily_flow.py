@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 from arxiv_digest.catalog.sample_day import PAPERS, SAMPLE_DAY, build_pdf, feed_xml
 from arxiv_digest.cli import app
 from arxiv_digest.store import Store, close_stores
+from arxiv_digest.wording import wording_for
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -95,7 +98,9 @@ def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_int
     code, output = _run("run", "--sample", "--data-dir", str(tmp_path))
     assert code == 0, output
     assert no_internet == [], f"the sample run tried to reach {no_internet}"
-    digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
+    data = tmp_path / "sample-day"  # the sample's own data dir: it never poses as the real 2026-01-21
+    assert not (tmp_path / "digest.duckdb").exists() and not (tmp_path / "out").exists()
+    digest = (data / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
 
     assert digest.startswith("Time: 20260121\n\n# Arxiv Computer Vision Papers - 2026-01-21\n")
     for heading in SEED_HEADINGS:
@@ -118,21 +123,22 @@ def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_int
         assert part in by_id["2601.99001v1"]
     assert "抽取式分析" in by_id["2601.99001v1"]
     assert "论文给出的代码/项目链接: https://github.com/sample-lab/str-vos" in by_id["2601.99001v1"]
-    assert "摘要分析" in by_id["2601.99004v1"] and "no_text_layer" in by_id["2601.99004v1"]
+    assert "摘要分析" in by_id["2601.99004v1"] and "the PDF has no text layer" in by_id["2601.99004v1"]
+    assert "no_text_layer" not in digest, "readers see words, not the store's status codes"
     assert "请提供" not in digest
-    assert (tmp_path / "out" / "cs.CV" / "2026-01-21.html").is_file()
-    assert (tmp_path / "out" / "cs.CV" / "2026-01-21.json").is_file()
-    assert (tmp_path / "out" / "cs.CV" / "index.html").is_file()
-    assert (tmp_path / "out" / "cs.CV" / "feed.atom").is_file()
+    assert (data / "out" / "cs.CV" / "2026-01-21.html").is_file()
+    assert (data / "out" / "cs.CV" / "2026-01-21.json").is_file()
+    assert (data / "out" / "cs.CV" / "index.html").is_file()
+    assert (data / "out" / "cs.CV" / "feed.atom").is_file()
 
-    first = _counts(tmp_path)
+    first = _counts(data)
     assert first["papers"] == 4 and first["pdf_files"] == 4 and first["analyses"] == 4
     attempts_before = first["analysis_attempts"]
 
     code, output = _run("run", "--sample", "--data-dir", str(tmp_path))
     assert code == 0, output
-    assert _counts(tmp_path) == first, "a rerun adds no rows"
-    store = Store.open(tmp_path / "digest.duckdb")
+    assert _counts(data) == first, "a rerun adds no rows"
+    store = Store.open(data / "digest.duckdb")
     try:
         downloads = [s["attempts"] for s in store.paper_steps(SAMPLE_DAY, "cs.CV") if s["step"] == "download"]
         assert downloads and max(downloads) == 1, "no second download"
@@ -141,7 +147,23 @@ def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_int
         assert store.run(SAMPLE_DAY, "cs.CV")["status"] == "completed"
     finally:
         store.close()
-    assert (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8") == digest
+    assert (data / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8") == digest
+
+    # Every output says the papers are invented.
+    assert f"> **{wording_for('zh').sample_notice}**" in digest
+    assert wording_for("zh").sample_notice in (data / "out" / "cs.CV" / "2026-01-21.html").read_text(encoding="utf-8")
+    assert json.loads((data / "out" / "cs.CV" / "2026-01-21.json").read_text(encoding="utf-8"))["sample"] is True
+    assert "离线样例" in (data / "out" / "cs.CV" / "feed.atom").read_text(encoding="utf-8")
+    assert "离线样例" in (data / "out" / "cs.CV" / "index.html").read_text(encoding="utf-8")
+
+    # A store an earlier version's `run --sample` filled (the sample's records in the real data dir) is refused
+    # by a real run in one line, before any flow run, rather than republished as arXiv's day.
+    polluted = tmp_path / "older"
+    shutil.copytree(data, polluted)
+    code, output = _run("run", "--date", "2026-01-21", "--data-dir", str(polluted))
+    assert code == 1, output
+    assert "holds the offline sample day's invented papers" in " ".join(output.split())
+    assert "Traceback" not in output and len(output.strip().splitlines()) == 1, output
 
 
 def test_a_date_without_announcement_says_so_and_writes_nothing(tmp_path: Path, no_internet: list[object]) -> None:

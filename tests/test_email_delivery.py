@@ -378,12 +378,12 @@ def test_the_sample_day_is_published_despite_a_bad_password_and_mailed_once_by_t
         first = runner.invoke(app, ["run", "--sample", "--data-dir", str(tmp_path)])
         close_stores()
         assert first.exit_code == 0, first.output
-        assert (tmp_path / "out" / "cs.CV" / "2026-01-21.html").is_file()  # published whatever the mail did
+        assert (tmp_path / "sample-day" / "out" / "cs.CV" / "2026-01-21.html").is_file()  # published, mail or not
         assert "email: 0 sent, 1 failed" in first.output and "refused the login" in first.output
         assert inbox.received == []
-        status = runner.invoke(app, ["status", "--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
+        status = runner.invoke(app, ["status", "--data-dir", str(tmp_path / "sample-day")], env={"COLUMNS": "200"})
         assert "completed" in status.output and "1 failed" in status.output, status.output
-        audit = runner.invoke(app, ["audit", "--json", "--data-dir", str(tmp_path)])
+        audit = runner.invoke(app, ["audit", "--json", "--data-dir", str(tmp_path / "sample-day")])
         undelivered = json.loads(audit.output)["email_deliveries_needing_attention"]
         assert [(u["recipient"], u["status"], u["attempts"]) for u in undelivered] == [("ann@lab.example", "failed", 1)]
         assert "refused the login" in undelivered[0]["error"]
@@ -392,7 +392,7 @@ def test_the_sample_day_is_published_despite_a_bad_password_and_mailed_once_by_t
         monkeypatch.setenv("ARXIV_DIGEST_SMTP_PASSWORD", "right")
         second = runner.invoke(app, ["run", "--sample", "--data-dir", str(tmp_path)])
         close_stores()
-        third = runner.invoke(app, ["rerun", "--failed", "--data-dir", str(tmp_path)])
+        third = runner.invoke(app, ["rerun", "--failed", "--sample", "--data-dir", str(tmp_path)])
         close_stores()
     assert second.exit_code == 0, second.output
     assert "email: 1 sent, 0 failed" in second.output
@@ -400,8 +400,8 @@ def test_the_sample_day_is_published_despite_a_bad_password_and_mailed_once_by_t
     assert len(inbox.received) == 1
     message = inbox.received[0].message
     html = message.get_body(("html",)).get_content()
-    markdown = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
+    markdown = (tmp_path / "sample-day" / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
     assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == markdown
     assert "## Executive Summary" in markdown and "Executive Summary</h2>" in html
     assert "<style" not in html and 'style="' in html
-    assert message["Subject"] == "Computer Vision（cs.CV）arXiv 论文日报 2026-01-21"
+    assert message["Subject"] == "[离线样例] Computer Vision（cs.CV）arXiv 论文日报 2026-01-21"  # never a real day

@@ -38,7 +38,7 @@ def test_each_profile_gets_its_ranked_digest_and_only_their_top_papers_are_read_
     code, output = _run("run", "--sample", "--config", str(config), "--data-dir", str(data))
     assert code == 0, output
     assert no_internet == []  # the liked id was asked of the sample day's arXiv, not the internet
-    out = data / "out" / "cs.CV"
+    out = data / "sample-day" / "out" / "cs.CV"
     lines = output.splitlines()
     assert str(out / "2026-01-21.depth.md") in lines and str(out / "2026-01-21.video.md") in lines
 
@@ -56,7 +56,7 @@ def test_each_profile_gets_its_ranked_digest_and_only_their_top_papers_are_read_
     video_text = (out / "2026-01-21.video.md").read_text(encoding="utf-8").replace("\\_", "_")
     assert "3 paper(s) scored below min_score 0.5 and are not listed." in video_text
 
-    store = Store.open(data / "digest.duckdb")
+    store = Store.open(data / "sample-day" / "digest.duckdb")
     try:
         analyses = store.digest_analyses(DAY, "cs.CV")
         for path in (out / "2026-01-21.depth.md", out / "2026-01-21.video.md"):

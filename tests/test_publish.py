@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -17,6 +18,7 @@ from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.listings import output_path
 from arxiv_digest.publish.markdown import md_inline, render_markdown
 from arxiv_digest.publish.view import DigestView
+from arxiv_digest.wording import wording_for
 from schemas.records import Analysis, Paper
 
 DAY = date(2026, 1, 21)
@@ -216,3 +218,27 @@ def test_late_papers_and_cross_lists_are_labelled_in_markdown_html_and_json() ->
     assert "(late: 迟于其提交窗口的公告出现)" in page and "(cross-list: 交叉列出，主类别 cs.RO)" in page
     data = json.loads(export_json(DigestView(DAY, "cs.CV", papers, analyses, "s", "zh", late=late)))
     assert [(p["late"], p["cross_list"]) for p in data["papers"]] == [(False, False), (False, True), (True, False)]
+
+
+def test_urls_in_abstracts_and_analyses_are_links_in_the_html_only_http_and_escaped() -> None:
+    p = paper(1, abstract='Code is available at https://github.com/lab/tool. See also javascript:alert(1) and '
+                          'http://x.example/a?b=1&c=2"><script>alert(2)</script>.')
+    a = analysis(p, content="论文给出的代码链接: https://github.com/lab/tool ，以及 `https://in.code/x`")
+    page = render_html(DigestView(DAY, "cs.CV", [p], {p.versioned_id: a}, "s", "zh"))
+    assert page.count('<a href="https://github.com/lab/tool">https://github.com/lab/tool</a>') == 2
+    assert '<a href="http://x.example/a?b=1&amp;c=2">' in page, "the quote ends the URL; & is escaped"
+    assert "<script>" not in page and 'href="javascript' not in page.lower()
+    assert "<code>https://in.code/x</code>" in page, "code stays code"
+
+
+def test_the_sample_day_says_its_papers_are_invented_in_every_format() -> None:
+    p = paper(1)
+    view = DigestView(DAY, "cs.CV", [p], {p.versioned_id: analysis(p)}, "s", "en", sample=True)
+    notice = wording_for("en").sample_notice
+    assert notice in render_markdown(view) and notice in html.unescape(render_html(view))
+    assert json.loads(export_json(view))["sample"] is True
+    real = DigestView(DAY, "cs.CV", [p], {p.versioned_id: analysis(p)}, "s", "en")
+    assert notice not in render_markdown(real) and json.loads(export_json(real))["sample"] is False
+    assert "(offline sample)" in render_index("cs.CV", [(DAY, 1)], label="offline sample")
+    assert "[offline sample]" in render_atom("cs.CV", [(DAY, 1, "s")], datetime(2026, 1, 21, tzinfo=UTC),
+                                            label="offline sample")

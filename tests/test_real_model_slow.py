@@ -70,7 +70,7 @@ def test_sample_day_through_a_real_small_model_publishes_only_validated_or_label
     assert report["estimate_vs_server"] is not None and report["estimate_vs_server"] >= 1.0, \
         "the token estimate must err high against the server's own count"
     assert first.server_predicted_tokens > 0
-    digest = (data / "out" / "cs.CV" / f"{SAMPLE_DAY}.md").read_text(encoding="utf-8")
+    digest = (data / "sample-day" / "out" / "cs.CV" / f"{SAMPLE_DAY}.md").read_text(encoding="utf-8")
     entries = digest.split("<a id='")[1:]
     assert len(entries) == 4
     for entry in entries:  # the reader sees who wrote each analysis: the model, or the fallback and why

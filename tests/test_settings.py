@@ -68,6 +68,22 @@ def test_unknown_key_in_file_names_the_file(tmp_path: Path) -> None:
         load_settings(config_file=config, environ={})
 
 
+def test_an_unknown_key_suggests_the_close_one_and_lists_no_secret_or_internal_setting(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("categry = 'cs.CV'\n")
+    with pytest.raises(SettingsError) as failed:
+        load_settings(config_file=config, environ={})
+    message = str(failed.value)
+    assert message.endswith("did you mean 'category'?"), message
+    assert "smtp_password" not in message and "arxiv_page_size" not in message and "llm_model" not in message
+    with pytest.raises(SettingsError) as far_off:
+        load_settings(environ={"ARXIV_DIGEST_COLOUR_SCHEME": "blue"})
+    assert "README's Configuration section" in str(far_off.value) and "smtp_password" not in str(far_off.value)
+    with pytest.raises(SettingsError) as near_secret:
+        load_settings(environ={"ARXIV_DIGEST_SMTP_PASSWRD": "x"})
+    assert "smtp_password" not in str(near_secret.value), "the password's name is never suggested"
+
+
 def test_missing_or_broken_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(config_file=tmp_path / "nope.toml", environ={})

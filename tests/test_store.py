@@ -245,3 +245,38 @@ def test_batches_on_other_threads_are_independent(tmp_path: Path) -> None:
     release.set()
     thread.join()
     assert store.step_status("2601.99002", 1, "download") == "ok"
+
+
+def test_run_attempts_count_runs_not_the_fetch_tasks_retries() -> None:
+    store = Store.open(None)
+    day = date(2026, 1, 21)
+    store.start_run(day, "cs.CV", "flow-run-1")
+    store.start_run(day, "cs.CV", "flow-run-1")  # the fetch task retried inside the same flow run
+    store.start_run(day, "cs.CV", "flow-run-1")
+    assert store.run(day, "cs.CV")["attempts"] == 1
+    store.start_run(day, "cs.CV", "flow-run-2")
+    store.start_run(day, "cs.CV", None)  # a run outside Prefect (no id) is always another one
+    assert store.run(day, "cs.CV")["attempts"] == 3
+
+
+def test_a_sample_store_is_known_by_its_mark_or_by_sample_papers_older_than_the_marks(tmp_path: Path) -> None:
+    from arxiv_digest.catalog.sample_day import PAPERS, SAMPLE_MARK, sample_records_message
+
+    sample = [Paper(p.arxiv_id, p.version, p.title, p.authors, p.categories, p.categories[0],
+                    datetime(2026, 1, 20, tzinfo=UTC), datetime(2026, 1, 20, tzinfo=UTC), p.abstract) for p in PAPERS]
+    served_by_a_fake = Store.open(tmp_path / "fake" / "digest.duckdb")
+    served_by_a_fake.upsert_papers(sample)  # a fake arXiv serving the sample's papers to a real run: not the sample
+    assert sample_records_message(served_by_a_fake, tmp_path / "fake") == ""
+    served_by_a_fake.mark(SAMPLE_MARK, "true")  # what a sample run does
+    assert "holds the offline sample day's invented papers" in sample_records_message(served_by_a_fake, tmp_path)
+    served_by_a_fake.close()
+
+    legacy = tmp_path / "legacy" / "digest.duckdb"
+    Store.open(legacy).close()
+    con = duckdb.connect(str(legacy))
+    con.execute("UPDATE schema_migrations SET applied_at = applied_at + INTERVAL 1 DAY WHERE name = 'store_marks'")
+    con.close()
+    older = Store.open(legacy)
+    older.upsert_papers(sample)  # stored "before" the marks migration: an older version's sample run
+    assert "an earlier `run --sample` wrote them" in sample_records_message(older, legacy.parent)
+    older.close()

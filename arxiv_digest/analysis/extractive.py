@@ -238,6 +238,14 @@ def extractive_analysis(data: AnalysisInput, language: str) -> Analysis:
     )
 
 
+# Readers see words, not the store's status codes.
+_EXTRACTION_STATUS_WORDS = {
+    Status.NO_TEXT_LAYER: "the PDF has no text layer (scanned or image-only pages)",
+    Status.FAILED: "text extraction failed",
+    Status.SKIPPED: "the text was not extracted",
+}
+
+
 def gather_input(store: object, paper: Paper) -> AnalysisInput:
     """What the store holds for a paper: its sections and links when the PDF was read, else why not."""
     pdf = store.pdf(paper.arxiv_id, paper.version)  # type: ignore[attr-defined]
@@ -246,9 +254,10 @@ def gather_input(store: object, paper: Paper) -> AnalysisInput:
         return AnalysisInput(paper=paper, unavailable_reason=reason)
     extraction = store.extraction(pdf.sha256)  # type: ignore[attr-defined]
     if extraction is None or extraction.status != Status.OK:
-        status = extraction.status if extraction is not None else "not extracted"
+        what = _EXTRACTION_STATUS_WORDS.get(extraction.status, f"text extraction {extraction.status}") \
+            if extraction is not None else "the text was not extracted"
         detail = f": {extraction.error}" if extraction is not None and extraction.error else ""
-        return AnalysisInput(paper=paper, unavailable_reason=f"text extraction {status}{detail}")
+        return AnalysisInput(paper=paper, unavailable_reason=f"{what}{detail}")
     sections = tuple(store.sections(pdf.sha256))  # type: ignore[attr-defined]
     links = tuple(store.links(pdf.sha256))  # type: ignore[attr-defined]
     reason = "" if usable_sections(sections) else "no sections found in the text"

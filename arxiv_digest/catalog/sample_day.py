@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
@@ -22,7 +23,7 @@ import pymupdf
 from arxiv_digest.catalog.client import parse_submitted_between
 from arxiv_digest.ids import parse_arxiv_id
 from arxiv_digest.pdf.writer import A4, MARGIN, new_page, write_block, write_line, write_link
-from arxiv_digest.settings import SAMPLE_DIR
+from arxiv_digest.settings import SAMPLE_DATA_DIR_NAME, SAMPLE_DIR
 
 SAMPLE_DAY = date(2026, 1, 21)
 SAMPLE_CATEGORY = "cs.CV"
@@ -352,6 +353,28 @@ def write_sample_day(target: Path = SAMPLE_DIR) -> list[Path]:
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     written.append(target / "manifest.json")
     return written
+
+
+SAMPLE_MARK = "sample_day"
+
+
+def sample_records_message(store: Any, data_dir: Path) -> str:
+    """Why a real run must not use this store (it holds the invented sample papers), or "" when it may.
+
+    Before the sample day had its own data dir, `run --sample` wrote its four invented papers into the real
+    store as the digest of 2026-01-21; a real run of that date would then publish them as arXiv's.
+    """
+    # Marked by a sample run, or holding the sample's papers from before stores were marked (an older version's
+    # `run --sample` in the real data dir). A fake arXiv that serves these papers to tests marks nothing.
+    if store.marks().get(SAMPLE_MARK) != "true" and not store.papers_stored_before_marks(
+            [paper.arxiv_id for paper in PAPERS]):
+        return ""
+    if data_dir.name == SAMPLE_DATA_DIR_NAME:
+        return (f"{data_dir} is the offline sample day's own data dir: add --sample to work on it, or give real "
+                "days another --data-dir")
+    return (f"the store {store.path} holds the offline sample day's invented papers (an earlier `run --sample` "
+            f"wrote them there): move {store.path} and {data_dir / 'out'} aside, or use another --data-dir; "
+            "sample runs now keep to their own data dir")
 
 
 # -- transport -------------------------------------------------------------------------------------------

@@ -27,8 +27,8 @@ from arxiv_digest.catalog.announcements import (
 )
 from arxiv_digest.catalog.client import ArxivClient, submitted_between_query
 from arxiv_digest.catalog.feed import parse_feed
-from arxiv_digest.catalog.sample_day import SAMPLE_DAY
-from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError
+from arxiv_digest.catalog.sample_day import SAMPLE_DAY, SAMPLE_MARK, sample_records_message
+from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError, SampleStoreError
 from arxiv_digest.runtime import Runtime
 from schemas.records import PUBLISHED_RUN_STATUSES, Paper
 
@@ -89,7 +89,22 @@ class Claims:
     on_time: tuple[Paper, ...]
     late: tuple[Paper, ...]
     held_elsewhere: int = 0  # already in another digest of the category
-    awaiting_own_digest: int = 0  # earlier-window papers whose own digest has not been built yet
+    # Earlier-window papers whose own digest has not been built yet: (versioned id, that digest's date).
+    awaiting: tuple[tuple[str, date], ...] = ()
+
+    @property
+    def awaiting_own_digest(self) -> int:
+        return len(self.awaiting)
+
+
+def awaiting_warning(awaiting: Sequence[tuple[str, date]], sample: bool = False, shown: int = 5) -> str:
+    """Which earlier-window papers wait, and the command that builds their digests."""
+    days = sorted({day for _, day in awaiting})
+    names = ", ".join(f"{vid} (digest {day})" for vid, day in awaiting[:shown])
+    more = f" and {len(awaiting) - shown} more" if len(awaiting) > shown else ""
+    build = " or ".join(f"`arxiv-digest run{' --sample' if sample else ''} --date {day}`" for day in days[:3])
+    return (f"{len(awaiting)} paper(s) of earlier windows are left to their own digest, not built yet: {names}{more}; "
+            f"{build} builds it")
 
 
 def decide_claims(
@@ -108,7 +123,8 @@ def decide_claims(
     """
     on_time: list[Paper] = []
     late: list[Paper] = []
-    held = awaiting = 0
+    held = 0
+    awaiting: list[tuple[str, date]] = []
     for paper in papers:
         holder = holders.get(paper.arxiv_id)
         if holder is not None:
@@ -117,11 +133,12 @@ def decide_claims(
         if found.holds(paper.published):
             on_time.append(paper)
         elif paper.published <= found.window_start:
-            if announcement_for_submission(paper.published, holidays).digest_day in fetched:
+            own = announcement_for_submission(paper.published, holidays).digest_day
+            if own in fetched:
                 late.append(paper)
             else:
-                awaiting += 1
-    return Claims(tuple(on_time), tuple(late), held, awaiting)
+                awaiting.append((paper.versioned_id, own))
+    return Claims(tuple(on_time), tuple(late), held, tuple(awaiting))
 
 
 def expected_papers(
@@ -281,9 +298,8 @@ def claim_digest(runtime: Runtime, found: Announcement, category: str) -> tuple[
             )
             ledger.record_announcement(category, day, (found.window_start, found.window_end),
                                        [(p, False) for p in claims.on_time] + [(p, True) for p in claims.late])
-            if claims.awaiting_own_digest:
-                warnings.append(f"{claims.awaiting_own_digest} paper(s) of earlier windows wait for their own "
-                                "digest, which has not been built yet")
+            if claims.awaiting:
+                warnings.append(awaiting_warning(claims.awaiting, settings.sample_day))
         return ledger.digest_holdings(category, day), warnings
 
 
@@ -296,6 +312,10 @@ def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: boo
     """
     settings = runtime.settings
     store = runtime.store()
+    if settings.sample_day:
+        store.mark(SAMPLE_MARK, "true")  # a real run of this store is refused from now on
+    elif polluted := sample_records_message(store, settings.data_dir):
+        raise SampleStoreError(polluted)  # never publish the invented papers as a real day
     earlier = store.run(digest_day, category)
     known = store.digest_papers(digest_day, category)
     store.start_run(digest_day, category, flow_run_id)

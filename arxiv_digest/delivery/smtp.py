@@ -173,6 +173,8 @@ def _digest_mail(store: Store, settings: Settings, job: DeliveryJob) -> DigestMa
     template = settings.email_subject or wording.email_subject
     try:
         subject = template.format(category=job.category, name=category_name(job.category), day=job.day.isoformat())
+        if settings.sample_day:  # the invented sample papers never pass for a real day in an inbox
+            subject = f"[{wording.sample_label}] {subject}"
     except (KeyError, IndexError, ValueError) as exc:
         raise DeliveryError(f"email_subject {template!r} is not a template of {{category}} {{name}} {{day}}: "
                             f"{exc}") from exc

@@ -144,6 +144,7 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         late=store.late_papers(digest_day, category),
         figures={vid: published_figure(f) for vid, f in stored_figures(store, settings, digest_day, category).items()},
         markdown_figures=settings.markdown_figures,
+        sample=settings.sample_day,
     )
 
 

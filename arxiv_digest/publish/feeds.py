@@ -16,27 +16,33 @@ from arxiv_digest.publish.view import DigestView
 log = logging.getLogger(__name__)
 
 
-def render_index(category: str, days: Sequence[tuple[date, int]]) -> str:
+def _listing_title(category: str, label: str) -> str:
+    return f"Arxiv {category_name(category)} digests" + (f" ({label})" if label else "")
+
+
+def render_index(category: str, days: Sequence[tuple[date, int]], label: str = "") -> str:
     """The list of published days, newest first, each linking to its page."""
     items = "".join(
         f"<li><a href=\"{d.isoformat()}.html\">{d.isoformat()}</a> ({n} papers)</li>"
         for d, n in sorted(days, reverse=True)
     )
-    title = f"Arxiv {category_name(category)} digests"
+    title = _listing_title(category, label)
     return _html_page(title, f"<h1>{html.escape(title)}</h1><ul>{items or '<li>No digest yet.</li>'}</ul>")
 
 
 def render_atom(category: str, entries: Sequence[tuple[date, int, str]], updated: datetime,
-                site_id: str = "urn:arxiv-digest") -> str:
-    """An Atom feed of digests: one entry per day, its content the day's executive summary."""
+                site_id: str = "urn:arxiv-digest", label: str = "") -> str:
+    """An Atom feed of digests: one entry per day, its content the day's executive summary; `label` ("offline
+    sample") goes into the feed's and every entry's title."""
     esc = html.escape
-    title = f"Arxiv {category_name(category)} digests"
+    title = _listing_title(category, label)
+    entry_label = f" [{label}]" if label else ""
     items = []
     for day, count, summary in sorted(entries, reverse=True):
         items.append(
             "<entry>"
             f"<id>{esc(site_id)}:{esc(category)}:{day.isoformat()}</id>"
-            f"<title>{esc(category)} digest {day.isoformat()} ({count} papers)</title>"
+            f"<title>{esc(category)} digest {day.isoformat()} ({count} papers){esc(entry_label)}</title>"
             f"<updated>{day.isoformat()}T00:00:00Z</updated>"
             f"<link rel=\"alternate\" type=\"text/html\" href=\"{day.isoformat()}.html\"/>"
             f"<content type=\"html\">{esc(_markdown_to_html(summary))}</content>"
@@ -93,7 +99,8 @@ def export_json(view: DigestView) -> str:
         )
         if (relevance := view.relevance.get(paper.versioned_id)) is not None:
             records[-1]["relevance"] = {"rank": relevance.rank, "score": relevance.score, "reason": relevance.reason}
-    payload = {"digest_date": digest_day.isoformat(), "category": category, "summary": summary, "papers": records}
+    payload = {"digest_date": digest_day.isoformat(), "category": category, "sample": view.sample,
+               "summary": summary, "papers": records}
     if view.profile:
         payload.update(profile=view.profile, cut_note=view.cut_note)
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

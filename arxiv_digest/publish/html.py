@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import logging
+import re
+from typing import Any
 
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.publish.markdown import (
@@ -50,13 +52,57 @@ border:1px solid #e5e5e5}
 """.replace("FONT_STACK", font_stack())
 
 
+# A bare http(s) URL in a text (an abstract's "Code is available at https://..."), without the punctuation that
+# ends the sentence around it. Only http(s): nothing else becomes a link.
+BARE_URL = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
+
+
+def linked_text(text: str) -> str:
+    """Plain text as HTML: escaped, each bare http(s) URL a link (escaped in its href too)."""
+    parts: list[str] = []
+    position = 0
+    for match in BARE_URL.finditer(text):
+        url = html.escape(match.group(0))
+        parts += [html.escape(text[position:match.start()]), f'<a href="{url}">{url}</a>']
+        position = match.end()
+    return "".join([*parts, html.escape(text[position:])])
+
+
+def _link_bare_urls(state: Any) -> None:
+    """markdown-it core rule: bare http(s) URLs in text (outside links and code) become links."""
+    from markdown_it.token import Token
+
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        inside_link = 0
+        for token in block.children:
+            inside_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+            if token.type != "text" or inside_link or not BARE_URL.search(token.content):
+                children.append(token)
+                continue
+            position = 0
+            for match in BARE_URL.finditer(token.content):
+                if match.start() > position:
+                    children.append(Token("text", "", 0, content=token.content[position:match.start()]))
+                children += [Token("link_open", "a", 1, attrs={"href": match.group(0)}),
+                             Token("text", "", 0, content=match.group(0)), Token("link_close", "a", -1)]
+                position = match.end()
+            if position < len(token.content):
+                children.append(Token("text", "", 0, content=token.content[position:]))
+        block.children = children
+
+
 def _markdown_to_html(text: str) -> str:
     from markdown_it import MarkdownIt
 
     # html=False: raw HTML in a model's or arXiv's text is shown as text; markdown-it also refuses
     # javascript:, vbscript:, file: and most data: links.
     # Images are off: a digest never embeds remote pictures (they would load, and track, on opening).
-    return MarkdownIt("commonmark", {"html": False}).enable("table").disable("image").render(strip_controls(text))
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
+    renderer.core.ruler.push("link_bare_urls", _link_bare_urls)
+    return renderer.render(strip_controls(text))
 
 
 def _html_page(title: str, body: str) -> str:
@@ -97,6 +143,8 @@ def render_html(view: DigestView) -> str:
     parts = [
         f"<p class=\"meta\">Time: {digest_day.strftime('%Y%m%d')} · <a href=\"index.html\">all days</a></p>",
         f"<h1>{esc(title)}</h1>",
+        *([f"<p class=\"notice sample\"><strong>{esc(wording_for(language).sample_notice)}</strong></p>"]
+          if view.sample else []),
         "<section id=\"summary\"><h2>Executive Summary</h2>",
         _markdown_to_html(summary),
         "</section>",
@@ -120,7 +168,7 @@ def render_html(view: DigestView) -> str:
             parts.append(teaser_html(figure, language))
         parts += [
             "<h3>Abstract</h3>",
-            f"<p>{esc(' '.join(strip_controls(paper.abstract).split()))}</p>",
+            f"<p>{linked_text(' '.join(strip_controls(paper.abstract).split()))}</p>",
             "<h3>Analysis</h3>",
         ]
         entry = entry_analysis(vid, analyses, failures)

@@ -17,6 +17,7 @@ from typing import Any
 from arxiv_digest.files import write_atomically
 from arxiv_digest.publish.feeds import render_atom, render_index
 from arxiv_digest.settings import Settings
+from arxiv_digest.wording import wording_for
 
 log = logging.getLogger(__name__)
 
@@ -82,5 +83,7 @@ def write_day_listings(
         days = record_day(manifest, digest_day, papers, summary)
         write_atomically(folder / MANIFEST, json.dumps({"category": category, "days": manifest},
                                                        ensure_ascii=False, indent=1, sort_keys=True))
-        write_atomically(folder / "index.html", render_index(category, [(d, n) for d, n, _ in days]))
-        write_atomically(folder / "feed.atom", render_atom(category, days[-60:], datetime.now(UTC)))
+        # The sample day's own data dir holds only invented days: its listings say so in their titles.
+        label = wording_for(settings.language).sample_label if settings.sample_day else ""
+        write_atomically(folder / "index.html", render_index(category, [(d, n) for d, n, _ in days], label))
+        write_atomically(folder / "feed.atom", render_atom(category, days[-60:], datetime.now(UTC), label=label))

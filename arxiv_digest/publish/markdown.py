@@ -113,6 +113,7 @@ def render_markdown(view: DigestView) -> str:
         "",
         f"# Arxiv {category_name(category)} Papers - {digest_day.isoformat()}",
         "",
+        *([f"> **{wording.sample_notice}**", ""] if view.sample else []),  # our own words: no escaping
         "## Executive Summary",
         "",
         md_block(summary),

@@ -53,3 +53,4 @@ class DigestView:
     cut_note: str = ""
     figures: Mapping[str, PublishedFigure] = field(default_factory=dict)  # by versioned id
     markdown_figures: bool = False  # the Markdown shows them too (the seed's format has none)
+    sample: bool = False  # the offline sample day: every output says its papers are invented

@@ -16,6 +16,8 @@ class Wording:
     no_papers: str
     no_key_findings: str
     figure_source: str  # {number} {page}: under a teaser figure, before the paper's own caption
+    sample_notice: str  # under the title of the offline sample day's digest: its papers are invented
+    sample_label: str  # beside the title of the sample day's feed, index and email subject
 
     # -- the reader's interests (ranking reasons, the profile's digest) --
     reason_keywords: str  # {items}

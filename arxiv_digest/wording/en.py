@@ -24,6 +24,9 @@ EN = Wording(
     cross_list_note="(cross-list from {primary})",
     figure_source="Figure {number} of the paper, PDF page {page}.",
     no_papers="No papers for this day.",
+    sample_notice="Offline sample: the papers of this digest are invented (made by `arxiv-digest run --sample`); "
+    "it is not arXiv's announcement of this day.",
+    sample_label="offline sample",
     no_key_findings="(No result sentence in the abstract.)",
     reason_keywords="matches: {items}",
     reason_similar="similar to {items}",
