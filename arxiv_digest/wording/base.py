@@ -16,6 +16,13 @@ class Wording:
     no_papers: str
     no_key_findings: str
     figure_source: str  # {number} {page}: under a teaser figure, before the paper's own caption
+    # The footer's coverage line: the digest against arXiv's own list of the announcement (issue 27).
+    coverage_all: str  # {announced} {category} {cross}
+    coverage_some: str  # {announced} {category} {cross} {matched} {missing_count} {missing}
+    coverage_cross: str  # the {cross} above when cross-lists count
+    coverage_flagged: str  # {count} {flagged}: held here, not in arXiv's list, with causes
+    coverage_filtered: str  # {shown}: the reader's filters show fewer than the digest holds
+    coverage_not_verified: str  # {reason} {held} {category}
 
     # -- the reader's interests (ranking reasons, the profile's digest) --
     reason_keywords: str  # {items}
