@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.catalog.coverage import coverage_line, coverage_record
 from arxiv_digest.files import write_atomically
 from arxiv_digest.interests.day import reason_line, stored_scores
 from arxiv_digest.interests.profile import InterestProfile
@@ -131,10 +132,12 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         for s in store.paper_steps(digest_day, category)
         if s["status"] == Status.FAILED
     }
+    papers = store.digest_papers(digest_day, category)
+    coverage = store.coverage(digest_day, category)
     return DigestView(
         digest_day=digest_day,
         category=category,
-        papers=store.digest_papers(digest_day, category),
+        papers=papers,
         analyses=store.digest_analyses(digest_day, category),
         summary=stored_summary.content if stored_summary else "",
         language=settings.language,
@@ -144,6 +147,9 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         late=store.late_papers(digest_day, category),
         figures={vid: published_figure(f) for vid, f in stored_figures(store, settings, digest_day, category).items()},
         markdown_figures=settings.markdown_figures,
+        coverage_line=coverage_line(coverage, settings.language, len(papers), settings.include_cross_lists)
+        if coverage else "",
+        coverage=coverage_record(coverage) if coverage else None,
     )
 
 
