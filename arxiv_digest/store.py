@@ -483,17 +483,23 @@ class Store:
         )])
 
     def coverage(self, day: date, category: str) -> Coverage | None:
-        row = self._fetchone(
-            "SELECT verified, reason, read_at, announced, held, added, missing, flagged FROM digest_coverage "
-            "WHERE category = ? AND digest_date = ?", [category, day])
-        if row is None:
-            return None
-        return Coverage(
-            category=category, digest_date=day, verified=bool(row[0]), reason=row[1],
-            read_at=row[2].replace(tzinfo=UTC) if row[2] else None, announced=tuple(json.loads(row[3])),
-            held=tuple(json.loads(row[4])), added=tuple(json.loads(row[5])),
-            missing=tuple((a, b) for a, b in json.loads(row[6])), flagged=tuple((a, b) for a, b in json.loads(row[7])),
-        )
+        found = self._coverages("WHERE category = ? AND digest_date = ?", [category, day])
+        return found[0] if found else None
+
+    def coverages(self) -> dict[tuple[date, str], Coverage]:
+        """Every digest's coverage record, by (date, category)."""
+        return {(c.digest_date, c.category): c for c in self._coverages("", [])}
+
+    def _coverages(self, where: str, params: Sequence[Any]) -> list[Coverage]:
+        rows = self._fetchall(
+            "SELECT category, digest_date, verified, reason, read_at, announced, held, added, missing, flagged "
+            f"FROM digest_coverage {where}", params)
+        return [Coverage(
+            category=row[0], digest_date=row[1], verified=bool(row[2]), reason=row[3],
+            read_at=row[4].replace(tzinfo=UTC) if row[4] else None, announced=tuple(json.loads(row[5])),
+            held=tuple(json.loads(row[6])), added=tuple(json.loads(row[7])),
+            missing=tuple((a, b) for a, b in json.loads(row[8])), flagged=tuple((a, b) for a, b in json.loads(row[9])),
+        ) for row in rows]
 
     def paper(self, arxiv_id: str, version: int) -> Paper | None:
         row = self._fetchone(

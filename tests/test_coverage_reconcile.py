@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fake_arxiv import CatalogPaper, FakeArxiv
+from pdf_factory import single_column_paper
 
 from arxiv_digest.catalog.announcements import EASTERN, announcement
 from arxiv_digest.catalog.sample_day import SamplePaper
@@ -233,3 +234,44 @@ def test_two_workers_reconciling_at_once_never_put_a_paper_in_two_digests(
         assert coverage.missing == (("2603.00009", "in the digest of 2026-03-03"),)
     else:
         assert "2603.00009" in coverage.added
+
+
+def test_a_day_missing_an_announced_paper_is_partial_and_says_so_everywhere(
+        prefect_harness: None, fake: FakeArxiv, tmp_path: Path) -> None:
+    """The whole flow: the GX coverage expectation makes the day partial; footer, JSON, status and the run
+    result carry the coverage record."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from arxiv_digest.cli import app
+    from flows.daily import daily_digest
+
+    fake.state.catalog = [
+        *_day([_paper(1, _in_window(2)), _paper(2, _in_window(5), ("cs.RO", "cs.CV"))]),
+        # Listed by arXiv, but its API returns it neither by search nor by id (yet).
+        CatalogPaper(_paper(3, _in_window(8)), datetime(2026, 3, 9, tzinfo=UTC), announced_on=DIGEST),
+    ]
+    fake.state.catalog_pdf = single_column_paper()
+    fake.state.clock = MORNING
+    overrides = {"data_dir": str(tmp_path), "now": MORNING.isoformat(), "arxiv_api_url": fake.api_url,
+                 "arxiv_pdf_url": fake.pdf_url, "arxiv_min_interval_seconds": 0, "pdf_min_interval_seconds": 0,
+                 "http_max_attempts": 1, "language": "en", "quality_docs": False}
+    try:
+        result = daily_digest(category="cs.CV", overrides=overrides, wait_for_announcement=False)
+    finally:
+        close_stores()
+    assert result["status"] == "partial" and result["shortfall"] == "1 announced by arXiv, not here"
+    assert result["coverage"] == "2/3, 1 missing"
+    markdown = Path(result["path"]).read_text(encoding="utf-8")
+    assert markdown.rstrip().endswith(
+        "arXiv announced 3 new cs.CV papers (cross-lists included); 2 are here, 1 are not: "
+        "2603.00003 (not returned by arXiv's API, even by id)")
+    payload = json.loads(Path(result["path"]).with_suffix(".json").read_text(encoding="utf-8"))
+    assert payload["coverage"]["arxiv_count"] == 3 and payload["coverage"]["matched"] == 2
+    assert payload["coverage"]["missing"] == [{"arxiv_id": "2603.00003",
+                                               "where": "not returned by arXiv's API, even by id"}]
+    shown = CliRunner().invoke(app, ["status", "--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "2/3, 1 missing" in shown.output
+    assert "2026-03-04 cs.CV: arXiv announced 3 new cs.CV papers" in shown.output

@@ -29,6 +29,9 @@ CAUSE_REPLACED = "replaced"  # arXiv's list has it as a new version of an announ
 CAUSE_CLOCK = "clock"  # submitted within CLOCK_SLACK of the window's edge: arXiv's cutoff clock and ours differ
 CAUSE_WINDOW_RULE = "window rule"  # our rules put it here (a late paper, or a window arXiv did not announce)
 CLOCK_SLACK = timedelta(minutes=15)
+# The quality check (a GX expectation, quality/suites.py) that each paper arXiv announced is in the digest; its
+# failures make a published day `partial` (publish/day.py).
+COVERAGE_CHECK = "announced_paper_in_digest"
 NOT_RETURNED = "not returned by arXiv's API, even by id"
 
 

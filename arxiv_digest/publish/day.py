@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from arxiv_digest.catalog.coverage import coverage_line, coverage_record
+from arxiv_digest.catalog.coverage import COVERAGE_CHECK, coverage_cell, coverage_line, coverage_record
 from arxiv_digest.files import write_atomically
 from arxiv_digest.interests.day import reason_line, stored_scores
 from arxiv_digest.interests.profile import InterestProfile
@@ -49,6 +49,8 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
         "no_model": sum(1 for a in analyzers if a == "extractive"),
         "quality_blocking_failed": sum(1 for r in quality if not r.passed and r.severity == "blocking"),
         "quality_warnings": sum(1 for r in quality if not r.passed and r.severity == "warning"),
+        # Papers arXiv's own list of the announcement names that this digest does not hold (the coverage suite).
+        "announced_missing": sum(1 for r in quality if not r.passed and r.check == COVERAGE_CHECK),
     }
 
 
@@ -60,6 +62,7 @@ SHORTFALL_COUNTS = (
     ("fallbacks", "analysis fallback"),
     ("withheld", "withheld"),
     ("missing_analyses", "analysis missing"),
+    ("announced_missing", "announced by arXiv, not here"),
 )
 
 
@@ -206,6 +209,7 @@ class PublishedDay:
     step_seconds: dict[str, float]
     summary: str
     profile_paths: dict[str, Path] = dataclasses.field(default_factory=dict)  # each profile's Markdown digest
+    coverage: str = ""  # the coverage cell: '120/120', '118/120, 2 missing', 'not verified'
 
     @property
     def status(self) -> RunStatus:
@@ -213,7 +217,8 @@ class PublishedDay:
 
     def as_result(self) -> dict[str, Any]:
         result: dict[str, Any] = {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds,
-                                  "status": str(self.status), "shortfall": describe_shortfall(self.counts)}
+                                  "status": str(self.status), "shortfall": describe_shortfall(self.counts),
+                                  "coverage": self.coverage}
         if self.profile_paths:
             result["profiles"] = {name: str(path) for name, path in self.profile_paths.items()}
         return result
@@ -242,4 +247,5 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     # A partial day's shortfall is its run's detail, where `status` shows the error of a failed one.
     store.finish_run(digest_day, category, status, counts, timings, error=describe_shortfall(counts) or None)
     log.info("published %s (%d papers, %s)", path, count, status)
-    return PublishedDay(path, counts, timings, view.summary, profile_paths)
+    return PublishedDay(path, counts, timings, view.summary, profile_paths,
+                        coverage_cell(store.coverage(digest_day, category)))
