@@ -20,9 +20,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from arxiv_digest.catalog.coverage import coverage_cell, coverage_record, describe_coverage
 from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreDamaged, StoreError
 from arxiv_digest.files import unwritable_reason
 from arxiv_digest.settings import Settings, load_settings
+from schemas.records import Coverage
 
 # Each command imports the pipeline's modules when it runs, not here: `--help` and a mistyped option answer in
 # 0.3 s instead of about 3 s (prefect, openai, duckdb and pymupdf load slowly). Nothing imports this module back.
@@ -381,6 +383,9 @@ def _print_run_report(
         for r in failed[:30]:
             checks.add_row(r.severity, r.check, r.arxiv_id or "(day)", r.observed)
         console.print(checks)
+    coverage = store.coverage(day, settings.category)
+    if coverage is not None:
+        stdout.print(f"coverage: {describe_coverage(coverage)}", soft_wrap=True, markup=False, highlight=False)
     _print_model_report(store, settings, counts, since)
     _print_email_report(result.get("email") or {})
     if result.get("status") == "partial":
@@ -556,9 +561,10 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not settings.store_files():
         _fail(_no_store_yet(settings))
-    runs, deliveries, problems = [], {}, []
+    runs, deliveries, problems, coverages = [], {}, [], {}
     for store in _each_store(settings, read_only=True):
         runs += store.runs()
+        coverages.update(store.coverages())
         deliveries.update(store.delivery_counts())
         problems += store.deliveries_needing_attention()
     runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
@@ -570,12 +576,13 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     # is printed in full below it.
     wide = stdout.width >= WIDE_STATUS_COLUMNS
     counts = STATUS_COUNTS if wide else STATUS_COUNTS[:1]
-    table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts),
+    table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts), "coverage",
                            *(("email",) if mailed else ()), *(("error or shortfall",) if wide else ())))
     for run_row in runs:
         c = run_row["counts"]
         row = [str(run_row["date"]), run_row["category"], run_row["status"], str(run_row["attempts"])]
         row += [str(c.get(key, "")) for _, key in counts]
+        row.append(coverage_cell(coverages.get((run_row["date"], run_row["category"]))))
         if mailed:
             row.append(_email_cell(deliveries.get((run_row["date"], run_row["category"]), {})))
         table.add_row(*row, *((run_row["error"] or "",) if wide else ()))
@@ -587,6 +594,10 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
             if run_row["error"]:
                 stdout.print(f"{run_row['date']} {run_row['category']}: {run_row['error']}", soft_wrap=True,
                              markup=False, highlight=False)
+    for (day, category), coverage in sorted(coverages.items(), reverse=True):
+        if coverage.missing or not coverage.verified:  # what is not here, or why it is not known, in full
+            stdout.print(f"{day} {category}: {describe_coverage(coverage)}", soft_wrap=True, markup=False,
+                         highlight=False)
 
 
 def _email_cell(counts: dict[str, int]) -> str:
@@ -636,12 +647,12 @@ def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, c
 
 
 def _rows_table(title: str, rows: list[Any]) -> Table:
-    table = _table(title, ("date", "papers", "status", "seconds", "detail"))
+    table = _table(title, ("date", "papers", "status", "coverage", "seconds", "detail"))
     for row in rows:
         style = {"failed": "red", "crashed": "red", "partial": "yellow", "skipped": "dim",
                  "no announcement": "dim"}.get(row.status, "")
         table.add_row(row.date, "" if row.papers is None else str(row.papers), f"[{style}]{row.status}[/]" if style
-                      else row.status, f"{row.seconds:.1f}", row.detail)
+                      else row.status, row.coverage, f"{row.seconds:.1f}", row.detail)
     return table
 
 
@@ -757,19 +768,28 @@ def audit(
         raise
     attention: list[tuple[date, str, str]] = []
     undelivered: list[dict[str, Any]] = []
+    coverages: dict[tuple[date, str], Coverage] = {}
     per_day = settings.store_layout == "per-day"
     for store in _each_store(settings, read_only=True):
         mine = [r for r in records if not per_day or r.digest_date == store.path.stem]
         join_store_status(mine, store.step_status)
         attention += store.days_needing_attention()
+        coverages.update(store.coverages())
         undelivered += store.deliveries_needing_attention()
+    noted = {(d, c) for d, c, _ in attention}
+    attention += [(d, c, describe_coverage(cov)) for (d, c), cov in coverages.items()
+                  if cov.missing and (d, c) not in noted and d >= moment.date()]
     attention.sort()
     undelivered.sort(key=lambda row: (row["date"], row["category"], row["recipient"]))
     if as_json:
         payload = {
             "since": moment.isoformat(),
             "runs": [r.as_dict() for r in records],
-            "days_needing_attention": [{"date": d.isoformat(), "category": c, "why": w} for d, c, w in attention],
+            "days_needing_attention": [{"date": d.isoformat(), "category": c, "why": w,
+                                        "coverage": coverage_record(coverages[(d, c)]) if (d, c) in coverages
+                                        else None} for d, c, w in attention],
+            "coverage": [{"date": d.isoformat(), "category": c, **coverage_record(cov)}
+                         for (d, c), cov in sorted(coverages.items()) if d >= moment.date()],
             "email_deliveries_needing_attention": [
                 {"date": row["date"].isoformat(), "category": row["category"], "recipient": row["recipient"],
                  "status": "unknown" if row["status"] == "sending" else row["status"], "attempts": row["attempts"],
@@ -784,8 +804,8 @@ def audit(
                          r.message) for r in records])
     if attention:
         _print_records("days needing attention (repair with `arxiv-digest rerun --failed`)",
-                       ("date", "category", "why"),
-                       [(d.isoformat(), c, w) for d, c, w in attention])
+                       ("date", "category", "coverage", "why"),
+                       [(d.isoformat(), c, coverage_cell(coverages.get((d, c))), w) for d, c, w in attention])
     elif not records:
         stdout.print(f"no failed runs since {moment:%Y-%m-%d %H:%M} UTC")
     if undelivered:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, get_type_hints
+from urllib.parse import urlsplit
 
 from arxiv_digest import __version__
 from arxiv_digest.catalog.taxonomy import is_category, unknown_category_message
@@ -52,6 +53,10 @@ class Settings:
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     arxiv_pdf_url: str = "https://arxiv.org/pdf"
     arxiv_abs_url: str = "https://arxiv.org/abs"
+    # arXiv's RSS feeds (<url>/<category>), read to reconcile each new digest with arXiv's own list of the
+    # announcement. Empty: rss.arxiv.org for arXiv's own API, else the feed beside the configured API (a mirror).
+    arxiv_rss_url: str = ""
+    verify_coverage: bool = True
     arxiv_min_interval_seconds: float = 3.0
     pdf_min_interval_seconds: float = 3.0
     arxiv_page_size: int = 200
@@ -218,6 +223,16 @@ class Settings:
     def holiday_dates(self) -> frozenset[date]:
         return frozenset(date.fromisoformat(day) for day in self.holidays)
 
+    @property
+    def announcement_feed_url(self) -> str:
+        """Where the category feeds are: the setting, else beside the API (rss.arxiv.org for arXiv's own)."""
+        if self.arxiv_rss_url:
+            return self.arxiv_rss_url.rstrip("/")
+        api = urlsplit(self.arxiv_api_url)
+        if api.netloc in ("export.arxiv.org", "arxiv.org"):
+            return "https://rss.arxiv.org/rss"
+        return f"{api.scheme}://{api.netloc}/rss"
+
     def current_time(self) -> datetime:
         """Now, or the `now` setting: every decision that depends on the clock asks here."""
         if not self.now:
@@ -367,8 +382,9 @@ def _validate(settings: Settings) -> None:
     problems += _email_problems(settings)
     if settings.arxiv_page_size > 2000:
         problems.append("arxiv_page_size must be <= 2000 (the arXiv API's own limit)")
-    for name in ("arxiv_api_url", "arxiv_pdf_url", "arxiv_abs_url"):
-        if not str(getattr(settings, name)).startswith(("http://", "https://")):
+    for name in ("arxiv_api_url", "arxiv_pdf_url", "arxiv_abs_url", "arxiv_rss_url"):
+        value = str(getattr(settings, name))
+        if (value or name != "arxiv_rss_url") and not value.startswith(("http://", "https://")):
             problems.append(f"{name} must be an http(s) URL")
     if settings.llm_base_url and not settings.llm_base_url.startswith(("http://", "https://")):
         problems.append("llm_base_url must be an http(s) URL or empty")

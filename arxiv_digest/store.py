@@ -24,6 +24,8 @@ import duckdb
 from arxiv_digest.errors import StoreDamaged, StoreError
 from schemas.records import (
     Analysis,
+    AnnouncementList,
+    Coverage,
     Extraction,
     Figure,
     Link,
@@ -530,6 +532,54 @@ class Store:
             [category, day],
         )
         return [(_paper(row[:12]), bool(row[12])) for row in rows]
+
+    # -- arXiv's own list of the announcement, and each digest's coverage of it ----------------------
+
+    def record_feed_read(self, category: str, read_at: datetime, listing: AnnouncementList | None,
+                         error: str | None = None) -> None:
+        items = [[i.arxiv_id, i.version, i.announce_type] for i in listing.items] if listing else []
+        self._run([(
+            "INSERT INTO announcement_feeds VALUES (?, ?, ?, ?, ?) ON CONFLICT (category, read_at) DO NOTHING",
+            [category, _naive(read_at), listing.announcement_date if listing else None, json.dumps(items), error],
+        )])
+
+    def feed_reads(self, category: str) -> list[dict[str, Any]]:
+        rows = self._fetchall(
+            "SELECT read_at, announcement_date, items, error FROM announcement_feeds WHERE category = ? "
+            "ORDER BY read_at", [category])
+        return [{"read_at": r[0], "announcement_date": r[1], "items": json.loads(r[2]), "error": r[3]}
+                for r in rows]
+
+    def save_coverage(self, coverage: Coverage) -> None:
+        """The digest's coverage record; the first one recorded stays (a digest's list is fixed once claimed)."""
+        self._run([(
+            "INSERT INTO digest_coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (category, digest_date) DO NOTHING",
+            [coverage.category, coverage.digest_date, coverage.verified, coverage.reason,
+             _naive(coverage.read_at) if coverage.read_at else None, json.dumps(list(coverage.announced)),
+             json.dumps(list(coverage.held)), json.dumps(list(coverage.added)),
+             json.dumps([list(m) for m in coverage.missing]), json.dumps([list(f) for f in coverage.flagged]),
+             utcnow()],
+        )])
+
+    def coverage(self, day: date, category: str) -> Coverage | None:
+        found = self._coverages("WHERE category = ? AND digest_date = ?", [category, day])
+        return found[0] if found else None
+
+    def coverages(self) -> dict[tuple[date, str], Coverage]:
+        """Every digest's coverage record, by (date, category)."""
+        return {(c.digest_date, c.category): c for c in self._coverages("", [])}
+
+    def _coverages(self, where: str, params: Sequence[Any]) -> list[Coverage]:
+        rows = self._fetchall(
+            "SELECT category, digest_date, verified, reason, read_at, announced, held, added, missing, flagged "
+            f"FROM digest_coverage {where}", params)
+        return [Coverage(
+            category=row[0], digest_date=row[1], verified=bool(row[2]), reason=row[3],
+            read_at=row[4].replace(tzinfo=UTC) if row[4] else None, announced=tuple(json.loads(row[5])),
+            held=tuple(json.loads(row[6])), added=tuple(json.loads(row[7])),
+            missing=tuple((a, b) for a, b in json.loads(row[8])), flagged=tuple((a, b) for a, b in json.loads(row[9])),
+        ) for row in rows]
 
     def paper(self, arxiv_id: str, version: int) -> Paper | None:
         row = self._fetchone(

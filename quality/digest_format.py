@@ -140,6 +140,8 @@ def _parse_date(raw: str) -> date | None:
 def _bullets(block: list[str]) -> list[str]:
     items: list[str] = []
     for line in _strip_rules(block):
+        if _RULE.match(line):
+            break  # the entry's end: what follows the last entry's rule is the digest's footer
         bullet = _BULLET.match(line)
         if bullet:
             items.append(bullet.group(1).strip())

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import arxiv_digest.wording as wording_tables
 from arxiv_digest.catalog.announcements import announcement
+from arxiv_digest.catalog.coverage import COVERAGE_CHECK
 from arxiv_digest.wording import wording_for
 from quality import checks
-from schemas.records import QualityResult, Status
+from schemas.records import Coverage, QualityResult, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +36,7 @@ SUITE_PAPERS = "papers"
 SUITE_PDFS = "pdfs"
 SUITE_ANALYSES = "analyses"
 SUITE_SUMMARY = "summary"
+SUITE_COVERAGE = "coverage"
 
 MIN_SECTIONS = 3
 # Code hosts must name owner/repo; any other code or project page must at least be a well-formed https URL.
@@ -300,6 +302,19 @@ def summary_frame(
     return _pandas([row], list(row))
 
 
+def coverage_frame(coverage: Coverage | None) -> pd.DataFrame:
+    """One row per paper arXiv's own list of the announcement names: is it in this digest, else where it is.
+
+    Empty when the coverage is not verified: nothing is known to check (the record says why).
+    """
+    rows: list[dict[str, Any]] = []
+    if coverage is not None and coverage.verified:
+        where = dict(coverage.missing)
+        rows = [{"arxiv_id": arxiv_id, "in_digest": arxiv_id not in where, "where": where.get(arxiv_id, "")}
+                for arxiv_id in coverage.announced]
+    return _pandas(rows, ["arxiv_id", "in_digest", "where"])
+
+
 def _pandas(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
 
@@ -404,6 +419,15 @@ def summary_rules() -> list[Rule]:
              observed="unknown_papers"),
         Rule("summary_date_correct", checks.BLOCKING, empty_string("wrong_dates"), per_paper=False,
              observed="wrong_dates"),
+    ]
+
+
+def coverage_rules() -> list[Rule]:
+    # A warning, not blocking: the day is published, and `partial` (publish/day.py counts these failures).
+    return [
+        Rule(COVERAGE_CHECK, checks.WARNING,
+             lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="in_digest", value_set=[True]),
+             observed="where"),
     ]
 
 
@@ -535,6 +559,7 @@ def suite_inputs(store: Store, day: date, category: str, *, language: str) -> Su
         (SUITE_ANALYSES, analyses_frame(rows, tables["digest_analyses"], tables["analyses"], day, category, lang,
                                         urls), analysis_rules(lang)),
         (SUITE_SUMMARY, summary_frame(tables["summaries"], rows, day, category, lang), summary_rules()),
+        (SUITE_COVERAGE, coverage_frame(store.coverage(day, category)), coverage_rules()),
     ]
     code_links = code_links_frame(rows, tables["pdf_files"], tables["links"])
     return SuiteInputs(lang, suites, code_links)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -165,3 +165,64 @@ class QualityResult:
     passed: bool
     arxiv_id: str = ""  # empty for day-level checks
     observed: str = ""
+
+
+# -- arXiv's own list of an announcement, and what a digest holds of it (issue 27) ---------------------------
+
+
+ANNOUNCE_NEW = "new"
+ANNOUNCE_CROSS = "cross"
+ANNOUNCE_REPLACE = "replace"
+ANNOUNCE_REPLACE_CROSS = "replace-cross"
+
+
+@dataclass(frozen=True)
+class AnnouncedItem:
+    """One item of arXiv's announcement feed: a paper and how it was announced (new, cross, replace, ...)."""
+
+    arxiv_id: str  # without version
+    version: int
+    announce_type: str
+
+
+@dataclass(frozen=True)
+class AnnouncementList:
+    """arXiv's RSS feed of a category: the announcement it lists (its digest date) and the items.
+
+    `announcement_date` is the channel's pubDate as a US Eastern date: the morning the announcement is read,
+    which is the digest date. An empty channel is a day without an announcement (weekend, holiday).
+    """
+
+    category: str
+    announcement_date: date
+    items: tuple[AnnouncedItem, ...]
+    built_at: datetime | None = None  # lastBuildDate, UTC
+
+    def ids(self, *announce_types: str) -> tuple[str, ...]:
+        return tuple(item.arxiv_id for item in self.items if item.announce_type in announce_types)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A digest reconciled with arXiv's list of its announcement, or why it could not be.
+
+    `announced`: what arXiv lists as new (and cross, when cross-lists are included); `held`: what the digest
+    holds, counted the same way; `added`: papers the API search did not place here that arXiv's list did;
+    `missing`: announced papers this digest does not hold, each with where they are; `flagged`: papers held
+    here that arXiv's list lacks, each with the likely cause (held, replaced, clock, window rule).
+    """
+
+    category: str
+    digest_date: date
+    verified: bool
+    reason: str = ""  # why not verified; empty when verified
+    read_at: datetime | None = None  # when arXiv's feed was read (UTC), if it was
+    announced: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    missing: tuple[tuple[str, str], ...] = ()  # (arxiv id, where it is)
+    flagged: tuple[tuple[str, str], ...] = ()  # (arxiv id, likely cause)
+
+    @property
+    def matched(self) -> int:
+        return len(set(self.announced) & set(self.held))

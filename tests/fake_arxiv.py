@@ -19,7 +19,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -67,10 +67,19 @@ class StreamRecord:
 
 @dataclass
 class CatalogPaper:
-    """A paper of a simulated arXiv: its Atom entry is served only from `visible_from` on (its announcement)."""
+    """A paper of a simulated arXiv: its Atom entry is served only from `visible_from` on (its announcement).
+
+    arXiv's RSS feed of the announcement read on `announced_on` lists it (as new or cross by its primary
+    category, or as `announce_type`, e.g. a v2 as "replace"). The API's search can lag behind or drop a paper
+    (`search_hidden`) while a lookup by id already finds it from `by_id_from` (default: `visible_from`).
+    """
 
     paper: Any  # arxiv_digest.sample_day.SamplePaper
     visible_from: datetime
+    announced_on: date | None = None
+    announce_type: str = ""  # "" = new in its primary category, cross in the others
+    search_hidden: bool = False
+    by_id_from: datetime | None = None
 
 
 @dataclass
@@ -90,6 +99,15 @@ class FakeArxivState:
     catalog: list[CatalogPaper] | None = None
     clock: datetime | None = None
     catalog_pdf: bytes = b""
+    # arXiv's RSS feeds: fixed bodies per category, or (catalog_rss) built from the catalog as of `clock`: the
+    # announcement whose feed was rebuilt last (around midnight US Eastern, `rss_rebuilt_after` past it).
+    rss: dict[str, bytes] = field(default_factory=dict)
+    catalog_rss: bool = False
+    rss_rebuilt_after: timedelta = timedelta(minutes=5)
+
+
+def route_of(path: str) -> str:
+    return "api" if path.endswith("/api/query") else "rss" if path.startswith("/rss/") else "pdf"
 
 
 class _Handler(QuietHandler):
@@ -99,7 +117,7 @@ class _Handler(QuietHandler):
         query = parse_qs(parsed.query)
         with state.lock:
             state.requests.append(RecordedRequest(parsed.path, query, dict(self.headers), time.monotonic()))
-            route = "api" if parsed.path.endswith("/api/query") else "pdf"
+            route = route_of(parsed.path)
             fault = state.faults[route].popleft() if state.faults[route] else None
             if fault is not None and fault[0] != "none":
                 state.served_faults.append((route, fault[0]))
@@ -163,6 +181,17 @@ class _Handler(QuietHandler):
         from arxiv_digest.catalog.sample_day import feed_xml
 
         state = self.server.state
+        if "id_list" in query:
+            wanted_ids = set(query["id_list"][0].split(","))
+            with state.lock:
+                now = state.clock
+                newest: dict[str, Any] = {}
+                for c in state.catalog or ():
+                    known = newest.get(c.paper.arxiv_id)
+                    if (c.paper.arxiv_id in wanted_ids and (now is None or (c.by_id_from or c.visible_from) <= now)
+                            and (known is None or c.paper.version > known.version)):
+                        newest[c.paper.arxiv_id] = c.paper
+            return feed_xml(tuple(newest.values()))
         wanted = parse_submitted_between(query.get("search_query", [""])[0])
         if wanted is None:
             return feed_xml(())
@@ -171,7 +200,7 @@ class _Handler(QuietHandler):
             now = state.clock
             listed = sorted(
                 (c.paper for c in state.catalog or ()
-                 if (now is None or c.visible_from <= now) and category in c.paper.categories
+                 if (now is None or c.visible_from <= now) and not c.search_hidden and category in c.paper.categories
                  and first <= datetime.fromisoformat(c.paper.published.replace("Z", "+00:00")) <= last),
                 key=lambda p: (p.published, p.arxiv_id),
             )
@@ -179,8 +208,25 @@ class _Handler(QuietHandler):
         size = int(query.get("max_results", ["10"])[0])
         return feed_xml(tuple(listed[start:start + size]), total=len(listed), start=start)
 
+    def _catalog_rss(self, category: str) -> bytes:
+        from arxiv_digest.catalog.announcements import EASTERN
+        from arxiv_digest.catalog.sample_day import rss_xml
+
+        state = self.server.state
+        with state.lock:
+            now = state.clock or datetime.now(UTC)
+            day = (now - state.rss_rebuilt_after).astimezone(EASTERN).date()
+            items = [(c.paper, c.announce_type or ("new" if c.paper.categories[0] == category else "cross"))
+                     for c in state.catalog or () if c.announced_on == day and category in c.paper.categories]
+        return rss_xml(category, day, sorted(items, key=lambda item: item[0].arxiv_id))
+
     def _body(self, path: str, query: dict[str, list[str]]) -> tuple[bytes | None, str]:
         state = self.server.state
+        if path.startswith("/rss/"):
+            category = path[len("/rss/"):]
+            if state.catalog_rss:
+                return self._catalog_rss(category), "application/rss+xml"
+            return state.rss.get(category), "application/rss+xml"
         if state.catalog is not None:
             if path.endswith("/api/query"):
                 return self._catalog_page(query), "application/atom+xml"
@@ -222,7 +268,7 @@ class FakeArxiv(LoopbackServer):
 
     def requests_to(self, route: str) -> list[RecordedRequest]:
         with self.state.lock:
-            return [r for r in self.state.requests if (route == "api") == r.path.endswith("/api/query")]
+            return [r for r in self.state.requests if route_of(r.path) == route]
 
     def pdf_requests_for(self, paper: str) -> int:
         """How many times the PDF of one paper ("2601.99001v1") was asked for."""

@@ -135,7 +135,7 @@ def test_what_we_import_we_declare() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     runtime = _declared(project["dependencies"])
     dev = runtime | _declared(project["optional-dependencies"]["dev"])
-    ours = {*PACKAGES, *(p.stem for p in (ROOT / "tests").glob("*.py"))}
+    ours = {*PACKAGES, *(p.stem for folder in ("tests", "bench") for p in (ROOT / folder).glob("*.py"))}
     distributions = importlib.metadata.packages_distributions()
 
     def undeclared(modules: set[str], declared: set[str]) -> set[str]:

@@ -1,4 +1,5 @@
-"""HTTP to the arXiv export API (one connection, rate limited, retried) and the HTTP client the PDF download shares.
+"""HTTP to the arXiv export API and its RSS feeds (one connection, rate limited, retried) and the HTTP client
+the PDF download shares.
 
 This module knows HTTP only. Parsing the Atom feed lives in catalog/feed.py; streaming PDFs to disk, paced by
 pdf_min_interval_seconds, lives in catalog/download.py.
@@ -124,12 +125,16 @@ class ArxivClient:
         """The newest versions of these papers as one Atom page (the API's id_list)."""
         return self._get({"id_list": ",".join(arxiv_ids), "start": "0", "max_results": str(len(arxiv_ids))})
 
-    def _get(self, params: dict[str, str]) -> bytes:
-        url = self.settings.arxiv_api_url
+    def announcement_feed(self, category: str) -> bytes:
+        """arXiv's RSS feed of a category (its list of the newest announcement), paced and retried like the API."""
+        return self._get({}, f"{self.settings.announcement_feed_url}/{category}", ok_statuses=frozenset({200}))
+
+    def _get(self, params: dict[str, str], url: str = "", ok_statuses: frozenset[int] = _ATOM_STATUSES) -> bytes:
+        url = url or self.settings.arxiv_api_url
 
         def attempt() -> bytes:
             response = self.http.get(url, params=params)
-            if response.status_code in _ATOM_STATUSES:
+            if response.status_code in ok_statuses:
                 return response.content
             if response.status_code in RETRY_STATUSES:
                 raise RetryableStatus(response)

@@ -10,8 +10,10 @@ searches by category and submission time from these papers, as arXiv's export AP
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -20,6 +22,7 @@ from xml.sax.saxutils import escape
 import httpx
 import pymupdf
 
+from arxiv_digest.catalog.announcements import EASTERN, announcement
 from arxiv_digest.catalog.client import parse_submitted_between
 from arxiv_digest.ids import parse_arxiv_id
 from arxiv_digest.pdf.writer import A4, MARGIN, new_page, write_block, write_line, write_link
@@ -273,6 +276,56 @@ def feed_xml(papers: tuple[SamplePaper, ...], total: int | None = None, start: i
     ).encode()
 
 
+def rss_xml(category: str, day: date, items: Sequence[tuple[SamplePaper, str]] = (),
+            built_at: datetime | None = None) -> bytes:
+    """arXiv's RSS feed of a category in its documented format: the announcement read on `day` (US Eastern
+    midnight), each item with its announce type (new, cross, replace, replace-cross); no items is an empty day."""
+    stamp = datetime.combine(day, time(0), tzinfo=EASTERN)
+    built = built_at or stamp + timedelta(minutes=30)
+    entries = "".join(
+        f"<item><title>{escape(paper.title)}</title><link>https://arxiv.org/abs/{paper.arxiv_id}</link>"
+        f"<description>arXiv:{paper.versioned_id} Announce Type: {kind} \nAbstract: {escape(paper.abstract)}"
+        f'</description><guid isPermaLink="false">oai:arXiv.org:{paper.versioned_id}</guid>'
+        + "".join(f"<category>{c}</category>" for c in paper.categories)
+        + f"<pubDate>{format_datetime(stamp)}</pubDate><arxiv:announce_type>{kind}</arxiv:announce_type>"
+        f"<dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>"
+        f"<dc:creator>{escape(', '.join(paper.authors))}</dc:creator></item>\n"
+        for paper, kind in items
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'version="2.0">\n<channel>\n'
+        f"<title>{category} updates on arXiv.org</title><link>http://rss.arxiv.org/rss/{category}</link>"
+        f"<description>{category} updates on the arXiv.org e-print archive.</description>"
+        f'<atom:link href="https://rss.arxiv.org/rss/{category}" rel="self" type="application/rss+xml"/>'
+        "<docs>http://www.rssboard.org/rss-specification</docs><language>en-us</language>"
+        f"<lastBuildDate>{format_datetime(built.astimezone(UTC))}</lastBuildDate>"
+        "<managingEditor>rss-help@arxiv.org</managingEditor>"
+        f"<pubDate>{format_datetime(stamp)}</pubDate>"
+        "<skipDays><day>Saturday</day><day>Sunday</day></skipDays>\n"
+        f"{entries}</channel>\n</rss>\n"
+    ).encode()
+
+
+def sample_announcement(category: str) -> list[tuple[SamplePaper, str]]:
+    """What arXiv's feed lists for the sample day: the papers of its window, new or cross-listed, and a new
+    version of an earlier paper as a replacement."""
+    found = announcement(SAMPLE_DAY)
+    assert found is not None
+    listed = []
+    for paper in PAPERS:
+        primary = paper.categories[0] == category
+        if category not in paper.categories:
+            continue
+        if found.holds(_moment(paper.published)):
+            listed.append((paper, "new" if primary else "cross"))
+        elif paper.version > 1:
+            listed.append((paper, "replace" if primary else "replace-cross"))
+    return listed
+
+
 # -- PDFs ------------------------------------------------------------------------------------------------
 
 _PAGE_W, _PAGE_H = A4
@@ -402,6 +455,10 @@ def sample_transport(sample_dir: Path = SAMPLE_DIR) -> httpx.MockTransport:
                 category, first, last = wanted
                 papers = tuple(p for p in PAPERS if category in p.categories and first <= _moment(p.published) <= last)
             return httpx.Response(200, content=feed_xml(papers), headers={"Content-Type": "application/atom+xml"})
+        if "/rss/" in path:
+            category = path.rsplit("/rss/", 1)[1]
+            return httpx.Response(200, content=rss_xml(category, SAMPLE_DAY, sample_announcement(category)),
+                                  headers={"Content-Type": "application/rss+xml"})
         if "/pdf/" in path:
             try:
                 stem = parse_arxiv_id(path.split("/pdf/", 1)[1]).file_stem

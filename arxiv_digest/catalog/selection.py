@@ -26,11 +26,27 @@ from arxiv_digest.catalog.announcements import (
     previous_evening,
 )
 from arxiv_digest.catalog.client import ArxivClient, submitted_between_query
+from arxiv_digest.catalog.coverage import (
+    counted_types,
+    describe_coverage,
+    listing_mismatch,
+    not_verified,
+    past_announcement_reason,
+    reconcile,
+)
 from arxiv_digest.catalog.feed import parse_feed
+from arxiv_digest.catalog.rss import parse_announcement_feed
 from arxiv_digest.catalog.sample_day import SAMPLE_DAY, SAMPLE_MARK, sample_records_message
-from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError, SampleStoreError
+from arxiv_digest.errors import (
+    AnnouncementNotVisible,
+    ArxivApiError,
+    DigestInputError,
+    HttpGiveUp,
+    SampleStoreError,
+)
 from arxiv_digest.runtime import Runtime
-from schemas.records import PUBLISHED_RUN_STATUSES, Paper
+from arxiv_digest.settings import Settings
+from schemas.records import PUBLISHED_RUN_STATUSES, AnnouncementList, Coverage, Paper
 
 log = logging.getLogger(__name__)
 
@@ -114,12 +130,15 @@ def decide_claims(
     holders: dict[str, date],
     fetched: Collection[date],
     holidays: Collection[date] = (),
+    announced: Collection[str] = (),
 ) -> Claims:
     """Which visible papers a digest takes on its first fetch.
 
-    Its window's papers are on time. A paper of an earlier window is late only when that window's digest was
-    already built without it (held by moderation, API lag): a digest not built yet takes its own papers when
-    it is built, so building days out of order changes nothing. A paper some digest holds is never taken.
+    Its window's papers are on time, and so is every paper arXiv's own list of the announcement names as new
+    (`announced`): arXiv announced it here, whatever our window rule says. A paper of an earlier window is
+    late only when that window's digest was already built without it (held by moderation, API lag): a digest
+    not built yet takes its own papers when it is built, so building days out of order changes nothing. A
+    paper some digest holds is never taken.
     """
     on_time: list[Paper] = []
     late: list[Paper] = []
@@ -130,7 +149,7 @@ def decide_claims(
         if holder is not None:
             held += holder != found.digest_day
             continue
-        if found.holds(paper.published):
+        if found.holds(paper.published) or paper.arxiv_id in announced:
             on_time.append(paper)
         elif paper.published <= found.window_start:
             own = announcement_for_submission(paper.published, holidays).digest_day
@@ -242,12 +261,14 @@ class DayQuery:
     expected: float = 0.0  # papers a window of this category normally has
 
 
-def query_day(runtime: Runtime, found: Announcement, category: str) -> DayQuery:
+def query_day(runtime: Runtime, found: Announcement, category: str, client: ArxivClient | None = None) -> DayQuery:
     """Page through the API for the digest's window and lookback (used by `fetch` too)."""
     settings = runtime.settings
-    with runtime.arxiv_http() as http:
-        pager = PagedQuery(ArxivClient(http, settings), settings.arxiv_page_size)
-        results = pager.run(search_query(category, found, settings.late_lookback_days))
+    if client is None:
+        with runtime.arxiv_http() as http:
+            return query_day(runtime, found, category, ArxivClient(http, settings))
+    pager = PagedQuery(client, settings.arxiv_page_size)
+    results = pager.run(search_query(category, found, settings.late_lookback_days))
     listed = category_papers(results, category)
     on_time = [paper for paper in listed if found.holds(paper.published)]
     chosen = select_papers(
@@ -269,38 +290,122 @@ def not_visible_error(found: Announcement, category: str, expected: float) -> An
     )
 
 
-def claim_digest(runtime: Runtime, found: Announcement, category: str) -> tuple[list[tuple[Paper, bool]], list[str]]:
+@dataclass(frozen=True)
+class ListingRead:
+    """arXiv's feed as read for a digest: the list, or why it cannot verify this announcement."""
+
+    listing: AnnouncementList | None
+    read_at: datetime | None
+    reason: str  # empty when the list is this announcement's
+
+
+def newest_digest_day(settings: Settings) -> date:
+    """The announcement arXiv's feed lists now (the sample day's own feed lists the sample day)."""
+    return SAMPLE_DAY if settings.sample_day else latest_digest_day(settings.current_time(), settings.holiday_dates)
+
+
+def read_listing(client: ArxivClient, found: Announcement, category: str, settings: Settings) -> ListingRead:
+    """arXiv's list of the announcement, read once, when its feed can list it; else why not (nothing invented)."""
+    if not settings.verify_coverage:
+        return ListingRead(None, None, "coverage checks are off (verify_coverage = false)")
+    newest = newest_digest_day(settings)
+    if found.digest_day != newest:
+        return ListingRead(None, None, past_announcement_reason(found, newest))
+    read_at = settings.current_time()
+    try:
+        listing = parse_announcement_feed(client.announcement_feed(category), category)
+    except (ArxivApiError, HttpGiveUp) as exc:
+        return ListingRead(None, read_at, f"arXiv's feed could not be read: {exc}")
+    return ListingRead(listing, read_at, listing_mismatch(listing, found, read_at))
+
+
+def papers_by_id(client: ArxivClient, arxiv_ids: Sequence[str], page: int = 100) -> tuple[list[Paper], list[str]]:
+    """The newest versions of these papers (the API's id_list), and warnings for ids it did not return."""
+    papers: list[Paper] = []
+    for first in range(0, len(arxiv_ids), page):
+        papers.extend(parse_feed(client.by_ids(list(arxiv_ids[first:first + page]))).papers)
+    returned = {paper.arxiv_id for paper in papers}
+    absent = [arxiv_id for arxiv_id in arxiv_ids if arxiv_id not in returned]
+    return papers, ([f"arXiv lists {', '.join(absent)} in the announcement, but its API did not return them"]
+                    if absent else [])
+
+
+@dataclass(frozen=True)
+class DigestClaim:
+    """What a digest holds (paper, late), the warnings of its first fetch, and its coverage record."""
+
+    holdings: list[tuple[Paper, bool]]
+    warnings: list[str]
+    coverage: Coverage
+
+
+def _not_announced_error(found: Announcement, category: str) -> AnnouncementNotVisible:
+    return AnnouncementNotVisible(
+        f"arXiv's feed lists no {category} paper for {found.digest_day} and its API none in the window "
+        f"({found.describe()}): arXiv made no announcement that evening (a holiday missing from `holidays`?) "
+        "or has not published it yet; retry later"
+    )
+
+
+def claim_digest(runtime: Runtime, found: Announcement, category: str) -> DigestClaim:
     """The papers this digest holds (with their late flag), claiming them on its first fetch.
 
     Once a digest has been fetched its list is fixed: a rerun, `--force` or a backfill reads it back and asks
-    arXiv nothing. The API is asked outside the ledger's lock (it is slow); the claim is one short transaction.
+    arXiv nothing. arXiv is asked outside the ledger's lock (it is slow): the search, then its feed (its own
+    list of the newest announcement), then by id for what the feed lists and the search did not return. The
+    claim and the coverage record are one short transaction, so two workers never both claim a paper.
     """
     settings = runtime.settings
     day = found.digest_day
+    include_cross = settings.include_cross_lists
     with runtime.ledger() as ledger:
         if ledger.announcement_fetched(category, day):
-            return ledger.digest_holdings(category, day), []
-    query = query_day(runtime, found, category)
-    warnings = list(query.warnings)
+            holdings = ledger.digest_holdings(category, day)
+            return DigestClaim(holdings, [], ledger.coverage(day, category) or not_verified(
+                found, category, holdings, "claimed before coverage was recorded", None, include_cross))
+    with runtime.arxiv_http() as http:
+        client = ArxivClient(http, settings)
+        query = query_day(runtime, found, category, client)
+        read = read_listing(client, found, category, settings)
+        announced = read.listing.ids(*counted_types(include_cross)) if read.listing and not read.reason else ()
+        searched = {paper.arxiv_id for paper in query.found}
+        extra, id_warnings = papers_by_id(client, [i for i in announced if i not in searched])
+    papers = [*query.found, *extra]
+    warnings = [*query.warnings, *id_warnings]
     with runtime.ledger() as ledger:
-        if not query.on_time:
+        if read.read_at is not None:
+            ledger.record_feed_read(category, read.read_at, read.listing,
+                                    None if read.listing else read.reason)
+        if not query.on_time and not announced:
+            if read.listing is not None and not read.reason and not read.listing.items:
+                raise _not_announced_error(found, category)
             # What arXiv shows now for the windows before, or what earlier digests of this store held.
             expected = max(query.expected, median_count(ledger.recent_on_time_counts(category, day)))
             if settings.missing_announcement_min_papers and expected >= settings.missing_announcement_min_papers:
                 raise not_visible_error(found, category, expected)
-        if not ledger.announcement_fetched(category, day):  # another run may have claimed it meanwhile
-            since = (found.window_start - timedelta(days=settings.late_lookback_days + 7)).date()
-            claims = decide_claims(
-                query.found, found,
-                holders=ledger.holders(category, [paper.arxiv_id for paper in query.found]),
-                fetched=ledger.fetched_digests(category, since),
-                holidays=settings.holiday_dates,
-            )
-            ledger.record_announcement(category, day, (found.window_start, found.window_end),
-                                       [(p, False) for p in claims.on_time] + [(p, True) for p in claims.late])
-            if claims.awaiting:
-                warnings.append(awaiting_warning(claims.awaiting, settings.sample_day))
-        return ledger.digest_holdings(category, day), warnings
+        if ledger.announcement_fetched(category, day):  # another run claimed it meanwhile: its record stands
+            holdings = ledger.digest_holdings(category, day)
+            return DigestClaim(holdings, warnings, ledger.coverage(day, category) or not_verified(
+                found, category, holdings, "claimed before coverage was recorded", None, include_cross))
+        since = (found.window_start - timedelta(days=settings.late_lookback_days + 7)).date()
+        holders = ledger.holders(category, [paper.arxiv_id for paper in papers])
+        claims = decide_claims(papers, found, holders=holders, fetched=ledger.fetched_digests(category, since),
+                               holidays=settings.holiday_dates, announced=set(announced))
+        ledger.record_announcement(category, day, (found.window_start, found.window_end),
+                                   [(p, False) for p in claims.on_time] + [(p, True) for p in claims.late])
+        if claims.awaiting:
+            warnings.append(awaiting_warning(claims.awaiting, settings.sample_day))
+        holdings = ledger.digest_holdings(category, day)
+        if read.listing is not None and not read.reason:
+            searched_on_time = {paper.arxiv_id for paper in query.on_time}
+            coverage = reconcile(
+                found, category, read.listing, holdings, read_at=read.read_at or settings.current_time(),
+                added={p.arxiv_id for p in claims.on_time if p.arxiv_id not in searched_on_time},
+                elsewhere={i: d for i, d in holders.items() if d != day}, include_cross_lists=include_cross)
+        else:
+            coverage = not_verified(found, category, holdings, read.reason, read.read_at, include_cross)
+        ledger.save_coverage(coverage)
+        return DigestClaim(holdings, warnings, coverage)
 
 
 def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: bool = True,
@@ -326,9 +431,12 @@ def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: boo
     if found is None:
         raise DigestInputError(f"{digest_day} has no arXiv announcement: "
                                f"{no_announcement_reason(digest_day, settings.holiday_dates)}")
-    holdings, warnings = claim_digest(runtime, found, category)
-    for warning in warnings:
+    claim = claim_digest(runtime, found, category)
+    holdings = claim.holdings
+    for warning in claim.warnings:
         log.warning(warning)
+    store.save_coverage(claim.coverage)
+    log.info("%s coverage: %s", found.digest_day, describe_coverage(claim.coverage))
     late = {paper.arxiv_id for paper, is_late in holdings if is_late}
     chosen = select_papers(
         [paper for paper, _ in holdings],

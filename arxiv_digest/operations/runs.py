@@ -59,6 +59,7 @@ class BackfillRow:
     status: str  # completed | skipped | failed | submitted | scheduled | ...
     papers: int | None = None
     seconds: float = 0.0
+    coverage: str = ""  # the digest against arXiv's own list of the announcement: '120/120', 'not verified'
     detail: str = ""
     flow_run_id: str = ""
 
@@ -71,7 +72,7 @@ def row_of_result(day: date, result: dict[str, Any], seconds: float) -> Backfill
     status = str(result.get("status") or RunStatus.COMPLETED)
     detail = "; ".join(part for part in (result.get("shortfall") or "", result["path"]) if part)
     return BackfillRow(day.isoformat(), status, papers=result.get("counts", {}).get("papers"),
-                       seconds=round(seconds, 1), detail=detail)
+                       seconds=round(seconds, 1), detail=detail, coverage=str(result.get("coverage") or ""))
 
 
 def failed_row(day: date, exc: BaseException, seconds: float) -> BackfillRow:

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.catalog.coverage import COVERAGE_CHECK, coverage_cell, coverage_line, coverage_record
 from arxiv_digest.files import write_atomically
 from arxiv_digest.interests.day import reason_line, stored_scores
 from arxiv_digest.interests.profile import InterestProfile
@@ -48,6 +49,8 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
         "no_model": sum(1 for a in analyzers if a == "extractive"),
         "quality_blocking_failed": sum(1 for r in quality if not r.passed and r.severity == "blocking"),
         "quality_warnings": sum(1 for r in quality if not r.passed and r.severity == "warning"),
+        # Papers arXiv's own list of the announcement names that this digest does not hold (the coverage suite).
+        "announced_missing": sum(1 for r in quality if not r.passed and r.check == COVERAGE_CHECK),
     }
 
 
@@ -59,6 +62,7 @@ SHORTFALL_COUNTS = (
     ("fallbacks", "analysis fallback"),
     ("withheld", "withheld"),
     ("missing_analyses", "analysis missing"),
+    ("announced_missing", "announced by arXiv, not here"),
 )
 
 
@@ -131,10 +135,12 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         for s in store.paper_steps(digest_day, category)
         if s["status"] == Status.FAILED
     }
+    papers = store.digest_papers(digest_day, category)
+    coverage = store.coverage(digest_day, category)
     return DigestView(
         digest_day=digest_day,
         category=category,
-        papers=store.digest_papers(digest_day, category),
+        papers=papers,
         analyses=store.digest_analyses(digest_day, category),
         summary=stored_summary.labelled() if stored_summary else "",
         language=settings.language,
@@ -145,6 +151,9 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         figures={vid: published_figure(f) for vid, f in stored_figures(store, settings, digest_day, category).items()},
         markdown_figures=settings.markdown_figures,
         sample=settings.sample_day,
+        coverage_line=coverage_line(coverage, settings.language, len(papers), settings.include_cross_lists)
+        if coverage else "",
+        coverage=coverage_record(coverage) if coverage else None,
     )
 
 
@@ -201,6 +210,7 @@ class PublishedDay:
     step_seconds: dict[str, float]
     summary: str
     profile_paths: dict[str, Path] = dataclasses.field(default_factory=dict)  # each profile's Markdown digest
+    coverage: str = ""  # the coverage cell: '120/120', '118/120, 2 missing', 'not verified'
 
     @property
     def status(self) -> RunStatus:
@@ -208,7 +218,8 @@ class PublishedDay:
 
     def as_result(self) -> dict[str, Any]:
         result: dict[str, Any] = {"path": str(self.path), "counts": self.counts, "step_seconds": self.step_seconds,
-                                  "status": str(self.status), "shortfall": describe_shortfall(self.counts)}
+                                  "status": str(self.status), "shortfall": describe_shortfall(self.counts),
+                                  "coverage": self.coverage}
         if self.profile_paths:
             result["profiles"] = {name: str(path) for name, path in self.profile_paths.items()}
         return result
@@ -237,4 +248,5 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     # A partial day's shortfall is its run's detail, where `status` shows the error of a failed one.
     store.finish_run(digest_day, category, status, counts, timings, error=describe_shortfall(counts) or None)
     log.info("published %s (%d papers, %s)", path, count, status)
-    return PublishedDay(path, counts, timings, view.summary, profile_paths)
+    return PublishedDay(path, counts, timings, view.summary, profile_paths,
+                        coverage_cell(store.coverage(digest_day, category)))

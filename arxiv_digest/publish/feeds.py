@@ -100,7 +100,8 @@ def export_json(view: DigestView) -> str:
         if (relevance := view.relevance.get(paper.versioned_id)) is not None:
             records[-1]["relevance"] = {"rank": relevance.rank, "score": relevance.score, "reason": relevance.reason}
     payload = {"digest_date": digest_day.isoformat(), "category": category, "sample": view.sample,
-               "summary": summary, "papers": records}
+               "summary": summary, "papers": records,
+               "coverage": dict(view.coverage) if view.coverage is not None else None}
     if view.profile:
         payload.update(profile=view.profile, cut_note=view.cut_note)
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

@@ -183,4 +183,6 @@ def render_html(view: DigestView) -> str:
             f"<p><a href=\"{esc(pdf_url)}/{esc(vid)}\">PDF</a> · <a href=\"{esc(abs_url)}/{esc(vid)}\">arXiv</a>"
             " · <a href=\"#toc\">back to contents</a></p></article>"
         )
+    if view.coverage_line:
+        parts.append(f"<footer class=\"coverage\"><p>{esc(view.coverage_line)}</p></footer>")
     return _html_page(title, "\n".join(parts))

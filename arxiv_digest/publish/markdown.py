@@ -176,4 +176,6 @@ def render_markdown(view: DigestView) -> str:
             "---",
             "",
         ]
+    if view.coverage_line:
+        out += [md_inline(view.coverage_line), ""]
     return "\n".join(out).rstrip() + "\n"

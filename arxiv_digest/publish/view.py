@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from schemas.records import Analysis, Paper
 
@@ -54,3 +55,6 @@ class DigestView:
     figures: Mapping[str, PublishedFigure] = field(default_factory=dict)  # by versioned id
     markdown_figures: bool = False  # the Markdown shows them too (the seed's format has none)
     sample: bool = False  # the offline sample day: every output says its papers are invented
+    # The footer: the digest against arXiv's own list of the announcement (one line), and that record as data.
+    coverage_line: str = ""
+    coverage: Mapping[str, Any] | None = None

@@ -18,6 +18,13 @@ class Wording:
     figure_source: str  # {number} {page}: under a teaser figure, before the paper's own caption
     sample_notice: str  # under the title of the offline sample day's digest: its papers are invented
     sample_label: str  # beside the title of the sample day's feed, index and email subject
+    # The footer's coverage line: the digest against arXiv's own list of the announcement (issue 27).
+    coverage_all: str  # {announced} {category} {cross}
+    coverage_some: str  # {announced} {category} {cross} {matched} {missing_count} {missing}
+    coverage_cross: str  # the {cross} above when cross-lists count
+    coverage_flagged: str  # {count} {flagged}: held here, not in arXiv's list, with causes
+    coverage_filtered: str  # {shown}: the reader's filters show fewer than the digest holds
+    coverage_not_verified: str  # {reason} {held} {category}
 
     # -- the reader's interests (ranking reasons, the profile's digest) --
     reason_keywords: str  # {items}

@@ -27,6 +27,13 @@ EN = Wording(
     sample_notice="Offline sample: the papers of this digest are invented (made by `arxiv-digest run --sample`); "
     "it is not arXiv's announcement of this day.",
     sample_label="offline sample",
+    coverage_all="arXiv announced {announced} new {category} papers{cross}; all {announced} are here",
+    coverage_some="arXiv announced {announced} new {category} papers{cross}; {matched} are here, "
+    "{missing_count} are not: {missing}",
+    coverage_cross=" (cross-lists included)",
+    coverage_flagged="; {count} more here that arXiv's list does not have: {flagged}",
+    coverage_filtered="; {shown} shown after the reader's filters",
+    coverage_not_verified="Coverage not verified ({reason}); this digest holds {held} {category} papers",
     no_key_findings="(No result sentence in the abstract.)",
     reason_keywords="matches: {items}",
     reason_similar="similar to {items}",

@@ -19,6 +19,13 @@ ZH = Wording(
     no_papers="本期没有论文。",
     sample_notice="离线样例：本期的论文均为虚构（由 `arxiv-digest run --sample` 生成），不是 arXiv 当天的真实公告。",
     sample_label="离线样例",
+    coverage_all="arXiv 本次公告 {category} 新论文 {announced} 篇{cross}，全部 {announced} 篇均在本期",
+    coverage_some="arXiv 本次公告 {category} 新论文 {announced} 篇{cross}，"
+    "本期有 {matched} 篇，缺 {missing_count} 篇：{missing}",
+    coverage_cross="（含交叉列出）",
+    coverage_flagged="；另有 {count} 篇在本期但不在 arXiv 的公告列表中：{flagged}",
+    coverage_filtered="；按读者的筛选显示 {shown} 篇",
+    coverage_not_verified="覆盖未核实（{reason}）；本期收录 {category} 论文 {held} 篇",
     no_key_findings="（摘要中没有可摘录的结论句。）",
     reason_keywords="匹配：{items}",
     reason_similar="相似于 {items}",
