@@ -216,10 +216,9 @@ def run(
     settings = _settings(config, **overrides, category=category)
     _require_writable(settings)
 
-    from prefect.task_runners import ThreadPoolTaskRunner
-
+    from arxiv_digest.operations.progress import add_listener, remove_listener
     from arxiv_digest.runtime import runtime_for
-    from flows.daily import daily_digest
+    from flows.daily import daily_digest, task_runner
 
     the_day, found = _announcement_or_exit(settings, day, sample)
     console.print(
@@ -228,7 +227,8 @@ def run(
     )
     started = time.monotonic()
     since = datetime.now(UTC)
-    flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
+    flow = daily_digest.with_options(task_runner=task_runner(settings))
+    add_listener(_print_progress)
     try:
         with console.status("running fetch → download → extract → segment → analyze → summarize → quality → publish"):
             result = flow(
@@ -246,8 +246,15 @@ def run(
     except DigestError as exc:
         _fail(str(exc))
         raise
+    finally:
+        remove_listener(_print_progress)
     store = runtime_for(settings.for_digest(settings.category, the_day)).store()
     _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
+
+
+def _print_progress(snapshot: Any) -> None:
+    """A long day's progress line on the console (operations.progress calls it every progress_every_seconds)."""
+    console.print(snapshot.line(), markup=False, highlight=False)
 
 
 def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) -> tuple[date, Any]:
@@ -275,6 +282,11 @@ def _print_run_report(
     for key, value in counts.items():
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
+    if counts.get("pdf_skipped"):
+        console.print(f"PDFs not downloaded: {counts['pdf_skipped']} of {counts.get('papers', 0)}, outside the "
+                      f"reading budget (deep_analysis_top_n) with figures_for = {settings.figures_for!r}; "
+                      f"{counts['pdf_skipped'] * settings.pdf_min_interval_seconds / 60:.1f} min of arXiv's "
+                      "politeness saved")
     failed = [r for r in store.quality_results(day, settings.category) if not r.passed]
     if failed:
         checks = _table("Failed quality checks", ("severity", "check", "paper", "observed"))
@@ -515,11 +527,9 @@ def _config_parameter(config: Path | None) -> str | None:
 
 def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, config: Path | None = None) -> Any:
     """A callable that runs the daily flow in this process for one date."""
-    from prefect.task_runners import ThreadPoolTaskRunner
+    from flows.daily import daily_digest, task_runner
 
-    from flows.daily import daily_digest
-
-    flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
+    flow = daily_digest.with_options(task_runner=task_runner(settings))
     overrides = {"data_dir": str(settings.data_dir)}
 
     def run_day(day: date) -> dict[str, Any]:

@@ -1,0 +1,72 @@
+"""A long day's progress: counts per step, a report every so often, and an expected finish from the rates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from arxiv_digest.operations.batches import run_batch
+from arxiv_digest.operations.progress import (
+    DayProgress,
+    ProgressSnapshot,
+    add_listener,
+    expected_finish,
+    remove_listener,
+    stop_tracking,
+    track_day,
+)
+
+NOW = datetime(2026, 1, 21, 6, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_reports_come_every_interval_with_counts_per_step_and_the_last_one_always() -> None:
+    clock = Clock()
+    progress = DayProgress("cs.CV 2026-01-21", 3, every_seconds=30, clock=clock, wall=lambda: NOW)
+    assert progress.paper_done("download", "downloaded") is None  # too soon after the start
+    clock.now = 31
+    due = progress.paper_done("download", "skipped")
+    assert due is not None and (due.downloaded, due.skipped) == (1, 1)
+    assert progress.paper_done("segment", 3) is None  # not a counted step
+    assert progress.paper_done("extract", "ok") is None
+    clock.now = 40
+    assert progress.paper_done("analyze", "method") is None
+    assert progress.paper_done("analyze", "abstract") is None
+    last = progress.paper_done("analyze", "abstract")
+    assert last is not None and last.analysed == 3
+    assert last.line() == ("cs.CV 2026-01-21: downloaded 1/2 (1 not needed), read 1/2, analysed 3/3 after 40 s; "
+                           "all papers analysed")
+
+
+def test_the_expected_finish_is_the_later_of_the_downloads_and_the_analyses_still_to_come() -> None:
+    # 100 papers; 40 PDFs in after 120 s (3 s each): 60 more take 180 s. 10 analyses in the 60 s since the
+    # first: 9 per 60 s, so 90 more take 600 s. The analyses decide.
+    snapshot = ProgressSnapshot("d", 100, downloaded=40, read=30, analysed=10, elapsed_seconds=120)
+    assert expected_finish(snapshot, first_analysis_seconds=60, now=NOW) == NOW + timedelta(seconds=600)
+    # With the model far ahead, the downloads decide.
+    fast = ProgressSnapshot("d", 100, downloaded=40, read=40, analysed=39, elapsed_seconds=120)
+    assert expected_finish(fast, first_analysis_seconds=10, now=NOW) == NOW + timedelta(seconds=180)
+    assert expected_finish(ProgressSnapshot("d", 100, downloaded=5, elapsed_seconds=15), None, NOW) is None
+    line = ProgressSnapshot("cs.CV 2026-01-21", 100, 40, 0, 30, 10, 125.0, NOW + timedelta(minutes=10)).line()
+    assert line == ("cs.CV 2026-01-21: downloaded 40/100, read 30/100, analysed 10/100 after 2.1 min; "
+                    "expected finish 06:10 UTC")
+
+
+def test_batches_report_each_paper_to_its_days_listeners() -> None:
+    papers = [("2601.20001", 1), ("2601.20002", 1)]
+    seen: list[ProgressSnapshot] = []
+    track_day("cs.CV 2026-01-21", papers, every_seconds=3600)
+    add_listener(seen.append)
+    try:
+        run_batch("download", papers, lambda a, v: "downloaded", at_once=2)
+        run_batch("analyze", papers, lambda a, v: "method")
+    finally:
+        remove_listener(seen.append)
+        stop_tracking(papers)
+    assert [(s.downloaded, s.analysed) for s in seen] == [(2, 2)]  # only the last, within the hour
