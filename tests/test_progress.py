@@ -61,12 +61,21 @@ def test_the_expected_finish_is_the_later_of_the_downloads_and_the_analyses_stil
 def test_batches_report_each_paper_to_its_days_listeners() -> None:
     papers = [("2601.20001", 1), ("2601.20002", 1)]
     seen: list[ProgressSnapshot] = []
-    track_day("cs.CV 2026-01-21", papers, every_seconds=3600)
+    track_day("cs.CV 2026-01-21", papers, every_seconds=0)
     add_listener(seen.append)
     try:
         run_batch("download", papers, lambda a, v: "downloaded", at_once=2)
-        run_batch("analyze", papers, lambda a, v: "method")
+        run_batch("analyze", papers[:1], lambda a, v: "method")
+        run_batch("analyze", papers[1:], lambda a, v: "method")  # a one-paper batch reports too
     finally:
         remove_listener(seen.append)
         stop_tracking(papers)
-    assert [(s.downloaded, s.analysed) for s in seen] == [(2, 2)]  # only the last, within the hour
+    assert [(s.downloaded, s.analysed) for s in seen] == [(1, 0), (2, 0), (2, 1), (2, 2)]
+
+
+def test_a_day_done_within_one_interval_reports_nothing() -> None:
+    clock = Clock()
+    progress = DayProgress("d", 1, every_seconds=30, clock=clock, wall=lambda: NOW)
+    clock.now = 12
+    assert progress.paper_done("download", "downloaded") is None
+    assert progress.paper_done("analyze", "method") is None

@@ -121,8 +121,8 @@ class DayProgress:
             if count == "analysed" and self.first_analysis is None:
                 self.first_analysis = now
             finished = self.counts["analysed"] >= self.total
-            if not finished and now - self.last_report < self.every_seconds:
-                return None
+            if now - (self.started if finished else self.last_report) < self.every_seconds:
+                return None  # not due yet; a day done within one interval needs no report at all
             self.last_report = now
             return self.snapshot()
 
