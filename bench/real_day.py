@@ -493,6 +493,12 @@ def main() -> None:
                          "cores": os.cpu_count()}
     print(json.dumps(results["inputs"], indent=1), flush=True)
     start_prefect()
+    try:  # the run's progress lines, as `arxiv-digest run` prints them
+        from arxiv_digest.operations.progress import add_listener
+
+        add_listener(lambda snapshot: print(snapshot.line(), flush=True))
+    except ImportError:  # the code before this issue (a baseline) has none
+        pass
     runs = results.setdefault("runs", {})
     with tempfile.TemporaryDirectory() as tmp:
         for count in sizes:

@@ -79,3 +79,34 @@ def test_a_day_done_within_one_interval_reports_nothing() -> None:
     clock.now = 12
     assert progress.paper_done("download", "downloaded") is None
     assert progress.paper_done("analyze", "method") is None
+
+
+def test_the_prefect_ui_gets_a_progress_artifact_and_log_lines(prefect_harness: None) -> None:
+    from prefect import flow, get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from arxiv_digest.settings import Settings
+    from tasks.progress import progress_key, progress_task
+
+    papers = [("2601.30001", 1), ("2601.30002", 1)]
+
+    @flow(name="progress-check")
+    def day() -> None:
+        progress_task(Settings(progress_every_seconds=0.001), DAY, "cs.CV", papers)
+        run_batch("download", papers, lambda a, v: "skipped")
+        run_batch("extract", papers, lambda a, v: "ok")
+        run_batch("analyze", papers, lambda a, v: "method", at_once=2)
+
+    try:
+        day()
+    finally:
+        stop_tracking(papers)
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[progress_key("cs.CV", DAY)])))
+    assert found and found[0].type == "progress"
+    assert float(found[0].data) == 100.0
+    assert "analysed 2/2" in (found[0].description or "")
+
+
+DAY = NOW.date()
