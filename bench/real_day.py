@@ -439,7 +439,7 @@ def bench_size(count: int, args: argparse.Namespace, data: Path) -> dict[str, An
             before = servers.stats()
             rerun_seconds, rerun = run_day(overrides, config_file)
             after = servers.stats()
-            run["rerun"] = {"seconds": round(rerun_seconds, 2),
+            run["rerun"] = {"seconds": round(rerun_seconds, 2), "step_seconds": rerun.get("step_seconds", {}),
                             "downloads": after["pdf_requests"] - before["pdf_requests"],
                             "model_calls": after["chat_requests"] - before["chat_requests"],
                             "status": rerun.get("status")}
@@ -481,6 +481,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=0, help="one interest profile reading its top N in full")
     parser.add_argument("--figures-for", choices=("all", "budget", "none"), help="default: the setting's")
     parser.add_argument("--no-rerun", action="store_true")
+    parser.add_argument("--data-dir", type=Path, help="keep the days' data here (default: a temporary folder)")
     parser.add_argument("--label", default="", help="a name for these runs in the results file")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "real_day.json")
     args = parser.parse_args()
@@ -501,6 +502,8 @@ def main() -> None:
         pass
     runs = results.setdefault("runs", {})
     with tempfile.TemporaryDirectory() as tmp:
+        if args.data_dir:
+            tmp = str(args.data_dir)  # kept, to look at afterwards
         for count in sizes:
             _, days = listing_papers(count)
             label = args.label or ("budget" if args.budget else "default")

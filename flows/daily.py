@@ -140,7 +140,7 @@ def daily_digest(
     analyzed, figures = [], []
     downloaded = None
     size = batch_size(len(todo), settings.paper_batch_size, settings.pdf_min_interval_seconds)
-    for batch in make_batches(todo, size):
+    for batch in make_batches(todo, size, taper=settings.pdf_min_interval_seconds > 0):
         label, keys = batch.label, batch.papers
         # In day order: batch k+1 downloads while batch k is read and analysed.
         downloaded = download_task.submit(settings, label, keys, day, cat,

@@ -125,3 +125,12 @@ def test_polite_downloads_make_small_batches_so_the_model_starts_early() -> None
     assert batch_size(12, 0, download_interval=3.0) == 1
     assert batch_size(200, 0, download_interval=0.0) == 13  # no politeness: Prefect's cost bounds the batches
     assert batch_size(200, 25, download_interval=3.0) == 25  # a configured size wins
+
+
+def test_a_polite_day_ends_in_small_batches_so_little_is_left_after_the_last_download() -> None:
+    sizes = [len(b.papers) for b in make_batches(keys(23), 10, taper=True)]
+    assert sizes == [10, 10, 2, 1]  # the last batch (23 % 10 = 3 papers) halving
+    sizes = [len(b.papers) for b in make_batches(keys(20), 10, taper=True)]
+    assert sizes == [10, 5, 3, 1, 1]
+    assert [k for b in make_batches(keys(23), 10, taper=True) for k in b.papers] == keys(23)
+    assert [len(b.papers) for b in make_batches(keys(3), 1, taper=True)] == [1, 1, 1]

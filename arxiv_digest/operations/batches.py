@@ -62,12 +62,22 @@ def batch_size(papers: int, configured: int = 0, download_interval: float = 0.0)
     return size
 
 
-def make_batches(keys: Sequence[PaperKey], size: int) -> list[PaperBatch]:
+def make_batches(keys: Sequence[PaperKey], size: int, taper: bool = False) -> list[PaperBatch]:
+    """Batches of `size` papers in order; `taper`: the last batch split in halving batches (5, 3, 1, 1 for 10),
+    so what is left after the day's last download is one paper's reading, not a whole batch's."""
     if size < 1:
         raise ValueError("a batch holds at least one paper")
-    batches = []
-    for start in range(0, len(keys), size):
-        chunk = tuple(keys[start : start + size])
+    sizes = [size] * (len(keys) // size) + ([len(keys) % size] if len(keys) % size else [])
+    if taper and sizes and sizes[-1] > 1:
+        left, tail = sizes.pop(), []
+        while left:
+            tail.append(math.ceil(left / 2) if left > 1 else 1)
+            left -= tail[-1]
+        sizes += tail
+    batches, start = [], 0
+    for count in sizes:
+        chunk = tuple(keys[start : start + count])
+        start += count
         label = versioned(chunk[0]) + (f"+{len(chunk) - 1}" if len(chunk) > 1 else "")
         batches.append(PaperBatch(label, chunk))
     return batches
