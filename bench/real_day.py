@@ -252,6 +252,13 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _cpu_ticks() -> tuple[int, int]:
     """(busy, total) jiffies of the whole machine since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -266,6 +273,7 @@ class MemoryAndLoad:
     def __init__(self, exclude_pid: int) -> None:
         self.exclude = exclude_pid
         self.peak = 0
+        self.server_peak = 0
         self.loads: list[float] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
@@ -274,11 +282,17 @@ class MemoryAndLoad:
 
     def _sample(self) -> None:
         ticks = 0
+        pids: list[int] = []
+        server: list[int] = []
         while not self.stop.wait(0.5):
-            pids = [p for p in _descendants(os.getpid()) if p not in _descendants(self.exclude)] \
-                if ticks % 10 == 0 or not hasattr(self, "_pids") else self._pids
-            self._pids = pids
+            if ticks % 10 == 0:
+                others = set(_descendants(self.exclude))
+                pids = [p for p in _descendants(os.getpid()) if p not in others]
+                # Prefect's temporary server (a deployment runs its server elsewhere) is counted apart.
+                server = [p for p in pids if b"prefect.server" in _cmdline(p)]
+                pids = [p for p in pids if p not in server]
             self.peak = max(self.peak, sum(_rss_bytes(p) for p in pids))
+            self.server_peak = max(self.server_peak, sum(_rss_bytes(p) for p in server))
             ticks += 1
             if ticks % 10 == 0:  # every 5 s
                 self.loads.append(os.getloadavg()[0])
@@ -296,7 +310,8 @@ class MemoryAndLoad:
         busy = self.cpu_end[0] - self.cpu_start[0]
         total = self.cpu_end[1] - self.cpu_start[1]
         return {
-            "peak_rss_mib": round(self.peak / 2**20, 1),
+            "peak_rss_mib": round(self.peak / 2**20, 1),  # the flow's process and its extraction workers
+            "prefect_server_peak_rss_mib": round(self.server_peak / 2**20, 1),
             "load_1min_median": round(statistics.median(self.loads), 2) if self.loads else None,
             "load_1min_max": round(max(self.loads), 2) if self.loads else None,
             "machine_cpu_busy_percent": round(100 * busy / total, 1) if total else None,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -23,7 +23,8 @@ def progress_key(category: str, digest_day: date) -> str:
     return "progress-" + "".join(c if c.isalnum() else "-" for c in f"{category.lower()}-{digest_day.isoformat()}")
 
 
-def report_to_prefect(day: str, artifact_id: Any, logger: Any) -> None:
+def report_to_prefect(day: str, artifact_id: Any, logger: Any,
+                      update: Callable[..., Any] = update_progress_artifact) -> None:
     """Listen for the day's snapshots: update the artifact's bar and description, log the line in the run."""
 
     def listener(snapshot: ProgressSnapshot) -> None:
@@ -32,7 +33,7 @@ def report_to_prefect(day: str, artifact_id: Any, logger: Any) -> None:
         if snapshot.analysed >= snapshot.total:
             remove_listener(listener)
         if artifact_id is not None:
-            update_progress_artifact(artifact_id, round(100 * snapshot.fraction, 1), description=snapshot.line())
+            update(artifact_id, round(100 * snapshot.fraction, 1), description=snapshot.line())
         logger.info(snapshot.line())
 
     add_listener(listener)

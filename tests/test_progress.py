@@ -81,32 +81,28 @@ def test_a_day_done_within_one_interval_reports_nothing() -> None:
     assert progress.paper_done("analyze", "method") is None
 
 
-def test_the_prefect_ui_gets_a_progress_artifact_and_log_lines(prefect_harness: None) -> None:
-    from prefect import flow, get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    from arxiv_digest.settings import Settings
-    from tasks.progress import progress_key, progress_task
+def test_the_prefect_ui_gets_the_bar_and_the_line_and_other_days_are_not_its_business() -> None:
+    from tasks.progress import progress_key, report_to_prefect
 
     papers = [("2601.30001", 1), ("2601.30002", 1)]
+    updates: list[tuple[object, float, str]] = []
+    logged: list[str] = []
 
-    @flow(name="progress-check")
-    def day() -> None:
-        progress_task(Settings(progress_every_seconds=0.001), DAY, "cs.CV", papers)
-        run_batch("download", papers, lambda a, v: "skipped")
-        run_batch("extract", papers, lambda a, v: "ok")
-        run_batch("analyze", papers, lambda a, v: "method", at_once=2)
+    class Logger:
+        def info(self, line: str) -> None:
+            logged.append(line)
 
+    track_day("cs.CV 2026-01-21", papers, every_seconds=0)
+    report_to_prefect("cs.CV 2026-01-21", "artifact-1", Logger(),
+                      update=lambda aid, pct, description: updates.append((aid, pct, description)))
+    report_to_prefect("cs.RO 2026-01-21", "artifact-2", Logger(), update=lambda *a, **k: updates.append(a))
     try:
-        day()
+        run_batch("download", papers, lambda a, v: "skipped")
+        run_batch("extract", papers, lambda a, v: "skipped")  # no PDF: not read
+        run_batch("analyze", papers, lambda a, v: "method", at_once=2)
     finally:
         stop_tracking(papers)
-    with get_client(sync_client=True) as client:
-        found = client.read_artifacts(artifact_filter=ArtifactFilter(
-            key=ArtifactFilterKey(any_=[progress_key("cs.CV", DAY)])))
-    assert found and found[0].type == "progress"
-    assert float(found[0].data) == 100.0
-    assert "analysed 2/2" in (found[0].description or "")
-
-
-DAY = NOW.date()
+    assert [u[0] for u in updates] == ["artifact-1"] * 4
+    assert updates[-1][1] == 100.0 and updates[-1][2] == logged[-1]
+    assert logged[-1].startswith("cs.CV 2026-01-21: downloaded 0/0 (2 not needed), read 0/0, analysed 2/2")
+    assert progress_key("cs.CV", NOW.date()) == "progress-cs-cv-2026-01-21"

@@ -115,6 +115,8 @@ class DayProgress:
             return None
         if step == "download" and outcome == "skipped":
             count = "skipped"
+        elif step == "extract" and outcome == "skipped":
+            return None  # no PDF to read (skipped or failed download): not one more paper read
         with self.lock:
             self.counts[count] = min(self.total, self.counts[count] + 1)
             now = self.clock()
