@@ -61,7 +61,7 @@ _POOL_TASKS = 0
 _POOL_LOCK = threading.Lock()
 # A worker's memory grows with every PDF it reads (about 0.5 MB a paper with its figure, measured on the corpus:
 # 150 MB at the start, 430-510 MB after 650 papers), so the pool is replaced after this many PDFs (reading and
-# figure are one each): the old workers finish what they were given and exit, the new ones start small.
+# figure are one each): the old workers finish what they were given and exit, then new ones start small.
 RECYCLE_AFTER_TASKS = 200
 
 
@@ -77,7 +77,8 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor | None:
         return None
     with _POOL_LOCK:
         if _POOL is not None and _POOL_TASKS >= RECYCLE_AFTER_TASKS:
-            _POOL.shutdown(wait=False)  # its queued papers are still read; then its workers exit
+            # Its queued papers are read first (a few seconds at most), so old and new workers never overlap.
+            _POOL.shutdown(wait=True)
             _POOL = None
         if _POOL is None or workers != _POOL_WORKERS:
             if _POOL is not None:
