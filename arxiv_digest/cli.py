@@ -311,10 +311,10 @@ def run(
     _refuse_sample_records(settings)
 
     from prefect import tags
-    from prefect.task_runners import ThreadPoolTaskRunner
 
+    from arxiv_digest.operations.progress import add_listener, remove_listener
     from arxiv_digest.runtime import runtime_for
-    from flows.daily import daily_digest
+    from flows.daily import daily_digest, task_runner
 
     _console_without_tracebacks(verbose)
     the_day, found = _announcement_or_exit(settings, day, sample)
@@ -324,7 +324,8 @@ def run(
     )
     started = time.monotonic()
     since = datetime.now(UTC)
-    flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
+    flow = daily_digest.with_options(task_runner=task_runner(settings))
+    add_listener(_print_progress)
     try:
         with console.status("running fetch → download → extract → segment → analyze → summarize → quality → publish"), \
                 tags(*_run_tags(sample)):
@@ -343,6 +344,8 @@ def run(
     except DigestError as exc:
         _fail(str(exc))
         raise
+    finally:
+        remove_listener(_print_progress)
     store = runtime_for(settings.for_digest(settings.category, the_day)).store()
     _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
 
@@ -350,6 +353,11 @@ def run(
 def _run_tags(sample: bool) -> list[str]:
     """Prefect tags of a run started here: the sample day's runs say so in the UI's run list."""
     return ["sample"] if sample else []
+
+
+def _print_progress(snapshot: Any) -> None:
+    """A long day's progress line on the console (operations.progress calls it every progress_every_seconds)."""
+    console.print(snapshot.line(), markup=False, highlight=False)
 
 
 def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) -> tuple[date, Any]:
@@ -377,6 +385,11 @@ def _print_run_report(
     for key, value in counts.items():
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
+    if counts.get("pdf_skipped"):
+        console.print(f"PDFs not downloaded: {counts['pdf_skipped']} of {counts.get('papers', 0)}, outside the "
+                      f"reading budget (deep_analysis_top_n) with figures_for = {settings.figures_for!r}; "
+                      f"{counts['pdf_skipped'] * settings.pdf_min_interval_seconds / 60:.1f} min of arXiv's "
+                      "politeness saved")
     failed = [r for r in store.quality_results(day, settings.category) if not r.passed]
     if failed:
         checks = _table("Failed quality checks", ("severity", "check", "paper", "observed"))
@@ -628,12 +641,11 @@ def _run_local(settings: Settings, sample: bool = False, refetch: bool = True, c
                verbose: bool = False) -> Any:
     """A callable that runs the daily flow in this process for one date."""
     from prefect import tags
-    from prefect.task_runners import ThreadPoolTaskRunner
 
-    from flows.daily import daily_digest
+    from flows.daily import daily_digest, task_runner
 
     _console_without_tracebacks(verbose)
-    flow = daily_digest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.paper_concurrency))
+    flow = daily_digest.with_options(task_runner=task_runner(settings))
     overrides = {"data_dir": str(settings.data_dir)}
 
     def run_day(day: date) -> dict[str, Any]:

@@ -36,6 +36,7 @@ SAMPLE_DATA_DIR_NAME = "sample-day"
 _CATEGORY_RE = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 _LANGUAGES = tuple(LANGUAGES)
 _STORE_LAYOUTS = ("single", "per-day")
+FIGURES_FOR = ("all", "budget", "none")  # whose teaser figure is wanted (see figures_for)
 SMTP_SECURITY = ("starttls", "ssl", "none")
 # Plain SMTP sends the password and the digest in the clear: only to a server on this machine (tests, a local relay).
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -97,6 +98,9 @@ class Settings:
     # Teaser figures: each paper's overview (or first) figure cropped from its PDF into data_dir/figures/, shown
     # in the HTML page; the Markdown keeps the seed's format unless markdown_figures.
     teaser_figures: bool = True
+    # Whose teaser figure is worth a PDF download: "all" papers, those read in full ("budget": with a reading
+    # budget, the others' PDFs are not downloaded at all), or "none" (no figures, like teaser_figures = false).
+    figures_for: str = "budget"
     markdown_figures: bool = False
     figure_max_side_px: int = 1200
     figure_max_bytes: int = 250_000
@@ -131,11 +135,14 @@ class Settings:
     # A paper whose model calls errored is asked again by a later run only after this long.
     llm_error_cooldown_seconds: float = 21600.0
 
-    # Flow
-    paper_concurrency: int = 4
+    # Flow: threads of the flow's task runner; 0 = one per task run (a task waiting for its inputs holds a thread,
+    # so a bounded pool holds back ready work; downloads, model calls and PDF reading have their own limits).
+    paper_concurrency: int = 0
     # Papers per task run of a per-paper step; 0 = automatic (one per task on small days, bounded task
     # counts on large ones, where Prefect's per-task cost would otherwise rival the work).
     paper_batch_size: int = 0
+    # A long day reports its progress (papers downloaded, read, analysed; expected finish) this often.
+    progress_every_seconds: float = 30.0
 
     # The reader's interests: [profiles.<name>] tables (arxiv_digest.interests.profile). Without a profile
     # the digest is as it always was: every paper, in announcement order, each given the full-text analysis.
@@ -250,6 +257,11 @@ class Settings:
         return dataclasses.replace(self, sample_day=True, data_dir=data_dir, arxiv_min_interval_seconds=0,
                                    pdf_min_interval_seconds=0)
 
+    @property
+    def wants_figures(self) -> bool:
+        """Teaser figures are found at all (for whose papers: figures_for)."""
+        return self.teaser_figures and self.figures_for != "none"
+
     def replace(self, **changes: Any) -> Settings:
         coerced = {key: _coerce(key, value, f"override {key}") for key, value in changes.items()}
         updated = dataclasses.replace(self, **coerced)
@@ -356,7 +368,7 @@ def _validate(settings: Settings) -> None:
         "llm_max_attempts",
         "llm_concurrency",
         "llm_input_token_budget",
-        "paper_concurrency",
+        "progress_every_seconds",
         "arxiv_max_total_seconds",
         "http_connect_timeout_seconds",
         "http_read_timeout_seconds",
@@ -375,6 +387,10 @@ def _validate(settings: Settings) -> None:
         problems.append("deep_analysis_top_n must be >= 0 (0 means all)")
     if settings.rerank_top_k < 0:
         problems.append("rerank_top_k must be >= 0 (0 means no model rerank)")
+    if settings.figures_for not in FIGURES_FOR:
+        problems.append(f"figures_for {settings.figures_for!r} must be one of {', '.join(FIGURES_FOR)}")
+    if settings.paper_concurrency < 0:
+        problems.append("paper_concurrency must be >= 0 (0 means a thread per task run)")
     if settings.paper_batch_size < 0:
         problems.append("paper_batch_size must be >= 0 (0 means automatic)")
     if settings.store_layout not in _STORE_LAYOUTS:

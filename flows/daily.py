@@ -1,7 +1,10 @@
 """The daily digest flow: fetch → rank → download → extract → segment (and figure) → analyze → summarize → quality
 → publish → deliver.
 
-The per-paper steps run per batch of papers (one paper per batch on small days; see tasks.batches).
+The per-paper steps run per batch of papers (one paper per batch on small days; see
+arxiv_digest.operations.batches). Downloads run in day order, one batch after the other (arXiv's politeness
+makes them one at a time anyway); each batch goes on to extraction, segmentation, figures and analysis as soon
+as its own PDFs are in, so the model works on batch k while batch k+1 downloads.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from tasks.extract import extract_task
 from tasks.fetch import announcement_retry_options, fetch_task
 from tasks.figure import figure_task
 from tasks.plan import plan_task
+from tasks.progress import progress_task
 from tasks.publish import publish_task
 from tasks.quality_gate import quality_task
 from tasks.rank import rank_task
@@ -80,10 +84,21 @@ def _final_state(published: dict[str, Any]) -> Any:
     return published
 
 
+def task_runner(settings: Settings) -> ThreadPoolTaskRunner:
+    """The flow's task threads: `paper_concurrency`, or (0) a thread per task run.
+
+    A Prefect 3 task that waits for its inputs holds its thread while it waits, so a bounded pool fills with
+    waiting tasks and the ready ones queue behind them (the day's batches then run in lockstep). What runs at
+    once is bounded by the resources instead: one PDF download at a time, `llm_concurrency` model requests,
+    `extract_workers` reading processes.
+    """
+    return ThreadPoolTaskRunner(max_workers=settings.paper_concurrency or None)
+
+
 @flow(
     name="daily-digest",
     flow_run_name=_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=ThreadPoolTaskRunner(),  # a thread per task run: see task_runner
     on_failure=[_mark_run_failed],
     on_crashed=[_mark_run_failed],
 )
@@ -120,10 +135,15 @@ def daily_digest(
     rank_task(settings, day, cat)  # the interest profiles' rankings set the reading budget of analyze
     todo = plan_task(settings, day, cat, papers, force)
     preflight_task(settings, day, cat, todo)  # a wrong model name or key stops the run here, not per paper
+    progress_task(settings, day, cat, todo)  # papers downloaded / read / analysed, in the UI and on the console
     analyzed, figures = [], []
-    for batch in make_batches(todo, batch_size(len(todo), settings.paper_batch_size)):
+    downloaded = None
+    size = batch_size(len(todo), settings.paper_batch_size, settings.pdf_min_interval_seconds)
+    for batch in make_batches(todo, size, taper=settings.pdf_min_interval_seconds > 0):
         label, keys = batch.label, batch.papers
-        downloaded = download_task.submit(settings, label, keys)
+        # In day order: batch k+1 downloads while batch k is read and analysed.
+        downloaded = download_task.submit(settings, label, keys, day, cat,
+                                          wait_for=[allow_failure(downloaded)] if downloaded else None)
         extracted = extract_task.submit(settings, label, keys, wait_for=[allow_failure(downloaded)])
         segmented = segment_task.submit(settings, label, keys, wait_for=[allow_failure(extracted)])
         figures.append(figure_task.submit(settings, label, keys, wait_for=[allow_failure(segmented)]))

@@ -23,8 +23,10 @@ def analyze_task(
     settings: Settings, label: str, papers: Sequence[PaperKey], digest_day: date, category: str, force: bool = False
 ) -> dict[str, str]:
     runtime = runtime_for(settings)
+    # A batch's papers wait for the model side by side: up to llm_concurrency requests in flight.
+    at_once = settings.llm_concurrency if settings.uses_llm else 1
     return run_batch("analyze", papers, lambda arxiv_id, version: analyze_paper(
-        runtime, arxiv_id, version, digest_day, category, force=force))
+        runtime, arxiv_id, version, digest_day, category, force=force), at_once)
 
 
 @task(name="model-preflight", task_run_name="model-preflight-{category}-{digest_day}", cache_policy=NONE)

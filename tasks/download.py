@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from prefect import task
@@ -39,6 +40,8 @@ def _worth_retrying(task: object, task_run: object, state: Any) -> bool:
 
 @task(name="download", task_run_name="download-{label}", retries=1, retry_delay_seconds=5,
       retry_jitter_factor=0.5, retry_condition_fn=_worth_retrying, cache_policy=NONE)
-def download_task(settings: Settings, label: str, papers: Sequence[PaperKey]) -> dict[str, str]:
+def download_task(settings: Settings, label: str, papers: Sequence[PaperKey], digest_day: date | None = None,
+                  category: str = "") -> dict[str, str]:
     runtime = runtime_for(settings)
-    return run_batch("download", papers, lambda arxiv_id, version: download_paper(runtime, arxiv_id, version))
+    return run_batch("download", papers, lambda arxiv_id, version: download_paper(runtime, arxiv_id, version,
+                                                                                   digest_day, category))

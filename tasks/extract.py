@@ -18,4 +18,5 @@ from arxiv_digest.settings import Settings
 @task(name="extract", task_run_name="extract-{label}", retries=1, retry_delay_seconds=1, cache_policy=NONE)
 def extract_task(settings: Settings, label: str, papers: Sequence[PaperKey]) -> dict[str, str]:
     runtime = runtime_for(settings)
-    return run_batch("extract", papers, lambda arxiv_id, version: extract_paper(runtime, arxiv_id, version))
+    return run_batch("extract", papers, lambda arxiv_id, version: extract_paper(runtime, arxiv_id, version),
+                     settings.extract_workers)  # one paper per reading process at once

@@ -18,4 +18,5 @@ from arxiv_digest.settings import Settings
 @task(name="figure", task_run_name="figure-{label}", retries=1, retry_delay_seconds=1, cache_policy=NONE)
 def figure_task(settings: Settings, label: str, papers: Sequence[PaperKey]) -> dict[str, str]:
     runtime = runtime_for(settings)
-    return run_batch("figure", papers, lambda arxiv_id, version: figure_paper(runtime, arxiv_id, version))
+    return run_batch("figure", papers, lambda arxiv_id, version: figure_paper(runtime, arxiv_id, version),
+                     settings.extract_workers)  # one paper per reading process at once

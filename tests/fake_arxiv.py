@@ -95,7 +95,7 @@ class FakeArxivState:
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # A simulated arXiv: when `catalog` is set, searches are answered from it as of `clock` (paged,
-    # filtered by category and v1 submission time), and any PDF asked for is `catalog_pdf`.
+    # filtered by category and v1 submission time), and a PDF asked for is its own in `pdfs`, else `catalog_pdf`.
     catalog: list[CatalogPaper] | None = None
     clock: datetime | None = None
     catalog_pdf: bytes = b""
@@ -230,8 +230,8 @@ class _Handler(QuietHandler):
         if state.catalog is not None:
             if path.endswith("/api/query"):
                 return self._catalog_page(query), "application/atom+xml"
-            if path.startswith("/pdf/"):
-                return state.catalog_pdf, "application/pdf"
+            if path.startswith("/pdf/"):  # a paper's own PDF when it has one, else the catalog's one PDF
+                return state.pdfs.get(path[len("/pdf/"):], state.catalog_pdf), "application/pdf"
         if path.endswith("/api/query"):
             search = query.get("search_query", [""])[0]
             start = int(query.get("start", ["0"])[0])

@@ -12,6 +12,11 @@ the answer's text, or any Reply (so one paper can be made to time out while the 
     Reply.json({...})                  any JSON body (e.g. a completion without choices)
     reply.marked("timeout")            any reply, logged in FakeLLM.faults as an injected fault of that kind
 
+A server with real timing (`FakeLLM.latency = ServerLatency(...)`): requests wait for one of `slots` free slots,
+as llama.cpp's parallel slots or vLLM's batch do, then the first token comes after `ttft_seconds` and the rest at
+`tokens_per_second` per request (tokens by the project's own estimate); usage reports those counts, and
+`FakeLLM.busy` records each request's (start, first token, end) for the benchmark's floors.
+
 Every reply is logged (FakeLLM.served, with the paper it was for); FakeLLM.answered_at records when each reply
 finished sending, so a test can tell how many answers a client has received.
 
@@ -39,6 +44,7 @@ from typing import Any
 
 from loopback_http import LoopbackServer, QuietHandler
 
+from arxiv_digest.analysis.prompting import estimate_tokens, message_tokens
 from arxiv_digest.settings import Settings
 
 
@@ -92,6 +98,18 @@ class Reply:
     def marked(self, fault: str) -> Reply:
         """This reply, counted as an injected fault of kind `fault`."""
         return dataclasses.replace(self, fault=fault)
+
+
+@dataclass(frozen=True)
+class ServerLatency:
+    """How long a real server takes: a queue for `slots`, then time to first token, then tokens per second."""
+
+    ttft_seconds: float = 1.0
+    tokens_per_second: float = 50.0
+    slots: int = 8
+
+    def seconds_for(self, output_tokens: int) -> float:
+        return self.ttft_seconds + output_tokens / self.tokens_per_second
 
 
 @dataclass
@@ -375,7 +393,10 @@ class _Handler(QuietHandler):
         with fake.lock:
             fake.served.append(served)
         try:
-            self._reply(reply, stream=bool(body.get("stream")))
+            if fake.latency is not None and reply.kind == "text":
+                self._timed_reply(reply, request, stream=bool(body.get("stream")))
+            else:
+                self._reply(reply, stream=bool(body.get("stream")))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (or was killed) first: nothing was answered
             return
@@ -402,7 +423,29 @@ class _Handler(QuietHandler):
         self._send(200, json.dumps(completion_body(reply.text, reply.usage, reply.finish_reason, reply.reasoning,
                                                    reply.reasoning_field)).encode())
 
-    def _send_stream(self, reply: Reply) -> None:
+    def _timed_reply(self, reply: Reply, request: ChatRequest, stream: bool) -> None:
+        """The reply after a free slot, the time to first token and the answer's tokens at the server's rate."""
+        fake = self.server.fake
+        latency = fake.latency
+        output_tokens = estimate_tokens(reply.text)
+        usage = (message_tokens(request.body.get("messages", [])), output_tokens)
+        reply = dataclasses.replace(reply, usage=usage)
+        with fake.slots:
+            started = time.monotonic()
+            time.sleep(latency.ttft_seconds + reply.delay)
+            first = time.monotonic()
+            if stream:
+                pieces = max(1, -(-len(reply.text) // 40))  # _send_stream's 40-character pieces
+                self._send_stream(reply, piece_delay=output_tokens / latency.tokens_per_second / pieces)
+            else:
+                time.sleep(output_tokens / latency.tokens_per_second)
+                body = completion_body(reply.text, reply.usage, reply.finish_reason, reply.reasoning,
+                                       reply.reasoning_field)
+                self._send(200, json.dumps(body).encode())
+            with fake.lock:
+                fake.busy.append((started, first, time.monotonic()))
+
+    def _send_stream(self, reply: Reply, piece_delay: float | None = None) -> None:
         """The answer as server-sent events, 40 characters a chunk, then the finish reason and the usage."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -416,8 +459,9 @@ class _Handler(QuietHandler):
             chunk = {**base, "choices": [{"index": 0, "delta": piece, "finish_reason": None}]}
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
-            if self.server.fake.stream_piece_delay:
-                time.sleep(self.server.fake.stream_piece_delay)
+            delay = self.server.fake.stream_piece_delay if piece_delay is None else piece_delay
+            if delay:
+                time.sleep(delay)
         if not reply.finish_chunk:
             self.wfile.flush()
             return  # the connection just closes: no finish reason, no usage, no [DONE]
@@ -447,12 +491,25 @@ class FakeLLM(LoopbackServer):
         self.get_status: int | None = None  # answer every GET with this status (e.g. 401)
         self.stream_piece_delay: float = 0.0
         self.probes: list[str] = []
+        self.latency: ServerLatency | None = None  # None: answer at once (each Reply's own delay aside)
+        self.busy: list[tuple[float, float, float]] = []  # timed replies: (slot taken, first token, done)
+        self._slot_count = 0
+        self._slots = threading.BoundedSemaphore(1)
         # A short poll interval: shutdown() waits for it, once per test.
         super().__init__(_Handler, poll_interval=0.02, fake=self)
 
     @property
     def base_url(self) -> str:
         return f"{self.origin}/v1"
+
+    @property
+    def slots(self) -> threading.BoundedSemaphore:
+        """The server's parallel slots (latency.slots of them); a request beyond them waits for one."""
+        with self.lock:
+            wanted = self.latency.slots if self.latency is not None else 1
+            if wanted != self._slot_count:
+                self._slots, self._slot_count = threading.BoundedSemaphore(wanted), wanted
+            return self._slots
 
     def settings(self, data_dir: Path, **overrides: Any) -> Settings:
         """Settings that point the pipeline at this server, with backoff short enough for tests."""

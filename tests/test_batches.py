@@ -91,3 +91,46 @@ def test_a_batch_download_is_retried_only_for_transient_trouble() -> None:
     assert _worth_retrying(None, None, _State(final)) is False
     assert _worth_retrying(None, None, _State(HttpGiveUp("u", "x", 5))) is True
     assert _worth_retrying(None, None, _State(PdfDownloadError("x"))) is False
+
+
+def test_papers_of_a_batch_wait_side_by_side_and_results_keep_the_batch_order() -> None:
+    import threading
+    import time
+
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def slow(arxiv_id: str, version: int) -> str:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.2)
+        with lock:
+            running -= 1
+        if arxiv_id == "2601.10002":
+            raise PdfDownloadError("HTTP 404")
+        return arxiv_id
+
+    with pytest.raises(BatchFailed) as caught:
+        run_batch("analyze", keys(6), slow, at_once=3)
+    assert most == 3, "three papers in flight at once, never more"
+    assert list(caught.value.failures) == ["2601.10002v1"]
+    assert list(run_batch("analyze", keys(4), lambda a, v: a, at_once=4)) == [f"2601.1000{i}v1" for i in range(4)]
+
+
+def test_polite_downloads_make_small_batches_so_the_model_starts_early() -> None:
+    assert batch_size(200, 0, download_interval=3.0) == 10  # 30 s of downloads a batch, not 13 papers' 39 s
+    assert batch_size(400, 0, download_interval=3.0) == 10
+    assert batch_size(12, 0, download_interval=3.0) == 1
+    assert batch_size(200, 0, download_interval=0.0) == 13  # no politeness: Prefect's cost bounds the batches
+    assert batch_size(200, 25, download_interval=3.0) == 25  # a configured size wins
+
+
+def test_a_polite_day_ends_in_small_batches_so_little_is_left_after_the_last_download() -> None:
+    sizes = [len(b.papers) for b in make_batches(keys(23), 10, taper=True)]
+    assert sizes == [10, 10, 2, 1]  # the last batch (23 % 10 = 3 papers) halving
+    sizes = [len(b.papers) for b in make_batches(keys(20), 10, taper=True)]
+    assert sizes == [10, 5, 3, 1, 1]
+    assert [k for b in make_batches(keys(23), 10, taper=True) for k in b.papers] == keys(23)
+    assert [len(b.papers) for b in make_batches(keys(3), 1, taper=True)] == [1, 1, 1]

@@ -266,6 +266,22 @@ def test_a_many_paper_day_is_read_by_as_many_worker_processes_as_the_setting_all
     # The speed-up itself is measured by bench/extraction.py (a timing assertion would flake on shared cores).
 
 
+def test_the_reading_processes_are_replaced_after_so_many_pdfs_and_none_is_lost(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from arxiv_digest.pdf import reading
+
+    monkeypatch.setattr(reading, "RECYCLE_AFTER_TASKS", 3)
+    paths = []
+    for n in range(7):
+        path = tmp_path / f"p{n}.pdf"
+        path.write_bytes(pdf_factory.single_column_paper())
+        paths.append(path)
+    first = extraction_pool(2)
+    readings = read_paper_files(paths, workers=2)  # 7 more tasks: the pool is replaced on the way
+    assert len(readings) == 7 and all(r.extraction.pages >= 1 for r in readings)
+    assert extraction_pool(2) is not first
+
+
 # -- the real corpus ----------------------------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from arxiv_digest.catalog.sample_day import PAPERS, feed_xml
 from arxiv_digest.cli import app
 from arxiv_digest.errors import SettingsError
 from arxiv_digest.interests.bibtex import BibtexError, LikedPaper, parse_bibtex, read_bibtex_file
-from arxiv_digest.interests.budget import budgeted_input, reads_in_full
+from arxiv_digest.interests.budget import budgeted_input, pdf_skip_reason, reads_in_full
 from arxiv_digest.interests.day import rank_day, reason_line, stored_scores
 from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import PaperScore, above_min_score, rank_papers
@@ -446,3 +446,15 @@ def test_an_unreachable_model_leaves_the_offline_order(tmp_path: Path) -> None:
     assert len(model.asked) == 1  # not asked again for the second paper
     assert [s.arxiv_id for s in stored_scores(store, DAY, CATEGORY, "vos")] == ["2601.99005", "2601.99001",
                                                                                 "2601.99006"]
+
+
+def test_a_pdf_is_skipped_only_outside_every_budget_and_when_no_figure_is_wanted() -> None:
+    inside, outside = {"splats": (3, 10)}, {"splats": (37, 10), "video": (12, 5)}
+    assert pdf_skip_reason({}, "budget") == ""  # no profile: every paper is read in full
+    assert pdf_skip_reason(inside, "none") == ""
+    assert pdf_skip_reason(outside, "all") == ""  # its teaser figure is wanted
+    assert pdf_skip_reason(outside, "all", teaser_figures=False) != ""
+    assert pdf_skip_reason(outside, "budget") == ("outside the reading budget (ranked 12 for profile video, which "
+                                                  "reads its top 5) and figures_for = 'budget'")
+    with pytest.raises(SettingsError, match="figures_for 'some' must be one of all, budget, none"):
+        load_settings(environ={}, figures_for="some")

@@ -59,6 +59,8 @@ def test_each_profile_gets_its_ranked_digest_and_only_their_top_papers_are_read_
     store = Store.open(data / "sample-day" / "digest.duckdb")
     try:
         analyses = store.digest_analyses(DAY, "cs.CV")
+        pdfs = {f"{a}v{v}" for a, v in (("2601.99001", 1), ("2601.99002", 2), ("2601.99003", 1),
+                                           ("2601.99004", 1)) if store.pdf(a, v) is not None}
         for path in (out / "2026-01-21.depth.md", out / "2026-01-21.video.md"):
             assert not has_blocking(check_digest_file(path, store)), path
     finally:
@@ -67,6 +69,9 @@ def test_each_profile_gets_its_ranked_digest_and_only_their_top_papers_are_read_
     assert kinds == {"2601.99001v1": "method", "2601.99002v2": "method", "2601.99003v1": "abstract",
                      "2601.99004v1": "abstract"}  # one full text per profile's top 1; analysed once for both
     assert "outside the reading budget: ranked 2 for profile depth" in analyses["2601.99003v1"].content
+    # Their PDFs buy nothing (figures_for = "budget"): not downloaded, and the run says so.
+    assert pdfs == {"2601.99001v1", "2601.99002v2"}
+    assert "PDFs not downloaded: 2 of 4, outside the reading budget" in " ".join(output.split())
 
     before = _counts(data)
     depth_text = (out / "2026-01-21.depth.md").read_text(encoding="utf-8")

@@ -86,3 +86,17 @@ def test_a_fallback_after_rejected_model_answers_is_final_but_an_outage_is_retri
     store.record_analysis_attempt("2601.00001", 1, "p", "gpt-x", "zh", "rejected", "refusal")
     store.record_analysis_attempt("2601.00002", 1, "p", "gpt-x", "zh", "error", "HTTP 503")
     assert _todo(store, analyzer="gpt-x") == ["2601.00002"]
+
+
+def test_a_pdf_skipped_outside_the_budget_stays_skipped_until_the_budget_wants_it(store: Store) -> None:
+    # Paper 2 ranked 2nd by a profile that reads its top 1: no PDF, an abstract analysis, and that is done.
+    store.record_step("2601.00002", 1, "download", "skipped", "outside the reading budget")
+    for step in ("extract", "segment", "figure"):
+        store.record_step("2601.00002", 1, step, "skipped", "no PDF")
+    ranking = [{"arxiv_id": f"2601.0000{n}", "version": 1, "score": 3.0 - n, "rank": n, "reason": {}}
+               for n in (1, 2)]
+    store.replace_paper_scores(DAY, "cs.CV", "p", 1, ranking)
+    assert _todo(store) == []
+    assert _todo(store, figures_for="all") == ["2601.00002"]  # its teaser figure is wanted now
+    store.replace_paper_scores(DAY, "cs.CV", "p", 2, ranking)  # a larger budget: the full text is wanted now
+    assert _todo(store) == ["2601.00002"]

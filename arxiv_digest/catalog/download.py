@@ -9,6 +9,7 @@ import re
 import socket
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from arxiv_digest.catalog.client import retry_policy
 from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
 from arxiv_digest.files import make_public
 from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
+from arxiv_digest.interests.budget import pdf_skip_reason
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.store import utcnow
 from schemas.records import PdfFile, Status
@@ -131,14 +133,25 @@ def download_pdf(
     )
 
 
-def download_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
-    """One paper's PDF into the store: "downloaded", "cached", or an exception after recording why."""
+SKIPPED = "skipped"
+
+
+def download_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: date | None = None,
+                   category: str = "") -> str:
+    """One paper's PDF into the store: "downloaded", "cached", "skipped" (a digest's paper whose PDF buys nothing:
+    outside the reading budget, no figure wanted), or an exception after recording why."""
     settings = runtime.settings
     store = runtime.store()
     known = store.pdf(arxiv_id, version)
     if known and known.status == Status.OK and known.path and Path(known.path).is_file():
         store.record_step(arxiv_id, version, "download", Status.OK, "already on disk")
         return "cached"
+    if digest_day is not None:
+        ranks = store.paper_ranks(digest_day, category, arxiv_id, version)
+        skip = pdf_skip_reason(ranks, settings.figures_for, settings.teaser_figures)
+        if skip:
+            store.record_step(arxiv_id, version, "download", Status.SKIPPED, skip)
+            return SKIPPED
     url = f"{settings.arxiv_pdf_url.rstrip('/')}/{arxiv_id}v{version}"
     try:
         with runtime.pdf_download_turn() as limiter, runtime.arxiv_http() as http:

@@ -30,3 +30,20 @@ def budgeted_input(data: AnalysisInput, ranks: Mapping[str, tuple[int, int]], la
     if reads_in_full(ranks):
         return data
     return AnalysisInput(paper=data.paper, unavailable_reason=outside_budget_reason(ranks, language))
+
+
+
+def pdf_skip_reason(ranks: Mapping[str, tuple[int, int]], figures_for: str, teaser_figures: bool = True) -> str:
+    """Why a paper's PDF is not worth its download (arXiv's 3 s of politeness); empty when it is.
+
+    A PDF buys two things: the full text, for papers within the reading budget, and the teaser figure, for the
+    papers `figures_for` names ("all": every paper; "budget": those read in full; "none": no paper). Without a
+    profile every paper is read in full, so every PDF is downloaded.
+    """
+    if reads_in_full(ranks):
+        return ""
+    if teaser_figures and figures_for == "all":
+        return ""
+    profile, (rank, top_n) = min(ranks.items(), key=lambda item: (item[1][0] - item[1][1], item[0]))
+    return (f"outside the reading budget (ranked {rank} for profile {profile}, which reads its top {top_n}) "
+            f"and figures_for = {figures_for!r}")

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.interests.budget import pdf_skip_reason
 from arxiv_digest.pdf.layout import EXTRACTOR_VERSION
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
@@ -32,17 +33,24 @@ def current_analyzer(settings: Settings) -> str:
     return settings.llm_model if settings.uses_llm else "extractive"
 
 
-def paper_is_done(progress: dict[str, Any] | None, *, analyzer: str, language: str, extractor_version: str) -> bool:
-    """`progress` is one paper's entry of Store.day_progress."""
+def paper_is_done(progress: dict[str, Any] | None, *, analyzer: str, language: str, extractor_version: str,
+                  pdf_wanted: bool = True) -> bool:
+    """`progress` is one paper's entry of Store.day_progress; `pdf_wanted`: whether its PDF buys anything now
+    (a paper outside the reading budget whose figure is not wanted was rightly not downloaded)."""
     if progress is None:
         return False
     steps = progress["steps"]
-    if any(steps.get(step) not in good for step, good in DONE.items()):
-        return False
-    if progress["pdf_status"] != Status.OK or not progress["pdf_path"] or not Path(progress["pdf_path"]).is_file():
-        return False
-    if progress["extractor"] != extractor_version:
-        return False
+    if not pdf_wanted and steps.get("download") == Status.SKIPPED:
+        if steps.get("analyze") not in DONE["analyze"]:
+            return False
+    else:
+        if any(steps.get(step) not in good for step, good in DONE.items()):
+            return False
+        if progress["pdf_status"] != Status.OK or not progress["pdf_path"] or \
+                not Path(progress["pdf_path"]).is_file():
+            return False
+        if progress["extractor"] != extractor_version:
+            return False
     if progress["analysis_language"] != language:
         return False
     # A model whose answers were rejected has had its say: the fallback stands, and a rerun does not pay for
@@ -59,12 +67,22 @@ def papers_needing_work(
     analyzer: str,
     language: str,
     extractor_version: str,
+    figures_for: str = "budget",
+    teaser_figures: bool = True,
 ) -> list[tuple[str, int]]:
     progress = store.day_progress(digest_day, category)
+
+    def pdf_wanted(key: tuple[str, int]) -> bool:
+        # Asked only of papers whose download was skipped: is that still right (the budget may have changed)?
+        if ((progress.get(key) or {}).get("steps") or {}).get("download") != Status.SKIPPED:
+            return True
+        ranks = store.paper_ranks(digest_day, category, *key)
+        return not pdf_skip_reason(ranks, figures_for, teaser_figures)
+
     return [
         key for key in keys
         if not paper_is_done(progress.get(key), analyzer=analyzer, language=language,
-                             extractor_version=extractor_version)
+                             extractor_version=extractor_version, pdf_wanted=pdf_wanted(key))
     ]
 
 
@@ -75,4 +93,5 @@ def plan_day(runtime: Runtime, keys: Sequence[tuple[str, int]], digest_day: date
         return list(keys)
     settings = runtime.settings
     return papers_needing_work(runtime.store(), keys, digest_day, category, analyzer=current_analyzer(settings),
-                               language=settings.language, extractor_version=EXTRACTOR_VERSION)
+                               language=settings.language, extractor_version=EXTRACTOR_VERSION,
+                               figures_for=settings.figures_for, teaser_figures=settings.teaser_figures)

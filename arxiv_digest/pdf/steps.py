@@ -121,8 +121,9 @@ def figure_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
     """
     settings = runtime.settings
     store = runtime.store()
-    if not settings.teaser_figures:
-        store.record_step(arxiv_id, version, "figure", Status.SKIPPED, "teaser_figures is off")
+    if not settings.wants_figures:
+        off = "teaser_figures is off" if not settings.teaser_figures else "figures_for is 'none'"
+        store.record_step(arxiv_id, version, "figure", Status.SKIPPED, off)
         return Status.SKIPPED
     pdf = store.pdf(arxiv_id, version)
     if pdf is None or pdf.status != Status.OK or not pdf.sha256 or not pdf.path:

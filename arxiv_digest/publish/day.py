@@ -32,12 +32,16 @@ log = logging.getLogger(__name__)
 def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Paper],
                analyses: dict[str, Analysis]) -> dict[str, int]:
     pdfs = [store.pdf(p.arxiv_id, p.version) for p in papers]
+    progress = store.day_progress(digest_day, category)
+    steps = [((progress.get((p.arxiv_id, p.version)) or {}).get("steps") or {}) for p in papers]
     quality = store.quality_results(digest_day, category)
     analyzers = [a.analyzer for a in analyses.values()]
     return {
         "papers": len(papers),
         "pdf_ok": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.OK),
         "pdf_failed": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.FAILED),
+        # Not downloaded on purpose: outside the reading budget, and no teaser figure wanted (figures_for).
+        "pdf_skipped": sum(1 for s in steps if s.get("download") == Status.SKIPPED),
         "method_analyses": sum(1 for a in analyses.values() if a.kind == "method"),
         "abstract_analyses": sum(1 for a in analyses.values() if a.kind == "abstract"),
         "withheld": sum(1 for a in analyses.values() if a.kind == Status.WITHHELD),
@@ -102,7 +106,7 @@ FIGURES_FOLDER = "figures"  # beside the day's files: out/<category>/figures/<sh
 
 def stored_figures(store: Any, settings: Settings, digest_day: date, category: str) -> dict[str, Figure]:
     """The day's teaser figures whose image files are there, by versioned id (none when figures are off)."""
-    if not settings.teaser_figures:
+    if not settings.wants_figures:
         return {}
     found = store.digest_figures(digest_day, category)
     return {vid: f for vid, f in found.items() if f.path and Path(f.path).is_file()}
