@@ -411,7 +411,7 @@ def test_backfill_on_two_workers_with_postgres_and_per_day_stores(stack: Stack) 
     for day in DAYS:
         row = _table_row(first.stdout, day)
         assert f"digest-{CATEGORY}-{day.isoformat()}" in row, (row, first.stdout)
-        papers, status, seconds = row.split("│")[2:5]
+        papers, status, _coverage, seconds = row.split("│")[2:6]
         assert int(papers) == len(stack.papers[day]), row
         partial = MISSING_PDF in {paper.versioned_id for paper in stack.papers[day]}
         assert status.strip() == ("partial" if partial else "completed"), row

@@ -96,6 +96,9 @@ class DayProgress:
     first_analysis: float | None = None
     last_report: float = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Held from a count to the end of its report, so listeners see a day's snapshots in the order of its counts
+    # (papers finish on many threads; reports are rare, every_seconds apart, so the wait is short).
+    reporting: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.started = self.clock()
@@ -168,11 +171,12 @@ def paper_step_done(step: str, key: PaperKey, outcome: object) -> None:
         listeners = list(_LISTENERS)
     if progress is None:
         return
-    snapshot = progress.paper_done(step, outcome)
-    if snapshot is None:
-        return
-    for listener in listeners:
-        try:
-            listener(snapshot)
-        except Exception as exc:  # a report that cannot be shown (the Prefect API busy) never fails a paper
-            log.warning("progress report failed: %s: %s", type(exc).__name__, exc)
+    with progress.reporting:
+        snapshot = progress.paper_done(step, outcome)
+        if snapshot is None:
+            return
+        for listener in listeners:
+            try:
+                listener(snapshot)
+            except Exception as exc:  # a report that cannot be shown (the Prefect API busy) never fails a paper
+                log.warning("progress report failed: %s: %s", type(exc).__name__, exc)
