@@ -66,7 +66,7 @@ def damaged_store(path: Path | None, exc: BaseException) -> StoreDamaged:
 
 def _migrations() -> list[tuple[int, str, str]]:
     found = []
-    for entry in resources.files("schemas").joinpath("migrations").iterdir():
+    for entry in resources.files("arxiv_digest.store").joinpath("migrations").iterdir():
         match = _MIGRATION_RE.match(entry.name)
         if match:
             found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
