@@ -19,9 +19,9 @@ from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
 from arxiv_digest import __version__
-from arxiv_digest.catalog.taxonomy import is_category, unknown_category_message
 from arxiv_digest.errors import SettingsError
-from arxiv_digest.interests.profile import InterestProfile, parse_profiles
+from arxiv_digest.profiles import InterestProfile, parse_profiles
+from arxiv_digest.taxonomy import is_category, unknown_category_message
 from arxiv_digest.wording import LANGUAGES
 
 ENV_PREFIX = "ARXIV_DIGEST_"
@@ -144,7 +144,7 @@ class Settings:
     # A long day reports its progress (papers downloaded, read, analysed; expected finish) this often.
     progress_every_seconds: float = 30.0
 
-    # The reader's interests: [profiles.<name>] tables (arxiv_digest.interests.profile). Without a profile
+    # The reader's interests: [profiles.<name>] tables (arxiv_digest.profiles). Without a profile
     # the digest is as it always was: every paper, in announcement order, each given the full-text analysis.
     profiles: tuple[InterestProfile, ...] = ()
     # With profiles: the papers ranked within the top N of any profile get the full-text (7-part) analysis,

@@ -1,7 +1,7 @@
 """Interest profiles as the config file declares them (`[profiles.<name>]` tables), parsed and validated.
 
 A bad profile is one SettingsError naming the profile and the field, raised while settings load: before any
-network call.
+network call. It sits below the domain folders (beside ids.py) because settings parse it; interests/ ranks by it.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.bibtex import BibtexError, LikedPaper, read_bibtex_file
 from arxiv_digest.errors import SettingsError
 from arxiv_digest.ids import parse_arxiv_id
-from arxiv_digest.interests.bibtex import BibtexError, LikedPaper, read_bibtex_file
 
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")  # it names a file: out/<cat>/<date>.<name>.md
 DEFAULT_KEYWORD_WEIGHT = 1.0
