@@ -895,6 +895,21 @@ def _retry_deliveries(settings: Settings, only_day: date | None) -> int:
 
 
 @app.command()
+def config(
+    config: ConfigOption = None,
+    section: Annotated[str | None, typer.Option("--section", help="Only this section, e.g. model.")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="The README's table of every setting.")] = False,
+) -> None:
+    """Print the effective settings by section, with each one's help, as a config file (secrets left out)."""
+    from arxiv_digest.settings import SECTIONS, config_file_text, reference_markdown
+
+    if section is not None and section not in SECTIONS:
+        _fail(f"no section {section!r}; the sections are {', '.join(SECTIONS)}", 2)
+    text = reference_markdown() if markdown else config_file_text(_settings(config), section)
+    sys.stdout.write(text)
+
+
+@app.command()
 def serve(
     category: CategoryOption = None,
     cron: Annotated[
