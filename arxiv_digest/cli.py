@@ -378,9 +378,12 @@ def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) ->
     """The digest date and its announcement; exit 0 on a date without one, 2 on a future one."""
     from arxiv_digest.catalog.selection import check_digest_day, no_announcement_result, resolve_day
 
-    the_day = resolve_day(day, sample, settings.current_time(), settings.holiday_dates)
+    # Resolved and checked here, once, against one reading of the clock: the flow is handed this date (and
+    # re-checks it only because a schedule starts it without this command).
+    now = settings.current_time()
+    the_day = resolve_day(day, sample, now, settings.holiday_dates)
     try:
-        found = check_digest_day(the_day, settings.current_time(), settings.holiday_dates)
+        found = check_digest_day(the_day, now, settings.holiday_dates)
     except DigestInputError as exc:
         _fail(str(exc), 2)
         raise
@@ -561,10 +564,9 @@ def check(
     if not digest.is_file():
         _fail(f"{digest} does not exist", 2)
     store = None
-    if settings.store_layout == "per-day" and not settings.store_file:
-        # Our digests are out/<category>/<YYYY-MM-DD>.md: that names their day's store.
-        with contextlib.suppress(ValueError):
-            settings = settings.for_digest(digest.resolve().parent.name, date.fromisoformat(digest.stem))
+    published = _published_digest(digest)
+    if settings.store_layout == "per-day" and not settings.store_file and published is not None:
+        settings = settings.for_digest(*published)  # that digest's day's store
     if not no_store and settings.db_path.is_file():
         store = _open_store(settings, read_only=True)
     try:
@@ -579,6 +581,16 @@ def check(
         sys.stdout.write(render_findings_table(report) + "\n")
     blocking = any(f["severity"] == "blocking" for f in report["findings"])
     raise typer.Exit(1 if blocking else 0)
+
+
+def _published_digest(digest: Path) -> tuple[str, date] | None:
+    """The category and date of a digest we published, as the JSON published beside it records them (a profile's
+    digest too); None for anyone else's digest."""
+    try:
+        record = json.loads(digest.with_suffix(".json").read_text(encoding="utf-8"))
+        return str(record["category"]), date.fromisoformat(record["digest_date"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 @app.command()
