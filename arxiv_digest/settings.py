@@ -1,7 +1,9 @@
 """The one place that reads configuration: defaults < TOML file < ARXIV_DIGEST_* environment variables.
 
-Every key is declared once in ``Settings``; an unknown key in the file or the environment, or a value of the
-wrong type or range, is a ``SettingsError`` that names the key and where it came from.
+Every key is declared once in ``Settings``, with its section (a table of the file: ``[model]``, ``[email]``, ...)
+and its help beside it; `arxiv-digest config` and the README's list are made from there. An unknown key in the
+file or the environment, a key in another section's table, or a value of the wrong type or range, is a
+``SettingsError`` that names the key and where it came from.
 """
 
 from __future__ import annotations
