@@ -295,26 +295,14 @@ def run(
     """Build and publish the digest of one day through the Prefect flow."""
     _quiet_third_parties(verbose)
     day = _parse_day(digest_date)
-    overrides: dict[str, Any] = {}
-    if max_papers is not None:
-        overrides["max_papers"] = max_papers
-    if primary_only:
-        overrides["include_cross_lists"] = False
-    if language:
-        overrides["language"] = language
-    if data_dir is not None:
-        overrides["data_dir"] = str(data_dir)
+    overrides = _run_overrides(max_papers, primary_only, language, data_dir)
     settings = _settings(config, **overrides, category=category)
     if sample:
         settings = settings.for_sample()  # its own data dir: the invented day never poses as the real one
     _require_writable(settings)
     _refuse_sample_records(settings)
 
-    from prefect import tags
-
-    from arxiv_digest.operations.progress import add_listener, remove_listener
     from arxiv_digest.runtime import runtime_for
-    from flows.daily import daily_digest, task_runner
 
     _console_without_tracebacks(verbose)
     the_day, found = _announcement_or_exit(settings, day, sample)
@@ -324,12 +312,40 @@ def run(
     )
     started = time.monotonic()
     since = datetime.now(UTC)
+    result = _run_flow(settings, the_day, sample=sample, overrides=overrides, force=force, config=config)
+    store = runtime_for(settings.for_digest(settings.category, the_day)).store()
+    _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
+
+
+def _run_overrides(max_papers: int | None, primary_only: bool, language: str | None,
+                   data_dir: Path | None) -> dict[str, Any]:
+    """The settings `run`'s options change, as the flow's `overrides` parameter carries them."""
+    overrides: dict[str, Any] = {}
+    if max_papers is not None:
+        overrides["max_papers"] = max_papers
+    if primary_only:
+        overrides["include_cross_lists"] = False
+    if language:
+        overrides["language"] = language
+    if data_dir is not None:
+        overrides["data_dir"] = str(data_dir)
+    return overrides
+
+
+def _run_flow(settings: Settings, the_day: date, *, sample: bool, overrides: dict[str, Any], force: bool,
+              config: Path | None) -> dict[str, Any]:
+    """One run of the daily flow for a date already resolved and checked, progress on the console."""
+    from prefect import tags
+
+    from arxiv_digest.operations.progress import add_listener, remove_listener
+    from flows.daily import daily_digest, task_runner
+
     flow = daily_digest.with_options(task_runner=task_runner(settings))
     add_listener(_print_progress)
     try:
         with console.status("running fetch → download → extract → segment → analyze → summarize → quality → publish"), \
                 tags(*_run_tags(sample)):
-            result = flow(
+            return flow(
                 digest_date=the_day.isoformat(),
                 category=settings.category,
                 sample=sample,
@@ -346,8 +362,6 @@ def run(
         raise
     finally:
         remove_listener(_print_progress)
-    store = runtime_for(settings.for_digest(settings.category, the_day)).store()
-    _print_run_report(store, the_day, settings, result, time.monotonic() - started, since)
 
 
 def _run_tags(sample: bool) -> list[str]:
@@ -364,9 +378,12 @@ def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) ->
     """The digest date and its announcement; exit 0 on a date without one, 2 on a future one."""
     from arxiv_digest.catalog.selection import check_digest_day, no_announcement_result, resolve_day
 
-    the_day = resolve_day(day, sample, settings.current_time(), settings.holiday_dates)
+    # Resolved and checked here, once, against one reading of the clock: the flow is handed this date (and
+    # re-checks it only because a schedule starts it without this command).
+    now = settings.current_time()
+    the_day = resolve_day(day, sample, now, settings.holiday_dates)
     try:
-        found = check_digest_day(the_day, settings.current_time(), settings.holiday_dates)
+        found = check_digest_day(the_day, now, settings.holiday_dates)
     except DigestInputError as exc:
         _fail(str(exc), 2)
         raise
@@ -547,10 +564,9 @@ def check(
     if not digest.is_file():
         _fail(f"{digest} does not exist", 2)
     store = None
-    if settings.store_layout == "per-day" and not settings.store_file:
-        # Our digests are out/<category>/<YYYY-MM-DD>.md: that names their day's store.
-        with contextlib.suppress(ValueError):
-            settings = settings.for_digest(digest.resolve().parent.name, date.fromisoformat(digest.stem))
+    published = _published_digest(digest)
+    if settings.store_layout == "per-day" and not settings.store_file and published is not None:
+        settings = settings.for_digest(*published)  # that digest's day's store
     if not no_store and settings.db_path.is_file():
         store = _open_store(settings, read_only=True)
     try:
@@ -567,6 +583,16 @@ def check(
     raise typer.Exit(1 if blocking else 0)
 
 
+def _published_digest(digest: Path) -> tuple[str, date] | None:
+    """The category and date of a digest we published, as the JSON published beside it records them (a profile's
+    digest too); None for anyone else's digest."""
+    try:
+        record = json.loads(digest.with_suffix(".json").read_text(encoding="utf-8"))
+        return str(record["category"]), date.fromisoformat(record["digest_date"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @app.command()
 def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     """Show the days in the store: status, papers, failures."""
@@ -581,25 +607,11 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
         deliveries.update(store.delivery_counts())
         problems += store.deliveries_needing_attention()
     runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
-    # The email column only where mail is configured or was ever sent: most stores never mail.
-    mailed = settings.email_enabled or bool(deliveries)
-    title = str(settings.db_path) if settings.store_layout == "single" else f"{settings.data_dir / 'days'} (per day)"
     # Who wrote the analyses (the model, the fallback after its answers were rejected, no model configured) fits
     # beside the counts on a wide terminal; on a narrow one the table keeps what matters whole, and every error
     # is printed in full below it.
     wide = stdout.width >= WIDE_STATUS_COLUMNS
-    counts = STATUS_COUNTS if wide else STATUS_COUNTS[:1]
-    table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts), "coverage",
-                           *(("email",) if mailed else ()), *(("error or shortfall",) if wide else ())))
-    for run_row in runs:
-        c = run_row["counts"]
-        row = [str(run_row["date"]), run_row["category"], run_row["status"], str(run_row["attempts"])]
-        row += [str(c.get(key, "")) for _, key in counts]
-        row.append(coverage_cell(coverages.get((run_row["date"], run_row["category"]))))
-        if mailed:
-            row.append(_email_cell(deliveries.get((run_row["date"], run_row["category"]), {})))
-        table.add_row(*row, *((run_row["error"] or "",) if wide else ()))
-    stdout.print(table)
+    stdout.print(_status_table(settings, runs, coverages, deliveries, wide))
     for problem in problems:
         stdout.print(_delivery_problem_line(problem), soft_wrap=True, markup=False, highlight=False)
     if not wide:
@@ -611,6 +623,26 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
         if coverage.missing or not coverage.verified:  # what is not here, or why it is not known, in full
             stdout.print(f"{day} {category}: {describe_coverage(coverage)}", soft_wrap=True, markup=False,
                          highlight=False)
+
+
+def _status_table(settings: Settings, runs: list[Any], coverages: dict[Any, Coverage], deliveries: dict[Any, Any],
+                  wide: bool) -> Table:
+    """One row per day and category: status, runs, counts, coverage, email (where mail is used), error."""
+    # The email column only where mail is configured or was ever sent: most stores never mail.
+    mailed = settings.email_enabled or bool(deliveries)
+    title = str(settings.db_path) if settings.store_layout == "single" else f"{settings.data_dir / 'days'} (per day)"
+    counts = STATUS_COUNTS if wide else STATUS_COUNTS[:1]
+    table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts), "coverage",
+                           *(("email",) if mailed else ()), *(("error or shortfall",) if wide else ())))
+    for run_row in runs:
+        c = run_row["counts"]
+        row = [str(run_row["date"]), run_row["category"], run_row["status"], str(run_row["attempts"])]
+        row += [str(c.get(key, "")) for _, key in counts]
+        row.append(coverage_cell(coverages.get((run_row["date"], run_row["category"]))))
+        if mailed:
+            row.append(_email_cell(deliveries.get((run_row["date"], run_row["category"]), {})))
+        table.add_row(*row, *((run_row["error"] or "",) if wide else ()))
+    return table
 
 
 def _email_cell(counts: dict[str, int]) -> str:
@@ -691,17 +723,6 @@ def backfill(
 ) -> None:
     """Build the digests of a range of past dates: one flow run per date."""
     _quiet_third_parties(verbose)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from arxiv_digest.catalog.announcements import no_announcement_reason
-    from arxiv_digest.operations.runs import (
-        BackfillRow,
-        announced_days,
-        backfill_local,
-        backfill_via_deployment,
-        date_range,
-    )
-
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
     assert first is not None and last is not None
     settings = _settings(config, category=category, **({"data_dir": str(data_dir)} if data_dir else {}))
@@ -710,46 +731,66 @@ def backfill(
     if not via_deployment:  # a deployment's runs write on the worker's machine
         _require_writable(settings)
     _refuse_sample_records(settings)
+    days, no_digest = _backfill_days(settings, first, last)
+    # Read and let go: with --via-deployment a worker process must be able to open the store.
+    published = {d for probe in _each_store(settings) for d, _ in
+                 probe.published_days(settings.category)}
+
+    def build(on_done: Any) -> list[Any]:
+        from arxiv_digest.operations.runs import backfill_local, backfill_via_deployment
+
+        if via_deployment:
+            return backfill_via_deployment(days, settings.category, force=force, name=deployment,
+                                           is_published=lambda d: d in published,
+                                           stored_run=lambda d: _stored_run(settings, d),
+                                           wait_seconds=wait, on_done=on_done)
+        return backfill_local(settings, days, force=force, concurrency=concurrency,
+                              run_day=_run_local(settings, sample=sample, config=config, verbose=verbose),
+                              is_published=lambda d: d in published, on_done=on_done)
+
+    rows = sorted([*_with_progress(f"backfill {settings.category} {first}..{last}", len(days), build), *no_digest],
+                  key=lambda row: row.date)
+    stdout.print(_rows_table(f"backfill {settings.category}", rows))
+    if any(row.status in {"failed", "crashed"} for row in rows):
+        raise typer.Exit(1)
+
+
+def _backfill_days(settings: Settings, first: date, last: date) -> tuple[list[date], list[Any]]:
+    """The announced dates of a range, and a row for each date without an announcement."""
+    from arxiv_digest.catalog.announcements import no_announcement_reason
+    from arxiv_digest.operations.runs import BackfillRow, announced_days, date_range
+
     try:
         dates = date_range(first, last)
         announced = announced_days(dates, settings.current_time(), settings.holiday_dates)
     except DigestError as exc:
         _fail(str(exc), 2)
         raise
-    days = [day for day in dates if day in announced]
     no_digest = [BackfillRow(day.isoformat(), "no announcement", detail=no_announcement_reason(
         day, settings.holiday_dates)) for day in dates if day not in announced]
-    # Read and let go: with --via-deployment a worker process must be able to open the store.
-    published = {d for probe in _each_store(settings) for d, _ in
-                 probe.published_days(settings.category)}
+    return [day for day in dates if day in announced], no_digest
+
+
+def _with_progress(title: str, total: int, build: Any) -> list[Any]:
+    """`build(on_done)`'s rows, a progress bar advancing and a line printed as each day is done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
-        bar = progress.add_task(f"backfill {settings.category} {first}..{last}", total=len(days))
+        bar = progress.add_task(title, total=total)
 
         def done(row: Any) -> None:
             progress.advance(bar)
             progress.console.print(f"  {row.date} {row.status} {row.detail[:60]}")
 
         try:
-            if via_deployment:
-                rows = backfill_via_deployment(days, settings.category, force=force, name=deployment,
-                                               is_published=lambda d: d in published,
-                                               stored_run=lambda d: _stored_run(settings, d),
-                                               wait_seconds=wait, on_done=done)
-            else:
-                rows = backfill_local(settings, days, force=force, concurrency=concurrency,
-                                      run_day=_run_local(settings, sample=sample, config=config, verbose=verbose),
-                                      is_published=lambda d: d in published, on_done=done)
+            return build(done)
         except DigestInputError as exc:
             _fail(str(exc), 2)
             raise
         except DigestError as exc:
             _fail(str(exc))
             raise
-    rows = sorted([*rows, *no_digest], key=lambda row: row.date)
-    stdout.print(_rows_table(f"backfill {settings.category}", rows))
-    if any(row.status in {"failed", "crashed"} for row in rows):
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -761,24 +802,44 @@ def audit(
 ) -> None:
     """List failed and crashed flow and task runs from the Prefect API, joined with the store's step status."""
     _quiet_third_parties()
-    from arxiv_digest.operations.runs import join_store_status, read_failures
+    from arxiv_digest.operations.runs import read_failures
 
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
-    if since is None or since.isdigit():
-        moment = datetime.now(UTC) - timedelta(days=int(since or 7))
-    else:
-        try:
-            parsed = date.fromisoformat(since)
-        except ValueError:
-            _fail(f"--since {since!r} is not a date in the form YYYY-MM-DD, nor a number of days (e.g. --since 3)", 2)
-            raise
-        moment = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+    moment = _audit_since(since)
     try:
         records = read_failures(moment)
     except Exception as exc:  # the API being unreachable is the common case: say so plainly
         _fail(f"cannot read runs from the Prefect API ({type(exc).__name__}: {exc}); is PREFECT_API_URL right?")
         raise
-    attention: list[tuple[date, str, str]] = []
+    attention, coverages, undelivered = _audit_stores(settings, records, moment)
+    if as_json:
+        sys.stdout.write(json.dumps(_audit_json(moment, records, attention, coverages, undelivered),
+                                    ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_audit(moment, records, attention, coverages, undelivered)
+
+
+def _audit_since(since: str | None) -> datetime:
+    """`--since`: a date, or a number of days back from now (default 7)."""
+    if since is None or since.isdigit():
+        return datetime.now(UTC) - timedelta(days=int(since or 7))
+    try:
+        parsed = date.fromisoformat(since)
+    except ValueError:
+        _fail(f"--since {since!r} is not a date in the form YYYY-MM-DD, nor a number of days (e.g. --since 3)", 2)
+        raise
+    return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+
+
+AuditDays = list[tuple[date, str, str]]
+
+
+def _audit_stores(settings: Settings, records: list[Any], moment: datetime
+                  ) -> tuple[AuditDays, dict[tuple[date, str], Coverage], list[dict[str, Any]]]:
+    """Join the runs with each store's step status; the days needing attention, coverages, mail not delivered."""
+    from arxiv_digest.operations.runs import join_store_status
+
+    attention: AuditDays = []
     undelivered: list[dict[str, Any]] = []
     coverages: dict[tuple[date, str], Coverage] = {}
     per_day = settings.store_layout == "per-day"
@@ -793,22 +854,28 @@ def audit(
                   if cov.missing and (d, c) not in noted and d >= moment.date()]
     attention.sort()
     undelivered.sort(key=lambda row: (row["date"], row["category"], row["recipient"]))
-    if as_json:
-        payload = {
-            "since": moment.isoformat(),
-            "runs": [r.as_dict() for r in records],
-            "days_needing_attention": [{"date": d.isoformat(), "category": c, "why": w,
-                                        "coverage": coverage_record(coverages[(d, c)]) if (d, c) in coverages
-                                        else None} for d, c, w in attention],
-            "coverage": [{"date": d.isoformat(), "category": c, **coverage_record(cov)}
-                         for (d, c), cov in sorted(coverages.items()) if d >= moment.date()],
-            "email_deliveries_needing_attention": [
-                {"date": row["date"].isoformat(), "category": row["category"], "recipient": row["recipient"],
-                 "status": "unknown" if row["status"] == "sending" else row["status"], "attempts": row["attempts"],
-                 "error": row["last_error"]} for row in undelivered],
-        }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        return
+    return attention, coverages, undelivered
+
+
+def _audit_json(moment: datetime, records: list[Any], attention: AuditDays,
+                coverages: dict[tuple[date, str], Coverage], undelivered: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "since": moment.isoformat(),
+        "runs": [r.as_dict() for r in records],
+        "days_needing_attention": [{"date": d.isoformat(), "category": c, "why": w,
+                                    "coverage": coverage_record(coverages[(d, c)]) if (d, c) in coverages
+                                    else None} for d, c, w in attention],
+        "coverage": [{"date": d.isoformat(), "category": c, **coverage_record(cov)}
+                     for (d, c), cov in sorted(coverages.items()) if d >= moment.date()],
+        "email_deliveries_needing_attention": [
+            {"date": row["date"].isoformat(), "category": row["category"], "recipient": row["recipient"],
+             "status": "unknown" if row["status"] == "sending" else row["status"], "attempts": row["attempts"],
+             "error": row["last_error"]} for row in undelivered],
+    }
+
+
+def _print_audit(moment: datetime, records: list[Any], attention: AuditDays,
+                 coverages: dict[tuple[date, str], Coverage], undelivered: list[dict[str, Any]]) -> None:
     if records:
         _print_records(f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC",
                        ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"),
@@ -849,16 +916,38 @@ def rerun(
     if not settings.store_files():
         _fail(_no_store_yet(settings))
     _refuse_sample_records(settings)
-    todo = sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
-    undelivered = [row for probe in _each_store(settings) for row in probe.deliveries_needing_attention(only_day)
-                   if row["status"] == "failed"]
-    if not todo and not (undelivered and settings.email_enabled):
+    todo = _days_needing_attention(settings, only_day)
+    if not todo and not (settings.email_enabled and _mail_failed_somewhere(settings, only_day)):
         stdout.print("nothing to rerun: no failed run, step or email delivery"
                      + (f" on {digest_date}" if digest_date else ""))
         return
-    rows = []
+    rows = _rerun_days(settings, todo, sample=sample, config=config, verbose=verbose)
+    if rows:
+        stdout.print(_rows_table("rerun", rows))
+    # Published days whose mail failed are only mailed again: nothing of them is rebuilt.
+    mail_failed = _retry_deliveries(settings, only_day) if settings.email_enabled else 0
+    still = _days_needing_attention(settings, only_day)
+    for day, category, why in still:
+        console.print(f"[yellow]still failing[/] {category} {day}: {why}")
+    if any(r.status == "failed" for r in rows) or still or mail_failed:
+        raise typer.Exit(1)
+
+
+def _days_needing_attention(settings: Settings, only_day: date | None) -> list[tuple[date, str, str]]:
+    return sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
+
+
+def _mail_failed_somewhere(settings: Settings, only_day: date | None) -> bool:
+    return any(row["status"] == "failed" for probe in _each_store(settings)
+               for row in probe.deliveries_needing_attention(only_day))
+
+
+def _rerun_days(settings: Settings, todo: list[tuple[date, str, str]], *, sample: bool, config: Path | None,
+                verbose: bool) -> list[Any]:
+    """Run each (day, category) again, nothing fetched anew; one row per day, a failure recorded in its row."""
     from arxiv_digest.operations.runs import failed_row, row_of_result
 
+    rows = []
     for day, category, why in todo:
         console.print(f"rerun {category} {day}: {why}")
         run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config,
@@ -868,15 +957,7 @@ def rerun(
             rows.append(row_of_result(day, run_day(day), time.monotonic() - started))
         except Exception as exc:  # reported per day in the table and by the exit code
             rows.append(failed_row(day, exc, time.monotonic() - started))
-    if rows:
-        stdout.print(_rows_table("rerun", rows))
-    # Published days whose mail failed are only mailed again: nothing of them is rebuilt.
-    mail_failed = _retry_deliveries(settings, only_day) if settings.email_enabled else 0
-    still = sorted(item for after in _each_store(settings) for item in after.days_needing_attention(only_day))
-    for day, category, why in still:
-        console.print(f"[yellow]still failing[/] {category} {day}: {why}")
-    if any(r.status == "failed" for r in rows) or still or mail_failed:
-        raise typer.Exit(1)
+    return rows
 
 
 def _retry_deliveries(settings: Settings, only_day: date | None) -> int:
@@ -892,6 +973,21 @@ def _retry_deliveries(settings: Settings, only_day: date | None) -> int:
         line = f"email {o.category} {o.day} to {o.recipient}: {o.status}" + (f" ({o.error})" if o.error else "")
         stdout.print(line, soft_wrap=True, markup=False, highlight=False)
     return sum(1 for o in outcomes if o.status != "sent")
+
+
+@app.command()
+def config(
+    config: ConfigOption = None,
+    section: Annotated[str | None, typer.Option("--section", help="Only this section, e.g. model.")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="The README's table of every setting.")] = False,
+) -> None:
+    """Print the effective settings by section, with each one's help, as a config file (secrets left out)."""
+    from arxiv_digest.settings import SECTIONS, config_file_text, reference_markdown
+
+    if section is not None and section not in SECTIONS:
+        _fail(f"no section {section!r}; the sections are {', '.join(SECTIONS)}", 2)
+    text = reference_markdown() if markdown else config_file_text(_settings(config), section)
+    sys.stdout.write(text)
 
 
 @app.command()

@@ -37,7 +37,7 @@ from test_analyze import SECTIONS, add_paper  # noqa: E402
 from arxiv_digest.analysis.analyzer import analyze_paper  # noqa: E402
 from arxiv_digest.analysis.model import ModelConfig  # noqa: E402
 from arxiv_digest.analysis.prompting import estimate_tokens  # noqa: E402
-from arxiv_digest.interests.bibtex import LikedPaper  # noqa: E402
+from arxiv_digest.bibtex import LikedPaper  # noqa: E402
 from arxiv_digest.interests.day import rank_day  # noqa: E402
 from arxiv_digest.interests.ranking import rank_papers  # noqa: E402
 from arxiv_digest.runtime import Runtime  # noqa: E402

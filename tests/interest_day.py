@@ -8,8 +8,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from arxiv_digest.interests.bibtex import LikedPaper
-from arxiv_digest.interests.profile import InterestProfile
+from arxiv_digest.bibtex import LikedPaper
+from arxiv_digest.profiles import InterestProfile
 from schemas.records import Paper
 
 # Topics of a cs.CV day: (task phrases, method phrases, datasets).

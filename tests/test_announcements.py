@@ -24,8 +24,8 @@ from arxiv_digest.catalog.selection import (
     expected_papers,
     select_papers,
 )
-from arxiv_digest.catalog.taxonomy import close_matches, is_category, unknown_category_message
 from arxiv_digest.errors import DigestInputError
+from arxiv_digest.taxonomy import close_matches, is_category, unknown_category_message
 from schemas.records import Paper
 
 

@@ -108,3 +108,20 @@ def test_tasks_are_thin_wrappers() -> None:
                 if len(body) > TASK_BODY_MAX_STATEMENTS:
                     heavy.append(f"{name}.{node.name}: {len(body)} statements")
     assert not heavy, heavy
+
+
+DOMAIN_FOLDERS = ("catalog", "pdf", "analysis", "interests", "publish", "delivery", "operations")
+
+
+def test_settings_import_nothing_from_the_domain_folders() -> None:
+    """Settings sit above the domain: what they parse (categories, profiles, BibTeX) lives below it."""
+    graph = _graph()
+    seen: set[str] = set()
+    todo = ["arxiv_digest.settings"]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(graph.get(name, ()))
+    upward = sorted(name for name in seen if name.split(".")[:2][-1] in DOMAIN_FOLDERS)
+    assert not upward, upward

@@ -161,3 +161,17 @@ def _read_as_nobody(tmp_path: Path) -> None:
                            text=True, env=env, timeout=120)
     assert "Permission denied" not in check.stdout + check.stderr and "Traceback" not in check.stderr, check.stderr
     assert sorted(p.name for p in data.rglob("*")) == before, "nothing created"
+
+
+def test_check_finds_a_published_digests_day_from_the_json_beside_it_profile_digests_too(tmp_path: Path) -> None:
+    """A profile's digest is <date>.<profile>.md: its name is no date, and its category folder may be escaped."""
+    from arxiv_digest.cli import _published_digest
+    from arxiv_digest.publish.feeds import export_json
+    from arxiv_digest.publish.view import DigestView
+
+    view = DigestView(date(2026, 1, 21), "cs.CV", [], {}, "", "en", profile="me")
+    folder = tmp_path / "out" / "cs.CV"
+    folder.mkdir(parents=True)
+    (folder / "2026-01-21.me.json").write_text(export_json(view), encoding="utf-8")
+    assert _published_digest(folder / "2026-01-21.me.md") == ("cs.CV", date(2026, 1, 21))
+    assert _published_digest(tmp_path / "someone-elses-digest.md") is None

@@ -22,15 +22,15 @@ from typer.testing import CliRunner
 from arxiv_digest.analysis.analyzer import analyze_paper
 from arxiv_digest.analysis.extractive import AnalysisInput
 from arxiv_digest.analysis.model import ModelConfig
+from arxiv_digest.bibtex import BibtexError, LikedPaper, parse_bibtex, read_bibtex_file
 from arxiv_digest.catalog.sample_day import PAPERS, feed_xml
 from arxiv_digest.cli import app
 from arxiv_digest.errors import SettingsError
-from arxiv_digest.interests.bibtex import BibtexError, LikedPaper, parse_bibtex, read_bibtex_file
 from arxiv_digest.interests.budget import budgeted_input, pdf_skip_reason, reads_in_full
 from arxiv_digest.interests.day import rank_day, reason_line, stored_scores
-from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import PaperScore, above_min_score, rank_papers
 from arxiv_digest.interests.rerank import parse_rerank_answer, reorder_top
+from arxiv_digest.profiles import InterestProfile
 from arxiv_digest.publish.day import digest_view, profile_view
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html

@@ -3,9 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from arxiv_digest.cli import app
 from arxiv_digest.errors import SettingsError
-from arxiv_digest.settings import Settings, load_settings
+from arxiv_digest.settings import SECTIONS, Settings, load_settings, reference_markdown, setting_entries
 
 
 def test_defaults_match_the_design_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,3 +128,55 @@ def test_store_layouts_name_one_file_or_one_file_per_digest(tmp_path: Path) -> N
         load_settings(environ={"ARXIV_DIGEST_STORE_LAYOUT": "sharded"})
     with pytest.raises(SettingsError, match="paper_batch_size must be >= 0"):
         load_settings(environ={}, paper_batch_size=-1)
+
+
+def test_every_setting_declares_its_section_and_help() -> None:
+    undeclared = [entry.name for entry in setting_entries() if entry.section not in SECTIONS or not entry.help]
+    assert not undeclared, f"give these a section and help in arxiv_digest/settings.py: {undeclared}"
+
+
+def test_the_readme_lists_every_setting_with_its_default() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("<!-- settings:begin -->\n", 1)[1].split("<!-- settings:end -->", 1)[0]
+    assert listed == reference_markdown(), "regenerate with `arxiv-digest config --markdown`"
+
+
+def test_sections_are_tables_and_the_keys_at_the_top_still_read(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('language = "en"\n[digest]\ncategory = "cs.LG"\n[model]\nllm_model = "qwen"\n'
+                      '[email]\nemail_max_age_days = 3\n[interests.profiles.me]\nkeywords = ["depth"]\n')
+    settings = load_settings(config_file=config, environ={})
+    assert (settings.category, settings.language, settings.llm_model) == ("cs.LG", "en", "qwen")
+    assert settings.email_max_age_days == 3
+    assert [profile.name for profile in settings.profiles] == ["me"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[email]\nllm_model = "qwen"\n', r"setting 'llm_model' \(file .*\) belongs in \[model\], not in \[email\]"),
+        ('[model]\nllm_modle = "qwen"\n', r"unknown setting 'llm_modle' \(file .*\[model\]\); did you mean 'llm_mod"),
+        ('[modle]\nllm_model = "qwen"\n', r"unknown setting 'modle' \(file .*\); did you mean '\[model\]'"),
+        ('llm_model = "a"\n[model]\nllm_model = "b"\n', r"setting 'llm_model' is given twice"),
+        ('[email]\nsmtp_password = "x"\n', r"smtp_password is not read from files"),
+    ],
+)
+def test_a_key_in_the_wrong_table_is_an_error_naming_its_place(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(text)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(config_file=config, environ={})
+
+
+def test_config_prints_the_effective_settings_as_a_file_that_reads_back_the_same(tmp_path: Path) -> None:
+    given = tmp_path / "given.toml"
+    given.write_text('[model]\nllm_model = "qwen"\nllm_api_key = "sk-secret"\n[arxiv]\nkeywords_include = ["a b"]\n')
+    result = CliRunner().invoke(app, ["config", "--config", str(given)], env={"ARXIV_DIGEST_MAX_PAPERS": "7"})
+    assert result.exit_code == 0, result.output
+    assert "sk-secret" not in result.output
+    assert "# default: 0\nmax_papers = 7" in result.output
+    printed = tmp_path / "printed.toml"
+    printed.write_text(result.output)
+    again = load_settings(config_file=printed, environ={})
+    expected = load_settings(config_file=given, environ={"ARXIV_DIGEST_MAX_PAPERS": "7"})
+    assert again == Settings(**{**expected.__dict__, "llm_api_key": ""})

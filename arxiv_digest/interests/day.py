@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from arxiv_digest.bibtex import LikedPaper
 from arxiv_digest.catalog.client import ArxivClient
 from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.errors import DigestError
-from arxiv_digest.interests.bibtex import LikedPaper
 from arxiv_digest.interests.ranking import PaperScore, rank_papers
 from arxiv_digest.interests.rerank import rerank
 from arxiv_digest.runtime import Runtime

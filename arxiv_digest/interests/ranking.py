@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from arxiv_digest.interests.bibtex import LikedPaper
-from arxiv_digest.interests.profile import InterestProfile
+from arxiv_digest.bibtex import LikedPaper
+from arxiv_digest.profiles import InterestProfile
 from schemas.records import Paper
 
 TITLE_BOOST = 1.5  # a phrase in the title says more about the paper than one in its abstract

@@ -15,9 +15,9 @@ from typing import Any
 from arxiv_digest.analysis.analyzer import AttemptRecord, ask_validated, record_attempt, record_failed_calls
 from arxiv_digest.analysis.model import Completion, ModelCallFailed
 from arxiv_digest.analysis.prompting import Message, Prompt, build_rerank_prompt
-from arxiv_digest.interests.bibtex import LikedPaper
-from arxiv_digest.interests.profile import InterestProfile
+from arxiv_digest.bibtex import LikedPaper
 from arxiv_digest.interests.ranking import PaperScore
+from arxiv_digest.profiles import InterestProfile
 from schemas.records import Paper
 
 log = logging.getLogger(__name__)

@@ -289,6 +289,15 @@ def read_failures(since: datetime, limit: int = 200, attempts: int = 3, pause_se
 
 
 def _read_failures_once(since: datetime, limit: int) -> list[AuditRecord]:
+    flow_runs, task_runs, parents = _failed_runs(since, limit)
+    records = [_flow_record(flow_run) for flow_run in flow_runs]
+    for task_run in task_runs:
+        records += _task_records(task_run, parents.get(str(task_run.flow_run_id)))
+    return records
+
+
+def _failed_runs(since: datetime, limit: int) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """The daily flow's failed or crashed flow runs and task runs since `since`, and each task run's flow run."""
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
@@ -307,7 +316,6 @@ def _read_failures_once(since: datetime, limit: int) -> list[AuditRecord]:
     from prefect.client.schemas.sorting import FlowRunSort, TaskRunSort
 
     bad = [StateType.FAILED, StateType.CRASHED]
-    records: list[AuditRecord] = []
     with get_client(sync_client=True) as client:
         ours = FlowFilter(name=FlowFilterName(any_=["daily-digest"]))
         flow_runs = client.read_flow_runs(
@@ -333,28 +341,30 @@ def _read_failures_once(since: datetime, limit: int) -> list[AuditRecord]:
         if missing:
             for fr in client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(missing)))):
                 parents[str(fr.id)] = fr
-    for fr in flow_runs:
-        params = fr.parameters or {}
-        records.append(AuditRecord(
-            kind="flow", name=fr.name, step="flow", paper_id="", digest_date=digest_date_of(params, fr.start_time),
-            category=str(params.get("category") or ""), state=fr.state.name if fr.state else "",
-            message=(fr.state.message or "") if fr.state else "", attempts=fr.run_count,
-            time=_when(fr.start_time), flow_run_id=str(fr.id),
-        ))
-    for tr in task_runs:
-        step, paper_id = split_task_run_name(tr.name)
-        parent = parents.get(str(tr.flow_run_id))
-        params = (parent.parameters or {}) if parent else {}
-        message = (tr.state.message or "") if tr.state else ""
-        # A batch's task run lists each paper that failed in it: one line per paper, like unbatched runs.
-        for paper, reason in failed_papers(message) or [(paper_id, message)]:
-            records.append(AuditRecord(
-                kind="task", name=tr.name, step=step, paper_id=paper,
-                digest_date=digest_date_of(params, parent.start_time if parent else None),
-                category=str(params.get("category") or ""), state=tr.state.name if tr.state else "", message=reason,
-                attempts=tr.run_count, time=_when(tr.start_time), flow_run_id=str(tr.flow_run_id or ""),
-            ))
-    return records
+    return flow_runs, task_runs, parents
+
+
+def _flow_record(fr: Any) -> AuditRecord:
+    params = fr.parameters or {}
+    return AuditRecord(
+        kind="flow", name=fr.name, step="flow", paper_id="", digest_date=digest_date_of(params, fr.start_time),
+        category=str(params.get("category") or ""), state=fr.state.name if fr.state else "",
+        message=(fr.state.message or "") if fr.state else "", attempts=fr.run_count,
+        time=_when(fr.start_time), flow_run_id=str(fr.id),
+    )
+
+
+def _task_records(tr: Any, parent: Any | None) -> list[AuditRecord]:
+    step, paper_id = split_task_run_name(tr.name)
+    params = (parent.parameters or {}) if parent else {}
+    message = (tr.state.message or "") if tr.state else ""
+    # A batch's task run lists each paper that failed in it: one line per paper, like unbatched runs.
+    return [AuditRecord(
+        kind="task", name=tr.name, step=step, paper_id=paper,
+        digest_date=digest_date_of(params, parent.start_time if parent else None),
+        category=str(params.get("category") or ""), state=tr.state.name if tr.state else "", message=reason,
+        attempts=tr.run_count, time=_when(tr.start_time), flow_run_id=str(tr.flow_run_id or ""),
+    ) for paper, reason in failed_papers(message) or [(paper_id, message)]]
 
 
 def join_store_status(records: Iterable[AuditRecord], step_status: Callable[[str, int, str], str | None]) -> None:

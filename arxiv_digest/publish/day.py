@@ -14,8 +14,8 @@ from typing import Any
 from arxiv_digest.catalog.coverage import COVERAGE_CHECK, coverage_cell, coverage_line, coverage_record
 from arxiv_digest.files import write_atomically
 from arxiv_digest.interests.day import reason_line, stored_scores
-from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import PaperScore, above_min_score
+from arxiv_digest.profiles import InterestProfile
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.listings import output_path, write_day_listings

@@ -1,4 +1,7 @@
-"""arXiv's category taxonomy (arxiv.org/category_taxonomy), to reject a mistyped category before any work."""
+"""arXiv's category taxonomy (arxiv.org/category_taxonomy), to reject a mistyped category before any work.
+
+Pure data below the domain folders: settings checks the configured category with it.
+"""
 
 from __future__ import annotations
 

@@ -1,30 +1,26 @@
 """Interest profiles as the config file declares them (`[profiles.<name>]` tables), parsed and validated.
 
 A bad profile is one SettingsError naming the profile and the field, raised while settings load: before any
-network call.
+network call. It sits below the domain folders (beside ids.py) because settings parse it; interests/ ranks by it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from arxiv_digest.bibtex import BibtexError, LikedPaper, read_bibtex_file
 from arxiv_digest.errors import SettingsError
 from arxiv_digest.ids import parse_arxiv_id
-from arxiv_digest.interests.bibtex import BibtexError, LikedPaper, read_bibtex_file
 
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")  # it names a file: out/<cat>/<date>.<name>.md
 DEFAULT_KEYWORD_WEIGHT = 1.0
 DEFAULT_NEGATIVE_WEIGHT = 3.0
 DEFAULT_AUTHOR_WEIGHT = 3.0
 DEFAULT_SIMILARITY_WEIGHT = 4.0
-_FIELDS = frozenset({
-    "keywords", "negative", "negative_weight", "authors", "author_weight", "categories", "like_ids",
-    "like_bibtex", "similarity_weight", "deep_analysis_top_n", "rerank_top_k", "min_score",
-})
 
 
 @dataclass(frozen=True)
@@ -96,6 +92,53 @@ def _like_ids(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+def _weight(name: str) -> Callable[[Any, Path], dict[str, Any]]:
+    def read(value: Any, base_dir: Path) -> dict[str, Any]:
+        weight = _number(value, name)
+        if weight < 0:
+            raise _Problem(f"{name} must be >= 0")
+        return {name: weight}
+    return read
+
+
+def _count(name: str) -> Callable[[Any, Path], dict[str, Any]]:
+    def read(value: Any, base_dir: Path) -> dict[str, Any]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _Problem(f"{name} must be an integer >= 0, got {value!r}")
+        return {name: value}
+    return read
+
+
+def _liked(value: Any, base_dir: Path) -> dict[str, Any]:
+    if not isinstance(value, str) or not value.strip():
+        raise _Problem("like_bibtex must be the path of a BibTeX file")
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else base_dir / path
+    try:
+        liked = tuple(read_bibtex_file(path))
+    except BibtexError as exc:
+        raise _Problem(f"like_bibtex: {exc}") from None
+    return {"liked": liked, "like_bibtex": str(path)}
+
+
+# Each field a profile table may have, and how it is read into InterestProfile's fields (in this order).
+_READERS: dict[str, Callable[[Any, Path], dict[str, Any]]] = {
+    "keywords": lambda value, _: {"keywords": _weighted(value, "keywords", DEFAULT_KEYWORD_WEIGHT)},
+    "negative": lambda value, _: {"negative": _texts(value, "negative")},
+    "authors": lambda value, _: {"authors": _texts(value, "authors")},
+    "categories": lambda value, _: {"categories": _weighted(value, "categories", 1.0)},
+    "like_ids": lambda value, _: {"like_ids": _like_ids(value)},
+    "negative_weight": _weight("negative_weight"),
+    "author_weight": _weight("author_weight"),
+    "similarity_weight": _weight("similarity_weight"),
+    "min_score": lambda value, _: {"min_score": _number(value, "min_score")},
+    "deep_analysis_top_n": _count("deep_analysis_top_n"),
+    "rerank_top_k": _count("rerank_top_k"),
+    "like_bibtex": _liked,
+}
+_FIELDS = frozenset(_READERS)
+
+
 def _profile(name: str, table: Any, base_dir: Path) -> InterestProfile:
     if not isinstance(table, Mapping):
         raise _Problem("must be a table ([profiles.<name>] with keywords, authors, like_ids, ...)")
@@ -103,39 +146,9 @@ def _profile(name: str, table: Any, base_dir: Path) -> InterestProfile:
     if unknown:
         raise _Problem(f"unknown field(s) {', '.join(unknown)}; known fields: {', '.join(sorted(_FIELDS))}")
     values: dict[str, Any] = {"name": name}
-    if "keywords" in table:
-        values["keywords"] = _weighted(table["keywords"], "keywords", DEFAULT_KEYWORD_WEIGHT)
-    if "negative" in table:
-        values["negative"] = _texts(table["negative"], "negative")
-    if "authors" in table:
-        values["authors"] = _texts(table["authors"], "authors")
-    if "categories" in table:
-        values["categories"] = _weighted(table["categories"], "categories", 1.0)
-    if "like_ids" in table:
-        values["like_ids"] = _like_ids(table["like_ids"])
-    for weight in ("negative_weight", "author_weight", "similarity_weight"):
-        if weight in table:
-            values[weight] = _number(table[weight], weight)
-            if values[weight] < 0:
-                raise _Problem(f"{weight} must be >= 0")
-    if "min_score" in table:
-        values["min_score"] = _number(table["min_score"], "min_score")
-    for count in ("deep_analysis_top_n", "rerank_top_k"):
-        if count in table:
-            value = table[count]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise _Problem(f"{count} must be an integer >= 0, got {value!r}")
-            values[count] = value
-    if "like_bibtex" in table:
-        if not isinstance(table["like_bibtex"], str) or not table["like_bibtex"].strip():
-            raise _Problem("like_bibtex must be the path of a BibTeX file")
-        path = Path(table["like_bibtex"]).expanduser()
-        path = path if path.is_absolute() else base_dir / path
-        try:
-            values["liked"] = tuple(read_bibtex_file(path))
-        except BibtexError as exc:
-            raise _Problem(f"like_bibtex: {exc}") from None
-        values["like_bibtex"] = str(path)
+    for field_name, read in _READERS.items():
+        if field_name in table:
+            values.update(read(table[field_name], base_dir))
     profile = InterestProfile(**values)
     if not (profile.keywords or profile.authors or profile.categories or profile.like_ids or profile.liked):
         raise _Problem("says nothing to rank by: give keywords, authors, categories, like_ids or like_bibtex")
