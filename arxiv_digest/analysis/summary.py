@@ -34,10 +34,12 @@ from arxiv_digest.analysis.key_phrases import Theme, day_themes
 from arxiv_digest.analysis.model import ChatModel, Completion, ModelCallFailed, PromptTooLong
 from arxiv_digest.analysis.prompting import Message, Prompt, SummaryEntry, build_summary_prompt
 from arxiv_digest.catalog.announcements import announcement_evening
+from arxiv_digest.checks.findings import BLOCKING, SUMMARY_UNKNOWN_PAPER
+from arxiv_digest.checks.summary import check_summary, quoted_names
+from arxiv_digest.checks.text import title_key
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.wording import wording_for
-from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, quoted_names, title_key
 from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)

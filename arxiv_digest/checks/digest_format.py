@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from arxiv_digest.checks.text import unescape_markdown
 from arxiv_digest.errors import DigestError
 from arxiv_digest.ids import ARXIV_ID
-from quality.checks import unescape_markdown
 
 
 class DigestFormatError(DigestError, ValueError):
