@@ -59,6 +59,28 @@ def check_analysis(
     link is wrong whatever else is.
     """
     text = analysis_text.strip()
+    notice = _notice_findings(paper_id, text, kind)
+    if notice is not None:
+        return notice
+    urls = check_urls(paper_id, text, abstract=abstract, paper_urls=paper_urls)
+    refusal = is_refusal(text)
+    if refusal:
+        return [Finding(paper_id, ANALYSIS_REFUSAL, BLOCKING, refusal), *urls]
+    # An extractive analysis quotes the paper: its length is the abstract's and its language the paper's, so
+    # only its structure and links are judged.
+    model_written = not quotes_the_paper(text)
+    findings = _too_short(paper_id, text, language) if model_written else []
+    findings += _cut_or_looping(paper_id, text)
+    if model_written:
+        findings += check_language(paper_id, text, language)
+        other = about_another_paper(text, title, abstract, context) if title else None
+        if other:
+            findings.append(Finding(paper_id, ANALYSIS_OTHER_PAPER, BLOCKING, other))
+    return findings + _structure_findings(paper_id, text, kind, language) + urls
+
+
+def _notice_findings(paper_id: str, text: str, kind: AnalysisKind | None) -> list[Finding] | None:
+    """The findings of an empty text or a notice line (withheld: none), or None for an analysis to check."""
     if not text:
         return [Finding(paper_id, ANALYSIS_EMPTY, BLOCKING, "the analysis is empty")]
     if text.startswith(WITHHELD_PREFIX) or kind == "withheld":
@@ -66,20 +88,20 @@ def check_analysis(
     if text.startswith(UNAVAILABLE_PREFIX):
         return [Finding(paper_id, ANALYSIS_UNAVAILABLE, WARNING,
                         text.removeprefix(UNAVAILABLE_PREFIX).strip()[:200] or "the analysis step failed")]
-    urls = check_urls(paper_id, text, abstract=abstract, paper_urls=paper_urls)
-    refusal = is_refusal(text)
-    if refusal:
-        return [Finding(paper_id, ANALYSIS_REFUSAL, BLOCKING, refusal), *urls]
+    return None
 
-    findings: list[Finding] = []
-    # An extractive analysis quotes the paper: its length is the abstract's and its language the paper's, so
-    # only its structure and links are judged.
-    model_written = not quotes_the_paper(text)
+
+def _too_short(paper_id: str, text: str, language: Language) -> list[Finding]:
     length = content_length(text)
     minimum = wording_for(language).min_analysis_chars
-    if model_written and length < minimum:
-        findings.append(Finding(paper_id, ANALYSIS_TOO_SHORT, BLOCKING,
-                                f"{length} content characters; at least {minimum} expected for {language}"))
+    if length < minimum:
+        return [Finding(paper_id, ANALYSIS_TOO_SHORT, BLOCKING,
+                        f"{length} content characters; at least {minimum} expected for {language}")]
+    return []
+
+
+def _cut_or_looping(paper_id: str, text: str) -> list[Finding]:
+    findings = []
     cut = truncation(text)
     if cut:
         findings.append(Finding(paper_id, ANALYSIS_TRUNCATED, cut[0], cut[1]))
@@ -87,21 +109,20 @@ def check_analysis(
     if loop:
         findings.append(Finding(paper_id, ANALYSIS_REPETITIVE, BLOCKING,
                                 f"a block is repeated {LOOP_REPEATS} times or more: {loop!r}"))
-    if model_written:
-        findings += check_language(paper_id, text, language)
-        other = about_another_paper(text, title, abstract, context) if title else None
-        if other:
-            findings.append(Finding(paper_id, ANALYSIS_OTHER_PAPER, BLOCKING, other))
+    return findings
+
+
+def _structure_findings(paper_id: str, text: str, kind: AnalysisKind | None, language: Language) -> list[Finding]:
     structure = kind or infer_kind(text, language)
     if structure is None:
-        findings.append(Finding(paper_id, ANALYSIS_MISSING_HEADINGS, BLOCKING,
-                                "neither the 7-part method analysis nor the 5-point abstract analysis"))
-    elif structure in ("method", "abstract"):
+        return [Finding(paper_id, ANALYSIS_MISSING_HEADINGS, BLOCKING,
+                        "neither the 7-part method analysis nor the 5-point abstract analysis")]
+    if structure in ("method", "abstract"):
         missing = missing_headings(text, structure, language)
         if missing:
-            findings.append(Finding(paper_id, ANALYSIS_MISSING_HEADINGS, BLOCKING,
-                                    f"{structure} analysis lacks: {', '.join(missing)}"))
-    return findings + urls
+            return [Finding(paper_id, ANALYSIS_MISSING_HEADINGS, BLOCKING,
+                            f"{structure} analysis lacks: {', '.join(missing)}")]
+    return []
 
 
 MIN_FINDING_CHARS = 20

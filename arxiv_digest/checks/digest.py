@@ -59,35 +59,56 @@ def check_paper_entry(
 ) -> list[Finding]:
     """One entry: its sections, ids, dates, links, analysis and key findings."""
     pid = paper.paper_id
-    findings: list[Finding] = []
-    for name in (*_BLOCKING_SECTIONS, *_WARNING_SECTIONS):
-        if getattr(paper, name) is None:
-            severity = BLOCKING if name in _BLOCKING_SECTIONS else WARNING
-            findings.append(Finding(pid, PAPER_SECTION_MISSING, severity, f"the entry has no {name} section"))
-    if paper.arxiv_id is None:
-        findings.append(Finding(pid, PAPER_SECTION_MISSING, BLOCKING, "no arXiv id in the anchor or the title link"))
-    if paper.anchor and paper.link:
-        from_link = re.search(r"/abs/(.+)$", paper.link)
-        if from_link and from_link.group(1).rstrip("/") != paper.anchor:
-            findings.append(Finding(pid, PAPER_ID_MISMATCH, BLOCKING,
-                                    f"anchor {paper.anchor} but the title links to {paper.link}"))
-    if paper.published_raw is not None and paper.published is None:
-        findings.append(Finding(pid, PUBLISHED_OUTSIDE_WINDOW, WARNING,
-                                f"published date {paper.published_raw!r} is not YYYY-MM-DD"))
-    elif paper.published and digest_date and (problem := published_outside_window(
-            paper.published, digest_date, late="late" in (paper.published_raw or "").lower())):
-        findings.append(Finding(pid, PUBLISHED_OUTSIDE_WINDOW, WARNING, problem))
-    if paper.links and paper.arxiv_id:
-        for link in paper.links:
-            if paper.arxiv_id not in link.url:
-                findings.append(Finding(pid, PAPER_LINK_WRONG, BLOCKING,
-                                        f"the {link.label} link {link.url} does not point to {pid}"))
+    findings = [*_missing_sections(paper), *_id_findings(paper), *_date_findings(paper, digest_date),
+                *_link_findings(paper)]
     abstract = paper.abstract or ""
     if paper.analysis is not None:
         findings += check_analysis(pid, paper.analysis, abstract=abstract, paper_urls=paper_urls, language=language)
     if paper.key_findings is not None and paper.abstract is not None:
         findings += check_key_findings(pid, paper.key_findings, abstract)
     return findings
+
+
+def _missing_sections(paper: ParsedPaper) -> list[Finding]:
+    findings = []
+    for name in (*_BLOCKING_SECTIONS, *_WARNING_SECTIONS):
+        if getattr(paper, name) is None:
+            severity = BLOCKING if name in _BLOCKING_SECTIONS else WARNING
+            findings.append(Finding(paper.paper_id, PAPER_SECTION_MISSING, severity,
+                                    f"the entry has no {name} section"))
+    return findings
+
+
+def _id_findings(paper: ParsedPaper) -> list[Finding]:
+    findings = []
+    if paper.arxiv_id is None:
+        findings.append(Finding(paper.paper_id, PAPER_SECTION_MISSING, BLOCKING,
+                                "no arXiv id in the anchor or the title link"))
+    if paper.anchor and paper.link:
+        from_link = re.search(r"/abs/(.+)$", paper.link)
+        if from_link and from_link.group(1).rstrip("/") != paper.anchor:
+            findings.append(Finding(paper.paper_id, PAPER_ID_MISMATCH, BLOCKING,
+                                    f"anchor {paper.anchor} but the title links to {paper.link}"))
+    return findings
+
+
+def _date_findings(paper: ParsedPaper, digest_date: date | None) -> list[Finding]:
+    if paper.published_raw is not None and paper.published is None:
+        return [Finding(paper.paper_id, PUBLISHED_OUTSIDE_WINDOW, WARNING,
+                        f"published date {paper.published_raw!r} is not YYYY-MM-DD")]
+    if paper.published and digest_date and (problem := published_outside_window(
+            paper.published, digest_date, late="late" in (paper.published_raw or "").lower())):
+        return [Finding(paper.paper_id, PUBLISHED_OUTSIDE_WINDOW, WARNING, problem)]
+    return []
+
+
+def _link_findings(paper: ParsedPaper) -> list[Finding]:
+    arxiv_id = paper.arxiv_id
+    if not (paper.links and arxiv_id):
+        return []
+    return [Finding(paper.paper_id, PAPER_LINK_WRONG, BLOCKING,
+                    f"the {link.label} link {link.url} does not point to {paper.paper_id}")
+            for link in paper.links if arxiv_id not in link.url]
 
 
 def check_digest(
@@ -97,25 +118,38 @@ def check_digest(
     paper_urls: dict[str, set[str]] | None = None,
 ) -> list[Finding]:
     """Every check for a parsed digest. `paper_urls` maps a versioned id to the links found in its PDF."""
-    findings: list[Finding] = []
     day = parsed.digest_date or parsed.header_date
-    if day is None:
-        findings.append(Finding("", DIGEST_NOT_DATED, BLOCKING, "no date in the title or the Time: line"))
-    elif parsed.digest_date and parsed.header_date and parsed.digest_date != parsed.header_date:
-        findings.append(Finding("", DIGEST_DATE_MISMATCH, BLOCKING,
-                                f"Time: line says {parsed.header_date}, the title says {parsed.digest_date}"))
     if language is None:
         language = infer_language([parsed.summary or "", *(p.analysis or "" for p in parsed.papers)])
+    return [*_dating_findings(parsed), *_entry_findings(parsed, day, language, paper_urls or {}),
+            *_contents_findings(parsed), *_summary_findings(parsed, day, language)]
 
+
+def _dating_findings(parsed: ParsedDigest) -> list[Finding]:
+    if parsed.date is None:
+        return [Finding("", DIGEST_NOT_DATED, BLOCKING, "no date in the title or the Time: line")]
+    if parsed.digest_date and parsed.header_date and parsed.digest_date != parsed.header_date:
+        return [Finding("", DIGEST_DATE_MISMATCH, BLOCKING,
+                        f"Time: line says {parsed.header_date}, the title says {parsed.digest_date}")]
+    return []
+
+
+def _entry_findings(parsed: ParsedDigest, day: date | None, language: Language,
+                    paper_urls: dict[str, set[str]]) -> list[Finding]:
+    findings: list[Finding] = []
     seen: dict[str, int] = {}
     for paper in parsed.papers:
         key = paper.paper_id
         seen[key] = seen.get(key, 0) + 1
         if seen[key] == 2:
             findings.append(Finding(key, DUPLICATE_PAPER, BLOCKING, "the paper has more than one entry"))
-        urls = (paper_urls or {}).get(key)
-        findings += check_paper_entry(paper, digest_date=day, language=language, paper_urls=urls)
+        findings += check_paper_entry(paper, digest_date=day, language=language, paper_urls=paper_urls.get(key))
+    return findings
 
+
+def _contents_findings(parsed: ParsedDigest) -> list[Finding]:
+    """The table of contents against the entries: every item resolves, under the entry's title; every entry listed."""
+    findings = []
     anchors = {p.anchor: p for p in parsed.papers if p.anchor}
     for entry in parsed.toc:
         target = anchors.get(entry.anchor)
@@ -131,15 +165,18 @@ def check_digest(
         if paper.anchor and paper.anchor not in listed:
             findings.append(Finding(paper.paper_id, TOC_MISSING_PAPER, WARNING,
                                     "the paper is not in the table of contents"))
-
-    if parsed.summary is None:
-        findings.append(Finding("", SUMMARY_EMPTY, BLOCKING, "no Executive Summary section"))
-    elif day is not None:
-        findings += check_summary(
-            parsed.summary,
-            digest_date=day,
-            paper_titles=[p.title for p in parsed.papers if p.title],
-            language=language,
-            paper_texts=[p.abstract for p in parsed.papers if p.abstract],
-        )
     return findings
+
+
+def _summary_findings(parsed: ParsedDigest, day: date | None, language: Language) -> list[Finding]:
+    if parsed.summary is None:
+        return [Finding("", SUMMARY_EMPTY, BLOCKING, "no Executive Summary section")]
+    if day is None:
+        return []
+    return check_summary(
+        parsed.summary,
+        digest_date=day,
+        paper_titles=[p.title for p in parsed.papers if p.title],
+        language=language,
+        paper_texts=[p.abstract for p in parsed.papers if p.abstract],
+    )
