@@ -19,7 +19,8 @@ MAX_COMPLEXITY = 20
 MAX_LINES = 60
 REASON_MARKER = "# long because:"
 
-# Functions outside this change's part of issue 25 that are still too big; other branches are splitting them.
+# Functions still too big; other branches of issue 25 are splitting them (mail_html's _start and
+# render_markdown are still to do on this one).
 # This list must only shrink: never add a name to it (write `# long because:` above a function that must be big).
 STILL_TOO_BIG = {
     "arxiv_digest/analysis/analyzer.py:ModelAnalyzer.analyze",
