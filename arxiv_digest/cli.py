@@ -558,7 +558,7 @@ def check(
 ) -> None:
     """Audit a digest file: refusals, ungrounded links, language, missing parts, summary and dates."""
     _quiet_third_parties()
-    from quality.audit import check_digest_file, render_findings_table
+    from arxiv_digest.checks.digest_file import check_digest_file, render_findings_table
 
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     if not digest.is_file():

@@ -1,7 +1,7 @@
 """URLs: the one spelling, the one comparison key, which hosts hold code, and what kind of artifact a link is.
 
 The PDF's links (pdf/links.py) and the quality check that an analysis only names links from the paper
-(quality/checks.py) both go through here, so a link the extractor stored and the same link written by a model
+(arxiv_digest/checks/links.py) both go through here, so a link the extractor stored and the same link written by a model
 compare equal.
 """
 

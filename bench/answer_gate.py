@@ -8,9 +8,9 @@ Three answer sets, reported apart because they are not equally honest:
 "Positive" is an answer a reader wants published: precision = good published / all published, recall = good
 published / all good.
 
-The paper-evidence check (quality.checks.about_another_paper) is measured on the real model's Chinese notes of
-../shared/corpus/listings/*_AI_enhanced_Chinese.jsonl: each note with its own paper (must pass) and with a
-random other paper of the same files (must be caught). Its thresholds were chosen on all six files.
+The paper-evidence check (arxiv_digest.checks.evidence.about_another_paper) is measured on the real model's
+Chinese notes of ../shared/corpus/listings/*_AI_enhanced_Chinese.jsonl: each note with its own paper (must pass)
+and with a random other paper of the same files (must be caught). Its thresholds were chosen on all six files.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the corpus and its paper live with th
 
 from answer_corpus import CASES, HELD_OUT, Case, gate_problems, seed_cases, seed_gate_problems  # noqa: E402
 
-from quality.checks import about_another_paper  # noqa: E402
+from arxiv_digest.checks.evidence import about_another_paper  # noqa: E402
 
 SHARED = Path(os.environ.get("DIGEST_SHARED_DIR") or ROOT.parent / "shared")
 # The held-out set's first run, before the one fix it prompted (summaries were not checked for a cut end):

@@ -1,7 +1,7 @@
 """Great Expectations suites over one digest day, read from the store.
 
 Each suite is a pandas frame with one row per paper (or one row for the day) and columns derived by the pure
-checks in quality.checks (`is_refusal`, `cjk_ratio`, `length`, `urls_grounded`, ...). GX validates those
+checks in arxiv_digest.checks (`is_refusal`, `cjk_ratio`, `length`, `urls_grounded`, ...). GX validates those
 columns; its unexpected rows, identified by `arxiv_id`, become failed QualityResults, every other paper a
 passed one, so the quality gate can act per paper.
 
@@ -19,11 +19,29 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import arxiv_digest.checks as check_modules
 import arxiv_digest.wording as wording_tables
 from arxiv_digest.catalog.announcements import announcement
 from arxiv_digest.catalog.coverage import COVERAGE_CHECK
+from arxiv_digest.checks.analysis import check_key_findings
+from arxiv_digest.checks.findings import (
+    BLOCKING,
+    SUMMARY_EMPTY,
+    SUMMARY_REFUSAL,
+    SUMMARY_UNKNOWN_PAPER,
+    SUMMARY_WRONG_DATE,
+    WARNING,
+    Language,
+    Severity,
+)
+from arxiv_digest.checks.language import cjk_ratio
+from arxiv_digest.checks.links import check_urls
+from arxiv_digest.checks.refusals import is_refusal
+from arxiv_digest.checks.structure import infer_kind, missing_headings, quotes_the_paper
+from arxiv_digest.checks.summary import check_summary
+from arxiv_digest.checks.text import content_length
+from arxiv_digest.checks.truncation import truncation
 from arxiv_digest.wording import wording_for
-from quality import checks
 from schemas.records import Coverage, QualityResult, Status
 
 if TYPE_CHECKING:
@@ -61,7 +79,7 @@ class Rule:
     """
 
     check: str
-    severity: checks.Severity
+    severity: Severity
     make: Callable[[Any], Any]  # gx module -> expectation (GX is imported lazily)
     per_paper: bool = True
     observed: str = ""
@@ -197,7 +215,7 @@ def analyses_frame(
     analyses: pl.DataFrame,
     day: date,
     category: str,
-    language: checks.Language,
+    language: Language,
     paper_urls: dict[str, set[str] | None],
 ) -> pd.DataFrame:
     """One row per paper of the day with the analysis it will be published with and its derived measures."""
@@ -224,7 +242,7 @@ _MEASURE_COLUMNS = {
 }
 
 
-def analysis_measures(row: dict[str, Any], language: checks.Language, paper_urls: set[str] | None) -> dict[str, Any]:
+def analysis_measures(row: dict[str, Any], language: Language, paper_urls: set[str] | None) -> dict[str, Any]:
     """The derived columns of one analysis, each computed by the same pure check `arxiv-digest check` uses."""
     measures = dict(_MEASURE_COLUMNS)
     measures["arxiv_id"] = row["arxiv_id"]
@@ -237,44 +255,44 @@ def analysis_measures(row: dict[str, Any], language: checks.Language, paper_urls
     abstract = row["abstract"] or ""
     measures["kind"] = row["kind"]
     measures["has_analysis"] = True
-    bad_findings = checks.check_key_findings(pid, list(row["key_findings"] or ()), abstract)
+    bad_findings = check_key_findings(pid, list(row["key_findings"] or ()), abstract)
     measures["findings_grounded"] = not bad_findings
     measures["ungrounded_findings"] = "; ".join(f.detail for f in bad_findings)
     if row["kind"] == "withheld":
         # A withheld analysis publishes only its notice: nothing to measure, and nothing wrong with it.
         measures["length"] = None
         return measures
-    length = checks.content_length(content)
-    model_written = not checks.quotes_the_paper(content)
+    length = content_length(content)
+    model_written = not quotes_the_paper(content)
     # Null measures are skipped by GX: an extractive analysis quotes the paper, so its length is the abstract's
     # and its language the paper's. Only a truly empty one still fails analysis_non_empty.
     measures["length"] = length if model_written or length == 0 else None
     measures["length_observed"] = f"{length} content characters"
-    reason = checks.is_refusal(content)
+    reason = is_refusal(content)
     measures["is_refusal"] = reason is not None
     measures["refusal_reason"] = reason or ""
     if model_written:
-        ratio = round(checks.cjk_ratio(content), 3)
+        ratio = round(cjk_ratio(content), 3)
         measures["cjk_ratio"] = ratio
         measures["language_observed"] = f"CJK share {ratio:.0%} for {language}"
     if reason is None:  # a refusal lacks headings because it is a refusal: one failure, not two
-        kind = row["kind"] if row["kind"] in ("method", "abstract") else checks.infer_kind(content, language)
+        kind = row["kind"] if row["kind"] in ("method", "abstract") else infer_kind(content, language)
         measures["missing_headings"] = (
-            ", ".join(checks.missing_headings(content, kind, language)) if kind in ("method", "abstract")
+            ", ".join(missing_headings(content, kind, language)) if kind in ("method", "abstract")
             else "no recognizable structure"
         )
-    cut = checks.truncation(content)
-    measures["truncated"] = bool(cut and cut[0] == checks.BLOCKING)
+    cut = truncation(content)
+    measures["truncated"] = bool(cut and cut[0] == BLOCKING)
     measures["truncated_reason"] = cut[1] if cut else ""
-    blocking_urls = [f for f in checks.check_urls(pid, content, abstract=abstract, paper_urls=paper_urls)
-                     if f.severity == checks.BLOCKING]
+    blocking_urls = [f for f in check_urls(pid, content, abstract=abstract, paper_urls=paper_urls)
+                     if f.severity == BLOCKING]
     measures["urls_grounded"] = not blocking_urls
     measures["ungrounded_urls"] = "; ".join(f.detail for f in blocking_urls)
     return measures
 
 
 def summary_frame(
-    summaries: pl.DataFrame, day_rows: pl.DataFrame, day: date, category: str, language: checks.Language
+    summaries: pl.DataFrame, day_rows: pl.DataFrame, day: date, category: str, language: Language
 ) -> pd.DataFrame:
     import polars as pl
 
@@ -283,7 +301,7 @@ def summary_frame(
     row: dict[str, Any] = {"day": day.isoformat(), "present": stored.height > 0, "is_refusal": False,
                            "refusal_reason": "", "unknown_papers": "", "wrong_dates": "", "empty": ""}
     if stored.height:
-        findings = checks.check_summary(
+        findings = check_summary(
             stored["content"][0],
             digest_date=day,
             paper_titles=[t for t in day_rows["title"].to_list() if t],
@@ -293,11 +311,11 @@ def summary_frame(
         by_check: dict[str, list[str]] = {}
         for finding in findings:
             by_check.setdefault(finding.check, []).append(finding.detail)
-        row["is_refusal"] = checks.SUMMARY_REFUSAL in by_check
-        row["refusal_reason"] = "; ".join(by_check.get(checks.SUMMARY_REFUSAL, []))
-        row["unknown_papers"] = "; ".join(by_check.get(checks.SUMMARY_UNKNOWN_PAPER, []))
-        row["wrong_dates"] = "; ".join(by_check.get(checks.SUMMARY_WRONG_DATE, []))
-        empty = [f.detail for f in findings if f.check == checks.SUMMARY_EMPTY and f.severity == checks.BLOCKING]
+        row["is_refusal"] = SUMMARY_REFUSAL in by_check
+        row["refusal_reason"] = "; ".join(by_check.get(SUMMARY_REFUSAL, []))
+        row["unknown_papers"] = "; ".join(by_check.get(SUMMARY_UNKNOWN_PAPER, []))
+        row["wrong_dates"] = "; ".join(by_check.get(SUMMARY_WRONG_DATE, []))
+        empty = [f.detail for f in findings if f.check == SUMMARY_EMPTY and f.severity == BLOCKING]
         row["empty"] = "; ".join(empty)
     return _pandas([row], list(row))
 
@@ -326,12 +344,12 @@ def _pandas(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFr
 
 def paper_rules(day: date) -> list[Rule]:
     return [
-        Rule("papers_unique", checks.BLOCKING,
+        Rule("papers_unique", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeUnique(column="arxiv_id"), per_paper=False),
-        Rule("published_in_window", checks.WARNING,
+        Rule("published_in_window", WARNING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="published_ok", value_set=[True]),
              observed="published_observed"),
-        Rule("category_present", checks.BLOCKING,
+        Rule("category_present", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="has_category", value_set=[True]),
              observed="categories_text"),
     ]
@@ -339,10 +357,10 @@ def paper_rules(day: date) -> list[Rule]:
 
 def pdf_rules() -> list[Rule]:
     return [
-        Rule("pdf_readable_or_flagged", checks.WARNING,
+        Rule("pdf_readable_or_flagged", WARNING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="pdf_state", value_set=["ok", "flagged"]),
              observed="pdf_observed"),
-        Rule("sections_found_or_flagged", checks.WARNING,
+        Rule("sections_found_or_flagged", WARNING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="sections_state",
                                                                     value_set=["ok", "flagged"]),
              observed="sections_observed"),
@@ -351,13 +369,13 @@ def pdf_rules() -> list[Rule]:
 
 def code_link_rules() -> list[Rule]:
     return [
-        Rule("code_urls_well_formed", checks.WARNING,
+        Rule("code_urls_well_formed", WARNING,
              lambda gx: gx.expectations.ExpectColumnValuesToMatchRegex(column="url", regex=CODE_URL_REGEX),
              observed="url"),
     ]
 
 
-def analysis_rules(language: checks.Language) -> list[Rule]:
+def analysis_rules(language: Language) -> list[Rule]:
     wording = wording_for(language)
     minimum = wording.min_analysis_chars
     # Only the bounds that restrict anything, so the expectation reads as the rule does.
@@ -370,34 +388,34 @@ def analysis_rules(language: checks.Language) -> list[Rule]:
     def language_rule(gx: Any) -> Any:
         return gx.expectations.ExpectColumnValuesToBeBetween(column="cjk_ratio", **bounds)
     return [
-        Rule("analysis_present", checks.WARNING,
+        Rule("analysis_present", WARNING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="has_analysis", value_set=[True]),
              observed="length_observed"),
-        Rule("analysis_kind_valid", checks.BLOCKING,
+        Rule("analysis_kind_valid", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(
                  column="kind", value_set=["method", "abstract", "withheld", "none"]), observed="kind"),
         # Null lengths (withheld notices) are skipped by GX's column-map expectations, as intended.
-        Rule("analysis_non_empty", checks.BLOCKING,
+        Rule("analysis_non_empty", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeBetween(column="length", min_value=1),
              observed="length_observed"),
-        Rule("analysis_min_length", checks.BLOCKING,
+        Rule("analysis_min_length", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeBetween(column="length", min_value=minimum),
              observed="length_observed"),
-        Rule("analysis_not_refusal", checks.BLOCKING,
+        Rule("analysis_not_refusal", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="is_refusal", value_set=[False]),
              observed="refusal_reason"),
         # cjk_ratio is null for analyses that quote the paper verbatim by design (extractive ones).
-        Rule("analysis_language", checks.BLOCKING, language_rule, observed="language_observed"),
-        Rule("analysis_headings", checks.BLOCKING,
+        Rule("analysis_language", BLOCKING, language_rule, observed="language_observed"),
+        Rule("analysis_headings", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="missing_headings", value_set=[""]),
              observed="missing_headings"),
-        Rule("analysis_not_truncated", checks.BLOCKING,
+        Rule("analysis_not_truncated", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="truncated", value_set=[False]),
              observed="truncated_reason"),
-        Rule("analysis_urls_grounded", checks.BLOCKING,
+        Rule("analysis_urls_grounded", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="urls_grounded", value_set=[True]),
              observed="ungrounded_urls"),
-        Rule("key_findings_in_abstract", checks.BLOCKING,
+        Rule("key_findings_in_abstract", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="findings_grounded", value_set=[True]),
              observed="ungrounded_findings"),
     ]
@@ -408,16 +426,16 @@ def summary_rules() -> list[Rule]:
         return lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=[""])
 
     return [
-        Rule("summary_present", checks.BLOCKING,
+        Rule("summary_present", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="present", value_set=[True]),
              per_paper=False, observed="day"),
-        Rule("summary_not_empty", checks.BLOCKING, empty_string("empty"), per_paper=False, observed="empty"),
-        Rule("summary_not_refusal", checks.BLOCKING,
+        Rule("summary_not_empty", BLOCKING, empty_string("empty"), per_paper=False, observed="empty"),
+        Rule("summary_not_refusal", BLOCKING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="is_refusal", value_set=[False]),
              per_paper=False, observed="refusal_reason"),
-        Rule("summary_names_only_day_papers", checks.BLOCKING, empty_string("unknown_papers"), per_paper=False,
+        Rule("summary_names_only_day_papers", BLOCKING, empty_string("unknown_papers"), per_paper=False,
              observed="unknown_papers"),
-        Rule("summary_date_correct", checks.BLOCKING, empty_string("wrong_dates"), per_paper=False,
+        Rule("summary_date_correct", BLOCKING, empty_string("wrong_dates"), per_paper=False,
              observed="wrong_dates"),
     ]
 
@@ -425,7 +443,7 @@ def summary_rules() -> list[Rule]:
 def coverage_rules() -> list[Rule]:
     # A warning, not blocking: the day is published, and `partial` (publish/day.py counts these failures).
     return [
-        Rule(COVERAGE_CHECK, checks.WARNING,
+        Rule(COVERAGE_CHECK, WARNING,
              lambda gx: gx.expectations.ExpectColumnValuesToBeInSet(column="in_digest", value_set=[True]),
              observed="where"),
     ]
@@ -529,7 +547,7 @@ def _short(value: Any) -> str:
 class SuiteInputs:
     """The frames the suites validate for one digest, read from the store."""
 
-    language: checks.Language
+    language: Language
     suites: list[tuple[str, pd.DataFrame, list[Rule]]]
     code_links: pd.DataFrame
 
@@ -538,7 +556,8 @@ class SuiteInputs:
         digest = hashlib.sha256(self.language.encode())
         # The wording tables hold rules too (required headings, minimum lengths, CJK shares).
         tables = sorted(Path(wording_tables.__file__).parent.glob("*.py"))
-        for source in (Path(__file__), Path(checks.__file__), *tables):
+        rules = sorted(Path(check_modules.__file__).parent.glob("*.py"))
+        for source in (Path(__file__), *rules, *tables):
             digest.update(source.read_bytes())
         for name, frame, _rules in [*self.suites, ("code_links", self.code_links, [])]:
             digest.update(name.encode())
@@ -600,7 +619,7 @@ def _code_link_results(outcomes: Sequence[Any], frame: pd.DataFrame) -> list[Qua
     out = []
     for paper in dict.fromkeys(str(p) for p in frame["arxiv_id"]):
         urls = bad_by_paper.get(paper, [])
-        out.append(QualityResult(SUITE_PDFS, "code_urls_well_formed", checks.WARNING, not urls, paper,
+        out.append(QualityResult(SUITE_PDFS, "code_urls_well_formed", WARNING, not urls, paper,
                                  _short("malformed: " + ", ".join(urls)) if urls else ""))
     return out
 

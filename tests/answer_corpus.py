@@ -479,7 +479,7 @@ class SeedCase:
 def seed_cases(seed_text: str) -> list[SeedCase]:
     """The seed's analyses (and its summary) as cases about their own papers; the kind is what they answer."""
     from arxiv_digest.analysis.answers import split_parts
-    from quality.digest_format import parse_digest
+    from arxiv_digest.checks.digest_format import parse_digest
 
     parsed = parse_digest(seed_text)
     found = []
@@ -503,7 +503,7 @@ def seed_gate_problems(seed: SeedCase, seed_text: str) -> tuple[str, list[str]]:
     from arxiv_digest.analysis.analyzer import validation_problems
     from arxiv_digest.analysis.answers import normalise_analysis, normalise_summary
     from arxiv_digest.analysis.summary import summary_problems
-    from quality.digest_format import parse_digest
+    from arxiv_digest.checks.digest_format import parse_digest
     from schemas.records import Paper
 
     case = seed.case

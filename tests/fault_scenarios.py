@@ -265,7 +265,7 @@ def refusals_published(outputs: Outputs | None) -> int:
     A piece counts when it holds one of the refusal sentences the fakes send, or, for the JSON texts (the
     analyses and the summary exactly as stored), when the refusal check of the quality gate flags it.
     """
-    from quality.checks import is_refusal
+    from arxiv_digest.checks.refusals import is_refusal
 
     if outputs is None:
         return 0

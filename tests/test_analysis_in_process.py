@@ -19,10 +19,10 @@ from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER, analyze_paper
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL
 from arxiv_digest.analysis.model import ModelConfig
 from arxiv_digest.analysis.summary import summarize_day
+from arxiv_digest.checks.analysis import check_analysis
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import Store, open_store
-from quality.checks import check_analysis
 
 REFUSAL = "请提供您希望我分析的论文内容。"
 

@@ -125,3 +125,58 @@ def test_settings_import_nothing_from_the_domain_folders() -> None:
             todo.extend(graph.get(name, ()))
     upward = sorted(name for name in seen if name.split(".")[:2][-1] in DOMAIN_FOLDERS)
     assert not upward, upward
+
+
+def _every_import(tree: ast.Module, known: set[str]) -> set[str]:
+    """Project modules a module imports anywhere: at module level, under `if TYPE_CHECKING:`, in a function body."""
+    return {name for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
+            for name in _imported(node, known)}
+
+
+def _full_graph() -> dict[str, set[str]]:
+    modules = _modules()
+    known = set(modules)
+    return {name: _every_import(tree, known) - {name} for name, tree in modules.items()}
+
+
+def test_the_package_never_imports_quality() -> None:
+    # quality/ (the Great Expectations suites, the gate's wiring, the Data Docs) stands on the package, never under
+    # it: the checks the analyzer, the summary and the renderers use live in arxiv_digest/checks/.
+    wrong = sorted((m, d) for m, deps in _full_graph().items() if m.split(".")[0] == "arxiv_digest"
+                   for d in deps if d.split(".")[0] == "quality")
+    assert not wrong, wrong
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted: every import circle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for dep in sorted(graph.get(node, ())):
+            if dep not in index:
+                visit(dep)
+                low[node] = min(low[node], low[dep])
+            elif dep in stack:
+                low[node] = min(low[node], index[dep])
+        if low[node] == index[node]:
+            group = [stack.pop()]
+            while group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    return circles
+
+
+def test_no_import_circle_even_through_type_checking_or_lazy_imports() -> None:
+    # A circle hidden behind `if TYPE_CHECKING:` or a function-body import is still two modules that each need
+    # the other: neither can be understood, tested or moved alone.
+    assert not _circles(_full_graph())

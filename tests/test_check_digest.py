@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from arxiv_digest.checks.digest import check_digest
+from arxiv_digest.checks.digest_file import check_digest_file, check_digest_text, has_blocking, render_findings_table
+from arxiv_digest.checks.digest_format import DigestFormatError, parse_digest
 from arxiv_digest.errors import DigestError
 from arxiv_digest.publish.view import DigestView
 from arxiv_digest.store import Store
-from quality.audit import check_digest_file, check_digest_text, has_blocking, render_findings_table
-from quality.checks import check_digest
-from quality.digest_format import DigestFormatError, parse_digest
 from schemas.records import Link, Paper, PdfFile
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_830de6816814581d.txt"

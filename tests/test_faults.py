@@ -166,7 +166,7 @@ def test_model_faults_never_reach_the_digest_and_no_paper_is_lost(tmp_path: Path
     label, summary = json.loads(outputs.json_text)["summary"].split("\n\n", 1)
     assert summary.startswith("*抽取式摘要"), "the refused summary was replaced"
     assert "Fallback after the model's answers were rejected (summary_refusal)" in label
-    from quality.audit import check_digest_file, has_blocking
+    from arxiv_digest.checks.digest_file import check_digest_file, has_blocking
 
     store = Store.open(fault_scenarios.db_file(result.details["data_dir"]))
     try:

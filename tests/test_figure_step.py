@@ -12,6 +12,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.figures import FIGURE_METHOD_VERSION
 from arxiv_digest.pdf.steps import extract_paper, figure_paper
@@ -24,7 +25,6 @@ from arxiv_digest.publish.view import DigestView, PublishedFigure
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import open_store
-from quality.digest_format import parse_digest
 from schemas.records import Analysis, Figure, Paper, PdfFile
 
 DAY = date(2026, 1, 21)

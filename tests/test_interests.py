@@ -24,6 +24,7 @@ from arxiv_digest.analysis.extractive import AnalysisInput
 from arxiv_digest.analysis.model import ModelConfig
 from arxiv_digest.bibtex import BibtexError, LikedPaper, parse_bibtex, read_bibtex_file
 from arxiv_digest.catalog.sample_day import PAPERS, feed_xml
+from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.cli import app
 from arxiv_digest.errors import SettingsError
 from arxiv_digest.interests.budget import budgeted_input, pdf_skip_reason, reads_in_full
@@ -38,7 +39,6 @@ from arxiv_digest.publish.markdown import render_markdown
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings, load_settings
 from arxiv_digest.store import open_store
-from quality.digest_format import parse_digest
 from schemas.records import Paper
 
 FIXTURE = Path(__file__).with_name("fixtures") / "zotero_library.bib"

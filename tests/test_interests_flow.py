@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from test_daily_flow import _counts, _run, no_internet  # noqa: F401  (no_internet is a fixture)
 
+from arxiv_digest.checks.digest_file import check_digest_file, has_blocking
+from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.store import Store
-from quality.audit import check_digest_file, has_blocking
-from quality.digest_format import parse_digest
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 DAY = date(2026, 1, 21)

@@ -11,7 +11,7 @@ import pytest
 from arxiv_digest.analysis.key_phrases import KNOWN_SINGLE_TERMS, Theme, acronym_key, day_themes, singular
 from arxiv_digest.analysis.summary import extractive_summary, read_count, recommended_reads, summary_problems
 from arxiv_digest.catalog.feed import parse_feed
-from quality.digest_format import parse_digest
+from arxiv_digest.checks.digest_format import parse_digest
 from schemas.records import Paper
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -15,9 +15,9 @@ import pytest
 from arxiv_digest import cli, http_retry, ids
 from arxiv_digest.analysis import model, summary
 from arxiv_digest.catalog import sample_day
+from arxiv_digest.checks import structure, text
 from arxiv_digest.publish import markdown
 from arxiv_digest.wording import LANGUAGES
-from quality import checks
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("arxiv_digest", "quality", "tasks", "flows", "schemas")
@@ -45,8 +45,8 @@ def _definitions(names: set[str]) -> dict[str, list[str]]:
 @pytest.mark.parametrize(
     ("name", "home"),
     [
-        ("title_key", "quality/checks.py"),
-        ("WITHHELD_PREFIX", "quality/checks.py"),
+        ("title_key", "arxiv_digest/checks/text.py"),
+        ("WITHHELD_PREFIX", "arxiv_digest/checks/structure.py"),
     ],
 )
 def test_one_definition(name: str, home: str) -> None:
@@ -55,8 +55,8 @@ def test_one_definition(name: str, home: str) -> None:
 
 
 def test_the_summary_step_and_the_quality_suite_key_titles_alike() -> None:
-    assert summary.title_key is checks.title_key
-    assert checks.title_key("DINOv3: Self-Supervised  Learning!") == "dinov3 self supervised learning"
+    assert summary.title_key is text.title_key
+    assert text.title_key("DINOv3: Self-Supervised  Learning!") == "dinov3 self supervised learning"
 
 
 def _int_literals(value: int) -> list[str]:
@@ -83,9 +83,9 @@ def _line_of(text: str) -> int:
 
 
 def test_the_publisher_writes_the_notices_the_quality_suite_reads() -> None:
-    assert markdown.WITHHELD_PREFIX is checks.WITHHELD_PREFIX
+    assert markdown.WITHHELD_PREFIX is structure.WITHHELD_PREFIX
     for wording in LANGUAGES.values():
-        assert wording.analysis_unavailable.startswith(checks.UNAVAILABLE_PREFIX)
+        assert wording.analysis_unavailable.startswith(structure.UNAVAILABLE_PREFIX)
 
 
 def _string_literals_with(needle: str) -> list[str]:

@@ -12,8 +12,8 @@ from datetime import date
 
 import pytest
 
-from arxiv_digest.urls import url_key
-from quality.checks import (
+from arxiv_digest.checks.analysis import check_analysis, check_key_findings
+from arxiv_digest.checks.findings import (
     ANALYSIS_EMPTY,
     ANALYSIS_MISSING_HEADINGS,
     ANALYSIS_REFUSAL,
@@ -29,17 +29,14 @@ from quality.checks import (
     SUMMARY_UNKNOWN_PAPER,
     SUMMARY_WRONG_DATE,
     WARNING,
-    check_analysis,
-    check_key_findings,
-    check_summary,
-    cjk_ratio,
-    dates_in_text,
-    extract_urls,
-    infer_kind,
-    is_refusal,
-    truncation,
-    url_grounded,
 )
+from arxiv_digest.checks.language import cjk_ratio
+from arxiv_digest.checks.links import extract_urls, url_grounded
+from arxiv_digest.checks.refusals import is_refusal
+from arxiv_digest.checks.structure import infer_kind
+from arxiv_digest.checks.summary import check_summary, dates_in_text
+from arxiv_digest.checks.truncation import truncation
+from arxiv_digest.urls import url_key
 
 PID = "2601.00001v1"
 ABSTRACT = (

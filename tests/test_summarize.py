@@ -22,10 +22,10 @@ from arxiv_digest.analysis.summary import (
     summary_prompt,
     unknown_quoted_names,
 )
+from arxiv_digest.checks.summary import check_summary
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import Store, open_store
-from quality.checks import check_summary
 from schemas.records import Analysis, Paper
 
 

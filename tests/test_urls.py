@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import arxiv_digest.checks as checks
+from arxiv_digest.checks.links import url_grounded
 from arxiv_digest.pdf import links
 from arxiv_digest.urls import (
     CODE_HOSTS,
@@ -18,8 +20,6 @@ from arxiv_digest.urls import (
     repository_root,
     url_key,
 )
-from quality import checks
-from quality.checks import url_grounded
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,9 +101,9 @@ def test_no_second_copy_of_the_url_helpers() -> None:
     url_ideas = {"normalize_url", "url_key", "is_code_url", "on_code_host", "repository_root", "_repository_root",
                  "CODE_HOSTS", "_CODE_HOSTS", "REPOSITORY_HOSTS", "HUB_HOSTS", "_NOT_REPOS", "TRAILING_URL_JUNK",
                  "_TRAILING_URL_JUNK"}
-    for module in (links, checks):
-        assert module.__file__ is not None
-        assert not _module_level_names(Path(module.__file__)) & url_ideas, module.__name__
+    assert links.__file__ is not None and checks.__file__ is not None
+    for path in (Path(links.__file__), *sorted(Path(checks.__file__).parent.glob("*.py"))):
+        assert not _module_level_names(path) & url_ideas, path.name
 
 
 def test_two_datasets_of_one_owner_are_two_repositories() -> None:

@@ -45,10 +45,11 @@ from arxiv_digest.analysis.prompting import (
     build_method_prompt,
     estimate_tokens,
 )
+from arxiv_digest.checks.analysis import check_analysis
+from arxiv_digest.checks.findings import ANALYSIS_UNGROUNDED_URL, BLOCKING
 from arxiv_digest.interests.budget import budgeted_input
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.wording import wording_for
-from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
 from schemas.records import Analysis, Paper, Status
 
 log = logging.getLogger(__name__)

@@ -271,29 +271,33 @@ def _collect(papers: Sequence[Paper]) -> tuple[dict[tuple[str, ...], _Candidate]
             for sentence in re.split(r"(?<=[.!?])\s+", clean_text(text)):
                 for number, chunk in enumerate(_chunks(sentence)):
                     starts_sentence = number == 0 and sentence.lstrip().startswith(chunk[0])
-                    for token in chunk:
-                        acronym = acronym_key(token)
-                        if acronym:
-                            acronym_uses.append((paper.versioned_id, acronym, in_title))
-                    usable = [not _odd_parts([token]) for token in chunk]
-                    # Each token's words once (a defined acronym inside a phrase spelled out); phrases join them.
-                    spelled = [_spelled(token, defined) for token in chunk]
-                    for size in range(1, MAX_WORDS + 1):
-                        for start in range(len(chunk) - size + 1):
-                            if not all(usable[start:start + size]):
-                                continue
-                            tokens = chunk[start:start + size]
-                            words = sum(spelled[start:start + size], ()) if size > 1 else _words(tokens)
-                            if len(words) > MAX_WORDS + 1 or _ends_badly(words):
-                                continue
-                            key = (*words[:-1], singular(words[-1]))
-                            surface = "" if in_title else _surface(tokens, starts_sentence and start == 0)
-                            candidate = candidates.get(key)
-                            if candidate is None:
-                                candidate = candidates[key] = _Candidate(key)
-                            candidate.add(paper.versioned_id, surface, in_title)
-                            candidate.heads += start + size == len(chunk)
+                    acronym_uses += [(paper.versioned_id, acronym, in_title)
+                                     for acronym in map(acronym_key, chunk) if acronym]
+                    _add_phrases(candidates, paper.versioned_id, chunk, defined, in_title, starts_sentence)
     return candidates, defined, acronym_uses
+
+
+def _add_phrases(candidates: dict[tuple[str, ...], _Candidate], paper_id: str, chunk: Sequence[str],
+                 defined: dict[str, tuple[str, ...]], in_title: bool, starts_sentence: bool) -> None:
+    """Every phrase of up to MAX_WORDS tokens of the chunk, counted for the paper."""
+    usable = [not _odd_parts([token]) for token in chunk]
+    # Each token's words once (a defined acronym inside a phrase spelled out); phrases join them.
+    spelled = [_spelled(token, defined) for token in chunk]
+    for size in range(1, MAX_WORDS + 1):
+        for start in range(len(chunk) - size + 1):
+            if not all(usable[start:start + size]):
+                continue
+            tokens = chunk[start:start + size]
+            words = sum(spelled[start:start + size], ()) if size > 1 else _words(tokens)
+            if len(words) > MAX_WORDS + 1 or _ends_badly(words):
+                continue
+            key = (*words[:-1], singular(words[-1]))
+            surface = "" if in_title else _surface(tokens, starts_sentence and start == 0)
+            candidate = candidates.get(key)
+            if candidate is None:
+                candidate = candidates[key] = _Candidate(key)
+            candidate.add(paper_id, surface, in_title)
+            candidate.heads += start + size == len(chunk)
 
 
 def _expand_acronyms(candidates: dict[tuple[str, ...], _Candidate], defined: dict[str, tuple[str, ...]],
@@ -390,8 +394,13 @@ def day_themes(papers: Sequence[Paper], limit: int = 6, minimum: int = 3) -> lis
     order = {p.versioned_id: i for i, p in enumerate(papers)}
     lower_case_words = _lower_case_words(papers)
     eligible = [c for c in candidates.values() if _eligible(c, lower_case_words)]
-    # A phrase gives way to a longer one that contains it and keeps most of its papers: the theme is named
-    # by the longer phrase and keeps the papers of both.
+    chosen = _choose(_merge_into_wider(eligible), limit, minimum, lower_case_words, _proper_words(papers))
+    return [Theme(phrase, tuple(sorted(c.papers, key=order.__getitem__))) for phrase, c in chosen]
+
+
+def _merge_into_wider(eligible: list[_Candidate]) -> dict[tuple[str, ...], _Candidate]:
+    """A phrase gives way to a longer one that contains it and keeps most of its papers: the theme is named
+    by the longer phrase and keeps the papers of both."""
     containing: dict[tuple[str, ...], list[_Candidate]] = {}
     for candidate in eligible:
         for part in _parts(candidate.key):
@@ -405,27 +414,32 @@ def day_themes(papers: Sequence[Paper], limit: int = 6, minimum: int = 3) -> lis
             merged.setdefault(target.key, target).papers.update(candidate.papers)
             continue
         merged.setdefault(candidate.key, candidate)
-    chosen: list[_Candidate] = []
-    shown: list[str] = []
-    proper_words = _proper_words(papers)
+    return merged
+
+
+def _one_papers_topic(candidate: _Candidate, below_minimum: bool) -> bool:
+    """A paper's own topic is a theme too when its title names it and its abstract repeats it ("video
+    matting"), or, below the minimum, when either holds."""
+    return bool((candidate.title_papers and candidate.occurrences >= 3)
+                or (below_minimum and (candidate.title_papers or candidate.occurrences >= 2)))
+
+
+def _choose(merged: dict[tuple[str, ...], _Candidate], limit: int, minimum: int, lower_case_words: set[str],
+            proper_words: set[str]) -> list[tuple[str, _Candidate]]:
+    """The themes, best first, each with its phrase as the day writes it."""
+    chosen: list[tuple[str, _Candidate]] = []
     for candidate in sorted(merged.values(), key=_rank):
         if len(chosen) >= limit:
             break
-        # A paper's own topic is a theme too when its title names it and its abstract repeats it ("video
-        # matting"), or, below the minimum, when either holds.
-        if len(candidate.papers) < 2 and not (
-                (candidate.title_papers and candidate.occurrences >= 3)
-                or (len(chosen) < minimum and (candidate.title_papers or candidate.occurrences >= 2))):
+        if len(candidate.papers) < 2 and not _one_papers_topic(candidate, len(chosen) < minimum):
             continue
-        if any(_overlaps(candidate, taken) for taken in chosen):
+        if any(_overlaps(candidate, taken) for _, taken in chosen):
             continue
         phrase = _display(candidate, lower_case_words, proper_words)
         if len(candidate.papers) < 2 and _is_name(phrase):
             continue  # one paper's own method ("Sparse Token Routing"): the summary lists those apart
-        chosen.append(candidate)
-        shown.append(phrase)
-    return [Theme(phrase, tuple(sorted(c.papers, key=order.__getitem__))) for phrase, c in zip(shown, chosen,
-                                                                                                strict=True)]
+        chosen.append((phrase, candidate))
+    return chosen
 
 
 def _is_name(phrase: str) -> bool:

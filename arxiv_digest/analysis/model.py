@@ -432,44 +432,55 @@ def discover_window(http: httpx2.Client, config: ModelConfig) -> ContextWindow:
     if config.context_tokens:
         return ContextWindow(config.context_tokens, "llm_context_tokens", token_ratio=_token_ratio(http, config))
     headers = {"Authorization": f"Bearer {config.api_key}"}
-    root = config.server_root
     probes: list[str] = []
-    try:
-        props = http.get(f"{root}/props", headers=headers, timeout=PROBE_TIMEOUT_SECONDS)
-        body = _json_of(props) if props.status_code == 200 else None
-        if isinstance(body, dict) and isinstance(body.get("default_generation_settings"), dict):
-            per_slot = int(body["default_generation_settings"].get("n_ctx") or 0)
-            slots = int(body.get("total_slots") or 1)
-            if per_slot:
-                total = _llama_total_context(http, config, per_slot, slots)
-                return _llama_window(per_slot, total, slots, config.concurrency, _token_ratio(http, config))
-        probes.append(f"/props: HTTP {props.status_code}")
-    except (httpx2.HTTPError, ValueError, TypeError) as exc:
-        probes.append(f"/props: {type(exc).__name__}")
-    try:
-        models = http.get(f"{config.base_url.rstrip('/')}/models", headers=headers, timeout=PROBE_TIMEOUT_SECONDS)
-        body = _json_of(models) if models.status_code == 200 else None
-        entries = body.get("data") if isinstance(body, dict) else None
-        if isinstance(entries, list):
-            for entry in entries:
-                if isinstance(entry, dict) and entry.get("max_model_len") and (
-                        entry.get("id") == config.model or len(entries) == 1):
-                    return ContextWindow(int(entry["max_model_len"]), "vLLM max_model_len in /v1/models")
-        probes.append(f"/v1/models: HTTP {models.status_code}")
-    except (httpx2.HTTPError, ValueError, TypeError) as exc:
-        probes.append(f"/v1/models: {type(exc).__name__}")
-    try:
-        show = http.post(f"{root}/api/show", json={"model": config.model}, headers=headers,
-                         timeout=PROBE_TIMEOUT_SECONDS)
-        body = _json_of(show) if show.status_code == 200 else None
-        if isinstance(body, dict):
-            window = _ollama_window(body)
+    for label, probe in _WINDOW_PROBES:
+        try:
+            window, status = probe(http, config, headers)
             if window is not None:
                 return window
-        probes.append(f"/api/show: HTTP {show.status_code}")
-    except (httpx2.HTTPError, ValueError, TypeError) as exc:
-        probes.append(f"/api/show: {type(exc).__name__}")
+            probes.append(f"{label}: HTTP {status}")
+        except (httpx2.HTTPError, ValueError, TypeError) as exc:
+            probes.append(f"{label}: {type(exc).__name__}")
     return ContextWindow(0, "the server did not say: " + ", ".join(probes) + "; set llm_context_tokens")
+
+
+# A probe asks one kind of server for its window: (the window, or None, and the HTTP status it answered).
+_Probe = Callable[[httpx2.Client, ModelConfig, dict[str, str]], tuple[ContextWindow | None, int]]
+
+
+def _llama_props(http: httpx2.Client, config: ModelConfig, headers: dict[str, str]) -> tuple[ContextWindow | None, int]:
+    props = http.get(f"{config.server_root}/props", headers=headers, timeout=PROBE_TIMEOUT_SECONDS)
+    body = _json_of(props) if props.status_code == 200 else None
+    if isinstance(body, dict) and isinstance(body.get("default_generation_settings"), dict):
+        per_slot = int(body["default_generation_settings"].get("n_ctx") or 0)
+        slots = int(body.get("total_slots") or 1)
+        if per_slot:
+            total = _llama_total_context(http, config, per_slot, slots)
+            return _llama_window(per_slot, total, slots, config.concurrency, _token_ratio(http, config)), 200
+    return None, props.status_code
+
+
+def _vllm_models(http: httpx2.Client, config: ModelConfig, headers: dict[str, str]) -> tuple[ContextWindow | None, int]:
+    models = http.get(f"{config.base_url.rstrip('/')}/models", headers=headers, timeout=PROBE_TIMEOUT_SECONDS)
+    body = _json_of(models) if models.status_code == 200 else None
+    entries = body.get("data") if isinstance(body, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("max_model_len") and (
+                entry.get("id") == config.model or len(entries) == 1):
+            return ContextWindow(int(entry["max_model_len"]), "vLLM max_model_len in /v1/models"), 200
+    return None, models.status_code
+
+
+def _ollama_show(http: httpx2.Client, config: ModelConfig, headers: dict[str, str]) -> tuple[ContextWindow | None, int]:
+    show = http.post(f"{config.server_root}/api/show", json={"model": config.model}, headers=headers,
+                     timeout=PROBE_TIMEOUT_SECONDS)
+    body = _json_of(show) if show.status_code == 200 else None
+    return (_ollama_window(body) if isinstance(body, dict) else None), show.status_code
+
+
+# The servers asked, in order: llama.cpp, vLLM, Ollama.
+_WINDOW_PROBES: tuple[tuple[str, _Probe], ...] = (
+    ("/props", _llama_props), ("/v1/models", _vllm_models), ("/api/show", _ollama_show))
 
 
 OLLAMA_DEFAULT_NUM_CTX = 4096  # what Ollama gives a request unless num_ctx or OLLAMA_CONTEXT_LENGTH says otherwise
@@ -555,6 +566,57 @@ def _server_token_count(http: httpx2.Client, config: ModelConfig, text: str) -> 
         return None
     tokens = body.get("tokens") if isinstance(body, dict) else None
     return len(tokens) if isinstance(tokens, list) else None
+
+
+def _plain_answer(stream: Any, content_type: str) -> _Answer:
+    """A server that ignores `stream` answers with one body: read it as the SDK would a plain answer."""
+    raw = stream.response.read()
+    stream.close()
+    body: Any = json.loads(raw or b"null") if "json" in content_type else raw.decode(errors="replace")
+    if isinstance(body, dict):
+        return _Answer(ChatCompletion.construct(**body), _timings_ms(body))
+    return _Answer(body, None)
+
+
+@dataclass
+class _StreamState:
+    """What a streamed answer has said so far: the answer's pieces, the reasoning (counted, never part of the
+    answer), when the answer began, the finish reason, the usage and the server's timings."""
+
+    parts: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    answer_began: float | None = None
+    started: float = field(default_factory=time.monotonic)
+    finish: str | None = None
+    usage: Any = None
+    server_ms: float | None = None
+    checked: int = 0  # the answer's length when it was last checked for a loop
+
+    def take(self, chunk: Any) -> None:
+        self.server_ms = _timings_ms(chunk) or self.server_ms
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices or []:
+            if choice.delta is not None:
+                thought = reasoning_text(choice.delta)
+                if thought:
+                    self.reasoning.append(thought)
+                if choice.delta.content:
+                    self.answer_began = self.answer_began or time.monotonic()
+                    self.parts.append(choice.delta.content)
+            self.finish = choice.finish_reason or self.finish
+
+    def cut_reason(self, deadline: float | None) -> str | None:
+        """"repetition" when the answer loops, "time_cap" past the deadline, else None (keep reading)."""
+        length = sum(len(p) for p in self.parts)
+        if length - self.checked >= REPETITION_CHECK_CHARS:
+            self.checked = length
+            # Judged on the answer: a reasoning block may circle before the answer begins.
+            if repeats_itself(strip_reasoning("".join(self.parts)).text):
+                return "repetition"
+        if deadline is not None and time.monotonic() > deadline:
+            return "time_cap"
+        return None
 
 
 class OpenAICompatibleModel:
@@ -723,60 +785,29 @@ class OpenAICompatibleModel:
                 deadline: float | None) -> _Answer:
         """A streamed answer, cut when it loops or the deadline passes; the pieces become one ChatCompletion."""
         stream = self._create(messages, max_tokens, timeout, stream=True, stream_options={"include_usage": True})
-        http_response = stream.response
-        content_type = http_response.headers.get("content-type", "")
+        content_type = stream.response.headers.get("content-type", "")
         if "text/event-stream" not in content_type:
-            # A server that ignores `stream` answers with one body: read it as the SDK would a plain answer.
-            raw = http_response.read()
-            stream.close()
-            body: Any = json.loads(raw or b"null") if "json" in content_type else raw.decode(errors="replace")
-            if isinstance(body, dict):
-                return _Answer(ChatCompletion.construct(**body), _timings_ms(body))
-            return _Answer(body, None)
-        parts: list[str] = []
-        reasoning: list[str] = []
-        answer_began: float | None = None
-        started = time.monotonic()
-        finish: str | None = None
-        usage: Any = None
-        server_ms: float | None = None
-        checked = 0
+            return _plain_answer(stream, content_type)
+        state = _StreamState()
         try:
             for chunk in stream:
-                server_ms = _timings_ms(chunk) or server_ms
-                if chunk.usage is not None:
-                    usage = chunk.usage
-                for choice in chunk.choices or []:
-                    if choice.delta is not None:
-                        thought = reasoning_text(choice.delta)
-                        if thought:
-                            reasoning.append(thought)  # counted, never part of the answer
-                        if choice.delta.content:
-                            answer_began = answer_began or time.monotonic()
-                            parts.append(choice.delta.content)
-                    finish = choice.finish_reason or finish
-                length = sum(len(p) for p in parts)
-                if length - checked >= REPETITION_CHECK_CHARS:
-                    checked = length
-                    # Judged on the answer: a reasoning block may circle before the answer begins.
-                    if repeats_itself(strip_reasoning("".join(parts)).text):
-                        finish = "repetition"
-                        break
-                if deadline is not None and time.monotonic() > deadline:
-                    finish = "time_cap"
+                state.take(chunk)
+                finish = state.cut_reason(deadline)
+                if finish:
+                    state.finish = finish
                     break
         finally:
             stream.close()  # closing the connection makes llama.cpp stop generating
-        text = "".join(parts)
         completion = ChatCompletion.construct(
             id="stream", object="chat.completion", created=0, model=self.config.model,
-            choices=[Choice.construct(index=0, finish_reason=finish,
-                                      message=ChatCompletionMessage.construct(role="assistant", content=text))],
-            usage=usage,
+            choices=[Choice.construct(index=0, finish_reason=state.finish,
+                                      message=ChatCompletionMessage.construct(role="assistant",
+                                                                              content="".join(state.parts)))],
+            usage=state.usage,
         )
-        thought = "".join(reasoning)
-        thinking_ms = ((answer_began or time.monotonic()) - started) * 1000 if thought else 0.0
-        return _Answer(completion, server_ms, thought, thinking_ms)
+        thought = "".join(state.reasoning)
+        thinking_ms = ((state.answer_began or time.monotonic()) - state.started) * 1000 if thought else 0.0
+        return _Answer(completion, state.server_ms, thought, thinking_ms)
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int | None = None,
                  deadline: float | None = None) -> Completion:

@@ -29,6 +29,10 @@ def reason_names(reason: str) -> list[str]:
 def model_report(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Calls, their outcomes (rejections by reason, errors by kind), time, tokens, and the token estimate's
     ratio to the server's own count (above 1: the estimate errs high, as the budget needs)."""
+    return {**_outcomes(calls, counts or {}), **_time_and_tokens(calls), **_estimate_check(calls)}
+
+
+def _outcomes(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any]) -> dict[str, Any]:
     rejections: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     for call in calls:
@@ -36,9 +40,6 @@ def model_report(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any] |
             rejections.update(reason_names(call["reason"] or "") or ["other"])
         elif call["status"] == "error":
             errors.update([call["error_kind"] or "transient"])
-    counted = [c for c in calls if c["status"] != "error" and c["usage_reported"] and c["estimated_input_tokens"]]
-    server_in = sum(c["input_tokens"] for c in counted)
-    estimated_in = sum(c["estimated_input_tokens"] for c in counted)
     return {
         "calls": len(calls),
         "accepted": sum(1 for c in calls if c["status"] == "accepted"),
@@ -46,16 +47,38 @@ def model_report(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any] |
         "rejections_by_reason": dict(rejections.most_common()),
         "errors": sum(errors.values()),
         "errors_by_kind": dict(errors.most_common()),
-        "fallbacks": int((counts or {}).get("fallbacks", 0)),
-        "model_answers": int((counts or {}).get("model_answers", 0)),
-        "model_seconds": round(sum(float(c["latency_ms"] or 0) for c in calls) / 1000, 1),
-        "queue_seconds": round(sum(float(c["queue_ms"] or 0) for c in calls) / 1000, 1),
-        "input_tokens": sum(int(c["input_tokens"] or 0) for c in calls),
-        "output_tokens": sum(int(c["output_tokens"] or 0) for c in calls),
+        "fallbacks": int(counts.get("fallbacks", 0)),
+        "model_answers": int(counts.get("model_answers", 0)),
+    }
+
+
+def _seconds(calls: Sequence[Mapping[str, Any]], key: str) -> float:
+    return round(sum(float(c.get(key) or 0) for c in calls) / 1000, 1)
+
+
+def _tokens(calls: Sequence[Mapping[str, Any]], key: str) -> int:
+    return sum(int(c.get(key) or 0) for c in calls)
+
+
+def _time_and_tokens(calls: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {
+        "model_seconds": _seconds(calls, "latency_ms"),
+        "queue_seconds": _seconds(calls, "queue_ms"),
+        "input_tokens": _tokens(calls, "input_tokens"),
+        "output_tokens": _tokens(calls, "output_tokens"),
         # Reasoning the model did before answering (never published): part of the output tokens it bills.
-        "reasoning_tokens": sum(int(c.get("reasoning_tokens") or 0) for c in calls),
-        "reasoning_seconds": round(sum(float(c.get("reasoning_ms") or 0) for c in calls) / 1000, 1),
+        "reasoning_tokens": _tokens(calls, "reasoning_tokens"),
+        "reasoning_seconds": _seconds(calls, "reasoning_ms"),
         "cost_usd": sum(float(c["cost_usd"] or 0) for c in calls),
+    }
+
+
+def _estimate_check(calls: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The token estimate against the server's own count, on the calls whose usage the server reported."""
+    counted = [c for c in calls if c["status"] != "error" and c["usage_reported"] and c["estimated_input_tokens"]]
+    server_in = sum(c["input_tokens"] for c in counted)
+    estimated_in = sum(c["estimated_input_tokens"] for c in counted)
+    return {
         "estimate_vs_server": round(estimated_in / server_in, 3) if server_in else None,
         "estimate_checked_calls": len(counted),
     }

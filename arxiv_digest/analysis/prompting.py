@@ -257,6 +257,28 @@ def truncate_to_tokens(text: str, max_tokens: int) -> str:
 
 def select_sections(sections: Sequence[Section], budget: int) -> Selection:
     """The sections to send, within `budget` tokens, in reading order, tier by tier (see SECTION_TIERS)."""
+    candidates, omitted = _by_tier(sections)
+    chosen: list[SectionExcerpt] = []
+    remaining = max(0, budget)
+    parents = _parents(sections)
+    for number, tier in enumerate(SECTION_TIERS):
+        tier_sections = sorted((s for norm in tier for s in candidates[norm]), key=lambda s: s.ordinal)
+        if not tier_sections:
+            continue
+        costs = [estimate_tokens(_section_block(s.title, s.text, s.level)) + 1 for s in tier_sections]
+        allowances = _allowances(tier_sections, costs, remaining, parents)
+        remaining -= _fill_tier(tier_sections, costs, allowances, chosen, omitted)
+        if any(allowance < cost for cost, allowance in zip(costs, allowances, strict=True)):
+            # A tier that did not fit whole gets what is left over from its own cuts; later tiers get nothing.
+            omitted += [f"{s.title} (over budget)" for later in SECTION_TIERS[number + 1:]
+                        for norm in later for s in candidates[norm]]
+            break
+    chosen.sort(key=lambda e: e.ordinal)
+    return Selection(tuple(chosen), tuple(omitted), budget)
+
+
+def _by_tier(sections: Sequence[Section]) -> tuple[dict[str, list[Section]], list[str]]:
+    """The sections that may be sent, by norm, and what is never sent (why, in words)."""
     omitted: list[str] = []
     candidates: dict[str, list[Section]] = {norm: [] for tier in SECTION_TIERS for norm in tier}
     for section in sections:
@@ -272,34 +294,23 @@ def select_sections(sections: Sequence[Section], budget: int) -> Selection:
             candidates[section.norm].append(section)
         else:
             candidates["other"].append(section)
+    return candidates, omitted
 
-    chosen: list[SectionExcerpt] = []
-    remaining = max(0, budget)
-    parents = _parents(sections)
-    for tier in SECTION_TIERS:
-        tier_sections = sorted((s for norm in tier for s in candidates[norm]), key=lambda s: s.ordinal)
-        if not tier_sections:
+
+def _fill_tier(tier_sections: Sequence[Section], costs: Sequence[int], allowances: Sequence[int],
+               chosen: list[SectionExcerpt], omitted: list[str]) -> int:
+    """Each section of a tier whole, cut to its allowance, or left out; the tokens the chosen ones take."""
+    spent = 0
+    for section, cost, allowance in zip(tier_sections, costs, allowances, strict=True):
+        heading_cost = estimate_tokens(_section_block(section.title, "", section.level)) + 1
+        text = section.text if allowance >= cost else truncate_to_tokens(section.text, allowance - heading_cost)
+        if not text:
+            omitted.append(f"{section.title} (over budget)")
             continue
-        costs = [estimate_tokens(_section_block(s.title, s.text, s.level)) + 1 for s in tier_sections]
-        allowances = _allowances(tier_sections, costs, remaining, parents)
-        for section, cost, allowance in zip(tier_sections, costs, allowances, strict=True):
-            heading_cost = estimate_tokens(_section_block(section.title, "", section.level)) + 1
-            text = section.text if allowance >= cost else truncate_to_tokens(section.text, allowance - heading_cost)
-            if not text:
-                omitted.append(f"{section.title} (over budget)")
-                continue
-            tokens = estimate_tokens(_section_block(section.title, text, section.level)) + 1
-            chosen.append(
-                SectionExcerpt(section.ordinal, section.title, section.norm, text, tokens, cost, section.level)
-            )
-            remaining -= tokens
-        if any(allowance < cost for cost, allowance in zip(costs, allowances, strict=True)):
-            # A tier that did not fit whole gets what is left over from its own cuts; later tiers get nothing.
-            omitted += [f"{s.title} (over budget)" for later in SECTION_TIERS[SECTION_TIERS.index(tier) + 1:]
-                        for norm in later for s in candidates[norm]]
-            break
-    chosen.sort(key=lambda e: e.ordinal)
-    return Selection(tuple(chosen), tuple(omitted), budget)
+        tokens = estimate_tokens(_section_block(section.title, text, section.level)) + 1
+        chosen.append(SectionExcerpt(section.ordinal, section.title, section.norm, text, tokens, cost, section.level))
+        spent += tokens
+    return spent
 
 
 def render_selection(selection: Selection) -> str:

@@ -34,10 +34,12 @@ from arxiv_digest.analysis.key_phrases import Theme, day_themes
 from arxiv_digest.analysis.model import ChatModel, Completion, ModelCallFailed, PromptTooLong
 from arxiv_digest.analysis.prompting import Message, Prompt, SummaryEntry, build_summary_prompt
 from arxiv_digest.catalog.announcements import announcement_evening
+from arxiv_digest.checks.findings import BLOCKING, SUMMARY_UNKNOWN_PAPER
+from arxiv_digest.checks.summary import check_summary, quoted_names
+from arxiv_digest.checks.text import title_key
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
-from arxiv_digest.wording import wording_for
-from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, quoted_names, title_key
+from arxiv_digest.wording import Wording, wording_for
 from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)
@@ -136,22 +138,28 @@ def extractive_summary(
     lines += ["", wording.methods_heading, ""]
     lines += [wording.method_line.format(method=m, title=p.title) for m, p in methods[:5]] or [wording.no_methods]
     lines += ["", wording.reads_heading, ""]
-    for number, (paper, paper_themes) in enumerate(reads, start=1):
-        analysis = analyses.get(paper.versioned_id)
-        reasons = []
-        if paper_themes:
-            reasons.append(wording.read_reason_themes.format(
-                themes=wording.list_separator.join(t.phrase for t in paper_themes[:3])))
-        if analysis is not None and analysis.kind == "method":
-            reasons.append(wording.read_reason_full_text)
-        if _has_code(paper):
-            reasons.append(wording.read_reason_code)
-        if key_findings(paper.abstract):
-            reasons.append(wording.read_reason_results)
-        lines.append(wording.read_line.format(
-            number=number, title=paper.title,
-            reasons=wording.list_separator.join(reasons) or wording.read_reason_default))
+    lines += [wording.read_line.format(
+        number=number, title=paper.title,
+        reasons=wording.list_separator.join(_read_reasons(paper, analyses.get(paper.versioned_id), paper_themes,
+                                                          wording)) or wording.read_reason_default)
+        for number, (paper, paper_themes) in enumerate(reads, start=1)]
     return "\n".join(lines).strip() + "\n"
+
+
+def _read_reasons(paper: Paper, analysis: Analysis | None, paper_themes: Sequence[Theme],
+                  wording: Wording) -> list[str]:
+    """Why a recommended read is worth reading: its themes, its full-text analysis, its code, its results."""
+    reasons = []
+    if paper_themes:
+        reasons.append(wording.read_reason_themes.format(
+            themes=wording.list_separator.join(t.phrase for t in paper_themes[:3])))
+    if analysis is not None and analysis.kind == "method":
+        reasons.append(wording.read_reason_full_text)
+    if _has_code(paper):
+        reasons.append(wording.read_reason_code)
+    if key_findings(paper.abstract):
+        reasons.append(wording.read_reason_results)
+    return reasons
 
 
 def summary_fingerprint(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> str:

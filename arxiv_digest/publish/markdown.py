@@ -8,9 +8,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from arxiv_digest.analysis.summary import category_name
+from arxiv_digest.checks.structure import WITHHELD_PREFIX
 from arxiv_digest.publish.view import DigestView
 from arxiv_digest.wording import wording_for
-from quality.checks import WITHHELD_PREFIX
 from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)

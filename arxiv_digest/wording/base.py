@@ -101,7 +101,7 @@ class Wording:
     abstract_only_marker: str
     extractive_summary_marker: str
     # Refusals and requests for the paper, checked in every language's text: (reason, regex, anywhere); see
-    # quality.checks.is_refusal for what `anywhere` means.
+    # arxiv_digest.checks.refusals.is_refusal for what `anywhere` means.
     refusal_patterns: tuple[tuple[str, str, bool], ...]
     min_analysis_chars: int  # content characters a model-written analysis needs at least
     min_cjk_ratio: float  # share of CJK letters a model-written text needs: 0.0 = no minimum

@@ -10,8 +10,10 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quality.checks import Finding, check_digest, extract_urls
-from quality.digest_format import DigestFormatError, ParsedDigest, parse_digest
+from arxiv_digest.checks.digest import check_digest
+from arxiv_digest.checks.digest_format import DigestFormatError, ParsedDigest, parse_digest
+from arxiv_digest.checks.findings import Finding
+from arxiv_digest.checks.links import extract_urls
 from schemas.records import Status
 
 if TYPE_CHECKING:

@@ -10,12 +10,13 @@ Model-written analyses contain their own `##` headings and `---` rules, so paper
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from arxiv_digest.checks.text import unescape_markdown
 from arxiv_digest.errors import DigestError
 from arxiv_digest.ids import ARXIV_ID
-from quality.checks import unescape_markdown
 
 
 class DigestFormatError(DigestError, ValueError):
@@ -150,36 +151,43 @@ def _bullets(block: list[str]) -> list[str]:
     return items
 
 
-def _parse_paper(lines: list[str], start_line: int) -> ParsedPaper:
-    anchor = None
-    index = 0
+def _skip_blank(lines: list[str], index: int) -> int:
     while index < len(lines) and not lines[index].strip():
         index += 1
+    return index
+
+
+def _entry_head(lines: list[str]) -> tuple[str | None, str | None, str | None, int]:
+    """The entry's anchor, title and arXiv link, and the index of the line after them."""
+    anchor = title = link = None
+    index = _skip_blank(lines, 0)
     if index < len(lines) and (match := _ANCHOR.match(lines[index])):
         anchor = match.group(1)
         index += 1
-    title = link = None
-    while index < len(lines) and not lines[index].strip():
-        index += 1
+    index = _skip_blank(lines, index)
     if index < len(lines) and (heading := _PAPER_HEADING.match(lines[index])):
         title, link = unescape_markdown(heading.group(1)).strip(), heading.group(2)
         index += 1
     elif index < len(lines) and re.match(r"^#{2,3}\s+\S", lines[index]):
         title = unescape_markdown(lines[index].lstrip("#").strip())
         index += 1
-    body = lines[index:]
-    figure = None
+    return anchor, title, link, index
+
+
+def _take_figure(body: list[str]) -> tuple[list[str], str | None]:
+    """The body without its teaser figure line, and the figure's path."""
     for offset, line in enumerate(body):
         field_match = _FIELD.match(line)
         if field_match and field_match.group(1).lower() == "abstract":
             break  # only before the abstract: an analysis may show a picture of its own
         if figure_match := _FIGURE_LINE.match(line):
-            figure = figure_match.group(1)
-            body = [*body[:offset], "", *body[offset + 1:]]  # not part of the categories above it
-            break
+            return [*body[:offset], "", *body[offset + 1:]], figure_match.group(1)  # not part of the categories
+    return body, None
 
-    # Positions of field markers. The analysis may itself contain bold lines, so only the first marker of
-    # each metadata field counts, and Key Findings / Links are the last ones of the entry.
+
+def _field_positions(body: list[str]) -> dict[str, int]:
+    """Positions of field markers. The analysis may itself contain bold lines, so only the first marker of
+    each metadata field counts, and Key Findings / Links are the last ones of the entry."""
     positions: dict[str, int] = {}
     for offset, line in enumerate(body):
         match = _FIELD.match(line)
@@ -192,56 +200,98 @@ def _parse_paper(lines: list[str], start_line: int) -> ParsedPaper:
             positions[name] = offset
     if "links" in positions and "key findings" in positions and positions["links"] < positions["key findings"]:
         del positions["links"]  # a "Links:" line inside the analysis, not the entry's links section
+    return positions
 
-    ordered = sorted(positions.items(), key=lambda item: item[1])
 
-    def section(name: str) -> tuple[str, list[str]] | None:
-        if name not in positions:
-            return None
-        at = positions[name]
-        following = [pos for _, pos in ordered if pos > at]
-        end = following[0] if following else len(body)
+def _sections(body: list[str]) -> dict[str, tuple[str, list[str]]]:
+    """Each field's inline text (after its marker) and the lines up to the next field."""
+    positions = _field_positions(body)
+    starts = sorted(positions.values())
+    found = {}
+    for name, at in positions.items():
+        following = [pos for pos in starts if pos > at]
         inline = _FIELD.match(body[at]).group(2).strip()  # type: ignore[union-attr]
-        return inline, body[at + 1:end]
+        found[name] = (inline, body[at + 1:following[0] if following else len(body)])
+    return found
 
+
+def _one_line(inline: str, block: list[str]) -> str:
+    return " ".join([inline, *(line.strip() for line in block)]).strip()
+
+
+def _read_authors(paper: ParsedPaper, inline: str, block: list[str]) -> None:
+    paper.authors = [a.strip() for a in unescape_markdown(_one_line(inline, block)).split(",") if a.strip()]
+
+
+def _read_published(paper: ParsedPaper, inline: str, block: list[str]) -> None:
+    paper.published_raw = _one_line(inline, block)
+    paper.published = _parse_date(paper.published_raw)
+
+
+def _read_categories(paper: ParsedPaper, inline: str, block: list[str]) -> None:
+    # "(cross-list from cs.RO)" after the list is a label, not a category.
+    listed = re.sub(r"\s*\([^)]*\)\s*$", "", unescape_markdown(_one_line(inline, block)))
+    paper.categories = [c.strip() for c in listed.split(",") if c.strip()]
+
+
+def _read_relevance(paper: ParsedPaper, inline: str, block: list[str]) -> None:
+    paper.relevance = unescape_markdown(_one_line(inline, block))
+
+
+def _read_abstract(paper: ParsedPaper, inline: str, block: list[str]) -> None:
+    paper.abstract = unescape_markdown(_text([inline, *block]))
+
+
+def _read_analysis(paper: ParsedPaper, inline: str, block: list[str]) -> None:
+    paper.analysis = _text([inline, *block])
+
+
+def _read_key_findings(paper: ParsedPaper, _inline: str, block: list[str]) -> None:
+    paper.key_findings = [unescape_markdown(item) for item in _bullets(block)]
+
+
+def _read_links(paper: ParsedPaper, _inline: str, block: list[str]) -> None:
+    matches = [_LINK_ITEM.match(item) for item in _bullets(block)]
+    paper.links = [DigestLink(unescape_markdown(match.group(1)), match.group(2)) for match in matches if match]
+
+
+# What each field of an entry fills in, by the field's name in lower case.
+_FIELD_READERS: dict[str, Callable[[ParsedPaper, str, list[str]], None]] = {
+    "authors": _read_authors, "published": _read_published, "categories": _read_categories,
+    "relevance": _read_relevance, "abstract": _read_abstract, "analysis": _read_analysis,
+    "key findings": _read_key_findings, "links": _read_links,
+}
+
+
+def _parse_paper(lines: list[str], start_line: int) -> ParsedPaper:
+    anchor, title, link, index = _entry_head(lines)
+    body, figure = _take_figure(lines[index:])
     arxiv_id, version = _split_id(anchor or link)
     paper = ParsedPaper(anchor=anchor, arxiv_id=arxiv_id, version=version, title=title, link=link,
                         figure=figure, line=start_line)
-    if (authors := section("authors")) is not None:
-        raw = " ".join([authors[0], *(line.strip() for line in authors[1])]).strip()
-        paper.authors = [a.strip() for a in unescape_markdown(raw).split(",") if a.strip()]
-    if (published := section("published")) is not None:
-        raw = " ".join([published[0], *(line.strip() for line in published[1])]).strip()
-        paper.published_raw = raw
-        paper.published = _parse_date(raw)
-    if (categories := section("categories")) is not None:
-        raw = " ".join([categories[0], *(line.strip() for line in categories[1])]).strip()
-        # "(cross-list from cs.RO)" after the list is a label, not a category.
-        listed = re.sub(r"\s*\([^)]*\)\s*$", "", unescape_markdown(raw))
-        paper.categories = [c.strip() for c in listed.split(",") if c.strip()]
-    if (relevance := section("relevance")) is not None:
-        paper.relevance = unescape_markdown(" ".join([relevance[0], *(line.strip() for line in relevance[1])]).strip())
-    if (abstract := section("abstract")) is not None:
-        paper.abstract = unescape_markdown(_text([abstract[0], *abstract[1]]))
-    if (analysis := section("analysis")) is not None:
-        paper.analysis = _text([analysis[0], *analysis[1]])
-    if (findings := section("key findings")) is not None:
-        paper.key_findings = [unescape_markdown(item) for item in _bullets(findings[1])]
-    if (links := section("links")) is not None:
-        paper.links = []
-        for item in _bullets(links[1]):
-            match = _LINK_ITEM.match(item)
-            if match:
-                paper.links.append(DigestLink(unescape_markdown(match.group(1)), match.group(2)))
+    for name, (inline, block) in _sections(body).items():
+        _FIELD_READERS[name](paper, inline, block)
     return paper
 
 
 def parse_digest(text: str) -> ParsedDigest:
     """Parse a digest; raise DigestFormatError when the text has no digest title or no paper structure."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    header_date, digest_date, title = _heading(lines)
+    sections = _top_sections(lines)
+    if "papers" not in sections and not any(_ANCHOR.match(line) or _PAPER_HEADING.match(line) for line in lines):
+        raise DigestFormatError("not a digest: no '## Papers' section and no paper entries")
+    summary_block = _span(lines, sections, "executive summary", ("table of contents", "papers"))
+    summary = _text(summary_block) if summary_block is not None else None
+    toc = _contents(_span(lines, sections, "table of contents", ("papers",)) or [])
+    return ParsedDigest(digest_date=digest_date, header_date=header_date, title=title, summary=summary,
+                        toc=toc, papers=_papers(lines, sections.get("papers", -1) + 1))
+
+
+def _heading(lines: list[str]) -> tuple[date | None, date | None, str | None]:
+    """The `Time:` line's date, the title's date and the title, from the first 20 lines."""
     header_date = digest_date = None
     title = None
-    title_index = None
     for index, line in enumerate(lines[:20]):
         if header_date is None and (time_match := _TIME_LINE.match(line)):
             raw = time_match.group(1)
@@ -252,13 +302,16 @@ def parse_digest(text: str) -> ParsedDigest:
         if title is None and (title_match := _TITLE_LINE.match(line)):
             title = title_match.group(1).strip()
             digest_date = _parse_date(title_match.group(2))
-            title_index = index
-    if title_index is None and header_date is None:
+    if title is None and header_date is None:
         raise DigestFormatError(
             "not a digest: no '# Arxiv ... Papers - YYYY-MM-DD' title and no 'Time: YYYYMMDD' line "
             "in the first 20 lines"
         )
+    return header_date, digest_date, title
 
+
+def _top_sections(lines: list[str]) -> dict[str, int]:
+    """Line index of each of the digest's own sections (Executive Summary, Table of Contents, Papers)."""
     sections: dict[str, int] = {}
     for index, line in enumerate(lines):
         match = _TOP_SECTION.match(line)
@@ -270,34 +323,33 @@ def parse_digest(text: str) -> ParsedDigest:
             sections[name] = index
         if name == "papers":
             break
-    if "papers" not in sections and not any(_ANCHOR.match(line) or _PAPER_HEADING.match(line) for line in lines):
-        raise DigestFormatError("not a digest: no '## Papers' section and no paper entries")
+    return sections
 
-    def span(name: str, end_names: tuple[str, ...]) -> list[str] | None:
-        if name not in sections:
-            return None
-        start = sections[name] + 1
-        ends = [sections[n] for n in end_names if n in sections and sections[n] > start - 1]
-        return lines[start:min(ends) if ends else len(lines)]
 
-    summary_block = span("executive summary", ("table of contents", "papers"))
-    summary = _text(summary_block) if summary_block is not None else None
+def _span(lines: list[str], sections: dict[str, int], name: str, end_names: tuple[str, ...]) -> list[str] | None:
+    if name not in sections:
+        return None
+    start = sections[name] + 1
+    ends = [sections[n] for n in end_names if n in sections and sections[n] > start - 1]
+    return lines[start:min(ends) if ends else len(lines)]
+
+
+def _contents(block: list[str]) -> list[TocEntry]:
     toc: list[TocEntry] = []
-    for line in span("table of contents", ("papers",)) or []:
+    for line in block:
         match = _TOC_LINE.match(line)
         if match:
             score = float(match.group(4)) if match.group(4) else None
             toc.append(TocEntry(int(match.group(1)), unescape_markdown(match.group(2)).strip(), match.group(3),
                                 score))
+    return toc
 
-    papers_start = sections.get("papers", -1) + 1
+
+def _papers(lines: list[str], papers_start: int) -> list[ParsedPaper]:
+    """The entries after the Papers heading, split on their anchors (or, without anchors, on paper headings)."""
     body = lines[papers_start:]
     starts = [i for i, line in enumerate(body) if _ANCHOR.match(line)]
     if not starts:
         starts = [i for i, line in enumerate(body) if _PAPER_HEADING.match(line)]
-    papers = []
-    for number, start in enumerate(starts):
-        end = starts[number + 1] if number + 1 < len(starts) else len(body)
-        papers.append(_parse_paper(body[start:end], papers_start + start + 1))
-    return ParsedDigest(digest_date=digest_date, header_date=header_date, title=title, summary=summary,
-                        toc=toc, papers=papers)
+    ends = [*starts[1:], len(body)][:len(starts)]
+    return [_parse_paper(body[start:end], papers_start + start + 1) for start, end in zip(starts, ends, strict=True)]
