@@ -30,7 +30,7 @@ from arxiv_digest.pdf.layout import (
     Line,
     block_text,
     join_lines,
-    layout_of,
+    read_document,
 )
 from schemas.records import Extraction, Section, Status
 
@@ -1032,13 +1032,13 @@ def sections_from_layout(layout: DocumentLayout) -> list[Section]:
 
 
 def extraction_layout(pdf_bytes: bytes, extraction: Extraction) -> DocumentLayout:
-    """The layout of the pages the extraction read, whether or not it is still cached in this process.
+    """The layout of the pages the extraction read, read again (a rerun after a crash, `rerun --failed`).
 
-    After a restart (a rerun after a crash, `rerun --failed`) the PDF is read again here: with the extraction's
-    own page count as the cap, not layout_of's default, or sections and links would come from pages the
-    stored text does not have (or miss pages it has) depending on whether the process restarted.
+    With the extraction's own page count as the cap, not read_document's default, or sections and links would
+    come from pages the stored text does not have (or miss pages it has) depending on whether the process
+    restarted.
     """
-    return layout_of(pdf_bytes, extraction.sha256, page_cap=len(extraction.page_texts) or 300)
+    return read_document(pdf_bytes, page_cap=len(extraction.page_texts) or 300)
 
 
 def segment_sections(pdf_bytes: bytes, extraction: Extraction) -> list[Section]:
