@@ -7,11 +7,14 @@ here, and only here:
 - the store of a database file (DuckDB lets one process own a file; store.open_store keeps that one handle),
 - the PDF download gate (one download at a time and the polite interval, whatever the task concurrency, so
   concurrent days of a local backfill do not double the request rate to arXiv),
-- the model client of one model configuration (its connection pool and its concurrency slots).
+- the model client of one model configuration (its connection pool and its concurrency slots),
+- the PDF reading pool (`reading_pool()`: one set of worker processes for every extract and figure task) and the
+  readings it hands from the extract step to the segment step (`kept_readings()`; pdf/reading.py).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import threading
 from collections.abc import Iterator
@@ -26,6 +29,7 @@ from arxiv_digest.catalog.client import make_http_client
 from arxiv_digest.catalog.sample_day import sample_transport
 from arxiv_digest.http_retry import Clock, RateLimiter
 from arxiv_digest.ledger import open_ledger
+from arxiv_digest.pdf.reading import KeptReadings, ReadingPool
 from arxiv_digest.settings import Settings
 from arxiv_digest.store import Store, open_store
 
@@ -107,3 +111,20 @@ class Runtime:
 def runtime_for(settings: Settings) -> Runtime:
     """The runtime of a flow run's settings (what the Prefect tasks open)."""
     return Runtime(settings)
+
+
+# -- PDF reading: one pool of worker processes per process, and what it read beyond the text -------------------
+
+_READING_POOL = ReadingPool()
+_KEPT_READINGS = KeptReadings()
+atexit.register(_READING_POOL.shutdown)
+
+
+def reading_pool() -> ReadingPool:
+    """The process's PDF reading pool, shared by every extract and figure task thread and every day."""
+    return _READING_POOL
+
+
+def kept_readings() -> KeptReadings:
+    """Sections and links read with a paper's text in this process, kept for its segment step."""
+    return _KEPT_READINGS

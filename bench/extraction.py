@@ -33,10 +33,8 @@ if str(ROOT) not in sys.path:
 
 import pymupdf  # noqa: E402
 
-from arxiv_digest.pdf.layout import EXTRACTOR_VERSION, extract_document  # noqa: E402
-from arxiv_digest.pdf.links import find_links  # noqa: E402
-from arxiv_digest.pdf.reading import read_paper_files, shutdown_extraction_pool  # noqa: E402
-from arxiv_digest.pdf.sections import segment_sections  # noqa: E402
+from arxiv_digest.pdf.layout import EXTRACTOR_VERSION  # noqa: E402
+from arxiv_digest.pdf.reading import ReadingPool, read_paper  # noqa: E402
 from arxiv_digest.urls import own_artifacts  # noqa: E402
 
 TRUTH_DIR = ROOT / "bench" / "truth"
@@ -117,9 +115,8 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 
 
 def _ours(data: bytes, sha: str) -> tuple[list[dict[str, Any]], dict[str, str], int]:
-    extraction = extract_document(data, sha256=sha, page_cap=300, time_cap_seconds=60.0)
-    sections = segment_sections(data, extraction)
-    links = find_links(data, extraction)
+    reading = read_paper(data, sha256=sha, page_cap=300, time_cap_seconds=60.0)  # text, sections, links
+    extraction, sections, links = reading.extraction, reading.sections, reading.links
     # The truth lists levels 1 and 2; deeper headings fold into their parent there, so they are not scored.
     found = [{"title": s.title, "norm": s.norm, "page": s.page, "level": s.level} for s in sections if s.level <= 2]
     own = dict(own_artifacts(links))
@@ -284,22 +281,22 @@ def _parallel_speedup(paths: Sequence[Path], workers: int, copies: int) -> dict[
     wall times: a speed-up near 1 with both cores busy elsewhere is the machine, not the pool.
     """
     day = [path for _ in range(copies) for path in paths]
-    shutdown_extraction_pool()
+    pool = ReadingPool()
     load = os.getloadavg()[0]
     # The pool lives as long as the run; its start (spawned interpreters importing the project) is timed apart.
     started = time.perf_counter()
-    read_paper_files(paths[:workers], workers=workers)
+    pool.read_paper_files(paths[:workers], workers=workers)
     startup = time.perf_counter() - started
     cpu = time.process_time()
     started = time.perf_counter()
-    read_paper_files(day, workers=1)
+    pool.read_paper_files(day, workers=1)
     single, single_cpu = time.perf_counter() - started, time.process_time() - cpu
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = children.ru_utime + children.ru_stime
     started = time.perf_counter()
-    read_paper_files(day, workers=workers)
+    pool.read_paper_files(day, workers=workers)
     pooled = time.perf_counter() - started
-    shutdown_extraction_pool()  # the workers exit, so their CPU time is counted
+    pool.shutdown()  # the workers exit, so their CPU time is counted
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     pool_cpu = children.ru_utime + children.ru_stime - before
     return {

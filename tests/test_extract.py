@@ -12,7 +12,7 @@ import pytest
 
 from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.layout import EXTRACTOR_VERSION, PdfInputError, extract_document, join_lines
-from arxiv_digest.pdf.reading import extract_report, extraction_pool, read_paper_files
+from arxiv_digest.pdf.reading import ReadingPool, extract_report
 from arxiv_digest.pdf.steps import extract_paper, segment_paper
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
@@ -256,30 +256,34 @@ def test_a_many_paper_day_is_read_by_as_many_worker_processes_as_the_setting_all
         path = tmp_path / f"p{n}.pdf"
         path.write_bytes(pdf_factory.single_column_paper() if n % 2 else pdf_factory.two_column_page())
         paths.append(path)
-    one = read_paper_files(paths, workers=1)
-    two = read_paper_files(paths, workers=2)
-    assert [r.extraction.page_texts for r in one] == [r.extraction.page_texts for r in two]
-    assert [r.sections for r in one] == [r.sections for r in two]
-    pool = extraction_pool(2)
-    assert pool is not None and len(pool._processes) == 2  # bounded by extract_workers; no more processes
-    assert extraction_pool(1) is None  # one worker: read in the flow's own process
+    pool = ReadingPool()
+    try:
+        one = pool.read_paper_files(paths, workers=1)
+        two = pool.read_paper_files(paths, workers=2)
+        assert [r.extraction.page_texts for r in one] == [r.extraction.page_texts for r in two]
+        assert [r.sections for r in one] == [r.sections for r in two]
+        executor = pool.executor(2)
+        assert executor is not None and len(executor._processes) == 2  # bounded by extract_workers; no more
+        assert pool.executor(1) is None  # one worker: read in the flow's own process
+    finally:
+        pool.shutdown()
     # The speed-up itself is measured by bench/extraction.py (a timing assertion would flake on shared cores).
 
 
-def test_the_reading_processes_are_replaced_after_so_many_pdfs_and_none_is_lost(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from arxiv_digest.pdf import reading
-
-    monkeypatch.setattr(reading, "RECYCLE_AFTER_TASKS", 3)
+def test_the_reading_processes_are_replaced_after_so_many_pdfs_and_none_is_lost(tmp_path: Path) -> None:
+    pool = ReadingPool(recycle_after=3)
     paths = []
     for n in range(7):
         path = tmp_path / f"p{n}.pdf"
         path.write_bytes(pdf_factory.single_column_paper())
         paths.append(path)
-    first = extraction_pool(2)
-    readings = read_paper_files(paths, workers=2)  # 7 more tasks: the pool is replaced on the way
-    assert len(readings) == 7 and all(r.extraction.pages >= 1 for r in readings)
-    assert extraction_pool(2) is not first
+    try:
+        first = pool.executor(2)
+        readings = pool.read_paper_files(paths, workers=2)  # 7 more tasks: the pool is replaced on the way
+        assert len(readings) == 7 and all(r.extraction.pages >= 1 for r in readings)
+        assert pool.executor(2) is not first
+    finally:
+        pool.shutdown()
 
 
 # -- the real corpus ----------------------------------------------------------------------------------------------

@@ -307,25 +307,23 @@ def test_segmenting_after_a_restart_reads_the_pages_extraction_read(tmp_path: Pa
     """
     import hashlib
 
-    from arxiv_digest.pdf import layout as extract
+    from arxiv_digest.pdf.layout import EXTRACTOR_VERSION
     from arxiv_digest.pdf.links import find_links
+    from arxiv_digest.pdf.reading import read_paper
     from arxiv_digest.pdf.sections import segment_sections
 
     sha = hashlib.sha256(pdf_of_3000_pages).hexdigest()
+    # An uninterrupted run reads text, sections and links in one pass over the PDF (the extract step).
+    uninterrupted = read_paper(pdf_of_3000_pages, sha256=sha, page_cap=40, time_cap_seconds=60)
     store = Store.open(tmp_path / "digest.duckdb")
     try:
-        store.save_extraction(extract.extract_document(pdf_of_3000_pages, sha256=sha, page_cap=40,
-                                                       time_cap_seconds=60), extract.EXTRACTOR_VERSION)
+        store.save_extraction(uninterrupted.extraction, EXTRACTOR_VERSION)
         stored = store.extraction(sha)
     finally:
         store.close()
     assert stored is not None and stored.pages == 3000 and len(stored.page_texts) == 40
-    # In the same process the segment step finds the layout the extraction read in the cache.
-    uninterrupted = [(s.title, s.page) for s in segment_sections(pdf_of_3000_pages, stored)]
-    links = find_links(pdf_of_3000_pages, stored)
-    extract._LAYOUTS.clear()  # what a new process starts with
+    # After a restart the segment step reads the PDF again, from the stored extraction alone.
     after_restart = [(s.title, s.page) for s in segment_sections(pdf_of_3000_pages, stored)]
     assert max(page for _, page in after_restart) <= 40, after_restart
-    assert after_restart == uninterrupted
-    extract._LAYOUTS.clear()
-    assert find_links(pdf_of_3000_pages, stored) == links
+    assert after_restart == [(s.title, s.page) for s in uninterrupted.sections]
+    assert find_links(pdf_of_3000_pages, stored) == list(uninterrupted.links)

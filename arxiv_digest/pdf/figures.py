@@ -265,13 +265,8 @@ def locate_figure(page: pymupdf.Page, caption: Caption, heads: frozenset[str] = 
     """The figure box above (or else below) its caption, or None when no confident box exists."""
     blocks = blocks if blocks is not None else _text_blocks(page)
     column = _column(page, caption.rect, blocks)
-    header_band = page.rect.height * _HEADER_BAND
-    furniture = [b for b in blocks
-                 if b.rect.y1 <= header_band and (_head_key(b.text) in heads or not _head_key(b.text))]
-    # Images and drawings clipped by the page top reach past a running head: the figure starts below it.
-    ceiling = max((b.rect.y1 for b in furniture if b.rect.width > 0.3 * column.width), default=0.0)
-    graphics = [(pymupdf.Rect(r.x0, max(r.y0, ceiling), r.x1, r.y1), is_image) for r, is_image in _graphic_rects(page)
-                if _overlap_x(r, column) and r.y1 > ceiling]
+    furniture = _furniture(page, blocks, heads)
+    graphics = _graphics_below_heads(page, column, furniture)
     boxes = [r for r, _ in graphics]
     in_column = [b for b in blocks if b.rect != caption.rect and _overlap_x(b.rect, column)]
     stoppers = [b.rect for b in in_column if _is_body_text(b, column, boxes)]
@@ -286,29 +281,66 @@ def locate_figure(page: pymupdf.Page, caption: Caption, heads: frozenset[str] = 
     return None
 
 
+def _furniture(page: pymupdf.Page, blocks: Sequence[_TextBlock], heads: frozenset[str]) -> list[_TextBlock]:
+    """Running heads and page numbers: text at the top of the page that repeats on other pages or has no words."""
+    header_band = page.rect.height * _HEADER_BAND
+    return [b for b in blocks if b.rect.y1 <= header_band and (_head_key(b.text) in heads or not _head_key(b.text))]
+
+
+def _graphics_below_heads(page: pymupdf.Page, column: pymupdf.Rect,
+                          furniture: Sequence[_TextBlock]) -> list[tuple[pymupdf.Rect, bool]]:
+    """The column's images and drawings; those clipped by the page top reach past a running head: the figure
+    starts below it."""
+    ceiling = max((b.rect.y1 for b in furniture if b.rect.width > 0.3 * column.width), default=0.0)
+    return [(pymupdf.Rect(r.x0, max(r.y0, ceiling), r.x1, r.y1), is_image) for r, is_image in _graphic_rects(page)
+            if _overlap_x(r, column) and r.y1 > ceiling]
+
+
 def _figure_box(caption: pymupdf.Rect, graphics: Sequence[tuple[pymupdf.Rect, bool]],
                 stoppers: Sequence[pymupdf.Rect], labels: Sequence[_TextBlock], above: bool) -> pymupdf.Rect | None:
     """The graphics next to the caption, grown away from it while the next graphic is near (a label bridges
     only a small gap), never past a paragraph of body text."""
-    if above:
-        limit = max((s.y1 for s in stoppers if s.y1 <= caption.y0 + 1), default=0.0)
-        inside = [r for r, _ in graphics if r.y0 >= limit - 1 and r.y1 <= caption.y0 + 2]
-        bridges = [b.rect for b in labels if b.lines <= _LABEL_ROWS and b.rect.y0 >= limit - 1
-                   and b.rect.y1 <= caption.y0 + 1]
-        nearest = max((r.y1 for r in inside), default=None)
-        if nearest is None or caption.y0 - nearest > _MAX_GAP_TO_CAPTION:
-            return None
-        members = [r for r in inside if r.y1 >= nearest - 1]
-    else:
-        limit = min((s.y0 for s in stoppers if s.y0 >= caption.y1 - 1), default=float("inf"))
-        inside = [r for r, _ in graphics if r.y0 >= caption.y1 - 2 and r.y1 <= limit + 1]
-        bridges = [b.rect for b in labels if b.lines <= _LABEL_ROWS and b.rect.y0 >= caption.y1 - 1
-                   and b.rect.y1 <= limit + 1]
-        nearest = min((r.y0 for r in inside), default=None)
-        if nearest is None or nearest - caption.y1 > _MAX_GAP_TO_CAPTION:
-            return None
-        members = [r for r in inside if r.y0 <= nearest + 1]
-    box = _union(members)
+    near = _graphics_above(caption, graphics, stoppers, labels) if above else \
+        _graphics_below(caption, graphics, stoppers, labels)
+    if near is None:
+        return None
+    inside, bridges, members = near
+    return _grown(_union(members), inside, bridges, above)
+
+
+# What lies on one side of a caption up to the nearest paragraph: the graphics there, the small labels that may
+# bridge a gap between them, and the graphics nearest the caption (where the box starts).
+_Near = tuple[list[pymupdf.Rect], list[pymupdf.Rect], list[pymupdf.Rect]]
+
+
+def _graphics_above(caption: pymupdf.Rect, graphics: Sequence[tuple[pymupdf.Rect, bool]],
+                    stoppers: Sequence[pymupdf.Rect], labels: Sequence[_TextBlock]) -> _Near | None:
+    limit = max((s.y1 for s in stoppers if s.y1 <= caption.y0 + 1), default=0.0)
+    inside = [r for r, _ in graphics if r.y0 >= limit - 1 and r.y1 <= caption.y0 + 2]
+    bridges = [b.rect for b in labels if b.lines <= _LABEL_ROWS and b.rect.y0 >= limit - 1
+               and b.rect.y1 <= caption.y0 + 1]
+    nearest = max((r.y1 for r in inside), default=None)
+    if nearest is None or caption.y0 - nearest > _MAX_GAP_TO_CAPTION:
+        return None
+    return inside, bridges, [r for r in inside if r.y1 >= nearest - 1]
+
+
+def _graphics_below(caption: pymupdf.Rect, graphics: Sequence[tuple[pymupdf.Rect, bool]],
+                    stoppers: Sequence[pymupdf.Rect], labels: Sequence[_TextBlock]) -> _Near | None:
+    limit = min((s.y0 for s in stoppers if s.y0 >= caption.y1 - 1), default=float("inf"))
+    inside = [r for r, _ in graphics if r.y0 >= caption.y1 - 2 and r.y1 <= limit + 1]
+    bridges = [b.rect for b in labels if b.lines <= _LABEL_ROWS and b.rect.y0 >= caption.y1 - 1
+               and b.rect.y1 <= limit + 1]
+    nearest = min((r.y0 for r in inside), default=None)
+    if nearest is None or nearest - caption.y1 > _MAX_GAP_TO_CAPTION:
+        return None
+    return inside, bridges, [r for r in inside if r.y0 <= nearest + 1]
+
+
+def _grown(box: pymupdf.Rect, inside: Sequence[pymupdf.Rect], bridges: Sequence[pymupdf.Rect],
+           above: bool) -> pymupdf.Rect:
+    """The box grown away from the caption by each graphic within _CLUSTER_GAP of it and each label within
+    _LABEL_GAP that lies within its width, until nothing more joins."""
     for _ in range(len(inside) + len(bridges)):
         grown = pymupdf.Rect(box)
         for rect, gap in [(r, _CLUSTER_GAP) for r in inside] + [(r, _LABEL_GAP) for r in bridges]:

@@ -3,18 +3,16 @@
 One ``get_text("dict")`` pass per page gives every line with its box and fonts. From those lines we drop what
 is not the paper's prose (running headers and footers, page numbers, review line numbers, the rotated arXiv
 stamp), order the blocks column by column, repair ligatures and end-of-line hyphenation, and mark figure and
-table captions. The same layout feeds section segmentation (pdf/sections.py), so it is kept in a small cache
-keyed by the PDF's sha256 and the PDF is read only once per run.
+table captions. The same layout feeds section segmentation (pdf/sections.py) and link finding (pdf/links.py):
+pdf/reading.py hands one layout to all three, so a PDF is read once.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import re
-import threading
 import time
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -69,6 +67,11 @@ class PdfInputError(PdfExtractionError):
 DrawnPath = tuple[tuple[float, float, float, float], bool]  # a drawing's bbox and whether it is stroked
 
 
+# Which fonts of a document are bold: (font name, MuPDF's bold flag) -> bold. One table per document, shared by its
+# lines: a paper sets thousands of spans in a few dozen fonts, and the name test is a regular expression.
+FontFaces = dict[tuple[str, int], bool]
+
+
 class Span(NamedTuple):
     text: str
     size: float
@@ -85,6 +88,7 @@ class Line:
     raw_spans: list[dict[str, Any]]  # MuPDF's spans, looked at only for the few lines that might be headings
     text: str
     size: float  # the font size of the line's longest span
+    faces: FontFaces  # the document's font table
     _bold: bool | None = None
 
     @property
@@ -94,7 +98,8 @@ class Line:
     @property
     def spans(self) -> tuple[Span, ...]:
         return tuple(
-            Span(s["text"], round(s["size"], 1), _is_bold(s["font"], s["flags"])) for s in self.raw_spans if s["text"]
+            Span(s["text"], round(s["size"], 1), _is_bold(self.faces, s["font"], s["flags"]))
+            for s in self.raw_spans if s["text"]
         )
 
     @property
@@ -107,7 +112,7 @@ class Line:
                 visible = len(span["text"].strip())
                 if not visible:
                     continue
-                if _is_bold(span["font"], span["flags"]):
+                if _is_bold(self.faces, span["font"], span["flags"]):
                     bold += visible
                 else:
                     plain += visible
@@ -219,14 +224,11 @@ def _expand_ligatures(text: str) -> str:
     return text.translate(_LIGATURES)
 
 
-_BOLD_BY_FONT: dict[tuple[str, int], bool] = {}
-
-
-def _is_bold(font: str, flags: int) -> bool:
+def _is_bold(faces: FontFaces, font: str, flags: int) -> bool:
     key = (font, flags & pymupdf.TEXT_FONT_BOLD)
-    bold = _BOLD_BY_FONT.get(key)
+    bold = faces.get(key)
     if bold is None:
-        bold = _BOLD_BY_FONT[key] = bool(key[1]) or bool(_BOLD_FONT.search(font))
+        bold = faces[key] = bool(key[1]) or bool(_BOLD_FONT.search(font))
     return bold
 
 
@@ -258,6 +260,7 @@ def _merge_same_baseline(lines: list[Line]) -> list[Line]:
                     [*last.raw_spans, _GAP_SPAN, *line.raw_spans],
                     f"{last.text} {line.text}",
                     last.size if last.chars >= line.chars else line.size,
+                    last.faces,
                 )
                 continue
         merged.append(line)
@@ -265,60 +268,69 @@ def _merge_same_baseline(lines: list[Line]) -> list[Line]:
 
 
 def read_page_lines(
-    page: pymupdf.Page, number: int, drawn: list[DrawnPath] | None = None
+    page: pymupdf.Page, number: int, drawn: list[DrawnPath] | None = None, faces: FontFaces | None = None
 ) -> tuple[list[list[Line]], float, float]:
     """The page's text blocks as lists of horizontal lines, in unrotated page coordinates.
 
     Lines that run vertically are dropped (the arXiv stamp in the left margin, rotated axis labels) unless
     most of the page is vertical, as on a landscape table page: then they are the content. The boxes of drawn
-    paths go to ``drawn`` as (bbox, stroked), unclipped (PageLayout.vectors clips them when asked).
+    paths go to ``drawn`` as (bbox, stroked), unclipped (PageLayout.vectors clips them when asked). ``faces`` is
+    the document's font table (a new one when the page is read alone).
     """
     box = page.cropbox
-    width, height = box.width, box.height
+    faces = {} if faces is None else faces
     data = page.get_text("dict", flags=_TEXT_FLAGS)
     raw: list[list[Line]] = []
     vertical: list[Line] = []  # usually empty: a line that does not run left to right
-    horizontal_chars = vertical_chars = 0
+    horizontal_chars = 0
     for block in data["blocks"]:
         kind = block.get("type", 0)
-        if kind == _VECTOR_BLOCK:
-            if drawn is not None:
-                drawn.append((block["bbox"], block.get("stroked")))
-            continue
+        if kind == _VECTOR_BLOCK and drawn is not None:
+            drawn.append((block["bbox"], block.get("stroked")))
         if kind != 0:
             continue
-        lines: list[Line] = []
-        for line in block["lines"]:
-            spans = line["spans"]
-            if len(spans) == 1:
-                span = spans[0]
-                text = span["text"]
-                size = span["size"]
-            else:
-                text = "".join([s["text"] for s in spans])
-                size, longest = 0.0, -1
-                for span in spans:  # a plain loop: max(key=...) costs more on ~100k spans
-                    if len(span["text"]) > longest:
-                        size, longest = span["size"], len(span["text"])
-            text = " ".join(_expand_ligatures(text).split())
-            if not text:
-                continue
-            x0, y0, x1, y1 = line["bbox"]
-            read = Line(number, x0, y0, x1, y1, spans, text, round(size, 1))
-            lines.append(read)
-            direction = line["dir"][0]
-            if direction > 0.9 or direction < -0.9:
-                horizontal_chars += len(text)
-            else:
-                vertical_chars += len(text)
-                vertical.append(read)
+        lines, chars = _block_lines(block, number, faces, vertical)
+        horizontal_chars += chars
         if lines:
             raw.append(lines)
-    if vertical and vertical_chars <= horizontal_chars:
+    if vertical and sum(len(line.text) for line in vertical) <= horizontal_chars:
         dropped = {id(line) for line in vertical}
         raw = [[line for line in lines if id(line) not in dropped] for lines in raw]
     blocks = [_merge_same_baseline(lines) for lines in raw]
-    return [b for b in blocks if b], width, height
+    return [b for b in blocks if b], box.width, box.height
+
+
+def _block_lines(
+    block: dict[str, Any], number: int, faces: FontFaces, vertical: list[Line]
+) -> tuple[list[Line], int]:
+    """A text block's lines with text, and the characters of those that run left to right; the others are also
+    added to ``vertical``. One call per block, not per line: a page has thousands of lines."""
+    lines: list[Line] = []
+    horizontal_chars = 0
+    for line in block["lines"]:
+        spans = line["spans"]
+        if len(spans) == 1:
+            span = spans[0]
+            text = span["text"]
+            size = span["size"]
+        else:
+            text = "".join([s["text"] for s in spans])
+            size, longest = 0.0, -1
+            for span in spans:  # a plain loop: max(key=...) costs more on ~100k spans
+                if len(span["text"]) > longest:
+                    size, longest = span["size"], len(span["text"])
+        text = " ".join(_expand_ligatures(text).split())
+        if not text:
+            continue
+        x0, y0, x1, y1 = line["bbox"]
+        read = Line(number, x0, y0, x1, y1, spans, text, round(size, 1), faces)
+        lines.append(read)
+        direction = line["dir"][0]
+        if direction > 0.9 or direction < -0.9:
+            horizontal_chars += len(text)
+        else:
+            vertical.append(read)
+    return lines, horizontal_chars
 
 
 # -- cleaning ---------------------------------------------------------------------------------------------
@@ -555,6 +567,7 @@ def _read_pages(
 ) -> tuple[list[tuple[list[list[Line]], float, float]], list[list[tuple[str, tuple[float, float, float, float]]]]]:
     raw_pages = []
     links = []
+    faces: FontFaces = {}
     for index in range(count):
         if time.monotonic() > deadline:
             raise PdfInputError(
@@ -563,7 +576,7 @@ def _read_pages(
         try:
             page = doc.load_page(index)
             drawn.append([])
-            raw_pages.append(read_page_lines(page, index + 1, drawn[-1]))
+            raw_pages.append(read_page_lines(page, index + 1, drawn[-1], faces))
             links.append(_page_links(page))
         except (RuntimeError, ValueError) as exc:
             raise PdfInputError(f"corrupt PDF: page {index + 1} cannot be read ({exc})", "corrupt") from exc
@@ -608,46 +621,19 @@ def read_layout(doc: pymupdf.Document, *, page_cap: int, deadline: float, byte_c
     return DocumentLayout(doc.page_count, pages, _body_font_size(pages), toc, byte_count)
 
 
-# The extract and segment steps of one paper usually run in the same process one after the other; keeping the
-# last few layouts saves reading the PDF twice.
-_LAYOUTS: OrderedDict[str, DocumentLayout] = OrderedDict()
-_LAYOUTS_LOCK = threading.Lock()
-_LAYOUT_CACHE_SIZE = 16
-
-
-def _remember(sha256: str, layout: DocumentLayout) -> None:
-    with _LAYOUTS_LOCK:
-        _LAYOUTS[sha256] = layout
-        _LAYOUTS.move_to_end(sha256)
-        while len(_LAYOUTS) > _LAYOUT_CACHE_SIZE:
-            _LAYOUTS.popitem(last=False)
-
-
-def layout_of(
-    pdf_bytes: bytes, sha256: str | None = None, *, page_cap: int = 300, time_cap_seconds: float = 60.0
-) -> DocumentLayout:
-    """The document's layout, from the cache when this exact PDF was read already."""
-    key = sha256 or hashlib.sha256(pdf_bytes).hexdigest()
-    with _LAYOUTS_LOCK:
-        cached = _LAYOUTS.get(key)
-    if cached is not None and cached.byte_count == len(pdf_bytes):
-        return cached
+def read_document(pdf_bytes: bytes, *, page_cap: int = 300, time_cap_seconds: float = 60.0) -> DocumentLayout:
+    """The document's layout (pure: bytes in, layout out); raises PdfInputError. Whoever needs the layout twice
+    (text, then sections and links) keeps it: reading.read_paper reads each PDF once."""
     deadline = time.monotonic() + time_cap_seconds
     doc = open_pdf(pdf_bytes)
     try:
-        layout = read_layout(doc, page_cap=page_cap, deadline=deadline, byte_count=len(pdf_bytes))
+        return read_layout(doc, page_cap=page_cap, deadline=deadline, byte_count=len(pdf_bytes))
     finally:
         doc.close()
-    _remember(key, layout)
-    return layout
 
 
-def extract_document(pdf_bytes: bytes, *, sha256: str, page_cap: int, time_cap_seconds: float) -> Extraction:
-    """Per-page clean text. Status "ok", or "no_text_layer" for a scanned PDF; raises PdfExtractionError."""
-    started = time.perf_counter()
-    with _LAYOUTS_LOCK:
-        _LAYOUTS.pop(sha256, None)  # an explicit extraction always reads the PDF
-    layout = layout_of(pdf_bytes, sha256, page_cap=page_cap, time_cap_seconds=time_cap_seconds)
+def extraction_of(layout: DocumentLayout, *, sha256: str, started: float) -> Extraction:
+    """Per-page clean text of a layout read since ``started`` (time.perf_counter())."""
     texts = tuple(PageText(page=page.number, text=page_text(page)) for page in layout.pages)
     chars = sum(len(t.text) for t in texts)
     has_text = chars >= _MIN_CHARS_PER_PAGE * max(len(texts), 1)
@@ -660,3 +646,10 @@ def extract_document(pdf_bytes: bytes, *, sha256: str, page_cap: int, time_cap_s
         page_texts=texts,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
     )
+
+
+def extract_document(pdf_bytes: bytes, *, sha256: str, page_cap: int, time_cap_seconds: float) -> Extraction:
+    """Per-page clean text. Status "ok", or "no_text_layer" for a scanned PDF; raises PdfExtractionError."""
+    started = time.perf_counter()
+    layout = read_document(pdf_bytes, page_cap=page_cap, time_cap_seconds=time_cap_seconds)
+    return extraction_of(layout, sha256=sha256, started=started)

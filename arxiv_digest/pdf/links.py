@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from arxiv_digest.pdf.layout import (
     DocumentLayout,
     Line,
+    PageLayout,
     join_lines,
 )
 from arxiv_digest.pdf.sections import assign_labels, extraction_layout, find_headings
@@ -277,43 +278,66 @@ def _occurrences(layout: DocumentLayout) -> list[_Occurrence]:
     regions = _region_map(layout)
     found: list[_Occurrence] = []
     for page in layout.pages:
+        links = _PageLinks(layout, page, regions)
+        found += links.in_text()
+        found += links.annotated()
+    return found
+
+
+class _PageLinks:
+    """One page's URL mentions: printed in its text and behind its link annotations, each with its evidence."""
+
+    def __init__(self, layout: DocumentLayout, page: PageLayout, regions: dict[int, str]) -> None:
+        self.layout, self.page, self.regions = layout, page, regions
+        self.texts = [block.joined for block in page.blocks]
+
+    def _marked(self, mark: str) -> tuple[str, str | None]:
+        return _marker_context(self.layout, self.page.number, mark, self.regions) if mark else ("", None)
+
+    def in_text(self) -> list[_Occurrence]:
+        page = self.page
         targets = frozenset(normalize_url(uri) for uri, _ in page.links)
-        block_texts: list[str] = []
-        line_block: dict[int, int] = {}
+        found = []
         for number, block in enumerate(page.blocks):
-            texts = [line.text for line in block.lines]
-            joined = block.joined
-            block_texts.append(joined)
-            for line in block.lines:
-                line_block[id(line)] = number
+            joined = self.texts[number]
             if "/" not in joined and "www." not in joined and ".github.io" not in joined:
                 continue  # every URL the pattern finds has one of these: skip the paragraph without a regex
             following = page.blocks[number + 1].lines[0].text if number + 1 < len(page.blocks) else ""
+            texts = [line.text for line in block.lines]
             for raw, row, printed in _urls_in_lines(texts, following, targets):
-                line = block.lines[row]
-                mark = _footnote_marker(block.lines[0]) or _footnote_marker(line)
-                context, mark_region = _marker_context(layout, page.number, mark, regions) if mark else ("", None)
-                # A URL that opens a block often ends a sentence begun in the block before.
-                surrounding = f"{block_texts[-2]} {joined}" if row == 0 and number else joined
-                needle = raw.rstrip(_TRAILING) if raw.rstrip(_TRAILING) in surrounding else printed
-                evidence = _sentence_around(surrounding, needle)
-                found.append(_Occurrence(raw, "text", page.number, evidence, regions.get(id(line), ""), context,
-                                         mark_region))
+                found.append(self._text_occurrence(number, raw, row, printed))
+        return found
+
+    def _text_occurrence(self, number: int, raw: str, row: int, printed: str) -> _Occurrence:
+        block = self.page.blocks[number]
+        line = block.lines[row]
+        context, mark_region = self._marked(_footnote_marker(block.lines[0]) or _footnote_marker(line))
+        # A URL that opens a block often ends a sentence begun in the block before.
+        joined = self.texts[number]
+        surrounding = f"{self.texts[number - 1]} {joined}" if row == 0 and number else joined
+        needle = raw.rstrip(_TRAILING) if raw.rstrip(_TRAILING) in surrounding else printed
+        return _Occurrence(raw, "text", self.page.number, _sentence_around(surrounding, needle),
+                           self.regions.get(id(line), ""), context, mark_region)
+
+    def annotated(self) -> list[_Occurrence]:
+        page = self.page
+        if not page.links:
+            return []
+        block_of = {id(line): number for number, block in enumerate(page.blocks) for line in block.lines}
         page_lines = [line for block in page.blocks for line in block.lines]
+        found = []
         for uri, (x0, y0, x1, y1) in page.links:
-            near = [
-                ln for ln in page_lines if ln.y1 >= y0 - 2 and ln.y0 <= y1 + 2 and ln.x1 >= x0 - 2 and ln.x0 <= x1 + 2
-            ]
-            if near:
-                block_text = block_texts[line_block[id(near[0])]]
-                evidence = _sentence_around(block_text, near[0].text[:40])
-                region = regions.get(id(near[0]), "")
-                mark = _footnote_marker(near[0])
+            near = next((ln for ln in page_lines
+                         if ln.y1 >= y0 - 2 and ln.y0 <= y1 + 2 and ln.x1 >= x0 - 2 and ln.x0 <= x1 + 2), None)
+            if near is not None:
+                evidence = _sentence_around(self.texts[block_of[id(near)]], near.text[:40])
+                region = self.regions.get(id(near), "")
+                mark = _footnote_marker(near)
             else:
                 evidence, region, mark = "", "", ""
-            context, mark_region = _marker_context(layout, page.number, mark, regions) if mark else ("", None)
+            context, mark_region = self._marked(mark)
             found.append(_Occurrence(uri, "annotation", page.number, evidence, region, context, mark_region))
-    return found
+        return found
 
 
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
@@ -389,14 +413,26 @@ def guess_title(layout: DocumentLayout) -> str:
 
 def find_links(pdf_bytes: bytes, extraction: Extraction, abstract: str = "", title: str = "") -> list[Link]:
     """Every URL in the paper once, marked code or not and the paper's own or not, with its evidence."""
+    return links_in(extraction_layout(pdf_bytes, extraction) if extraction.status == Status.OK else None,
+                    abstract, title)
+
+
+def links_in(layout: DocumentLayout | None, abstract: str = "", title: str = "") -> list[Link]:
+    """The links of a paper's layout (None: no text layer, the abstract's links alone)."""
     occurrences: list[_Occurrence] = []
-    if extraction.status == Status.OK:
-        layout = extraction_layout(pdf_bytes, extraction)
+    if layout is not None:
         occurrences = _occurrences(layout)
         title = title or guess_title(layout)
     for match in _URL_IN_TEXT.finditer(abstract or ""):
         occurrences.insert(0, _Occurrence(match.group(0), "abstract", 0, _sentence_around(abstract, match.group(0)),
                                           "abstract"))
+    links = [_link_of(url, mentions, title) for url, mentions in _by_url(occurrences).items()]
+    return _drop_own_subpaths(links)
+
+
+def _by_url(occurrences: Sequence[_Occurrence]) -> dict[str, list[_Occurrence]]:
+    """The mentions of each URL (normalized), in order; a text mention of a URL whose annotation on the same page
+    runs on is left out: the text broke the URL, its link annotation has it whole."""
     annotation_urls = {(normalize_url(o.url), o.page) for o in occurrences if o.source == "annotation"}
     grouped: dict[str, list[_Occurrence]] = {}
     for occurrence in occurrences:
@@ -406,23 +442,22 @@ def find_links(pdf_bytes: bytes, extraction: Extraction, abstract: str = "", tit
         if occurrence.source == "text" and any(
             other.startswith(url) and other != url and page == occurrence.page for other, page in annotation_urls
         ):
-            continue  # the text broke the URL; its link annotation has it whole
+            continue
         grouped.setdefault(url, []).append(occurrence)
-    links = []
-    for url, mentions in grouped.items():
-        verdicts = [(_judge_own(m, url, title), m) for m in mentions]
-        own_mentions = [m for own, m in verdicts if own]
-        own = bool(own_mentions)
-        # Evidence: the mention that decided, preferring one that says something beyond the bare URL.
-        chosen = max(own_mentions or mentions, key=lambda m: len(m.footnote_context) + len(m.evidence.replace(url, "")))
-        first = mentions[0]
-        evidence = (chosen.footnote_context + " … " if chosen.footnote_context else "") + chosen.evidence
-        kind = artifact_kind(url, evidence)
-        # A project page that names code is the code link, whatever else it offers; a hub's path says its kind.
-        on_hub = urlsplit(url).netloc.lower().removeprefix("www.") in HUB_HOSTS
-        code = kind == "code" or (not on_hub and any(_is_project_page(url, m) for m in own_mentions))
-        links.append(Link(url, code, own, first.source, first.page, evidence.strip()[:500]))
-    return _drop_own_subpaths(links)
+    return grouped
+
+
+def _link_of(url: str, mentions: Sequence[_Occurrence], title: str) -> Link:
+    own_mentions = [m for m in mentions if _judge_own(m, url, title)]
+    # Evidence: the mention that decided, preferring one that says something beyond the bare URL.
+    chosen = max(own_mentions or mentions, key=lambda m: len(m.footnote_context) + len(m.evidence.replace(url, "")))
+    first = mentions[0]
+    evidence = (chosen.footnote_context + " … " if chosen.footnote_context else "") + chosen.evidence
+    kind = artifact_kind(url, evidence)
+    # A project page that names code is the code link, whatever else it offers; a hub's path says its kind.
+    on_hub = urlsplit(url).netloc.lower().removeprefix("www.") in HUB_HOSTS
+    code = kind == "code" or (not on_hub and any(_is_project_page(url, m) for m in own_mentions))
+    return Link(url, code, bool(own_mentions), first.source, first.page, evidence.strip()[:500])
 
 
 def _drop_own_subpaths(links: list[Link]) -> list[Link]:

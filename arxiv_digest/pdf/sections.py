@@ -18,8 +18,8 @@ import bisect
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import pymupdf
 
@@ -30,7 +30,7 @@ from arxiv_digest.pdf.layout import (
     Line,
     block_text,
     join_lines,
-    layout_of,
+    read_document,
 )
 from schemas.records import Extraction, Section, Status
 
@@ -121,59 +121,80 @@ def _runs_experiments(titles: Sequence[str], levels: Sequence[int]) -> list[bool
     return found
 
 
-def assign_labels(titles: Sequence[str], levels: Sequence[int]) -> list[str]:
-    """Labels from the title words, then from position: what a title does not say, its place does.
-
-    Unnamed top-level sections between the introduction and the experiments are the method; anything after
-    the references is the appendix; an unnamed subsection takes its parent's label.
-    """
-    own = [label_for(t) for t in titles]
-    acknowledgments = [bool(re.search(r"acknowledg", t, re.I)) for t in titles]
-    # A top-level section numbered with a lone letter ("A Proofs", "B. More Results") after sections numbered with
-    # digits is an appendix, whatever its title says; IEEE's "A. Setup" subsections are level 2 and stay as they are.
+def _mark_letter_appendices(titles: Sequence[str], levels: Sequence[int], labels: list[str]) -> None:
+    """A top-level section numbered with a lone letter ("A Proofs", "B. More Results") after sections numbered
+    with digits is an appendix, whatever its title says; IEEE's "A. Setup" subsections are level 2 and stay."""
     numbered = False
     for i, (title, level) in enumerate(zip(titles, levels, strict=True)):
         if level == 1 and re.match(r"^\s*\d", title):
             numbered = True
         elif level == 1 and numbered and _LETTER_SECTION.match(title):
-            own[i] = "appendix"
-    # A top-level section whose subsections are set-ups and results is an experiment, whatever it is named (a
-    # paper whose experiments are its numbered task sections: "4 Question Answering" > "4.1 Setup", "4.2 Results").
-    runs_experiments = _runs_experiments(titles, levels)
-    # Where no section is named the introduction, the first section numbered "1" is it.
-    first_numbered = -1
-    if "introduction" not in own:
-        first_numbered = next((i for i, (t, lv) in enumerate(zip(titles, levels, strict=True))
-                               if lv == 1 and re.match(r"^\s*(?:1|I)\b\.?\s", t)), -1)
-    labels = list(own)
-    seen_intro = False
-    seen_evaluation = False
-    after_references = False
-    parent = "other"
-    for i, (label, level) in enumerate(zip(own, levels, strict=True)):
+            labels[i] = "appendix"
+
+
+def _first_numbered(titles: Sequence[str], levels: Sequence[int]) -> int:
+    """The first top-level section numbered "1" (or "I"), -1 when there is none."""
+    return next((i for i, (t, lv) in enumerate(zip(titles, levels, strict=True))
+                 if lv == 1 and re.match(r"^\s*(?:1|I)\b\.?\s", t)), -1)
+
+
+@dataclass
+class _PositionLabels:
+    """Labels from place, section by section in reading order: what comes before tells what a title does not."""
+
+    acknowledgments: list[bool]
+    runs_experiments: list[bool]
+    first_numbered: int  # where no section is named the introduction, the first one numbered "1" is it
+    seen_intro: bool = False
+    seen_evaluation: bool = False
+    after_references: bool = False
+    parent: str = "other"  # the label of the current top-level section
+
+    def label(self, i: int, label: str, level: int) -> str:
         if label == "references":
-            after_references = True
-            labels[i] = label
-            parent = label
-            continue
-        if after_references and not acknowledgments[i]:
-            label = "appendix"
-        elif level > 1 and label not in _SUBSECTION_OWN_LABELS and not acknowledgments[i] and parent != "other":
-            label = parent
-        elif level == 1 and label == "other" and runs_experiments[i]:
-            label = "experiments"
-        elif level == 1 and label == "other" and not acknowledgments[i] and seen_intro and not seen_evaluation:
-            label = "method"
-        if level == 1 and label == "other" and not seen_intro and not acknowledgments[i] and i == first_numbered:
-            label = "introduction"  # "1 The Era of 1-bit LLMs": a paper's first section is its introduction
+            self.after_references = True
+            self.parent = label
+            return label
+        label = self._by_place(i, label, level)
         if label in {"introduction", "related_work", "method"}:
-            seen_intro = True
+            self.seen_intro = True
         if label in {"experiments", "results", "discussion", "conclusion", "limitations"} and level == 1:
-            seen_evaluation = True
-        labels[i] = label
+            self.seen_evaluation = True
         if level == 1:
-            parent = label
-    return labels
+            self.parent = label
+        return label
+
+    def _by_place(self, i: int, label: str, level: int) -> str:
+        acknowledgments = self.acknowledgments[i]
+        if self.after_references and not acknowledgments:
+            label = "appendix"
+        elif level > 1 and label not in _SUBSECTION_OWN_LABELS and not acknowledgments and self.parent != "other":
+            label = self.parent
+        elif level == 1 and label == "other" and self.runs_experiments[i]:
+            label = "experiments"
+        elif level == 1 and label == "other" and not acknowledgments and self.seen_intro and not self.seen_evaluation:
+            label = "method"
+        if level == 1 and label == "other" and not self.seen_intro and not acknowledgments and i == self.first_numbered:
+            label = "introduction"  # "1 The Era of 1-bit LLMs": a paper's first section is its introduction
+        return label
+
+
+def assign_labels(titles: Sequence[str], levels: Sequence[int]) -> list[str]:
+    """Labels from the title words, then from position: what a title does not say, its place does.
+
+    Unnamed top-level sections between the introduction and the experiments are the method; anything after
+    the references is the appendix; an unnamed subsection takes its parent's label. A top-level section whose
+    subsections are set-ups and results is an experiment, whatever it is named (a paper whose experiments are
+    its numbered task sections: "4 Question Answering" > "4.1 Setup", "4.2 Results").
+    """
+    own = [label_for(t) for t in titles]
+    _mark_letter_appendices(titles, levels, own)
+    position = _PositionLabels(
+        acknowledgments=[bool(re.search(r"acknowledg", t, re.I)) for t in titles],
+        runs_experiments=_runs_experiments(titles, levels),
+        first_numbered=_first_numbered(titles, levels) if "introduction" not in own else -1,
+    )
+    return [position.label(i, label, level) for i, (label, level) in enumerate(zip(own, levels, strict=True))]
 
 
 # -- headings ------------------------------------------------------------------------------------------------
@@ -520,141 +541,289 @@ def _continues(numbers: tuple[int, ...], last: tuple[int, ...]) -> bool:
     return numbers == (*last, 1)
 
 
-def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int]) -> list[Heading]:
-    """Headings from typography and numbering alone."""
-    body = layout.body_size
-    found: list[Heading] = []
+@dataclass
+class _HeadingScan:
+    """What the scan down the line stream has learnt so far; the recognisers read it and add to it.
+
+    Each recogniser that accepts a line records here what that heading tells the ones after it: the numbering
+    sequence reached (so a table row "2 Layers" cannot look like the next section), which unnumbered names were
+    seen (one abstract), whether the back matter and the references have begun, the type of numbered headings
+    (by level), and the letters of the appendix headings.
+    """
+
+    layout: DocumentLayout
+    stream: Sequence[Line]
+    block_starts: set[int]
     last_number: tuple[int, ...] = ()
-    last_roman = 0
-    seen_front_back: set[str] = set()
-    in_back_matter = False
-    after_references = False
-    styles: dict[tuple[float, bool], int] = {}  # the type of numbered headings -> their level
-    appendix_letters: set[str] = set()  # letters of the top-level appendix headings seen so far
-    i = 0
-    while i < len(stream):
-        line = stream[i]
-        text = line.text
-        if not _HEADING_SHAPE.match(text) and not (after_references and i in block_starts):
-            i += 1  # cheap test first: most lines cannot be a heading whatever their type
-            continue
-        run_in = _run_in_title(line)
-        if run_in:
-            name = label_for(run_in) if label_for(run_in) != "other" else _key(run_in)
-            if name not in seen_front_back:
-                seen_front_back.add(name)
-                found.append(Heading(i, 0, run_in, 1, line.page))
-                i += 1
-                continue
-        if len(text) > _MAX_HEADING_CHARS:
-            i += 1
-            continue
-        styled = _styled(line, body)
-        if not styled and not _set_apart(stream, i, block_starts, body):
-            i += 1
-            continue
-        key = _key(text)
-        heading: Heading | None = None
-        # Names that settle it whatever the layout (abstract, references, acknowledgments) skip the layout test;
-        # every other kind must also be placed like a heading, and a line that is not does not move the
-        # numbering sequence on, so a table row "2 Layers" cannot make the real "2 Method" look out of order.
-        numbered = _NUMBERED_HEADING.match(text)
-        if not styled:
-            # Some styles set subsection headings in the body type, told apart only by the space around them.
-            # Such a line counts only as the very next subsection number ("2" -> "2.1", "3.1" -> "3.2").
-            numbers = _numbers(numbered.group("num")) if numbered else None
-            if not (
-                numbers
-                and len(numbers) >= 2
-                and _continues(numbers, last_number)
-                and not _looks_like_prose(numbered.group("title"))
-                and not text.endswith((".", ",", ";", ":"))
-                and len(text.split()) <= 12
-                and _placed_like_heading(layout, stream, i, block_starts, in_sequence=True)
-            ):
-                i += 1
-                continue
-            last_number = numbers
-            found.append(Heading(i, 1, text, len(numbers), line.page))
-            i += 1
-            continue
-        placed: bool | None = None
+    last_roman: int = 0
+    seen_front_back: set[str] = field(default_factory=set)
+    in_back_matter: bool = False
+    after_references: bool = False
+    styles: dict[tuple[float, bool], int] = field(default_factory=dict)  # type of numbered headings -> level
+    appendix_letters: set[str] = field(default_factory=set)  # letters of the top-level appendix headings so far
 
-        def placed_ok(index: int = i, in_sequence: bool = False) -> bool:
-            nonlocal placed
-            if placed is None:
-                placed = _placed_like_heading(layout, stream, index, block_starts, in_sequence=in_sequence)
-            return placed
+    @property
+    def body(self) -> float:
+        return self.layout.body_size
 
-        if numbered and not _looks_like_prose(numbered.group("title")) and not _affiliations(line):
-            num = numbered.group("num")
-            numbers = _numbers(num)
-            roman = _roman(num)
-            if numbers is not None:
-                plausible = numbers[0] <= 30 and (
-                    (not last_number and numbers[0] <= 3) or (last_number and numbers > last_number
-                                                              and numbers[0] <= last_number[0] + 2)
-                )
-                if plausible and placed_ok(in_sequence=_continues(numbers, last_number)):
-                    last_number = numbers
-                    heading = Heading(i, 1, text, len(numbers), line.page)
-            elif roman is not None and (roman == last_roman + 1 or (roman == 1 and not last_roman)) and placed_ok():
-                last_roman = roman
-                heading = Heading(i, 1, text, 1, line.page)
-            elif roman is None and re.fullmatch(r"[A-Z]\.?\d{1,2}(?:\.\d{1,2})*", num) and (
-                in_back_matter or line.bold or line.size >= body + 0.9
-            ) and placed_ok():
-                # Appendix numbering: "A.1", "A1.", "A2.1". Under a printed "A Title" / "Appendix A" it is one
-                # level below that; where the appendix has no letter headings, "A1." is its top level.
-                depth = len(re.findall(r"\d+", num)) + (1 if num[0] in appendix_letters else 0)
-                heading = Heading(i, 1, text, depth, line.page)
-                in_back_matter = True
-        if heading is None and key and _FRONT_BACK_MATTER.match(strip_numbering(text)):
-            name = label_for(text) if label_for(text) != "other" else "acknowledgments"
-            if name not in seen_front_back or name == "appendix":
-                seen_front_back.add(name)
-                heading = Heading(i, 1, text, 1, line.page)
-        if heading is None and _STATEMENT_HEADING.match(text.strip()):
-            name = _key(text)
-            if name not in seen_front_back and placed_ok():
-                seen_front_back.add(name)
-                heading = Heading(i, 1, text, 1, line.page)
-        if heading is None and _APPENDIX_HEADING.match(text) and len(text.split()) <= 12 and placed_ok():
-            heading = Heading(i, 1, text, 1, line.page)  # "Appendix B", "APPENDIX A: TITLE": top level
-            letter_of = re.match(r"^appendix\s+([A-Z])\b", text, re.I)
-            if letter_of:
-                appendix_letters.add(letter_of.group(1).upper())
-        if heading is None and in_back_matter:
-            letter = _LETTER_HEADING.match(text)
-            if letter and len(text.split()) <= 12 and (line.bold or line.size >= body + 0.9) and placed_ok():
-                heading = Heading(i, 1, text, 1, line.page)
-                appendix_letters.add(letter.group("num").upper())
-        if heading is None and after_references and i in block_starts:
-            level = styles.get(_style_key(line))
-            words = text.split()
-            if level and len(words) <= 10 and text[0].isupper() and not text.endswith(".") and not _looks_like_prose(
-                text
-            ) and placed_ok():
-                heading = Heading(i, 1, text, level, line.page)  # an unnumbered supplementary section
-        if heading is None and last_roman and i in block_starts:
-            letter = re.match(r"^[A-H]\.\s+[A-Z]", text)
-            if letter and len(text.split()) <= 12 and placed_ok():
-                heading = Heading(i, 1, text, 2, line.page)
+
+@dataclass
+class _Candidate:
+    """A line styled like a heading, put to the recognisers in turn."""
+
+    scan: _HeadingScan
+    index: int
+    line: Line
+    numbered: re.Match[str] | None  # the line's numbering ("3.2", "IV", "A.1"), if it has the shape of one
+    _placed: bool | None = None
+    _numbering: str | None = None  # "" once known to have none
+
+    @property
+    def text(self) -> str:
+        return self.line.text
+
+    @property
+    def words(self) -> int:
+        return len(self.line.text.split())
+
+    @property
+    def prominent(self) -> bool:
+        """Bold or larger than the body: small capitals alone are not enough for a letter-numbered heading."""
+        return self.line.bold or self.line.size >= self.scan.body + 0.9
+
+    def placed(self, in_sequence: bool = False) -> bool:
+        """Placed like a heading (_placed_like_heading), decided once per line: it looks at the whole page."""
+        if self._placed is None:
+            scan = self.scan
+            self._placed = _placed_like_heading(scan.layout, scan.stream, self.index, scan.block_starts,
+                                                in_sequence=in_sequence)
+        return self._placed
+
+    def numbering(self) -> str | None:
+        """The number of a numbered heading line, None for prose or an affiliation line ("1 Google 2 DeepMind")."""
+        if self._numbering is None:
+            numbered = self.numbered
+            plain = numbered is None or _looks_like_prose(numbered.group("title")) or _affiliations(self.line)
+            self._numbering = "" if plain else numbered.group("num")
+        return self._numbering or None
+
+
+def _heading(index: int, line: Line, level: int, *, title: str | None = None, lines: int = 1) -> Heading:
+    """The one place detect_headings builds a heading: ``lines`` 0 is a run-in heading that opens its paragraph."""
+    return Heading(index=index, lines=lines, title=line.text if title is None else title, level=level, page=line.page)
+
+
+# -- recognisers: each takes a styled candidate line and returns its level (None: not this kind) -------------------
+# A recogniser that accepts a line records what it implies in the scan. Names that settle it whatever the layout
+# (abstract, references, acknowledgments) skip the layout test; every other kind must also be placed like a heading,
+# and a line that is not does not move the numbering sequence on, so a table row "2 Layers" cannot make the real
+# "2 Method" look out of order.
+
+
+def _arabic_numbered(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """"3 Method", "3.2. Details": the level is the depth of the number, which must follow the sequence."""
+    num = candidate.numbering()
+    numbers = _numbers(num) if num else None
+    if numbers is None:
+        return None
+    last = scan.last_number
+    plausible = numbers[0] <= 30 and (
+        (not last and numbers[0] <= 3) or (last and numbers > last and numbers[0] <= last[0] + 2)
+    )
+    if not plausible or not candidate.placed(in_sequence=_continues(numbers, last)):
+        return None
+    scan.last_number = numbers
+    return len(numbers)
+
+
+def _roman_numbered(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """"II. RELATED WORK": top level, the next roman number (or I)."""
+    num = candidate.numbering()
+    roman = _roman(num) if num else None
+    if roman is None or not (roman == scan.last_roman + 1 or (roman == 1 and not scan.last_roman)):
+        return None
+    if not candidate.placed():
+        return None
+    scan.last_roman = roman
+    return 1
+
+
+def _appendix_numbered(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """Appendix numbering "A.1", "A1.", "A2.1": one level below a printed "A Title" / "Appendix A"; where the
+    appendix has no letter headings, "A1." is its top level."""
+    num = candidate.numbering()
+    if not num or not re.fullmatch(r"[A-Z]\.?\d{1,2}(?:\.\d{1,2})*", num):
+        return None
+    if not (scan.in_back_matter or candidate.prominent) or not candidate.placed():
+        return None
+    scan.in_back_matter = True
+    return len(re.findall(r"\d+", num)) + (1 if num[0] in scan.appendix_letters else 0)
+
+
+def _front_back_matter(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """"Abstract", "References", "Acknowledgments", "Appendix" alone on the line: once each (appendix again),
+    wherever it sits."""
+    text = candidate.text
+    if not _key(text) or not _FRONT_BACK_MATTER.match(strip_numbering(text)):
+        return None
+    name = label_for(text) if label_for(text) != "other" else "acknowledgments"
+    if name in scan.seen_front_back and name != "appendix":
+        return None
+    scan.seen_front_back.add(name)
+    return 1
+
+
+def _statement(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """"Ethics Statement", "Broader Impact", "Limitations": unnumbered top-level sections, once each."""
+    if not _STATEMENT_HEADING.match(candidate.text.strip()):
+        return None
+    name = _key(candidate.text)
+    if name in scan.seen_front_back or not candidate.placed():
+        return None
+    scan.seen_front_back.add(name)
+    return 1
+
+
+def _appendix_title(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """"Appendix B", "APPENDIX A: TITLE": top level."""
+    text = candidate.text
+    if not _APPENDIX_HEADING.match(text) or candidate.words > 12 or not candidate.placed():
+        return None
+    letter_of = re.match(r"^appendix\s+([A-Z])\b", text, re.I)
+    if letter_of:
+        scan.appendix_letters.add(letter_of.group(1).upper())
+    return 1
+
+
+def _appendix_letter(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """"B Proofs", "C. More Results" in the back matter: a top-level appendix section."""
+    if not scan.in_back_matter:
+        return None
+    letter = _LETTER_HEADING.match(candidate.text)
+    if not letter or candidate.words > 12 or not candidate.prominent or not candidate.placed():
+        return None
+    scan.appendix_letters.add(letter.group("num").upper())
+    return 1
+
+
+def _supplementary_section(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """An unnumbered section after the references, set in the type of the numbered headings of some level."""
+    if not scan.after_references or candidate.index not in scan.block_starts:
+        return None
+    text = candidate.text
+    level = scan.styles.get(_style_key(candidate.line))
+    if not level or candidate.words > 10 or not text[0].isupper() or text.endswith(".") or _looks_like_prose(text):
+        return None
+    return level if candidate.placed() else None
+
+
+def _lettered_subsection(candidate: _Candidate, scan: _HeadingScan) -> int | None:
+    """IEEE's "A. Setup" under roman-numbered sections: a subsection."""
+    if not scan.last_roman or candidate.index not in scan.block_starts:
+        return None
+    if not re.match(r"^[A-H]\.\s+[A-Z]", candidate.text) or candidate.words > 12 or not candidate.placed():
+        return None
+    return 2
+
+
+_RECOGNISERS: tuple[Callable[[_Candidate, _HeadingScan], int | None], ...] = (
+    _arabic_numbered,
+    _roman_numbered,
+    _appendix_numbered,
+    _front_back_matter,
+    _statement,
+    _appendix_title,
+    _appendix_letter,
+    _supplementary_section,
+    _lettered_subsection,
+)
+
+
+def _run_in_heading(scan: _HeadingScan, index: int) -> Heading | None:
+    """"Abstract—We propose ...": a bold name opening its paragraph, once per name."""
+    line = scan.stream[index]
+    run_in = _run_in_title(line)
+    if not run_in:
+        return None
+    name = label_for(run_in) if label_for(run_in) != "other" else _key(run_in)
+    if name in scan.seen_front_back:
+        return None
+    scan.seen_front_back.add(name)
+    return _heading(index, line, 1, title=run_in, lines=0)
+
+
+def _plain_type_heading(scan: _HeadingScan, index: int) -> Heading | None:
+    """Some styles set subsection headings in the body type, told apart only by the space around them. Such a
+    line counts only as the very next subsection number ("2" -> "2.1", "3.1" -> "3.2")."""
+    line = scan.stream[index]
+    text = line.text
+    numbered = _NUMBERED_HEADING.match(text)
+    numbers = _numbers(numbered.group("num")) if numbered else None
+    if not (
+        numbers
+        and len(numbers) >= 2
+        and _continues(numbers, scan.last_number)
+        and not _looks_like_prose(numbered.group("title"))
+        and not text.endswith((".", ",", ";", ":"))
+        and len(text.split()) <= 12
+        and _placed_like_heading(scan.layout, scan.stream, index, scan.block_starts, in_sequence=True)
+    ):
+        return None
+    scan.last_number = numbers
+    return _heading(index, line, len(numbers))
+
+
+def _styled_heading(scan: _HeadingScan, index: int) -> Heading | None:
+    """The first recogniser that accepts the line decides its level; the heading then tells the scan what
+    follows it (back matter, references, the type of its level, an appendix letter)."""
+    line = scan.stream[index]
+    candidate = _Candidate(scan, index, line, _NUMBERED_HEADING.match(line.text))
+    level = next((level for recognise in _RECOGNISERS if (level := recognise(candidate, scan)) is not None), None)
+    if level is None:
+        return None
+    heading = _heading(index, line, level)
+    label = label_for(heading.title)
+    if label in {"references", "appendix"}:
+        scan.in_back_matter = True
+    if label == "references":
+        scan.after_references = True
+    if candidate.numbered and _numbers(candidate.numbered.group("num")) is not None:
+        scan.styles.setdefault(_style_key(line), heading.level)
+    top_letter = re.match(r"^(?:appendix\s+)?([A-Z])(?:\s?[.:])?\s+\S", heading.title, re.I)
+    if heading.level == 1 and scan.in_back_matter and top_letter:
+        scan.appendix_letters.add(top_letter.group(1).upper())  # however it was recognised (small capitals too)
+    return _merge_wrapped_title(heading, scan.stream, scan.block_starts, scan.body)
+
+
+def _heading_at(scan: _HeadingScan, index: int) -> Heading | None:
+    line = scan.stream[index]
+    text = line.text
+    if not _HEADING_SHAPE.match(text) and not (scan.after_references and index in scan.block_starts):
+        return None  # cheap test first: most lines cannot be a heading whatever their type
+    run_in = _run_in_heading(scan, index)
+    if run_in is not None:
+        return run_in
+    if len(text) > _MAX_HEADING_CHARS:
+        return None
+    if _styled(line, scan.body):
+        return _styled_heading(scan, index)
+    if _set_apart(scan.stream, index, scan.block_starts, scan.body):
+        return _plain_type_heading(scan, index)
+    return None
+
+
+def detect_headings(layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int]) -> list[Heading]:
+    """Headings from typography and numbering alone: each line that may be one goes to the recognisers."""
+    scan = _HeadingScan(layout, stream, block_starts)
+    found: list[Heading] = []
+    index = 0
+    while index < len(stream):
+        heading = _heading_at(scan, index)
         if heading is None:
-            i += 1
+            index += 1
             continue
-        if label_for(heading.title) in {"references", "appendix"}:
-            in_back_matter = True
-        if label_for(heading.title) == "references":
-            after_references = True
-        if numbered and _numbers(numbered.group("num")) is not None:
-            styles.setdefault(_style_key(line), heading.level)
-        top_letter = re.match(r"^(?:appendix\s+)?([A-Z])(?:\s?[.:])?\s+\S", heading.title, re.I)
-        if heading.level == 1 and in_back_matter and top_letter:
-            appendix_letters.add(top_letter.group(1).upper())  # however it was recognised (small capitals too)
-        heading = _merge_wrapped_title(heading, stream, block_starts, body)
         found.append(heading)
-        i = heading.index + max(heading.lines, 1)
+        index = heading.index + max(heading.lines, 1)
     return found
 
 
@@ -681,8 +850,48 @@ def _merge_wrapped_title(heading: Heading, stream: Sequence[Line], block_starts:
         and not _NUMBERED_HEADING.match(nxt.text)
         and nxt.page == first.page
     ):
-        return Heading(heading.index, 2, join_lines([first.text, nxt.text]), heading.level, heading.page)
+        return replace(heading, lines=2, title=join_lines([first.text, nxt.text]))
     return heading
+
+
+class _OutlineMatcher:
+    """Finds an outline entry's printed line: on the page it names or a neighbour, not used by another entry."""
+
+    def __init__(self, layout: DocumentLayout, stream: Sequence[Line]) -> None:
+        self.layout, self.stream = layout, stream
+        self.by_page: dict[int, list[int]] = {}
+        for index, line in enumerate(stream):
+            if len(line.text) <= _MAX_HEADING_CHARS * 2:
+                self.by_page.setdefault(line.page, []).append(index)
+        self.used: set[int] = set()
+        self.key_of: dict[int, str] = {}  # a page's lines are compared with several entries: normalize each once
+
+    def _matches(self, index: int, wanted: str) -> bool:
+        line = self.stream[index]
+        if index in self.used or line.size < self.layout.body_size - 1:
+            return False  # smaller than the body text: a figure's label or a footnote, not the heading
+        have = self.key_of.get(index)
+        if have is None:
+            have = self.key_of[index] = _key(line.text)
+        return bool(have) and (have == wanted or (len(have) >= 4 and wanted.startswith(have)
+                                                  and _styled(line, self.layout.body_size)))
+
+    def find(self, wanted: str, page: int) -> int | None:
+        for candidate_page in (page, page - 1, page + 1):
+            for index in self.by_page.get(candidate_page, ()):
+                if self._matches(index, wanted):
+                    self.used.add(index)
+                    return index
+        return None
+
+    def printed(self, index: int, wanted: str) -> tuple[str, int]:
+        """The printed title and its number of lines: a title the outline spells whole may wrap onto two."""
+        printed = self.stream[index].text
+        if _key(printed) != wanted and index + 1 < len(self.stream):
+            joined = join_lines([printed, self.stream[index + 1].text])
+            if _key(joined) == wanted:
+                return joined, 2
+        return printed, 1
 
 
 def outline_headings(layout: DocumentLayout, stream: Sequence[Line]) -> list[Heading] | None:
@@ -690,43 +899,16 @@ def outline_headings(layout: DocumentLayout, stream: Sequence[Line]) -> list[Hea
     entries = [(level, title, page) for level, title, page in layout.toc if level <= 2 and _key(title)]
     if len(entries) < 3:
         return None
-    by_page: dict[int, list[int]] = {}
-    for index, line in enumerate(stream):
-        if len(line.text) <= _MAX_HEADING_CHARS * 2:
-            by_page.setdefault(line.page, []).append(index)
+    matcher = _OutlineMatcher(layout, stream)
     headings: list[Heading] = []
-    found = 0
-    used: set[int] = set()
-    key_of: dict[int, str] = {}  # a page's lines are compared with several entries: normalize each once
     for level, title, page in entries:
         wanted = _key(title)
-        match_index = None
-        for candidate_page in (page, page - 1, page + 1):
-            for index in by_page.get(candidate_page, ()):
-                if index in used or stream[index].size < layout.body_size - 1:
-                    continue  # smaller than the body text: a figure's label or a footnote, not the heading
-                have = key_of.get(index)
-                if have is None:
-                    have = key_of[index] = _key(stream[index].text)
-                if have and (have == wanted or (len(have) >= 4 and wanted.startswith(have) and
-                                                  _styled(stream[index], layout.body_size))):
-                    match_index = index
-                    break
-            if match_index is not None:
-                break
-        if match_index is None:
+        index = matcher.find(wanted, page)
+        if index is None:
             continue
-        found += 1
-        used.add(match_index)
-        line = stream[match_index]
-        lines = 1
-        printed = line.text
-        if _key(printed) != wanted and match_index + 1 < len(stream):
-            joined = join_lines([printed, stream[match_index + 1].text])
-            if _key(joined) == wanted:
-                printed, lines = joined, 2
-        headings.append(Heading(match_index, lines, printed, level, line.page))
-    if found < 0.75 * len(entries):
+        printed, lines = matcher.printed(index, wanted)
+        headings.append(Heading(index=index, lines=lines, title=printed, level=level, page=stream[index].page))
+    if len(headings) < 0.75 * len(entries):
         return None
     return headings
 
@@ -758,31 +940,53 @@ def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[b
         return stream, block_starts, caption, detected
     # The outline is authoritative for what it lists; it often leaves out the abstract, the references and
     # the acknowledgments, which typography still finds.
-    taken = {h.index for h in outline}
-    outline_keys = {_key(h.title) for h in outline}
+    gaps = _OutlineGaps.of(outline, detected)
+    merged = sorted(outline + [h for h in detected if gaps.lacks(h)], key=lambda h: h.index)
+    return stream, block_starts, caption, merged
+
+
+@dataclass(frozen=True)
+class _OutlineGaps:
+    """What an outline leaves out that the printed headings still give."""
+
+    taken: set[int]
+    outline_keys: set[str]
     # Top-level numbers the outline already places; a printed numbered heading it lacks (or names so
     # differently that its entry matched nothing) is still a section.
-    outline_numbers = {m.group("num") for h in outline if (m := _NUMBERED_HEADING.match(h.title))}
-    references = [h.index for h in detected if label_for(h.title) == "references"]
-    outline_end = max(taken, default=-1)
+    outline_numbers: set[str]
+    first_references: int | None
+    outline_end: int
     # An outline of top-level entries only says nothing about subsections: the printed ones still count.
-    top_level_outline = all(h.level == 1 for h in outline)
-    extra = [
-        h
-        for h in detected
-        if h.index not in taken
-        and _key(h.title) not in outline_keys
-        and (
-            label_for(h.title) in {"abstract", "references", "appendix"}
-            or re.search(r"acknowledg", h.title, re.I)
-            or _STATEMENT_HEADING.match(h.title.strip())
-            or (h.level == 1 and (m := _NUMBERED_HEADING.match(h.title)) and m.group("num") not in outline_numbers)
-            or (references and h.index > references[0] and h.index > outline_end)  # supplementary sections
-            or (top_level_outline and h.level >= 2)
+    top_level_outline: bool
+
+    @classmethod
+    def of(cls, outline: Sequence[Heading], detected: Sequence[Heading]) -> _OutlineGaps:
+        taken = {h.index for h in outline}
+        references = [h.index for h in detected if label_for(h.title) == "references"]
+        return cls(
+            taken=taken,
+            outline_keys={_key(h.title) for h in outline},
+            outline_numbers={m.group("num") for h in outline if (m := _NUMBERED_HEADING.match(h.title))},
+            first_references=references[0] if references else None,
+            outline_end=max(taken, default=-1),
+            top_level_outline=all(h.level == 1 for h in outline),
         )
-    ]
-    merged = sorted(outline + extra, key=lambda h: h.index)
-    return stream, block_starts, caption, merged
+
+    def lacks(self, heading: Heading) -> bool:
+        if heading.index in self.taken or _key(heading.title) in self.outline_keys:
+            return False
+        title = heading.title
+        numbered = _NUMBERED_HEADING.match(title)
+        references = self.first_references
+        return bool(
+            label_for(title) in {"abstract", "references", "appendix"}
+            or re.search(r"acknowledg", title, re.I)
+            or _STATEMENT_HEADING.match(title.strip())
+            or (heading.level == 1 and numbered and numbered.group("num") not in self.outline_numbers)
+            # supplementary sections after the references and past the outline's last entry
+            or (references is not None and heading.index > references and heading.index > self.outline_end)
+            or (self.top_level_outline and heading.level >= 2)
+        )
 
 
 def _block_spans(layout: DocumentLayout) -> tuple[list[int], list[Block]]:
@@ -828,13 +1032,13 @@ def sections_from_layout(layout: DocumentLayout) -> list[Section]:
 
 
 def extraction_layout(pdf_bytes: bytes, extraction: Extraction) -> DocumentLayout:
-    """The layout of the pages the extraction read, whether or not it is still cached in this process.
+    """The layout of the pages the extraction read, read again (a rerun after a crash, `rerun --failed`).
 
-    After a restart (a rerun after a crash, `rerun --failed`) the PDF is read again here: with the extraction's
-    own page count as the cap, not layout_of's default, or sections and links would come from pages the
-    stored text does not have (or miss pages it has) depending on whether the process restarted.
+    With the extraction's own page count as the cap, not read_document's default, or sections and links would
+    come from pages the stored text does not have (or miss pages it has) depending on whether the process
+    restarted.
     """
-    return layout_of(pdf_bytes, extraction.sha256, page_cap=len(extraction.page_texts) or 300)
+    return read_document(pdf_bytes, page_cap=len(extraction.page_texts) or 300)
 
 
 def segment_sections(pdf_bytes: bytes, extraction: Extraction) -> list[Section]:

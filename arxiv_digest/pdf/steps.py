@@ -13,16 +13,8 @@ from arxiv_digest.pdf.figures import FIGURE_METHOD_VERSION, TeaserImage
 from arxiv_digest.pdf.layout import (
     EXTRACTOR_VERSION,
 )
-from arxiv_digest.pdf.links import find_links
-from arxiv_digest.pdf.reading import (
-    keep_reading,
-    shutdown_extraction_pool,
-    submit_figure,
-    submit_paper,
-    take_reading,
-)
-from arxiv_digest.pdf.sections import segment_sections
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.pdf.reading import read_sections_and_links
+from arxiv_digest.runtime import Runtime, kept_readings, reading_pool
 from schemas.records import Extraction, Figure, Status
 
 
@@ -42,7 +34,7 @@ def extract_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
             return status
     paper = store.paper(arxiv_id, version)
     try:
-        future = submit_paper(
+        future = reading_pool().submit_paper(
             Path(pdf.path),
             pdf.sha256,
             workers=settings.extract_workers,
@@ -56,7 +48,7 @@ def extract_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
         except BrokenProcessPool as exc:
             # A worker died (MuPDF crashed on this PDF or the process was killed): start a fresh pool for the
             # papers after this one, and fail this paper with a message that says so.
-            shutdown_extraction_pool()
+            reading_pool().shutdown()
             raise PdfExtractionError(
                 f"the extraction worker process died while reading {pdf.path}; rerun the day to try again"
             ) from exc
@@ -71,7 +63,7 @@ def extract_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
         if isinstance(exc, OSError):
             raise PdfExtractionError(message) from exc
         raise
-    keep_reading(reading)
+    kept_readings().keep(reading)
     detail = f"{extraction.pages} pages, {extraction.text_chars} chars"
     with store.batch():
         store.save_extraction(extraction, EXTRACTOR_VERSION)
@@ -99,14 +91,14 @@ def segment_paper(runtime: Runtime, arxiv_id: str, version: int) -> int:
         detail = f"cached: {len(stored)} sections, {len(links)} links"
         store.record_step(arxiv_id, version, "segment", Status.OK, detail)
         return len(stored)
-    reading = take_reading(pdf.sha256)
+    reading = kept_readings().take(pdf.sha256)
     if reading is not None and reading.extraction.pages == extraction.pages:
         sections, links = list(reading.sections), list(reading.links)  # read with the text, in the pool
     else:
         pdf_bytes = Path(pdf.path).read_bytes()
         paper = store.paper(arxiv_id, version)
-        sections = segment_sections(pdf_bytes, extraction)
-        links = find_links(pdf_bytes, extraction, paper.abstract if paper else "", paper.title if paper else "")
+        sections, links = read_sections_and_links(pdf_bytes, extraction, abstract=paper.abstract if paper else "",
+                                                  title=paper.title if paper else "")
     with store.batch():
         store.save_sections(pdf.sha256, sections)
         store.save_links(pdf.sha256, links)
@@ -141,10 +133,10 @@ def figure_paper(runtime: Runtime, arxiv_id: str, version: int) -> str:
         return status
     try:
         try:
-            teaser = submit_figure(Path(pdf.path), workers=settings.extract_workers,
+            teaser = reading_pool().submit_figure(Path(pdf.path), workers=settings.extract_workers,
                                    max_side=settings.figure_max_side_px, max_bytes=settings.figure_max_bytes).result()
         except BrokenProcessPool as exc:
-            shutdown_extraction_pool()
+            reading_pool().shutdown()
             raise PdfExtractionError(
                 f"the worker process died while looking for the figure in {pdf.path}; rerun the day to try again"
             ) from exc
