@@ -1,5 +1,5 @@
 """Step 1 as a Prefect task: the papers of a digest, with retries until the announcement is visible
-(core: arxiv_digest.catalog.selection).
+(step: arxiv_digest.steps.fetch).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from arxiv_digest.catalog.announcements import Announcement
-from arxiv_digest.catalog.selection import fetch_digest
 from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError, NetworkUnreachable, SampleStoreError
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.fetch import fetch_digest
 from tasks.context import current_flow_run_id
 
 # -- Prefect task ----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Step 7: write the day's digest files and listings, and close its run record with the counts."""
+"""What the publish step writes: the day's view of the store, its files per profile, its counts and status."""
 
 from __future__ import annotations
 
@@ -11,18 +11,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from arxiv_digest.catalog.coverage import COVERAGE_CHECK, coverage_cell, coverage_line, coverage_record
+from arxiv_digest.catalog.coverage import COVERAGE_CHECK, coverage_line, coverage_record
 from arxiv_digest.files import write_atomically
-from arxiv_digest.interests.day import reason_line, stored_scores
+from arxiv_digest.interests.day import reason_line
 from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import PaperScore, above_min_score
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
-from arxiv_digest.publish.listings import output_path, write_day_listings
+from arxiv_digest.publish.listings import output_path
 from arxiv_digest.publish.markdown import md_inline, render_markdown
-from arxiv_digest.publish.view import DigestView, PublishedFigure, Relevance
-from arxiv_digest.runtime import Runtime
-from arxiv_digest.settings import Settings
+from arxiv_digest.publish.view import DigestView, PublishedFigure, PublishOptions, Relevance
 from arxiv_digest.wording import wording_for
 from schemas.records import Analysis, Figure, Paper, RunStatus, Status
 
@@ -104,9 +102,9 @@ def artifact_markdown(digest_day: date, category: str, counts: dict[str, int], s
 FIGURES_FOLDER = "figures"  # beside the day's files: out/<category>/figures/<sha256>.<ext>
 
 
-def stored_figures(store: Any, settings: Settings, digest_day: date, category: str) -> dict[str, Figure]:
+def stored_figures(store: Any, options: PublishOptions, digest_day: date, category: str) -> dict[str, Figure]:
     """The day's teaser figures whose image files are there, by versioned id (none when figures are off)."""
-    if not settings.wants_figures:
+    if not options.wants_figures:
         return {}
     found = store.digest_figures(digest_day, category)
     return {vid: f for vid, f in found.items() if f.path and Path(f.path).is_file()}
@@ -131,9 +129,9 @@ def copy_figures(figures: dict[str, Figure], folder: Path) -> int:
     return written
 
 
-def digest_view(store: Any, settings: Settings, digest_day: date, category: str) -> DigestView:
+def digest_view(store: Any, options: PublishOptions, digest_day: date, category: str) -> DigestView:
     """The digest as stored: papers, analyses, summary, which steps failed per paper, which papers are late."""
-    stored_summary = store.summary(digest_day, category, settings.language)
+    stored_summary = store.summary(digest_day, category, options.language)
     failures = {
         f"{s['arxiv_id']}v{s['version']}": f"{s['step']}: {s['detail']}"
         for s in store.paper_steps(digest_day, category)
@@ -147,15 +145,15 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         papers=papers,
         analyses=store.digest_analyses(digest_day, category),
         summary=stored_summary.labelled() if stored_summary else "",
-        language=settings.language,
-        abs_url=settings.arxiv_abs_url.rstrip("/"),
-        pdf_url=settings.arxiv_pdf_url.rstrip("/"),
+        language=options.language,
+        abs_url=options.abs_url.rstrip("/"),
+        pdf_url=options.pdf_url.rstrip("/"),
         failures=failures,
         late=store.late_papers(digest_day, category),
-        figures={vid: published_figure(f) for vid, f in stored_figures(store, settings, digest_day, category).items()},
-        markdown_figures=settings.markdown_figures,
-        sample=settings.sample_day,
-        coverage_line=coverage_line(coverage, settings.language, len(papers), settings.include_cross_lists)
+        figures={vid: published_figure(f) for vid, f in stored_figures(store, options, digest_day, category).items()},
+        markdown_figures=options.markdown_figures,
+        sample=options.sample,
+        coverage_line=coverage_line(coverage, options.language, len(papers), options.include_cross_lists)
         if coverage else "",
         coverage=coverage_record(coverage) if coverage else None,
     )
@@ -227,30 +225,3 @@ class PublishedDay:
         if self.profile_paths:
             result["profiles"] = {name: str(path) for name, path in self.profile_paths.items()}
         return result
-
-
-def publish_day(runtime: Runtime, digest_day: date, category: str,
-                step_seconds: dict[str, float] | None = None) -> PublishedDay:
-    """Render the day (Markdown, HTML, JSON), record each file, update the listings, finish the run record."""
-    settings = runtime.settings
-    store = runtime.store()
-    view = digest_view(store, settings, digest_day, category)
-    copy_figures(stored_figures(store, settings, digest_day, category),
-                 output_path(settings.out_dir, category, digest_day).parent / FIGURES_FOLDER)
-    path = write_digest(store, view, settings.out_dir)
-    count = len(view.papers)
-    profile_paths = {
-        profile.name: write_digest(store, profile_view(view, profile, stored_scores(store, digest_day, category,
-                                                                                     profile.name)),
-                                   settings.out_dir, profile.name)
-        for profile in settings.profiles
-    }
-    write_day_listings(settings, store, category, digest_day, count, view.summary)
-    counts = day_counts(store, digest_day, category, view.papers, view.analyses)
-    timings = step_seconds or {}
-    status = day_status(counts)
-    # A partial day's shortfall is its run's detail, where `status` shows the error of a failed one.
-    store.finish_run(digest_day, category, status, counts, timings, error=describe_shortfall(counts) or None)
-    log.info("published %s (%d papers, %s)", path, count, status)
-    return PublishedDay(path, counts, timings, view.summary, profile_paths,
-                        coverage_cell(store.coverage(digest_day, category)))
