@@ -34,7 +34,6 @@ from arxiv_digest.analysis.answers import strip_reasoning
 from arxiv_digest.analysis.prompting import Message, estimate_tokens, message_tokens
 from arxiv_digest.errors import DigestError
 from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RetryPolicy, retry_after_seconds
-from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +199,56 @@ class ConfiguredModel(ChatModel, Protocol):
     def preflight(self) -> ContextWindow: ...
 
 
+class ModelSettings(Protocol):
+    """What the model client needs of the settings (arxiv_digest.settings.Settings has it all;
+    read-only, as the frozen settings are)."""
+
+    @property
+    def llm_base_url(self) -> str: ...
+
+    @property
+    def llm_model(self) -> str: ...
+
+    @property
+    def llm_api_key(self) -> str: ...
+
+    @property
+    def llm_temperature(self) -> float: ...
+
+    @property
+    def llm_max_output_tokens(self) -> int: ...
+
+    @property
+    def llm_timeout_seconds(self) -> float: ...
+
+    @property
+    def llm_max_attempts(self) -> int: ...
+
+    @property
+    def llm_concurrency(self) -> int: ...
+
+    @property
+    def http_backoff_base_seconds(self) -> float: ...
+
+    @property
+    def http_backoff_max_seconds(self) -> float: ...
+
+    @property
+    def llm_cost_per_1k_input_tokens(self) -> float: ...
+
+    @property
+    def llm_cost_per_1k_output_tokens(self) -> float: ...
+
+    @property
+    def llm_context_tokens(self) -> int: ...
+
+    @property
+    def llm_stream(self) -> bool: ...
+
+    @property
+    def llm_thinking_off(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     base_url: str
@@ -220,7 +269,7 @@ class ModelConfig:
     thinking_off: bool = False  # ask the server to skip the model's reasoning (llm_thinking_off)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ModelConfig:
+    def from_settings(cls, settings: ModelSettings) -> ModelConfig:
         return cls(
             base_url=settings.llm_base_url,
             model=settings.llm_model,

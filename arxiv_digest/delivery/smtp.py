@@ -43,21 +43,47 @@ SMTP_PASSWORD_ENV = "ARXIV_DIGEST_SMTP_PASSWORD"  # the variable the password is
 
 
 class MailSettings(Protocol):
-    """What mailing needs of the settings (arxiv_digest.settings.Settings has it all)."""
+    """What mailing needs of the settings (arxiv_digest.settings.Settings has it all;
+    read-only, as the frozen settings are)."""
 
-    smtp_host: str
-    smtp_security: str
-    smtp_ca_file: str
-    smtp_username: str
-    smtp_timeout_seconds: float
-    email_enabled: bool
-    email_to: Sequence[str]
-    email_from: str
-    email_subject: str
-    email_max_age_days: int
-    email_max_bytes: int
-    language: str
-    sample_day: bool
+    @property
+    def smtp_host(self) -> str: ...
+
+    @property
+    def smtp_security(self) -> str: ...
+
+    @property
+    def smtp_ca_file(self) -> str: ...
+
+    @property
+    def smtp_username(self) -> str: ...
+
+    @property
+    def smtp_timeout_seconds(self) -> float: ...
+
+    @property
+    def email_enabled(self) -> bool: ...
+
+    @property
+    def email_to(self) -> Sequence[str]: ...
+
+    @property
+    def email_from(self) -> str: ...
+
+    @property
+    def email_subject(self) -> str: ...
+
+    @property
+    def email_max_age_days(self) -> int: ...
+
+    @property
+    def email_max_bytes(self) -> int: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def sample_day(self) -> bool: ...
 
     @property
     def smtp_effective_port(self) -> int: ...
