@@ -256,6 +256,26 @@ def method_failure_reason(failure: str, language: str) -> str:
     return wording_for(language).method_rejected_reason.format(reason=", ".join(names))
 
 
+@dataclass(frozen=True)
+class _Call:
+    """What every model call of one paper shares: its deadline, the settings key, its URLs and its text."""
+
+    deadline: float
+    settings_key: str | None
+    paper_urls: set[str] | None
+    context: str
+
+
+@dataclass(frozen=True)
+class _Tried:
+    """One prompt tried: the answer (None when not usable), why not, whether the model's answer was rejected."""
+
+    answer: str | None
+    failure: str
+    rejected: bool
+    stop: bool = False
+
+
 class ModelAnalyzer:
     """Analysis by a chat model, validated, with fallbacks.
 
@@ -325,37 +345,19 @@ class ModelAnalyzer:
         settings_key = self._settings_key()
         deadline = time.monotonic() + self.paper_time_cap_seconds
         for prompt in prompts:
-            settled = "" if self.force else settled_reason(ledger.history(prompt.prompt_hash, name), settings_key,
-                                                            self.now(), self.error_cooldown_seconds)
-            if settled:
-                answer, failure = None, settled
-                rejected = rejected or settled.startswith("rejected")
-                if settled.startswith("errored"):
-                    break  # the last run found the endpoint failing: the next prompt waits for the cool-down too
-            else:
-                rebuild = None
-                if prompt.kind == "method":
-                    def rebuild(budget: int, method: Prompt = prompt) -> Prompt:
-                        shrunk = build_method_prompt(data.paper, data.sections, data.links, language=language,
-                                                     model=name, budget=budget)
-                        # Same cache key: the shrunk prompt is the same question asked within the window.
-                        return dataclasses.replace(shrunk, prompt_hash=method.prompt_hash)
-                try:
-                    answer, failure = self._ask(prompt, data.paper, language, paper_urls, ledger, deadline,
-                                                settings_key, rebuild, context)
-                    rejected = rejected or answer is None
-                except ModelCallFailed as exc:
-                    answer, failure = None, f"model call failed: {exc.reason}"
-                    if not exc.request_rejected or exc.kind == TIME_CAP:
-                        break  # the endpoint is down, refuses us, or the paper's time is up
-            if answer is not None:
+            tried = self._try(prompt, data, language, ledger, _Call(deadline, settings_key, paper_urls, context))
+            failure = tried.failure
+            rejected = rejected or tried.rejected
+            if tried.stop:
+                break
+            if tried.answer is not None:
                 analysis = Analysis(
                     arxiv_id=data.paper.arxiv_id,
                     version=data.paper.version,
                     kind=prompt.kind,
                     analyzer=f"{MODEL_ANALYZER_PREFIX}{name}",
                     language=language,
-                    content=answer.strip() + "\n",
+                    content=tried.answer.strip() + "\n",
                     key_findings=tuple(key_findings(data.paper.abstract)),
                     prompt_hash=prompt.prompt_hash,
                     label=model_analysis_label(prompt, name, language, unavailable),
@@ -371,6 +373,31 @@ class ModelAnalyzer:
         log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, reason.replace("\n", "; "))
         return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=reason, fallback_model=name,
                                             rejected=rejected)
+
+    def _try(self, prompt: Prompt, data: AnalysisInput, language: str, ledger: AnalysisLedger,
+             call: _Call) -> _Tried:
+        """One prompt's answer, or why not; `stop` when the next prompt must not be tried either."""
+        name = self.model.name
+        settled = "" if self.force else settled_reason(ledger.history(prompt.prompt_hash, name), call.settings_key,
+                                                        self.now(), self.error_cooldown_seconds)
+        if settled:
+            # An errored last run found the endpoint failing: the next prompt waits for the cool-down too.
+            return _Tried(None, settled, settled.startswith("rejected"), stop=settled.startswith("errored"))
+        rebuild = None
+        if prompt.kind == "method":
+            def rebuild(budget: int, method: Prompt = prompt) -> Prompt:
+                shrunk = build_method_prompt(data.paper, data.sections, data.links, language=language,
+                                             model=name, budget=budget)
+                # Same cache key: the shrunk prompt is the same question asked within the window.
+                return dataclasses.replace(shrunk, prompt_hash=method.prompt_hash)
+        try:
+            answer, failure = self._ask(prompt, data.paper, language, call.paper_urls, ledger, call.deadline,
+                                        call.settings_key, rebuild, call.context)
+        except ModelCallFailed as exc:
+            # The endpoint is down, refuses us, or the paper's time is up: no further prompt.
+            return _Tried(None, f"model call failed: {exc.reason}", False,
+                          stop=not exc.request_rejected or exc.kind == TIME_CAP)
+        return _Tried(answer, failure, answer is None)
 
     def _complete(self, prompt: Prompt, messages: Sequence[Message], ledger: AnalysisLedger, deadline: float,
                   settings_key: str | None, rebuild: Callable[[int], Prompt] | None) -> tuple[Completion, Prompt]:

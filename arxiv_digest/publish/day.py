@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,33 +28,50 @@ from schemas.records import Analysis, Figure, Paper, RunStatus, Status
 log = logging.getLogger(__name__)
 
 
+def _pdf_counts(pdfs: Sequence[Any], steps: Sequence[dict[str, Any]]) -> dict[str, int]:
+    statuses = Counter(pdf.status for pdf in pdfs if pdf is not None)
+    return {
+        "pdf_ok": statuses[Status.OK],
+        "pdf_failed": statuses[Status.FAILED],
+        # Not downloaded on purpose: outside the reading budget, and no teaser figure wanted (figures_for).
+        "pdf_skipped": sum(1 for s in steps if s.get("download") == Status.SKIPPED),
+    }
+
+
+def _analysis_counts(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> dict[str, int]:
+    kinds = Counter(a.kind for a in analyses.values())
+    # Who wrote each analysis, apart from its kind: the model, the extractive fallback after a configured
+    # model's answers were rejected or its calls failed, or the extractive analyzer with no model at all.
+    writers = Counter("llm:" if a.analyzer.startswith("llm:") else a.analyzer for a in analyses.values())
+    return {
+        "method_analyses": kinds["method"],
+        "abstract_analyses": kinds["abstract"],
+        "withheld": kinds[Status.WITHHELD],
+        "missing_analyses": len(papers) - len(analyses),
+        "model_answers": writers["llm:"],
+        "fallbacks": writers["extractive-fallback"],
+        "no_model": writers["extractive"],
+    }
+
+
+def _quality_counts(results: Sequence[Any]) -> dict[str, int]:
+    failed = [r for r in results if not r.passed]
+    return {
+        "quality_blocking_failed": sum(1 for r in failed if r.severity == "blocking"),
+        "quality_warnings": sum(1 for r in failed if r.severity == "warning"),
+        # Papers arXiv's own list of the announcement names that this digest does not hold (the coverage suite).
+        "announced_missing": sum(1 for r in failed if r.check == COVERAGE_CHECK),
+    }
+
+
 def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Paper],
                analyses: dict[str, Analysis]) -> dict[str, int]:
+    """The day's counts for its run record: papers, PDFs, analyses by kind and writer, quality failures."""
     pdfs = [store.pdf(p.arxiv_id, p.version) for p in papers]
     progress = store.day_progress(digest_day, category)
     steps = [((progress.get((p.arxiv_id, p.version)) or {}).get("steps") or {}) for p in papers]
-    quality = store.quality_results(digest_day, category)
-    analyzers = [a.analyzer for a in analyses.values()]
-    return {
-        "papers": len(papers),
-        "pdf_ok": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.OK),
-        "pdf_failed": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.FAILED),
-        # Not downloaded on purpose: outside the reading budget, and no teaser figure wanted (figures_for).
-        "pdf_skipped": sum(1 for s in steps if s.get("download") == Status.SKIPPED),
-        "method_analyses": sum(1 for a in analyses.values() if a.kind == "method"),
-        "abstract_analyses": sum(1 for a in analyses.values() if a.kind == "abstract"),
-        "withheld": sum(1 for a in analyses.values() if a.kind == Status.WITHHELD),
-        "missing_analyses": len(papers) - len(analyses),
-        # Who wrote each analysis, apart from its kind: the model, the extractive fallback after a configured
-        # model's answers were rejected or its calls failed, or the extractive analyzer with no model at all.
-        "model_answers": sum(1 for a in analyzers if a.startswith("llm:")),
-        "fallbacks": sum(1 for a in analyzers if a == "extractive-fallback"),
-        "no_model": sum(1 for a in analyzers if a == "extractive"),
-        "quality_blocking_failed": sum(1 for r in quality if not r.passed and r.severity == "blocking"),
-        "quality_warnings": sum(1 for r in quality if not r.passed and r.severity == "warning"),
-        # Papers arXiv's own list of the announcement names that this digest does not hold (the coverage suite).
-        "announced_missing": sum(1 for r in quality if not r.passed and r.check == COVERAGE_CHECK),
-    }
+    return {"papers": len(papers), **_pdf_counts(pdfs, steps), **_analysis_counts(papers, analyses),
+            **_quality_counts(store.quality_results(digest_day, category))}
 
 
 # What keeps a published day from being `completed`: each count names papers that did not get their full
