@@ -18,11 +18,11 @@ from test_summarize import fill_day, make_papers
 from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL
 from arxiv_digest.analysis.model import ModelConfig
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
 from arxiv_digest.steps.analyze import analyze_paper
 from arxiv_digest.steps.summarize import summarize_day
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.store import Store
 from quality.checks import check_analysis
 
 REFUSAL = "请提供您希望我分析的论文内容。"

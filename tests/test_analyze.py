@@ -35,10 +35,10 @@ from arxiv_digest.analysis.prompting import (
     select_sections,
     water_fill,
 )
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
 from arxiv_digest.steps.analyze import analyze_paper
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.store import Store
 from quality.checks import check_analysis, check_key_findings
 from schemas.records import Extraction, Link, Paper, PdfFile, Section
 

@@ -20,9 +20,8 @@ from test_summarize import CATEGORY, DAY, fill_day, make_papers
 from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL
 from arxiv_digest.publish.markdown import entry_analysis
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.steps.summarize import summarize_day
-from arxiv_digest.store import open_store
 
 GOOD = [c for c in CASES if c.publish]
 BAD = [c for c in CASES if not c.publish]

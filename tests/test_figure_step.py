@@ -19,12 +19,11 @@ from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.markdown import render_markdown
 from arxiv_digest.publish.view import DigestView, PublishedFigure
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
 from arxiv_digest.steps.figure import figure_paper
 from arxiv_digest.steps.pdf import extract_paper
 from arxiv_digest.steps.publish import publish_day
-from arxiv_digest.store import open_store
 from quality.digest_format import parse_digest
 from schemas.records import Analysis, Figure, Paper, PdfFile
 

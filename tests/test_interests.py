@@ -34,12 +34,11 @@ from arxiv_digest.publish.day import digest_view, profile_view
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.markdown import render_markdown
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings, load_settings
 from arxiv_digest.steps.analyze import analyze_paper
 from arxiv_digest.steps.publish import publish_options
 from arxiv_digest.steps.rank import rank_day
-from arxiv_digest.store import open_store
 from quality.digest_format import parse_digest
 from schemas.records import Paper
 

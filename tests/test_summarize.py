@@ -20,10 +20,10 @@ from arxiv_digest.analysis.summary import (
     summary_problems,
     unknown_quoted_names,
 )
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
 from arxiv_digest.steps.summarize import summarize_day, summary_prompt
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.store import Store
 from quality.checks import check_summary
 from schemas.records import Analysis, Paper
 

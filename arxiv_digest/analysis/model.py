@@ -300,19 +300,6 @@ class ModelConfig:
         return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
-_SEMAPHORES: dict[tuple[str, int], threading.BoundedSemaphore] = {}
-_SEMAPHORES_LOCK = threading.Lock()
-
-
-def endpoint_semaphore(base_url: str, size: int) -> threading.BoundedSemaphore:
-    """One semaphore per endpoint and size for the whole process: every task thread shares it."""
-    with _SEMAPHORES_LOCK:
-        key = (base_url.rstrip("/"), size)
-        if key not in _SEMAPHORES:
-            _SEMAPHORES[key] = threading.BoundedSemaphore(size)
-        return _SEMAPHORES[key]
-
-
 def default_http_client(timeout_seconds: float) -> httpx2.Client:
     """Explicit timeouts: connecting may take a few seconds, an answer up to the whole timeout."""
     connect = min(CONNECT_TIMEOUT_CAP_SECONDS, timeout_seconds)
@@ -615,7 +602,10 @@ class OpenAICompatibleModel:
         http_client: httpx2.Client | None = None,
         clock: Clock | None = None,
         jitter: Callable[[], float] | None = None,
+        semaphore: threading.BoundedSemaphore | None = None,
     ) -> None:
+        """`semaphore`: the endpoint's concurrency slots, shared by every client of it in the process (the
+        runtime's); by default this client's own `config.concurrency` slots."""
         self.config = config
         self.clock = clock or Clock()
         self.policy = RetryPolicy(
@@ -633,7 +623,7 @@ class OpenAICompatibleModel:
             timeout=config.timeout_seconds,
             http_client=self._http,
         )
-        self._semaphore = endpoint_semaphore(config.base_url, config.concurrency)
+        self._semaphore = semaphore or threading.BoundedSemaphore(config.concurrency)
         self._window: ContextWindow | None = None
         self._window_lock = threading.Lock()
         self._tokenize_works: bool | None = None
