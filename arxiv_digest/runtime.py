@@ -11,7 +11,8 @@ here, and only here:
 - `_MODELS`: the model client of one model configuration (its connection pool),
 - `_SEMAPHORES`: the concurrency slots of one model endpoint, shared by every model client of it.
 
-One lock, `_SHARED_LOCK`, guards them. (The PDF reading caches and pool are the PDF reader's own.)
+One lock, `_SHARED_LOCK`, guards them. Not here yet: the PDF reader's caches and process pool
+(arxiv_digest.pdf) and the day progress board with its `_LOCK` (arxiv_digest.operations.progress).
 """
 
 from __future__ import annotations

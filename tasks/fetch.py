@@ -47,5 +47,6 @@ def _retry_unless_input_error(task: object, task_run: object, state: Any) -> boo
 
 @task(name="fetch", task_run_name="fetch-{category}-{digest_day}", retries=2, retry_delay_seconds=10,
       retry_jitter_factor=0.5, cache_policy=NONE, retry_condition_fn=_retry_unless_final)
-def fetch_task(settings: Settings, digest_day: date, category: str, refetch: bool = True) -> list[tuple[str, int]]:
-    return fetch_digest(runtime_for(settings), digest_day, category, refetch, current_flow_run_id())
+def fetch_task(settings: Settings, digest_day: date, category: str, refetch: bool = True,
+               found: Announcement | None = None) -> list[tuple[str, int]]:
+    return fetch_digest(runtime_for(settings), digest_day, category, refetch, current_flow_run_id(), found)
