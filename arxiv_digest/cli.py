@@ -476,8 +476,8 @@ def fetch(
     config: ConfigOption = None,
 ) -> None:
     """List the new submissions of a digest's announcement window from the arXiv API (nothing stored)."""
-    from arxiv_digest.catalog.selection import query_day
     from arxiv_digest.runtime import runtime_for
+    from arxiv_digest.steps.fetch import query_day
 
     settings = _settings(config, category=category)
     if sample:
@@ -962,8 +962,8 @@ def _rerun_days(settings: Settings, todo: list[tuple[date, str, str]], *, sample
 
 def _retry_deliveries(settings: Settings, only_day: date | None) -> int:
     """Mail the failed deliveries of every store again; prints each outcome, returns how many still failed."""
-    from arxiv_digest.delivery.smtp import retry_deliveries
     from arxiv_digest.runtime import Runtime
+    from arxiv_digest.steps.deliver import retry_deliveries
 
     outcomes = []
     for path in settings.store_files():

@@ -10,21 +10,23 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.store import Store
 
 _THREADS = threading.Lock()
 LEDGER_WAIT_SECONDS = 120.0
 
 
 @contextlib.contextmanager
-def open_ledger(settings: Settings) -> Iterator[Store]:
-    """The ledger, held exclusively by this thread and process until the block ends."""
+def open_ledger(settings: Settings, open_shared: Callable[[Path], Store]) -> Iterator[Store]:
+    """The ledger, held exclusively by this thread and process until the block ends (`open_shared`: the
+    process-wide store of a file, the runtime's `open_store`)."""
     with _THREADS:
         if settings.store_layout != "per-day":
-            yield open_store(settings.db_path)
+            yield open_shared(settings.db_path)
             return
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with open(settings.data_dir / "ledger.lock", "a") as handle:

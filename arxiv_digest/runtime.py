@@ -4,12 +4,17 @@ The core takes a `Runtime` and never opens a connection of its own, so a test ha
 model client and the flow run hands it the real ones. What must be shared by every run in a process is shared
 here, and only here:
 
-- the store of a database file (DuckDB lets one process own a file; store.open_store keeps that one handle),
-- the PDF download gate (one download at a time and the polite interval, whatever the task concurrency, so
-  concurrent days of a local backfill do not double the request rate to arXiv),
-- the model client of one model configuration (its connection pool and its concurrency slots),
+- `_STORES`: the store of a database file (DuckDB lets one process own a file; `open_store` keeps that one
+  handle, `close_stores` lets go of them all),
+- `_GATES`: the PDF download gate (one download at a time and the polite interval, whatever the task
+  concurrency, so concurrent days of a local backfill do not double the request rate to arXiv),
+- `_MODELS`: the model client of one model configuration (its connection pool),
+- `_SEMAPHORES`: the concurrency slots of one model endpoint, shared by every model client of it,
 - the PDF reading pool (`reading_pool()`: one set of worker processes for every extract and figure task) and the
   readings it hands from the extract step to the segment step (`kept_readings()`; pdf/reading.py).
+
+One lock, `_SHARED_LOCK`, guards the first four. Not here yet: the day progress board with its `_LOCK`
+(arxiv_digest.operations.progress).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 import httpx
 import httpx2
@@ -31,7 +37,7 @@ from arxiv_digest.http_retry import Clock, RateLimiter
 from arxiv_digest.ledger import open_ledger
 from arxiv_digest.pdf.reading import KeptReadings, ReadingPool
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.store import Store
 
 
 @dataclass
@@ -42,9 +48,42 @@ class DownloadGate:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_SHARED_LOCK = threading.Lock()
+_SHARED_LOCK = threading.RLock()
 _GATES: dict[float, DownloadGate] = {}
 _MODELS: dict[ModelConfig, OpenAICompatibleModel] = {}
+_SEMAPHORES: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_STORES: dict[str, Store] = {}
+
+
+def open_store(path: Path, wait_seconds: float = 600.0) -> Store:
+    """The process-wide store for a database file, opened once (DuckDB lets one process own a file).
+
+    Flow runs in separate worker processes take turns: the next waits up to `wait_seconds` for the file.
+    """
+    key = str(Path(path).resolve())
+    with _SHARED_LOCK:
+        store = _STORES.get(key)
+        if store is None:
+            store = Store.open(path, wait_seconds=wait_seconds)
+            _STORES[key] = store
+        return store
+
+
+def close_stores() -> None:
+    """Close every store this process opened (tests, the end of a benchmark)."""
+    with _SHARED_LOCK:
+        for store in _STORES.values():
+            store.close()
+        _STORES.clear()
+
+
+def endpoint_semaphore(base_url: str, size: int) -> threading.BoundedSemaphore:
+    """One semaphore per endpoint and size for the whole process: every task thread shares it."""
+    with _SHARED_LOCK:
+        key = (base_url.rstrip("/"), size)
+        if key not in _SEMAPHORES:
+            _SEMAPHORES[key] = threading.BoundedSemaphore(size)
+        return _SEMAPHORES[key]
 
 
 def _shared_gate(interval: float) -> DownloadGate:
@@ -55,7 +94,8 @@ def _shared_gate(interval: float) -> DownloadGate:
 def _shared_model(config: ModelConfig) -> OpenAICompatibleModel:
     with _SHARED_LOCK:
         if config not in _MODELS:
-            _MODELS[config] = OpenAICompatibleModel(config)
+            _MODELS[config] = OpenAICompatibleModel(
+                config, semaphore=endpoint_semaphore(config.base_url, config.concurrency))
         return _MODELS[config]
 
 
@@ -80,7 +120,7 @@ class Runtime:
 
     def ledger(self) -> contextlib.AbstractContextManager[Store]:
         """The record of which digest holds each paper, held exclusively until the block ends."""
-        return open_ledger(self.settings)
+        return open_ledger(self.settings, open_store)
 
     def arxiv_http(self) -> httpx.Client:
         """A new HTTP client for arXiv (API or PDFs), to be closed by the caller (`with runtime.arxiv_http()`)."""
@@ -104,7 +144,8 @@ class Runtime:
             return self.chat_model
         config = ModelConfig.from_settings(self.settings)
         if self.model_http_client is not None:
-            return OpenAICompatibleModel(config, http_client=self.model_http_client)
+            return OpenAICompatibleModel(config, http_client=self.model_http_client,
+                                         semaphore=endpoint_semaphore(config.base_url, config.concurrency))
         return _shared_model(config)
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from arxiv_digest import __version__
 from arxiv_digest.errors import SettingsError
+from arxiv_digest.paths import SAMPLE_DATA_DIR_NAME
 from arxiv_digest.profiles import InterestProfile, parse_profiles
 from arxiv_digest.taxonomy import is_category, unknown_category_message
 from arxiv_digest.wording import LANGUAGES
@@ -31,11 +32,6 @@ from arxiv_digest.wording import LANGUAGES
 ENV_PREFIX = "ARXIV_DIGEST_"
 CONFIG_ENV = "ARXIV_DIGEST_CONFIG"
 DEFAULT_CONFIG_FILE = "arxiv-digest.toml"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
-# `run --sample` keeps the invented sample day in its own data dir under the data dir, so it never poses as
-# arXiv's real announcement of the same date (data/sample/ is taken: the sample's shipped inputs).
-SAMPLE_DATA_DIR_NAME = "sample-day"
 
 _CATEGORY_RE = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 _LANGUAGES = tuple(LANGUAGES)

@@ -162,7 +162,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from arxiv_digest.operations.batches import batch_size, make_batches
-    from arxiv_digest.store import Store, close_stores
+    from arxiv_digest.runtime import close_stores
+    from arxiv_digest.store import Store
 
     papers = synthetic_papers(args.papers)
     server = serve_day(papers)

@@ -34,15 +34,18 @@ from interest_day import synthetic_day  # noqa: E402
 from scripted_model import Asked, ScriptedModel  # noqa: E402
 from test_analyze import SECTIONS, add_paper  # noqa: E402
 
-from arxiv_digest.analysis.analyzer import analyze_paper  # noqa: E402
 from arxiv_digest.analysis.model import ModelConfig  # noqa: E402
 from arxiv_digest.analysis.prompting import estimate_tokens  # noqa: E402
 from arxiv_digest.bibtex import LikedPaper  # noqa: E402
-from arxiv_digest.interests.day import rank_day  # noqa: E402
 from arxiv_digest.interests.ranking import rank_papers  # noqa: E402
-from arxiv_digest.runtime import Runtime  # noqa: E402
+from arxiv_digest.runtime import (  # noqa: E402
+    Runtime,
+    close_stores,
+    open_store,
+)
 from arxiv_digest.settings import Settings  # noqa: E402
-from arxiv_digest.store import close_stores, open_store  # noqa: E402
+from arxiv_digest.steps.analyze import analyze_paper  # noqa: E402
+from arxiv_digest.steps.rank import rank_day  # noqa: E402
 from schemas.records import Section  # noqa: E402
 
 DAY = date(2026, 1, 21)

@@ -392,7 +392,7 @@ def run_day(overrides: dict[str, Any], config_file: str | None) -> tuple[float, 
 
 
 def bench_size(count: int, args: argparse.Namespace, data: Path) -> dict[str, Any]:
-    from arxiv_digest.store import close_stores
+    from arxiv_digest.runtime import close_stores
 
     servers = Servers(count, args.ttft, args.tokens_per_second, args.slots)
     config_file = None

@@ -34,15 +34,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from arxiv_digest.analysis.analyzer import ModelAnalyzer, analyzer_for  # noqa: E402
+from arxiv_digest.analysis.analyzer import ModelAnalyzer  # noqa: E402
 from arxiv_digest.analysis.extractive import gather_input  # noqa: E402
 from arxiv_digest.analysis.prompting import Prompt, build_method_prompt, estimate_tokens, message_tokens  # noqa: E402
 from arxiv_digest.pdf.layout import EXTRACTOR_VERSION  # noqa: E402
 from arxiv_digest.pdf.sections import segment_sections  # noqa: E402
-from arxiv_digest.pdf.steps import extract_paper, segment_paper  # noqa: E402
-from arxiv_digest.runtime import Runtime  # noqa: E402
+from arxiv_digest.runtime import (  # noqa: E402
+    Runtime,
+    close_stores,
+    open_store,
+)
 from arxiv_digest.settings import Settings  # noqa: E402
-from arxiv_digest.store import close_stores, open_store  # noqa: E402
+from arxiv_digest.steps.analyze import analyzer_for  # noqa: E402
+from arxiv_digest.steps.pdf import extract_paper, segment_paper  # noqa: E402
 from schemas.records import Paper, PdfFile, Section  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

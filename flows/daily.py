@@ -131,7 +131,7 @@ def daily_digest(
 
     fetch = fetch_task.with_options(**announcement_retry_options(settings, found)) if wait_for_announcement \
         else fetch_task
-    papers = fetch(settings, day, cat, refetch)
+    papers = fetch(settings, day, cat, refetch, found)  # the announcement is looked up once, here
     rank_task(settings, day, cat)  # the interest profiles' rankings set the reading budget of analyze
     todo = plan_task(settings, day, cat, papers, force)
     preflight_task(settings, day, cat, todo)  # a wrong model name or key stops the run here, not per paper

@@ -1,4 +1,4 @@
-"""Step 4 as Prefect tasks: the model preflight and per-paper analysis (core: arxiv_digest.analysis.analyzer)."""
+"""Step 4 as Prefect tasks: the model preflight and per-paper analysis (step: arxiv_digest.steps.analyze)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.logging import get_run_logger
 
-from arxiv_digest.analysis.analyzer import analyze_paper, model_preflight
 from arxiv_digest.operations.batches import PaperKey, run_batch
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.analyze import analyze_paper, model_preflight
 
 # -- Prefect task ----------------------------------------------------------------------------------------
 

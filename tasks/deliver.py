@@ -1,4 +1,4 @@
-"""Step 8 as a Prefect task: mail the published digest (core: arxiv_digest.delivery.smtp).
+"""Step 8 as a Prefect task: mail the published digest (step: arxiv_digest.steps.deliver).
 
 A mail server's fault never fails this task (it is recorded per recipient and retried by the next run); a
 retry here is for the unexpected, such as a store write conflict. Every socket call has smtp_timeout_seconds.
@@ -12,9 +12,9 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NONE
 
-from arxiv_digest.delivery.smtp import deliver_day
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.deliver import deliver_day
 
 # -- Prefect task ----------------------------------------------------------------------------------------
 

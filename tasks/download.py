@@ -1,4 +1,4 @@
-"""Step 2 as a Prefect task: download each paper's PDF once (core: arxiv_digest.catalog.download)."""
+"""Step 2 as a Prefect task: download each paper's PDF once (step: arxiv_digest.steps.download)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NONE
 
-from arxiv_digest.catalog.download import download_paper
 from arxiv_digest.errors import HttpGiveUp, NetworkUnreachable
 from arxiv_digest.operations.batches import BatchFailed, PaperKey, run_batch
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.download import download_paper
 
 log = logging.getLogger(__name__)
 

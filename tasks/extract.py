@@ -1,4 +1,4 @@
-"""Step 3 as a Prefect task: each paper's PDF to page text (core: arxiv_digest.pdf)."""
+"""Step 3 as a Prefect task: each paper's PDF to page text (step: arxiv_digest.steps.pdf)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from arxiv_digest.operations.batches import PaperKey, run_batch
-from arxiv_digest.pdf.steps import extract_paper
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.pdf import extract_paper
 
 # -- Prefect task ---------------------------------------------------------------------------------------------
 

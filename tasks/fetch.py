@@ -1,5 +1,5 @@
 """Step 1 as a Prefect task: the papers of a digest, with retries until the announcement is visible
-(core: arxiv_digest.catalog.selection).
+(step: arxiv_digest.steps.fetch).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from arxiv_digest.catalog.announcements import Announcement
-from arxiv_digest.catalog.selection import fetch_digest
 from arxiv_digest.errors import AnnouncementNotVisible, DigestInputError, NetworkUnreachable, SampleStoreError
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.fetch import fetch_digest
 from tasks.context import current_flow_run_id
 
 # -- Prefect task ----------------------------------------------------------------------------------------
@@ -47,5 +47,6 @@ def _retry_unless_input_error(task: object, task_run: object, state: Any) -> boo
 
 @task(name="fetch", task_run_name="fetch-{category}-{digest_day}", retries=2, retry_delay_seconds=10,
       retry_jitter_factor=0.5, cache_policy=NONE, retry_condition_fn=_retry_unless_final)
-def fetch_task(settings: Settings, digest_day: date, category: str, refetch: bool = True) -> list[tuple[str, int]]:
-    return fetch_digest(runtime_for(settings), digest_day, category, refetch, current_flow_run_id())
+def fetch_task(settings: Settings, digest_day: date, category: str, refetch: bool = True,
+               found: Announcement | None = None) -> list[tuple[str, int]]:
+    return fetch_digest(runtime_for(settings), digest_day, category, refetch, current_flow_run_id(), found)

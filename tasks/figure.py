@@ -1,4 +1,4 @@
-"""Step 3c as a Prefect task: each paper's teaser figure (core: arxiv_digest.pdf.steps.figure_paper)."""
+"""Step 3c as a Prefect task: each paper's teaser figure (step: arxiv_digest.steps.figure)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from arxiv_digest.operations.batches import PaperKey, run_batch
-from arxiv_digest.pdf.steps import figure_paper
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.figure import figure_paper
 
 # -- Prefect task ---------------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Between fetch and the per-paper steps, as a Prefect task: which papers still need work
-(core: arxiv_digest.operations.plan).
+(step: arxiv_digest.steps.plan).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from datetime import date
 from prefect import task
 from prefect.cache_policies import NONE
 
-from arxiv_digest.operations.plan import plan_day
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.plan import plan_day
 
 # -- Prefect task ----------------------------------------------------------------------------------------
 

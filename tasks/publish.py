@@ -1,4 +1,4 @@
-"""Step 7 as a Prefect task: write the day's digest files and the run record (core: arxiv_digest.publish.day)."""
+"""Step 7 as a Prefect task: write the day's digest files and the run record (step: arxiv_digest.steps.publish)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from arxiv_digest.publish.day import artifact_key, artifact_markdown, publish_day
+from arxiv_digest.publish.day import artifact_key, artifact_markdown
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.publish import publish_day
 from tasks.context import current_flow_run_id, step_seconds
 
 # -- Prefect task ----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Step 6 as a Prefect task: the quality gate between analysis and publish (core: quality.gate)."""
+"""Step 6 as a Prefect task: the quality gate between analysis and publish (step: arxiv_digest.steps.quality)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from prefect.cache_policies import NONE
 
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
-from quality.gate import run_quality_gate
+from arxiv_digest.steps.quality import run_quality_gate
 from tasks.context import current_flow_run_id
 
 # -- Prefect task ----------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Between fetch and the per-paper steps, as a Prefect task: each interest profile's ranking of the day, which
-sets the reading budget (core: arxiv_digest.interests.day).
+sets the reading budget (step: arxiv_digest.steps.rank).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from datetime import date
 from prefect import task
 from prefect.cache_policies import NONE
 
-from arxiv_digest.interests.day import rank_day
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.rank import rank_day
 
 # -- Prefect task ----------------------------------------------------------------------------------------
 

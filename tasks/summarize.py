@@ -1,4 +1,4 @@
-"""Step 5 as a Prefect task: the executive summary of the day (core: arxiv_digest.analysis.summary)."""
+"""Step 5 as a Prefect task: the executive summary of the day (step: arxiv_digest.steps.summarize)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import date
 from prefect import task
 from prefect.cache_policies import NONE
 
-from arxiv_digest.analysis.summary import summarize_day
 from arxiv_digest.runtime import runtime_for
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.summarize import summarize_day
 
 # -- Prefect task ----------------------------------------------------------------------------------------
 

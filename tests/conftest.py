@@ -41,6 +41,6 @@ def prefect_harness() -> Iterator[None]:
 def _close_stores() -> Iterator[None]:
     """Each test gets fresh store handles; the process-wide cache must not leak between tmp dirs."""
     yield
-    from arxiv_digest.store import close_stores
+    from arxiv_digest.runtime import close_stores
 
     close_stores()

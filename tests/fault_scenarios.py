@@ -132,7 +132,7 @@ def model_settings(model: FakeLLM, **changes: Any) -> dict[str, Any]:
 
 def run_flow(overrides: dict[str, Any], sample: bool = False) -> tuple[float, dict[str, Any]]:
     """The daily flow in this process; the store is let go afterwards so it can be read (or run again)."""
-    from arxiv_digest.store import close_stores
+    from arxiv_digest.runtime import close_stores
     from flows.daily import daily_digest
 
     started = time.monotonic()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from arxiv_digest.settings import SAMPLE_DATA_DIR_NAME
+from arxiv_digest.paths import SAMPLE_DATA_DIR_NAME
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "bench" / "llama_server.sh"

@@ -15,14 +15,15 @@ from scripted_model import Asked, ScriptedModel, unreachable
 from test_analyze import ABSTRACT, CATEGORY, DAY, MODEL, add_paper, make_paper
 from test_summarize import fill_day, make_papers
 
-from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER, analyze_paper
+from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL
 from arxiv_digest.analysis.model import ModelConfig
-from arxiv_digest.analysis.summary import summarize_day
 from arxiv_digest.checks.analysis import check_analysis
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.steps.analyze import analyze_paper
+from arxiv_digest.steps.summarize import summarize_day
+from arxiv_digest.store import Store
 
 REFUSAL = "请提供您希望我分析的论文内容。"
 

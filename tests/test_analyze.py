@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fake_llm import EN_METHOD, ZH_METHOD, FakeLLM, Reply, obeys_injection
 
-from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER, analyze_paper
+from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER
 from arxiv_digest.analysis.answers import normalise_analysis
 from arxiv_digest.analysis.extractive import (
     EXTRACTIVE_MODEL,
@@ -36,9 +36,10 @@ from arxiv_digest.analysis.prompting import (
     water_fill,
 )
 from arxiv_digest.checks.analysis import check_analysis, check_key_findings
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.steps.analyze import analyze_paper
+from arxiv_digest.store import Store
 from schemas.records import Extraction, Link, Paper, PdfFile, Section
 
 

@@ -19,10 +19,9 @@ from test_summarize import CATEGORY, DAY, fill_day, make_papers
 
 from arxiv_digest.analysis.analyzer import FALLBACK_ANALYZER
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL
-from arxiv_digest.analysis.summary import summarize_day
 from arxiv_digest.publish.markdown import entry_analysis
-from arxiv_digest.runtime import Runtime
-from arxiv_digest.store import open_store
+from arxiv_digest.runtime import Runtime, open_store
+from arxiv_digest.steps.summarize import summarize_day
 
 GOOD = [c for c in CASES if c.publish]
 BAD = [c for c in CASES if not c.publish]
@@ -190,7 +189,7 @@ def test_a_stream_that_ends_without_a_finish_chunk_mid_sentence_is_not_published
 
 
 def test_no_preflight_when_every_paper_stands_rejected_and_a_summary_rerun_sends_nothing(tmp_path: Path) -> None:
-    from arxiv_digest.analysis.analyzer import model_preflight
+    from arxiv_digest.steps.analyze import model_preflight
 
     with FakeLLM(responder=lambda request: "请提供您希望我分析的论文内容。") as fake:
         settings, store, paper = one_paper_day(tmp_path, fake)
@@ -225,7 +224,7 @@ def test_the_fallback_label_names_why_each_prompt_failed_and_quotes_none(tmp_pat
 
 @pytest.mark.parametrize("name", ["zh-traditional", "en-think"])
 def test_a_normalised_answer_passes_the_day_s_quality_gate_unchanged(tmp_path: Path, name: str) -> None:
-    from quality.gate import run_quality_gate
+    from arxiv_digest.steps.quality import run_quality_gate
 
     case = next(c for c in CASES if c.name == name)
     with FakeLLM(responder=_responder(case)) as fake:

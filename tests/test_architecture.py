@@ -1,6 +1,7 @@
 """The layout's rules, read from the source: the package never imports tasks/ or flows/, no import cycles at
 module level, no project import hidden in a function body (the CLI's lazy imports are for its start-up time),
-and tasks/ holds thin Prefect wrappers only."""
+tasks/ holds thin Prefect wrappers only, and the layers: the steps floor (arxiv_digest/steps/) sits between the tasks
+and the domain folders, which never import the steps, the runtime or the settings."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ PROJECT = ("arxiv_digest", "quality", "schemas", "tasks", "flows")
 # The command line imports each command's modules when it runs: `--help` answers in 0.3 s, not 3 s.
 LAZY_ALLOWED = {"arxiv_digest.cli"}
 TASK_BODY_MAX_STATEMENTS = 6
+# The domain folders take explicit collaborators (a store, a model, an HTTP client, values), never the world.
+DOMAIN = ("arxiv_digest.catalog", "arxiv_digest.pdf", "arxiv_digest.analysis", "arxiv_digest.interests",
+          "arxiv_digest.publish", "arxiv_digest.delivery")
+ABOVE_DOMAIN = ("arxiv_digest.steps", "arxiv_digest.runtime", "arxiv_digest.settings")
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -180,3 +185,39 @@ def test_no_import_circle_even_through_type_checking_or_lazy_imports() -> None:
     # A circle hidden behind `if TYPE_CHECKING:` or a function-body import is still two modules that each need
     # the other: neither can be understood, tested or moved alone.
     assert not _circles(_full_graph())
+
+
+def _within(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def test_domain_folders_never_import_the_steps_the_runtime_or_the_settings() -> None:
+    modules = _modules()
+    known = set(modules)
+    wrong = sorted((name, dep) for name, tree in modules.items() if _within(name, DOMAIN)
+                   for dep in _every_import(tree, known) if _within(dep, ABOVE_DOMAIN))
+    assert not wrong, wrong
+
+
+def _takes_runtime(function: ast.FunctionDef) -> bool:
+    return any(isinstance(arg.annotation, ast.Name | ast.Constant)
+               and "Runtime" in (getattr(arg.annotation, "id", None), getattr(arg.annotation, "value", None))
+               for arg in function.args.args)
+
+
+def _runtime_functions(tree: ast.Module) -> set[str]:
+    """The module's functions that take the Runtime: step functions."""
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and _takes_runtime(node)}
+
+
+def test_step_functions_live_on_the_steps_floor_and_tasks_call_them_there() -> None:
+    modules = _modules()
+    outside = sorted((name, function) for name, tree in modules.items()
+                     if _within(name, (*DOMAIN, "quality", "arxiv_digest.operations"))
+                     for function in _runtime_functions(tree))
+    assert not outside, f"functions taking the Runtime outside arxiv_digest/steps/: {outside}"
+    from_domain = sorted((name, node.module) for name, tree in modules.items() if name.startswith("tasks.")
+                         for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+                         and node.module in modules and not node.module.startswith("arxiv_digest.steps")
+                         and {a.name for a in node.names} & _runtime_functions(modules[node.module]))
+    assert not from_domain, f"tasks importing step functions from outside arxiv_digest/steps/: {from_domain}"

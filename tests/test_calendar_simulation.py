@@ -28,8 +28,9 @@ from pdf_factory import single_column_paper
 from arxiv_digest.catalog.announcements import EASTERN, announcement, announcement_for_submission, next_evening
 from arxiv_digest.catalog.sample_day import SamplePaper
 from arxiv_digest.errors import AnnouncementNotVisible
+from arxiv_digest.runtime import close_stores
 from arxiv_digest.settings import load_settings
-from arxiv_digest.store import Store, close_stores
+from arxiv_digest.store import Store
 from tasks.fetch import announcement_retry_options
 
 CATEGORY = "cs.CV"

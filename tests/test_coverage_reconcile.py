@@ -17,11 +17,10 @@ from pdf_factory import single_column_paper
 
 from arxiv_digest.catalog.announcements import EASTERN, announcement
 from arxiv_digest.catalog.sample_day import SamplePaper
-from arxiv_digest.catalog.selection import fetch_digest
 from arxiv_digest.errors import AnnouncementNotVisible
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, close_stores
 from arxiv_digest.settings import load_settings
-from arxiv_digest.store import close_stores
+from arxiv_digest.steps.fetch import fetch_digest
 
 DIGEST = date(2026, 3, 4)  # Tue 03-03 20:00 EST; window Mon 03-02 14:00 to Tue 03-03 14:00 EST
 MORNING = datetime(2026, 3, 4, 6, 0, tzinfo=UTC)  # 01:00 EST: the feed was rebuilt at midnight

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from arxiv_digest.catalog.sample_day import PAPERS, SAMPLE_DAY, build_pdf, feed_xml
 from arxiv_digest.cli import app
-from arxiv_digest.store import Store, close_stores
+from arxiv_digest.runtime import close_stores
+from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -11,11 +11,12 @@ from fake_arxiv import FakeArxiv
 from test_arxiv_client import settings_for
 
 from arxiv_digest.catalog.client import make_http_client, retry_policy
-from arxiv_digest.catalog.download import download_paper, download_pdf
+from arxiv_digest.catalog.download import download_pdf
 from arxiv_digest.catalog.sample_day import PAPERS, build_pdf
 from arxiv_digest.errors import HttpGiveUp, PdfDownloadError
-from arxiv_digest.runtime import Runtime
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.runtime import Runtime, open_store
+from arxiv_digest.steps.download import download_paper
+from arxiv_digest.store import Store
 from schemas.records import PdfFile
 
 PDF = build_pdf(PAPERS[0])

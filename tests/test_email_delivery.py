@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 from arxiv_digest.cli import app
 from arxiv_digest.delivery.mail_html import mail_html, parse_style_rules
 from arxiv_digest.delivery.message import build_digest_mail, message_id
-from arxiv_digest.delivery.smtp import deliver_day, retry_deliveries
 from arxiv_digest.errors import DeliveryError, SettingsError
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, close_stores, open_store
 from arxiv_digest.settings import Settings, load_settings
-from arxiv_digest.store import Store, close_stores, open_store
+from arxiv_digest.steps.deliver import deliver_day, retry_deliveries
+from arxiv_digest.store import Store
 
 DAY = date(2026, 1, 21)
 NEXT_DAY = date(2026, 1, 22)

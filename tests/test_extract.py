@@ -13,10 +13,10 @@ import pytest
 from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.layout import EXTRACTOR_VERSION, PdfInputError, extract_document, join_lines
 from arxiv_digest.pdf.reading import ReadingPool, extract_report
-from arxiv_digest.pdf.steps import extract_paper, segment_paper
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.steps.pdf import extract_paper, segment_paper
+from arxiv_digest.store import Store
 from schemas.records import PdfFile
 
 CORPUS_PDFS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"

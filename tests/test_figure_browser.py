@@ -20,12 +20,11 @@ import pytest
 from test_html_browser import chromium, chromium_args
 
 from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
-from arxiv_digest.pdf.steps import figure_paper
 from arxiv_digest.pdf.writer import new_page, write_line
-from arxiv_digest.publish.day import publish_day
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import open_store
+from arxiv_digest.steps.figure import figure_paper
+from arxiv_digest.steps.publish import publish_day
 from schemas.records import Paper, PdfFile
 
 pytestmark = pytest.mark.slow

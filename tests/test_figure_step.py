@@ -15,16 +15,16 @@ import pytest
 from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.errors import PdfExtractionError
 from arxiv_digest.pdf.figures import FIGURE_METHOD_VERSION
-from arxiv_digest.pdf.steps import extract_paper, figure_paper
 from arxiv_digest.pdf.writer import new_page, write_line
-from arxiv_digest.publish.day import publish_day
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.markdown import render_markdown
 from arxiv_digest.publish.view import DigestView, PublishedFigure
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import open_store
+from arxiv_digest.steps.figure import figure_paper
+from arxiv_digest.steps.pdf import extract_paper
+from arxiv_digest.steps.publish import publish_day
 from schemas.records import Analysis, Figure, Paper, PdfFile
 
 DAY = date(2026, 1, 21)

@@ -19,7 +19,6 @@ from scripted_model import ScriptedModel, unreachable
 from test_analyze import CATEGORY, DAY, MODEL, add_paper, make_paper
 from typer.testing import CliRunner
 
-from arxiv_digest.analysis.analyzer import analyze_paper
 from arxiv_digest.analysis.extractive import AnalysisInput
 from arxiv_digest.analysis.model import ModelConfig
 from arxiv_digest.bibtex import BibtexError, LikedPaper, parse_bibtex, read_bibtex_file
@@ -28,7 +27,7 @@ from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.cli import app
 from arxiv_digest.errors import SettingsError
 from arxiv_digest.interests.budget import budgeted_input, pdf_skip_reason, reads_in_full
-from arxiv_digest.interests.day import rank_day, reason_line, stored_scores
+from arxiv_digest.interests.day import reason_line, stored_scores
 from arxiv_digest.interests.ranking import PaperScore, above_min_score, rank_papers
 from arxiv_digest.interests.rerank import parse_rerank_answer, reorder_top
 from arxiv_digest.profiles import InterestProfile
@@ -36,9 +35,11 @@ from arxiv_digest.publish.day import digest_view, profile_view
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.markdown import render_markdown
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings, load_settings
-from arxiv_digest.store import open_store
+from arxiv_digest.steps.analyze import analyze_paper
+from arxiv_digest.steps.publish import publish_options
+from arxiv_digest.steps.rank import rank_day
 from schemas.records import Paper
 
 FIXTURE = Path(__file__).with_name("fixtures") / "zotero_library.bib"
@@ -337,7 +338,7 @@ def test_a_profile_digest_lists_papers_by_score_with_reasons_and_counts_the_cut(
     store.set_digest_papers(DAY, CATEGORY, day.papers)
     profile = dataclasses.replace(reader_profile(tuple(liked_library())), min_score=0.3)
     scores = rank_papers(day.papers, profile)
-    view = profile_view(digest_view(store, settings, DAY, CATEGORY), profile, scores)
+    view = profile_view(digest_view(store, publish_options(settings), DAY, CATEGORY), profile, scores)
     kept, cut = above_min_score(scores, 0.3)
 
     assert [p.arxiv_id for p in view.papers] == [s.arxiv_id for s in kept] and cut > 0
@@ -363,7 +364,8 @@ def test_a_paper_the_ranking_does_not_know_is_listed_last_not_dropped(tmp_path: 
     store.upsert_papers(papers)
     store.set_digest_papers(DAY, CATEGORY, papers)
     profile = InterestProfile("a", keywords=(("stereo", 1.0),))
-    day_view = dataclasses.replace(digest_view(store, settings, DAY, CATEGORY), summary="The day in short.")
+    day_view = dataclasses.replace(digest_view(store, publish_options(settings), DAY, CATEGORY),
+                                   summary="The day in short.")
     view = profile_view(day_view, profile, rank_papers(papers[:2], profile))
     assert [p.arxiv_id for p in view.papers] == ["2601.00002", "2601.00001", "2601.00003"]
     assert view.summary.endswith("### The whole day\n\nThe day in short.")  # nothing cut: the day's follows

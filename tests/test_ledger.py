@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from arxiv_digest.ledger import open_ledger
+from arxiv_digest.runtime import open_store
 from arxiv_digest.settings import load_settings
 from arxiv_digest.store import Store
 from schemas.records import Paper
@@ -23,7 +24,7 @@ def paper(n: int) -> Paper:
 def test_a_held_paper_keeps_its_first_digest(tmp_path: Path) -> None:
     settings = load_settings(environ={}, data_dir=str(tmp_path))
     window = (SUBMITTED, SUBMITTED)
-    with open_ledger(settings) as ledger:
+    with open_ledger(settings, open_store) as ledger:
         ledger.record_announcement("cs.CV", date(2026, 1, 21), window, [(paper(1), False), (paper(2), False)])
         ledger.record_announcement("cs.CV", date(2026, 1, 22), window, [(paper(2), True), (paper(3), True)])
         ledger.record_announcement("cs.RO", date(2026, 1, 22), window, [(paper(2), False)])
@@ -40,6 +41,7 @@ _WORKER = textwrap.dedent("""
     import sys
     from datetime import UTC, date, datetime, timedelta
     from arxiv_digest.ledger import open_ledger
+    from arxiv_digest.runtime import open_store
     from arxiv_digest.settings import load_settings
     from schemas.records import Paper
 
@@ -51,7 +53,7 @@ _WORKER = textwrap.dedent("""
         papers = [Paper(f"2601.{round_:02d}{n:03d}", 1, "t", ("A",), ("cs.CV",), "cs.CV", t, t, "a")
                   for n in range(30)]
         day = first_day + timedelta(days=2 * round_)
-        with open_ledger(settings) as ledger:
+        with open_ledger(settings, open_store) as ledger:
             held = ledger.holders("cs.CV", [p.arxiv_id for p in papers])
             ledger.record_announcement("cs.CV", day, (t, t), [(p, True) for p in papers if p.arxiv_id not in held])
     print("done")

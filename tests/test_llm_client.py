@@ -25,12 +25,11 @@ from arxiv_digest.analysis.model import (
     OpenAICompatibleModel,
     PromptTooLong,
     default_http_client,
-    endpoint_semaphore,
     repeats_itself,
 )
 from arxiv_digest.analysis.prompting import message_tokens
 from arxiv_digest.http_retry import Clock
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, endpoint_semaphore
 from arxiv_digest.settings import Settings
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hi."}]

@@ -164,6 +164,7 @@ def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Pa
 
     from arxiv_digest.publish.listings import read_manifest, write_day_listings
     from arxiv_digest.settings import load_settings
+    from arxiv_digest.steps.publish import publish_options
 
     class EmptyStore:  # under the per-day layout, a run's store knows only its own day
         def published_days(self, category: str) -> list[tuple[date, int]]:
@@ -178,7 +179,7 @@ def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Pa
 
     def publish(day: date) -> None:
         barrier.wait()
-        write_day_listings(settings, EmptyStore(), "cs.CV", day, day.day, f"summary {day}")
+        write_day_listings(publish_options(settings), EmptyStore(), "cs.CV", day, day.day, f"summary {day}")
 
     threads = [threading.Thread(target=publish, args=(d,)) for d in days]
     for t in threads:

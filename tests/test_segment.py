@@ -12,10 +12,9 @@ import pytest
 from arxiv_digest.pdf.layout import extract_document
 from arxiv_digest.pdf.links import find_links, is_code_url, named_after_paper, normalize_url
 from arxiv_digest.pdf.sections import assign_labels, label_for, segment_sections
-from arxiv_digest.pdf.steps import extract_paper, segment_paper
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import open_store
+from arxiv_digest.steps.pdf import extract_paper, segment_paper
 from schemas.records import Extraction, Paper, PdfFile
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

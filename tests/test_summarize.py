@@ -16,16 +16,15 @@ from fake_llm import FakeLLM, Reply, good_summary
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL
 from arxiv_digest.analysis.summary import (
     analysis_excerpt,
-    summarize_day,
     summary_attempt_id,
     summary_problems,
-    summary_prompt,
     unknown_quoted_names,
 )
 from arxiv_digest.checks.summary import check_summary
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.runtime import Runtime, open_store
 from arxiv_digest.settings import Settings
-from arxiv_digest.store import Store, open_store
+from arxiv_digest.steps.summarize import summarize_day, summary_prompt
+from arxiv_digest.store import Store
 from schemas.records import Analysis, Paper
 
 

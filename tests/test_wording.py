@@ -14,9 +14,10 @@ from arxiv_digest.analysis.extractive import AnalysisInput, extractive_analysis
 from arxiv_digest.analysis.summary import extractive_summary
 from arxiv_digest.checks.language import infer_language
 from arxiv_digest.errors import SettingsError
+from arxiv_digest.paths import PROJECT_ROOT
 from arxiv_digest.publish.markdown import render_markdown
 from arxiv_digest.publish.view import DigestView
-from arxiv_digest.settings import PROJECT_ROOT, Settings
+from arxiv_digest.settings import Settings
 from arxiv_digest.wording import LANGUAGES, Wording, wording_for
 from quality.gate import safe_summary
 from schemas.records import Paper

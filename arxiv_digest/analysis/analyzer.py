@@ -1,5 +1,5 @@
-"""The analyzers (extractive and model) behind one interface, the model's ask-validate-retry loop with its
-attempts ledger, and the per-paper analyze step.
+"""The analyzers (extractive and model) behind one interface, and the model's ask-validate-retry loop with its
+attempts ledger (the per-paper analyze step is arxiv_digest.steps.analyze).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from arxiv_digest.analysis.answers import Normalised, normalise_analysis, without_reasoning
@@ -23,7 +23,6 @@ from arxiv_digest.analysis.extractive import (
     REJECTED,
     AnalysisInput,
     extractive_analysis,
-    gather_input,
     key_findings,
     usable_sections,
 )
@@ -47,10 +46,8 @@ from arxiv_digest.analysis.prompting import (
 )
 from arxiv_digest.checks.analysis import check_analysis
 from arxiv_digest.checks.findings import ANALYSIS_UNGROUNDED_URL, BLOCKING
-from arxiv_digest.interests.budget import budgeted_input
-from arxiv_digest.runtime import Runtime
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Paper, Status
+from schemas.records import Analysis, Paper
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +257,26 @@ def method_failure_reason(failure: str, language: str) -> str:
     return wording_for(language).method_rejected_reason.format(reason=", ".join(names))
 
 
+@dataclass(frozen=True)
+class _Call:
+    """What every model call of one paper shares: its deadline, the settings key, its URLs and its text."""
+
+    deadline: float
+    settings_key: str | None
+    paper_urls: set[str] | None
+    context: str
+
+
+@dataclass(frozen=True)
+class _Tried:
+    """One prompt tried: the answer (None when not usable), why not, whether the model's answer was rejected."""
+
+    answer: str | None
+    failure: str
+    rejected: bool
+    stop: bool = False
+
+
 class ModelAnalyzer:
     """Analysis by a chat model, validated, with fallbacks.
 
@@ -329,37 +346,19 @@ class ModelAnalyzer:
         settings_key = self._settings_key()
         deadline = time.monotonic() + self.paper_time_cap_seconds
         for prompt in prompts:
-            settled = "" if self.force else settled_reason(ledger.history(prompt.prompt_hash, name), settings_key,
-                                                            self.now(), self.error_cooldown_seconds)
-            if settled:
-                answer, failure = None, settled
-                rejected = rejected or settled.startswith("rejected")
-                if settled.startswith("errored"):
-                    break  # the last run found the endpoint failing: the next prompt waits for the cool-down too
-            else:
-                rebuild = None
-                if prompt.kind == "method":
-                    def rebuild(budget: int, method: Prompt = prompt) -> Prompt:
-                        shrunk = build_method_prompt(data.paper, data.sections, data.links, language=language,
-                                                     model=name, budget=budget)
-                        # Same cache key: the shrunk prompt is the same question asked within the window.
-                        return dataclasses.replace(shrunk, prompt_hash=method.prompt_hash)
-                try:
-                    answer, failure = self._ask(prompt, data.paper, language, paper_urls, ledger, deadline,
-                                                settings_key, rebuild, context)
-                    rejected = rejected or answer is None
-                except ModelCallFailed as exc:
-                    answer, failure = None, f"model call failed: {exc.reason}"
-                    if not exc.request_rejected or exc.kind == TIME_CAP:
-                        break  # the endpoint is down, refuses us, or the paper's time is up
-            if answer is not None:
+            tried = self._try(prompt, data, language, ledger, _Call(deadline, settings_key, paper_urls, context))
+            failure = tried.failure
+            rejected = rejected or tried.rejected
+            if tried.stop:
+                break
+            if tried.answer is not None:
                 analysis = Analysis(
                     arxiv_id=data.paper.arxiv_id,
                     version=data.paper.version,
                     kind=prompt.kind,
                     analyzer=f"{MODEL_ANALYZER_PREFIX}{name}",
                     language=language,
-                    content=answer.strip() + "\n",
+                    content=tried.answer.strip() + "\n",
                     key_findings=tuple(key_findings(data.paper.abstract)),
                     prompt_hash=prompt.prompt_hash,
                     label=model_analysis_label(prompt, name, language, unavailable),
@@ -375,6 +374,31 @@ class ModelAnalyzer:
         log.warning("%s: %s; using the extractive analysis", data.paper.versioned_id, reason.replace("\n", "; "))
         return ExtractiveAnalyzer().analyze(data, language, ledger, fallback_reason=reason, fallback_model=name,
                                             rejected=rejected)
+
+    def _try(self, prompt: Prompt, data: AnalysisInput, language: str, ledger: AnalysisLedger,
+             call: _Call) -> _Tried:
+        """One prompt's answer, or why not; `stop` when the next prompt must not be tried either."""
+        name = self.model.name
+        settled = "" if self.force else settled_reason(ledger.history(prompt.prompt_hash, name), call.settings_key,
+                                                        self.now(), self.error_cooldown_seconds)
+        if settled:
+            # An errored last run found the endpoint failing: the next prompt waits for the cool-down too.
+            return _Tried(None, settled, settled.startswith("rejected"), stop=settled.startswith("errored"))
+        rebuild = None
+        if prompt.kind == "method":
+            def rebuild(budget: int, method: Prompt = prompt) -> Prompt:
+                shrunk = build_method_prompt(data.paper, data.sections, data.links, language=language,
+                                             model=name, budget=budget)
+                # Same cache key: the shrunk prompt is the same question asked within the window.
+                return dataclasses.replace(shrunk, prompt_hash=method.prompt_hash)
+        try:
+            answer, failure = self._ask(prompt, data.paper, language, call.paper_urls, ledger, call.deadline,
+                                        call.settings_key, rebuild, call.context)
+        except ModelCallFailed as exc:
+            # The endpoint is down, refuses us, or the paper's time is up: no further prompt.
+            return _Tried(None, f"model call failed: {exc.reason}", False,
+                          stop=not exc.request_rejected or exc.kind == TIME_CAP)
+        return _Tried(answer, failure, answer is None)
 
     def _complete(self, prompt: Prompt, messages: Sequence[Message], ledger: AnalysisLedger, deadline: float,
                   settings_key: str | None, rebuild: Callable[[int], Prompt] | None) -> tuple[Completion, Prompt]:
@@ -489,17 +513,6 @@ def record_failed_calls(record: Callable[[AttemptRecord], None], prompt_hash: st
                              error_kind=call.kind, settings_key=settings_key, queue_ms=call.queue_ms))
 
 
-def analyzer_for(runtime: Runtime, force: bool = False) -> Analyzer:
-    """The model analyzer when llm_base_url is set, else the offline extractive one."""
-    settings = runtime.settings
-    if not settings.uses_llm:
-        return ExtractiveAnalyzer()
-    model = runtime.model()
-    return ModelAnalyzer(model, input_token_budget=settings.llm_input_token_budget, cost_usd=model.config.cost_usd,
-                         paper_time_cap_seconds=settings.llm_paper_time_cap_seconds,
-                         error_cooldown_seconds=settings.llm_error_cooldown_seconds, force=force)
-
-
 class StoreLedger:
     """The AnalysisLedger of one paper in the DuckDB store."""
 
@@ -529,83 +542,3 @@ def record_attempt(store: Any, arxiv_id: str, version: int, language: str, attem
         finish_reason=attempt.finish_reason, reasoning_tokens=attempt.reasoning_tokens,
         reasoning_ms=attempt.reasoning_ms,
     )
-
-
-def analyze_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: date, category: str,
-                  force: bool = False) -> str:
-    """Analyse one paper for the digest (stored answers and rejected ones are not paid for twice); the kind."""
-    settings = runtime.settings
-    store = runtime.store()
-    paper = store.paper(arxiv_id, version)
-    if paper is None:
-        raise LookupError(f"{arxiv_id}v{version} is not in the store; run the fetch step for {digest_day} first")
-    # Beyond every profile's reading budget the model sees the abstract only (no profile: the full text).
-    data = budgeted_input(gather_input(store, paper), store.paper_ranks(digest_day, category, arxiv_id, version),
-                          settings.language)
-    outcome = analyzer_for(runtime, force=force).analyze(data, settings.language,
-                                                          StoreLedger(store, paper, settings.language))
-    analysis = outcome.analysis
-    model_fell_back = settings.uses_llm and outcome.model == EXTRACTIVE_MODEL
-    status = Status.OK if analysis.kind == "method" and not model_fell_back else Status.FALLBACK
-    detail = f"{analysis.kind} analysis ({analysis.analyzer})" + (", cached" if outcome.cached else "")
-    if outcome.fallback_reason:
-        detail += f"; model answer not used: {outcome.fallback_reason}"
-    with store.batch():
-        if not outcome.cached:
-            store.save_analysis(analysis, outcome.model)
-        store.set_digest_analysis(digest_day, category, analysis, outcome.model)
-        store.record_step(arxiv_id, version, "analyze", status, detail[:2000])
-    return analysis.kind
-
-
-@dataclass(frozen=True)
-class PreflightReport:
-    """What the model preflight learned: the figures of a run's model calls, and advice when they look wrong."""
-
-    figures: str
-    hint: str = ""
-
-    def log_line(self) -> str:
-        return self.figures + (f"; note: {self.hint}" if self.hint else "")
-
-
-def papers_for_the_model(runtime: Runtime, papers: Sequence[tuple[str, int]], digest_day: date, category: str,
-                         now: datetime | None = None) -> list[tuple[str, int]]:
-    """The papers a run may send to the model: not those whose answers it rejected (the rejection stands) or the
-    quality gate turned down (the same answer would be turned down again), nor those whose last call errored
-    within the cool-down (they wait)."""
-    settings = runtime.settings
-    now = now or datetime.now(UTC)
-    store = runtime.store()
-    last = store.last_model_attempts(list(papers), settings.llm_model, settings.language)
-    progress = store.day_progress(digest_day, category)
-    waiting = set()
-    for key, attempt in last.items():
-        gate = (progress.get(key) or {}).get("steps", {}).get("quality")
-        turned_down = attempt["status"] == ACCEPTED and gate in (Status.FALLBACK, Status.WITHHELD)
-        cooling = attempt["status"] == ERROR and attempt["error_kind"] not in PERMANENT_KINDS and (
-            now - attempt["created_at"]).total_seconds() < settings.llm_error_cooldown_seconds
-        if attempt["status"] == REJECTED or turned_down or cooling:
-            waiting.add(key)
-    return [key for key in papers if key not in waiting]
-
-
-def model_preflight(runtime: Runtime, papers: Sequence[tuple[str, int]], digest_day: date,
-                    category: str) -> PreflightReport | None:
-    """Before any paper is sent: one check that the key, URL and model name work, and the window's figures.
-
-    Only when papers may be sent to the model, so a rerun of a finished day (or of one whose papers all wait
-    for the cool-down or stand rejected) makes no request at all.
-    """
-    settings = runtime.settings
-    if not settings.uses_llm or not papers or not papers_for_the_model(runtime, papers, digest_day, category):
-        return None
-    model = runtime.model()
-    window = model.preflight()
-    budget = model.input_budget(settings.llm_input_token_budget)
-    figures = (f"model {model.name} at {settings.llm_base_url}: {window.describe()}; per call: input budget "
-               f"{budget} estimated tokens (llm_input_token_budget {settings.llm_input_token_budget}), answer up "
-               f"to {settings.llm_max_output_tokens} tokens within the window; {settings.llm_concurrency} "
-               f"request(s) at once; {settings.llm_paper_time_cap_seconds:g} s of model time per paper")
-    hint = window.slot_hint(settings.llm_concurrency, settings.llm_input_token_budget + settings.llm_max_output_tokens)
-    return PreflightReport(figures, hint or "")

@@ -34,7 +34,6 @@ from arxiv_digest.analysis.answers import strip_reasoning
 from arxiv_digest.analysis.prompting import Message, estimate_tokens, message_tokens
 from arxiv_digest.errors import DigestError
 from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RetryPolicy, retry_after_seconds
-from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +199,56 @@ class ConfiguredModel(ChatModel, Protocol):
     def preflight(self) -> ContextWindow: ...
 
 
+class ModelSettings(Protocol):
+    """What the model client needs of the settings (arxiv_digest.settings.Settings has it all;
+    read-only, as the frozen settings are)."""
+
+    @property
+    def llm_base_url(self) -> str: ...
+
+    @property
+    def llm_model(self) -> str: ...
+
+    @property
+    def llm_api_key(self) -> str: ...
+
+    @property
+    def llm_temperature(self) -> float: ...
+
+    @property
+    def llm_max_output_tokens(self) -> int: ...
+
+    @property
+    def llm_timeout_seconds(self) -> float: ...
+
+    @property
+    def llm_max_attempts(self) -> int: ...
+
+    @property
+    def llm_concurrency(self) -> int: ...
+
+    @property
+    def http_backoff_base_seconds(self) -> float: ...
+
+    @property
+    def http_backoff_max_seconds(self) -> float: ...
+
+    @property
+    def llm_cost_per_1k_input_tokens(self) -> float: ...
+
+    @property
+    def llm_cost_per_1k_output_tokens(self) -> float: ...
+
+    @property
+    def llm_context_tokens(self) -> int: ...
+
+    @property
+    def llm_stream(self) -> bool: ...
+
+    @property
+    def llm_thinking_off(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     base_url: str
@@ -220,7 +269,7 @@ class ModelConfig:
     thinking_off: bool = False  # ask the server to skip the model's reasoning (llm_thinking_off)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ModelConfig:
+    def from_settings(cls, settings: ModelSettings) -> ModelConfig:
         return cls(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
@@ -249,19 +298,6 @@ class ModelConfig:
         """The server's own root, where llama.cpp and Ollama keep their non-OpenAI endpoints."""
         root = self.base_url.rstrip("/")
         return root[: -len("/v1")] if root.endswith("/v1") else root
-
-
-_SEMAPHORES: dict[tuple[str, int], threading.BoundedSemaphore] = {}
-_SEMAPHORES_LOCK = threading.Lock()
-
-
-def endpoint_semaphore(base_url: str, size: int) -> threading.BoundedSemaphore:
-    """One semaphore per endpoint and size for the whole process: every task thread shares it."""
-    with _SEMAPHORES_LOCK:
-        key = (base_url.rstrip("/"), size)
-        if key not in _SEMAPHORES:
-            _SEMAPHORES[key] = threading.BoundedSemaphore(size)
-        return _SEMAPHORES[key]
 
 
 def default_http_client(timeout_seconds: float) -> httpx2.Client:
@@ -628,7 +664,10 @@ class OpenAICompatibleModel:
         http_client: httpx2.Client | None = None,
         clock: Clock | None = None,
         jitter: Callable[[], float] | None = None,
+        semaphore: threading.BoundedSemaphore | None = None,
     ) -> None:
+        """`semaphore`: the endpoint's concurrency slots, shared by every client of it in the process (the
+        runtime's); by default this client's own `config.concurrency` slots."""
         self.config = config
         self.clock = clock or Clock()
         self.policy = RetryPolicy(
@@ -646,7 +685,7 @@ class OpenAICompatibleModel:
             timeout=config.timeout_seconds,
             http_client=self._http,
         )
-        self._semaphore = endpoint_semaphore(config.base_url, config.concurrency)
+        self._semaphore = semaphore or threading.BoundedSemaphore(config.concurrency)
         self._window: ContextWindow | None = None
         self._window_lock = threading.Lock()
         self._tokenize_works: bool | None = None

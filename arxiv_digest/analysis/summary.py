@@ -13,23 +13,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 
 from arxiv_digest.analysis.analyzer import (
     AttemptRecord,
     ask_validated,
     cut_answer_problems,
-    fallback_label,
-    is_rejection,
-    record_attempt,
     record_failed_calls,
-    settled_reason,
     truncation_limit,
 )
 from arxiv_digest.analysis.answers import Normalised, normalise_summary
-from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL, MODEL_ANALYZER_PREFIX, key_findings
+from arxiv_digest.analysis.extractive import key_findings
 from arxiv_digest.analysis.key_phrases import Theme, day_themes
 from arxiv_digest.analysis.model import ChatModel, Completion, ModelCallFailed, PromptTooLong
 from arxiv_digest.analysis.prompting import Message, Prompt, SummaryEntry, build_summary_prompt
@@ -37,8 +32,6 @@ from arxiv_digest.catalog.announcements import announcement_evening
 from arxiv_digest.checks.findings import BLOCKING, SUMMARY_UNKNOWN_PAPER
 from arxiv_digest.checks.summary import check_summary, quoted_names
 from arxiv_digest.checks.text import title_key
-from arxiv_digest.runtime import Runtime
-from arxiv_digest.settings import Settings
 from arxiv_digest.wording import Wording, wording_for
 from schemas.records import Analysis, Paper
 
@@ -206,17 +199,18 @@ def summary_entries(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> l
     return entries
 
 
-def summary_prompt(settings: Settings, digest_day: date, category: str, papers: Sequence[Paper],
-                   analyses: dict[str, Analysis], budget: int | None = None) -> Prompt:
+def day_summary_prompt(digest_day: date, category: str, papers: Sequence[Paper], analyses: dict[str, Analysis], *,
+                       language: str, model: str, budget: int) -> Prompt:
+    """The prompt of the day's summary for this model, language and input budget."""
     return build_summary_prompt(
         summary_entries(papers, analyses),
         digest_date=digest_day.isoformat(),
         submission_date=announcement_evening(digest_day).isoformat(),
         category=category,
         category_name=category_name(category),
-        language=settings.language,
-        model=settings.llm_model,
-        budget=settings.llm_input_token_budget if budget is None else budget,
+        language=language,
+        model=model,
+        budget=budget,
     )
 
 
@@ -287,58 +281,3 @@ def model_summary(
     if text is None:
         return None, failure
     return f"{text.strip()}\n", ""
-
-
-def summarize_day(runtime: Runtime, digest_day: date, category: str) -> int:
-    """Step 5: the day's executive summary, by the model when one is configured, else extractive; its length.
-
-    As for papers: a stored summary of the same prompt is not asked again, a rejected one neither, an errored one
-    only after the cool-down (`run --force` does not change a summary's prompt: a changed analysis does).
-    """
-    settings = runtime.settings
-    store = runtime.store()
-    papers = store.digest_papers(digest_day, category)
-    analyses = store.digest_analyses(digest_day, category)
-    stored = store.summary(digest_day, category, settings.language)
-    fallback = ""
-    if settings.uses_llm and papers:
-        # A stored summary of the same prompt needs nothing from the server, not even its window: the prompt of
-        # the configured budget is the one asked whenever the window did not shrink it (the usual case).
-        if stored is not None and stored.model == settings.llm_model and stored.fingerprint == summary_prompt(
-                settings, digest_day, category, papers, analyses).prompt_hash:
-            return len(stored.content)
-        model = runtime.model()
-        budget = model.input_budget(settings.llm_input_token_budget)
-        prompt = summary_prompt(settings, digest_day, category, papers, analyses, budget)
-        if stored is not None and stored.fingerprint == prompt.prompt_hash and stored.model == settings.llm_model:
-            return len(stored.content)
-        attempt_id = summary_attempt_id(digest_day, category)
-        history = store.analysis_attempt_history(attempt_id, SUMMARY_ATTEMPT_VERSION, prompt.prompt_hash,
-                                                 settings.llm_model, settings.language)
-        settings_key = model.settings_key(budget)
-        failure = settled_reason(history, settings_key, datetime.now(UTC), settings.llm_error_cooldown_seconds)
-        content = None
-        if not failure:
-            def record(attempt: AttemptRecord) -> None:
-                record_attempt(store, attempt_id, SUMMARY_ATTEMPT_VERSION, settings.language, attempt)
-
-            content, failure = model_summary(
-                model, prompt, digest_day=digest_day, papers=papers, language=settings.language, record=record,
-                cost_usd=model.config.cost_usd, deadline=time.monotonic() + settings.llm_paper_time_cap_seconds,
-                settings_key=settings_key)
-        if content is not None:
-            label = wording_for(settings.language).model_summary_label.format(model=settings.llm_model)
-            store.save_summary(digest_day, category, settings.language, prompt.prompt_hash, settings.llm_model,
-                               f"{MODEL_ANALYZER_PREFIX}{settings.llm_model}", content, label=label)
-            return len(content)
-        log.warning("executive summary of %s %s: %s; using the extractive summary", category, digest_day, failure)
-        fallback = fallback_label(settings.llm_model, failure, settings.language, is_rejection(failure))
-    fingerprint = summary_fingerprint(papers, analyses)
-    if fallback:
-        fingerprint += "+fallback:" + hashlib.sha256(fallback.encode()).hexdigest()[:8]
-    if stored is not None and stored.fingerprint == fingerprint:
-        return len(stored.content)
-    content = extractive_summary(digest_day, category, papers, analyses, settings.language)
-    store.save_summary(digest_day, category, settings.language, fingerprint, EXTRACTIVE_MODEL,
-                       "extractive-fallback" if fallback else "extractive", content, label=fallback)
-    return len(content)

@@ -13,18 +13,53 @@ import re
 import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import certifi
 import httpx
 
 from arxiv_digest.errors import ArxivApiError
 from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RateLimiter, RetryableStatus, RetryPolicy, call_with_retries
-from arxiv_digest.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _SUBMITTED = re.compile(r"cat:(?P<cat>\S+) AND submittedDate:\[(?P<start>\d{12}) TO (?P<end>\d{12})\]")
 _QUERY_MINUTE = "%Y%m%d%H%M"
+
+
+class ArxivSettings(Protocol):
+    """What talking to arXiv needs of the settings (arxiv_digest.settings.Settings has it all;
+    read-only, as the frozen settings are)."""
+
+    @property
+    def arxiv_api_url(self) -> str: ...
+
+    @property
+    def announcement_feed_url(self) -> str: ...
+
+    @property
+    def user_agent(self) -> str: ...
+
+    @property
+    def arxiv_min_interval_seconds(self) -> float: ...
+
+    @property
+    def arxiv_max_total_seconds(self) -> float: ...
+
+    @property
+    def http_connect_timeout_seconds(self) -> float: ...
+
+    @property
+    def http_read_timeout_seconds(self) -> float: ...
+
+    @property
+    def http_max_attempts(self) -> int: ...
+
+    @property
+    def http_backoff_base_seconds(self) -> float: ...
+
+    @property
+    def http_backoff_max_seconds(self) -> float: ...
 
 
 def submitted_between_query(category: str, start: datetime, end: datetime) -> str:
@@ -57,7 +92,7 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def make_http_client(settings: Settings, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+def make_http_client(settings: ArxivSettings, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """One connection, explicit timeouts on every phase, a User-Agent that names the tool."""
     timeout = httpx.Timeout(
         connect=settings.http_connect_timeout_seconds,
@@ -75,7 +110,7 @@ def make_http_client(settings: Settings, transport: httpx.BaseTransport | None =
     )
 
 
-def retry_policy(settings: Settings) -> RetryPolicy:
+def retry_policy(settings: ArxivSettings) -> RetryPolicy:
     return RetryPolicy(
         max_attempts=settings.http_max_attempts,
         backoff_base=settings.http_backoff_base_seconds,
@@ -88,7 +123,7 @@ class ArxivClient:
     def __init__(
         self,
         http: httpx.Client,
-        settings: Settings,
+        settings: ArxivSettings,
         clock: Clock | None = None,
         on_retry: Callable[[int, str, float], None] | None = None,
     ) -> None:

@@ -25,8 +25,8 @@ import pymupdf
 from arxiv_digest.catalog.announcements import EASTERN, announcement
 from arxiv_digest.catalog.client import parse_submitted_between
 from arxiv_digest.ids import parse_arxiv_id
+from arxiv_digest.paths import SAMPLE_DATA_DIR_NAME, SAMPLE_DIR
 from arxiv_digest.pdf.writer import A4, MARGIN, new_page, write_block, write_line, write_link
-from arxiv_digest.settings import SAMPLE_DATA_DIR_NAME, SAMPLE_DIR
 
 SAMPLE_DAY = date(2026, 1, 21)
 SAMPLE_CATEGORY = "cs.CV"

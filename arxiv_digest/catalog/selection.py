@@ -27,26 +27,19 @@ from arxiv_digest.catalog.announcements import (
 )
 from arxiv_digest.catalog.client import ArxivClient, submitted_between_query
 from arxiv_digest.catalog.coverage import (
-    counted_types,
-    describe_coverage,
     listing_mismatch,
-    not_verified,
     past_announcement_reason,
-    reconcile,
 )
 from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.catalog.rss import parse_announcement_feed
-from arxiv_digest.catalog.sample_day import SAMPLE_DAY, SAMPLE_MARK, sample_records_message
+from arxiv_digest.catalog.sample_day import SAMPLE_DAY
 from arxiv_digest.errors import (
     AnnouncementNotVisible,
     ArxivApiError,
     DigestInputError,
     HttpGiveUp,
-    SampleStoreError,
 )
-from arxiv_digest.runtime import Runtime
-from arxiv_digest.settings import Settings
-from schemas.records import PUBLISHED_RUN_STATUSES, AnnouncementList, Coverage, Paper
+from schemas.records import AnnouncementList, Coverage, Paper
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +178,21 @@ def median_count(counts: Sequence[int]) -> float:
     return float(statistics.median(counts)) if counts else 0.0
 
 
+@dataclass(frozen=True)
+class PaperFilters:
+    """The reader's filters of a digest's papers."""
+
+    include_cross_lists: bool = True
+    keywords_include: Sequence[str] = ()
+    keywords_exclude: Sequence[str] = ()
+    max_papers: int = 0
+
+    def as_options(self) -> dict[str, Any]:
+        """select_papers' keyword arguments."""
+        return {"include_cross_lists": self.include_cross_lists, "keywords_include": self.keywords_include,
+                "keywords_exclude": self.keywords_exclude, "max_papers": self.max_papers}
+
+
 def select_papers(
     papers: Iterable[Paper],
     category: str,
@@ -261,25 +269,15 @@ class DayQuery:
     expected: float = 0.0  # papers a window of this category normally has
 
 
-def query_day(runtime: Runtime, found: Announcement, category: str, client: ArxivClient | None = None) -> DayQuery:
-    """Page through the API for the digest's window and lookback (used by `fetch` too)."""
-    settings = runtime.settings
-    if client is None:
-        with runtime.arxiv_http() as http:
-            return query_day(runtime, found, category, ArxivClient(http, settings))
-    pager = PagedQuery(client, settings.arxiv_page_size)
-    results = pager.run(search_query(category, found, settings.late_lookback_days))
+def search_day(client: ArxivClient, found: Announcement, category: str, filters: PaperFilters, *, page_size: int,
+               lookback_days: int, holidays: Collection[date] = ()) -> DayQuery:
+    """Page through the API for the digest's window and lookback."""
+    pager = PagedQuery(client, page_size)
+    results = pager.run(search_query(category, found, lookback_days))
     listed = category_papers(results, category)
     on_time = [paper for paper in listed if found.holds(paper.published)]
-    chosen = select_papers(
-        on_time,
-        category,
-        include_cross_lists=settings.include_cross_lists,
-        keywords_include=settings.keywords_include,
-        keywords_exclude=settings.keywords_exclude,
-        max_papers=settings.max_papers,
-    )
-    expected = expected_papers(listed, found, settings.late_lookback_days, settings.holiday_dates)
+    chosen = select_papers(on_time, category, **filters.as_options())
+    expected = expected_papers(listed, found, lookback_days, holidays)
     return DayQuery(tuple(listed), tuple(on_time), tuple(chosen), tuple(pager.warnings), found, expected)
 
 
@@ -299,24 +297,17 @@ class ListingRead:
     reason: str  # empty when the list is this announcement's
 
 
-def newest_digest_day(settings: Settings) -> date:
-    """The announcement arXiv's feed lists now (the sample day's own feed lists the sample day)."""
-    return SAMPLE_DAY if settings.sample_day else latest_digest_day(settings.current_time(), settings.holiday_dates)
-
-
-def read_listing(client: ArxivClient, found: Announcement, category: str, settings: Settings) -> ListingRead:
-    """arXiv's list of the announcement, read once, when its feed can list it; else why not (nothing invented)."""
-    if not settings.verify_coverage:
-        return ListingRead(None, None, "coverage checks are off (verify_coverage = false)")
-    newest = newest_digest_day(settings)
+def read_listing(client: ArxivClient, found: Announcement, category: str, newest: date,
+                 now: datetime) -> ListingRead:
+    """arXiv's list of the announcement, read once, when its feed can list it (`newest` is the announcement the
+    feed lists now); else why not (nothing invented)."""
     if found.digest_day != newest:
         return ListingRead(None, None, past_announcement_reason(found, newest))
-    read_at = settings.current_time()
     try:
         listing = parse_announcement_feed(client.announcement_feed(category), category)
     except (ArxivApiError, HttpGiveUp) as exc:
-        return ListingRead(None, read_at, f"arXiv's feed could not be read: {exc}")
-    return ListingRead(listing, read_at, listing_mismatch(listing, found, read_at))
+        return ListingRead(None, now, f"arXiv's feed could not be read: {exc}")
+    return ListingRead(listing, now, listing_mismatch(listing, found, now))
 
 
 def papers_by_id(client: ArxivClient, arxiv_ids: Sequence[str], page: int = 100) -> tuple[list[Paper], list[str]]:
@@ -339,116 +330,9 @@ class DigestClaim:
     coverage: Coverage
 
 
-def _not_announced_error(found: Announcement, category: str) -> AnnouncementNotVisible:
+def not_announced_error(found: Announcement, category: str) -> AnnouncementNotVisible:
     return AnnouncementNotVisible(
         f"arXiv's feed lists no {category} paper for {found.digest_day} and its API none in the window "
         f"({found.describe()}): arXiv made no announcement that evening (a holiday missing from `holidays`?) "
         "or has not published it yet; retry later"
     )
-
-
-def claim_digest(runtime: Runtime, found: Announcement, category: str) -> DigestClaim:
-    """The papers this digest holds (with their late flag), claiming them on its first fetch.
-
-    Once a digest has been fetched its list is fixed: a rerun, `--force` or a backfill reads it back and asks
-    arXiv nothing. arXiv is asked outside the ledger's lock (it is slow): the search, then its feed (its own
-    list of the newest announcement), then by id for what the feed lists and the search did not return. The
-    claim and the coverage record are one short transaction, so two workers never both claim a paper.
-    """
-    settings = runtime.settings
-    day = found.digest_day
-    include_cross = settings.include_cross_lists
-    with runtime.ledger() as ledger:
-        if ledger.announcement_fetched(category, day):
-            holdings = ledger.digest_holdings(category, day)
-            return DigestClaim(holdings, [], ledger.coverage(day, category) or not_verified(
-                found, category, holdings, "claimed before coverage was recorded", None, include_cross))
-    with runtime.arxiv_http() as http:
-        client = ArxivClient(http, settings)
-        query = query_day(runtime, found, category, client)
-        read = read_listing(client, found, category, settings)
-        announced = read.listing.ids(*counted_types(include_cross)) if read.listing and not read.reason else ()
-        searched = {paper.arxiv_id for paper in query.found}
-        extra, id_warnings = papers_by_id(client, [i for i in announced if i not in searched])
-    papers = [*query.found, *extra]
-    warnings = [*query.warnings, *id_warnings]
-    with runtime.ledger() as ledger:
-        if read.read_at is not None:
-            ledger.record_feed_read(category, read.read_at, read.listing,
-                                    None if read.listing else read.reason)
-        if not query.on_time and not announced:
-            if read.listing is not None and not read.reason and not read.listing.items:
-                raise _not_announced_error(found, category)
-            # What arXiv shows now for the windows before, or what earlier digests of this store held.
-            expected = max(query.expected, median_count(ledger.recent_on_time_counts(category, day)))
-            if settings.missing_announcement_min_papers and expected >= settings.missing_announcement_min_papers:
-                raise not_visible_error(found, category, expected)
-        if ledger.announcement_fetched(category, day):  # another run claimed it meanwhile: its record stands
-            holdings = ledger.digest_holdings(category, day)
-            return DigestClaim(holdings, warnings, ledger.coverage(day, category) or not_verified(
-                found, category, holdings, "claimed before coverage was recorded", None, include_cross))
-        since = (found.window_start - timedelta(days=settings.late_lookback_days + 7)).date()
-        holders = ledger.holders(category, [paper.arxiv_id for paper in papers])
-        claims = decide_claims(papers, found, holders=holders, fetched=ledger.fetched_digests(category, since),
-                               holidays=settings.holiday_dates, announced=set(announced))
-        ledger.record_announcement(category, day, (found.window_start, found.window_end),
-                                   [(p, False) for p in claims.on_time] + [(p, True) for p in claims.late])
-        if claims.awaiting:
-            warnings.append(awaiting_warning(claims.awaiting, settings.sample_day))
-        holdings = ledger.digest_holdings(category, day)
-        if read.listing is not None and not read.reason:
-            searched_on_time = {paper.arxiv_id for paper in query.on_time}
-            coverage = reconcile(
-                found, category, read.listing, holdings, read_at=read.read_at or settings.current_time(),
-                added={p.arxiv_id for p in claims.on_time if p.arxiv_id not in searched_on_time},
-                elsewhere={i: d for i, d in holders.items() if d != day}, include_cross_lists=include_cross)
-        else:
-            coverage = not_verified(found, category, holdings, read.reason, read.read_at, include_cross)
-        ledger.save_coverage(coverage)
-        return DigestClaim(holdings, warnings, coverage)
-
-
-def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: bool = True,
-                 flow_run_id: str | None = None) -> list[tuple[str, int]]:
-    """Step 1: the papers of a digest, stored with the day's run record; the (id, version) keys to process.
-
-    A rerun of failures (`refetch=False`) works on the papers already chosen for the day, without asking arXiv
-    again; that list is known when it holds papers or when an earlier run got past this step (an empty day).
-    """
-    settings = runtime.settings
-    store = runtime.store()
-    if settings.sample_day:
-        store.mark(SAMPLE_MARK, "true")  # a real run of this store is refused from now on
-    elif polluted := sample_records_message(store, settings.data_dir):
-        raise SampleStoreError(polluted)  # never publish the invented papers as a real day
-    earlier = store.run(digest_day, category)
-    known = store.digest_papers(digest_day, category)
-    store.start_run(digest_day, category, flow_run_id)
-    if not refetch and (known or (earlier is not None and earlier["status"] in PUBLISHED_RUN_STATUSES)):
-        log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
-        return [(p.arxiv_id, p.version) for p in known]
-    found = announcement(digest_day, settings.holiday_dates)
-    if found is None:
-        raise DigestInputError(f"{digest_day} has no arXiv announcement: "
-                               f"{no_announcement_reason(digest_day, settings.holiday_dates)}")
-    claim = claim_digest(runtime, found, category)
-    holdings = claim.holdings
-    for warning in claim.warnings:
-        log.warning(warning)
-    store.save_coverage(claim.coverage)
-    log.info("%s coverage: %s", found.digest_day, describe_coverage(claim.coverage))
-    late = {paper.arxiv_id for paper, is_late in holdings if is_late}
-    chosen = select_papers(
-        [paper for paper, _ in holdings],
-        category,
-        late=late,
-        include_cross_lists=settings.include_cross_lists,
-        keywords_include=settings.keywords_include,
-        keywords_exclude=settings.keywords_exclude,
-        max_papers=settings.max_papers,
-    )
-    store.upsert_papers(chosen)
-    store.set_digest_papers(digest_day, category, chosen, late)
-    log.info("%s: the digest holds %d paper(s) (%d late), %d after filters", found.describe(), len(holdings),
-             len(late), len(chosen))
-    return [(p.arxiv_id, p.version) for p in chosen]

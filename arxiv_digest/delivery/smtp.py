@@ -21,16 +21,14 @@ import socket
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from email import policy
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.delivery.message import DigestMail, build_digest_mail, message_id
 from arxiv_digest.errors import DeliveryError
-from arxiv_digest.runtime import Runtime
-from arxiv_digest.settings import SMTP_PASSWORD_ENV, Settings
 from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
 
@@ -41,7 +39,62 @@ SENT, FAILED, SENDING = "sent", "failed", "sending"
 UNKNOWN_OUTCOME = ("handed to the server but its answer was not recorded (connection lost or process stopped): "
                    "not sent again automatically; check the mailbox")
 
-SmtpConnect = Callable[[Settings], smtplib.SMTP]
+SMTP_PASSWORD_ENV = "ARXIV_DIGEST_SMTP_PASSWORD"  # the variable the password is read from (never a file)
+
+
+class MailSettings(Protocol):
+    """What mailing needs of the settings (arxiv_digest.settings.Settings has it all;
+    read-only, as the frozen settings are)."""
+
+    @property
+    def smtp_host(self) -> str: ...
+
+    @property
+    def smtp_security(self) -> str: ...
+
+    @property
+    def smtp_ca_file(self) -> str: ...
+
+    @property
+    def smtp_username(self) -> str: ...
+
+    @property
+    def smtp_timeout_seconds(self) -> float: ...
+
+    @property
+    def email_enabled(self) -> bool: ...
+
+    @property
+    def email_to(self) -> Sequence[str]: ...
+
+    @property
+    def email_from(self) -> str: ...
+
+    @property
+    def email_subject(self) -> str: ...
+
+    @property
+    def email_max_age_days(self) -> int: ...
+
+    @property
+    def email_max_bytes(self) -> int: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def sample_day(self) -> bool: ...
+
+    @property
+    def smtp_effective_port(self) -> int: ...
+
+    @property
+    def smtp_password(self) -> str: ...
+
+    def current_time(self) -> datetime: ...
+
+
+SmtpConnect = Callable[[MailSettings], smtplib.SMTP]
 
 
 @dataclass(frozen=True)
@@ -79,12 +132,12 @@ class DeliveryReport:
         }
 
 
-def smtp_ssl_context(settings: Settings) -> ssl.SSLContext:
+def smtp_ssl_context(settings: MailSettings) -> ssl.SSLContext:
     """The system's trusted CAs, or `smtp_ca_file` for a relay with a private certificate; names are checked."""
     return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
 
 
-def _describe(exc: BaseException, settings: Settings) -> str:
+def _describe(exc: BaseException, settings: MailSettings) -> str:
     where = f"{settings.smtp_host}:{settings.smtp_effective_port}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return (f"{where} refused the login of {settings.smtp_username!r} ({exc.smtp_code} "
@@ -116,7 +169,7 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def open_smtp(settings: Settings) -> smtplib.SMTP:
+def open_smtp(settings: MailSettings) -> smtplib.SMTP:
     """A connected, encrypted (unless 'none', on 127.0.0.1 only) and logged-in SMTP client."""
     host, port, timeout = settings.smtp_host, settings.smtp_effective_port, settings.smtp_timeout_seconds
     if settings.smtp_security == "ssl":
@@ -136,7 +189,7 @@ def open_smtp(settings: Settings) -> smtplib.SMTP:
     return client
 
 
-def is_fresh(settings: Settings, day: date) -> bool:
+def is_fresh(settings: MailSettings, day: date) -> bool:
     """Whether a digest built now is mailed: a backfill of old dates must not send a mail per date. The offline
     sample day is always fresh (it is dated in the past)."""
     if settings.email_max_age_days == 0 or settings.sample_day:
@@ -144,7 +197,7 @@ def is_fresh(settings: Settings, day: date) -> bool:
     return (settings.current_time().date() - day).days <= settings.email_max_age_days
 
 
-def pending_jobs(store: Store, settings: Settings, day: date | None, category: str | None,
+def pending_jobs(store: Store, settings: MailSettings, day: date | None, category: str | None,
                  retry_earlier: bool = True) -> list[DeliveryJob]:
     """Who still gets which digest: the given day's configured recipients it was not sent (or handed) to, if the
     day is recent (`email_max_age_days`), and, with `retry_earlier`, every failed delivery in the store to a
@@ -163,7 +216,7 @@ def pending_jobs(store: Store, settings: Settings, day: date | None, category: s
     return [DeliveryJob(d, c, tuple(r)) for (d, c), r in sorted(wanted.items()) if r]
 
 
-def _digest_mail(store: Store, settings: Settings, job: DeliveryJob) -> DigestMail:
+def _digest_mail(store: Store, settings: MailSettings, job: DeliveryJob) -> DigestMail:
     page = store.publication(job.day, job.category, "html")
     text = store.publication(job.day, job.category, "markdown")
     if page is None or text is None or not Path(page["path"]).is_file() or not Path(text["path"]).is_file():
@@ -192,7 +245,7 @@ class _ConnectionLost(Exception):
         self.outcome = outcome
 
 
-def _send_one(client: smtplib.SMTP, store: Store, settings: Settings, job: DeliveryJob, mail: DigestMail,
+def _send_one(client: smtplib.SMTP, store: Store, settings: MailSettings, job: DeliveryJob, mail: DigestMail,
               recipient: str) -> DeliveryOutcome:
     """One SMTP transaction. Raises _ConnectionLost when the connection is unusable afterwards."""
     def outcome(status: str, reason: str = "") -> DeliveryOutcome:
@@ -237,9 +290,9 @@ def _send_one(client: smtplib.SMTP, store: Store, settings: Settings, job: Deliv
     return outcome(SENT)
 
 
-def deliver(runtime: Runtime, jobs: Sequence[DeliveryJob], connect: SmtpConnect = open_smtp) -> DeliveryReport:
+def deliver(store: Store, settings: MailSettings, jobs: Sequence[DeliveryJob],
+            connect: SmtpConnect = open_smtp) -> DeliveryReport:
     """Send each job's digest to its recipients over one connection; every outcome is recorded in the store."""
-    settings, store = runtime.settings, runtime.store()
     report = DeliveryReport(enabled=settings.email_enabled)
     if not settings.email_enabled or not jobs:
         return report
@@ -278,21 +331,6 @@ def deliver(runtime: Runtime, jobs: Sequence[DeliveryJob], connect: SmtpConnect 
         except (OSError, smtplib.SMTPException):
             client.close()
     return report
-
-
-def deliver_day(runtime: Runtime, day: date, category: str, connect: SmtpConnect = open_smtp) -> DeliveryReport:
-    """After publish: mail the day's digest to whoever has not had it, and retry earlier failed deliveries."""
-    if not runtime.settings.email_enabled:
-        return DeliveryReport(enabled=False)
-    return deliver(runtime, pending_jobs(runtime.store(), runtime.settings, day, category), connect)
-
-
-def retry_deliveries(runtime: Runtime, day: date | None = None, connect: SmtpConnect = open_smtp) -> DeliveryReport:
-    """`rerun --failed`: the failed deliveries of published days (of `day` only, if given); nothing is rebuilt."""
-    if not runtime.settings.email_enabled:
-        return DeliveryReport(enabled=False)
-    jobs = pending_jobs(runtime.store(), runtime.settings, None, None)
-    return deliver(runtime, [job for job in jobs if day is None or job.day == day], connect)
 
 
 def delivery_result(outcome: dict[str, Any] | BaseException) -> dict[str, Any]:

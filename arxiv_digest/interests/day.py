@@ -1,9 +1,9 @@
-"""The rank step: each profile's ranking of a digest's papers, stored for the reading budget and publish."""
+"""What the rank step stores and reads back: liked papers looked up once, each profile's scores as records."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -11,35 +11,37 @@ from arxiv_digest.bibtex import LikedPaper
 from arxiv_digest.catalog.client import ArxivClient
 from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.errors import DigestError
-from arxiv_digest.interests.ranking import PaperScore, rank_papers
-from arxiv_digest.interests.rerank import rerank
-from arxiv_digest.runtime import Runtime
+from arxiv_digest.interests.ranking import PaperScore
 from arxiv_digest.wording import wording_for
+from schemas.records import Paper
 
 log = logging.getLogger(__name__)
 _ID_BATCH = 100  # ids per id_list request
+
+
+def papers_by_ids(client: ArxivClient, arxiv_ids: Sequence[str]) -> list[Paper]:
+    """The newest versions of these papers, asked of arXiv in batches of ids."""
+    return [paper for start in range(0, len(arxiv_ids), _ID_BATCH)
+            for paper in parse_feed(client.by_ids(list(arxiv_ids[start:start + _ID_BATCH]))).papers]
 
 
 def _liked(arxiv_id: str, title: str, abstract: str, authors: Sequence[str]) -> LikedPaper:
     return LikedPaper(key=arxiv_id, title=title, abstract=abstract, authors=tuple(authors), arxiv_id=arxiv_id)
 
 
-def fetch_liked(runtime: Runtime, arxiv_ids: Sequence[str]) -> list[LikedPaper]:
-    """Titles and abstracts of papers liked by id: from the store, else asked of arXiv once and kept.
+def fetch_liked(store: Any, arxiv_ids: Sequence[str],
+                ask_arxiv: Callable[[list[str]], list[Paper]]) -> list[LikedPaper]:
+    """Titles and abstracts of papers liked by id: from the store, else asked of arXiv once (`ask_arxiv`) and kept.
 
     A lookup that fails costs the profile that paper's similarity, never the day: it is logged and skipped.
     """
-    store = runtime.store()
     wanted = list(dict.fromkeys(arxiv_ids))
     found = {p.arxiv_id: _liked(p.arxiv_id, p.title, p.abstract, p.authors) for p in store.newest_papers(wanted)}
     found.update({row[0]: _liked(*row) for row in store.liked_papers([i for i in wanted if i not in found])})
     missing = [arxiv_id for arxiv_id in wanted if arxiv_id not in found]
     if missing:
         try:
-            with runtime.arxiv_http() as http:
-                client = ArxivClient(http, runtime.settings)
-                fetched = [paper for start in range(0, len(missing), _ID_BATCH)
-                           for paper in parse_feed(client.by_ids(missing[start:start + _ID_BATCH])).papers]
+            fetched = ask_arxiv(missing)
         except DigestError as exc:
             log.warning("could not look up liked papers %s: %s", ", ".join(missing), exc)
             fetched = []
@@ -70,32 +72,6 @@ def stored_scores(store: Any, digest_day: date, category: str, profile: str) -> 
         numbers = {name: reason[name] for name in _REASON_NUMBERS if name in reason}
         scores.append(PaperScore(row["arxiv_id"], row["version"], row["score"], row["rank"], **parts, **numbers))
     return scores
-
-
-def rank_day(runtime: Runtime, digest_day: date, category: str) -> dict[str, int]:
-    """Rank the digest's papers for every profile; per profile, how many papers it reads in full."""
-    settings = runtime.settings
-    store = runtime.store()
-    store.drop_paper_scores(digest_day, category, {profile.name for profile in settings.profiles})
-    if not settings.profiles:
-        return {}
-    papers = store.digest_papers(digest_day, category)
-    liked = {paper.arxiv_id: paper for paper in
-             fetch_liked(runtime, [i for profile in settings.profiles for i in profile.like_ids])}
-    full_text: dict[str, int] = {}
-    by_id = {paper.versioned_id: paper for paper in papers}
-    for profile in settings.profiles:
-        profile_liked = [liked[i] for i in profile.like_ids if i in liked]
-        scores = rank_papers(papers, profile, profile_liked)
-        top_k = profile.top_k(settings.rerank_top_k)
-        if top_k and settings.uses_llm:
-            scores = rerank(runtime.model(), store, profile, profile_liked, scores, by_id, top_k, settings.language)
-        top_n = profile.top_n(settings.deep_analysis_top_n)
-        store.replace_paper_scores(digest_day, category, profile.name, top_n, [score_record(s) for s in scores])
-        full_text[profile.name] = len(scores) if top_n == 0 else min(top_n, len(scores))
-        log.info("profile %s: ranked %d papers; the top %d read in full", profile.name, len(scores),
-                 full_text[profile.name])
-    return full_text
 
 
 def reason_line(score: PaperScore, language: str) -> str:

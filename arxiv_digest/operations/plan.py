@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from arxiv_digest.interests.budget import pdf_skip_reason
-from arxiv_digest.pdf.layout import EXTRACTOR_VERSION
-from arxiv_digest.runtime import Runtime
-from arxiv_digest.settings import Settings
 from schemas.records import Status
 
 DONE = {
@@ -27,10 +24,6 @@ DONE = {
     "figure": {Status.OK, Status.SKIPPED},  # skipped: no figure found with confidence, or figures are off
     "analyze": {Status.OK, Status.FALLBACK},
 }
-
-
-def current_analyzer(settings: Settings) -> str:
-    return settings.llm_model if settings.uses_llm else "extractive"
 
 
 def paper_is_done(progress: dict[str, Any] | None, *, analyzer: str, language: str, extractor_version: str,
@@ -84,14 +77,3 @@ def papers_needing_work(
         if not paper_is_done(progress.get(key), analyzer=analyzer, language=language,
                              extractor_version=extractor_version, pdf_wanted=pdf_wanted(key))
     ]
-
-
-def plan_day(runtime: Runtime, keys: Sequence[tuple[str, int]], digest_day: date, category: str,
-             force: bool = False) -> list[tuple[str, int]]:
-    """The papers of the day the per-paper steps must run for (all of them when `force`)."""
-    if force:
-        return list(keys)
-    settings = runtime.settings
-    return papers_needing_work(runtime.store(), keys, digest_day, category, analyzer=current_analyzer(settings),
-                               language=settings.language, extractor_version=EXTRACTOR_VERSION,
-                               figures_for=settings.figures_for, teaser_figures=settings.teaser_figures)

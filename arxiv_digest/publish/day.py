@@ -1,61 +1,77 @@
-"""Step 7: write the day's digest files and listings, and close its run record with the counts."""
+"""What the publish step writes: the day's view of the store, its files per profile, its counts and status."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from arxiv_digest.catalog.coverage import COVERAGE_CHECK, coverage_cell, coverage_line, coverage_record
+from arxiv_digest.catalog.coverage import COVERAGE_CHECK, coverage_line, coverage_record
 from arxiv_digest.files import write_atomically
-from arxiv_digest.interests.day import reason_line, stored_scores
+from arxiv_digest.interests.day import reason_line
 from arxiv_digest.interests.ranking import PaperScore, above_min_score
 from arxiv_digest.profiles import InterestProfile
 from arxiv_digest.publish.feeds import export_json
 from arxiv_digest.publish.html import render_html
-from arxiv_digest.publish.listings import output_path, write_day_listings
+from arxiv_digest.publish.listings import output_path
 from arxiv_digest.publish.markdown import md_inline, render_markdown
-from arxiv_digest.publish.view import DigestView, PublishedFigure, Relevance
-from arxiv_digest.runtime import Runtime
-from arxiv_digest.settings import Settings
+from arxiv_digest.publish.view import DigestView, PublishedFigure, PublishOptions, Relevance
 from arxiv_digest.wording import wording_for
 from schemas.records import Analysis, Figure, Paper, RunStatus, Status
 
 log = logging.getLogger(__name__)
 
 
+def _pdf_counts(pdfs: Sequence[Any], steps: Sequence[dict[str, Any]]) -> dict[str, int]:
+    statuses = Counter(pdf.status for pdf in pdfs if pdf is not None)
+    return {
+        "pdf_ok": statuses[Status.OK],
+        "pdf_failed": statuses[Status.FAILED],
+        # Not downloaded on purpose: outside the reading budget, and no teaser figure wanted (figures_for).
+        "pdf_skipped": sum(1 for s in steps if s.get("download") == Status.SKIPPED),
+    }
+
+
+def _analysis_counts(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> dict[str, int]:
+    kinds = Counter(a.kind for a in analyses.values())
+    # Who wrote each analysis, apart from its kind: the model, the extractive fallback after a configured
+    # model's answers were rejected or its calls failed, or the extractive analyzer with no model at all.
+    writers = Counter("llm:" if a.analyzer.startswith("llm:") else a.analyzer for a in analyses.values())
+    return {
+        "method_analyses": kinds["method"],
+        "abstract_analyses": kinds["abstract"],
+        "withheld": kinds[Status.WITHHELD],
+        "missing_analyses": len(papers) - len(analyses),
+        "model_answers": writers["llm:"],
+        "fallbacks": writers["extractive-fallback"],
+        "no_model": writers["extractive"],
+    }
+
+
+def _quality_counts(results: Sequence[Any]) -> dict[str, int]:
+    failed = [r for r in results if not r.passed]
+    return {
+        "quality_blocking_failed": sum(1 for r in failed if r.severity == "blocking"),
+        "quality_warnings": sum(1 for r in failed if r.severity == "warning"),
+        # Papers arXiv's own list of the announcement names that this digest does not hold (the coverage suite).
+        "announced_missing": sum(1 for r in failed if r.check == COVERAGE_CHECK),
+    }
+
+
 def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Paper],
                analyses: dict[str, Analysis]) -> dict[str, int]:
+    """The day's counts for its run record: papers, PDFs, analyses by kind and writer, quality failures."""
     pdfs = [store.pdf(p.arxiv_id, p.version) for p in papers]
     progress = store.day_progress(digest_day, category)
     steps = [((progress.get((p.arxiv_id, p.version)) or {}).get("steps") or {}) for p in papers]
-    quality = store.quality_results(digest_day, category)
-    analyzers = [a.analyzer for a in analyses.values()]
-    return {
-        "papers": len(papers),
-        "pdf_ok": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.OK),
-        "pdf_failed": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.FAILED),
-        # Not downloaded on purpose: outside the reading budget, and no teaser figure wanted (figures_for).
-        "pdf_skipped": sum(1 for s in steps if s.get("download") == Status.SKIPPED),
-        "method_analyses": sum(1 for a in analyses.values() if a.kind == "method"),
-        "abstract_analyses": sum(1 for a in analyses.values() if a.kind == "abstract"),
-        "withheld": sum(1 for a in analyses.values() if a.kind == Status.WITHHELD),
-        "missing_analyses": len(papers) - len(analyses),
-        # Who wrote each analysis, apart from its kind: the model, the extractive fallback after a configured
-        # model's answers were rejected or its calls failed, or the extractive analyzer with no model at all.
-        "model_answers": sum(1 for a in analyzers if a.startswith("llm:")),
-        "fallbacks": sum(1 for a in analyzers if a == "extractive-fallback"),
-        "no_model": sum(1 for a in analyzers if a == "extractive"),
-        "quality_blocking_failed": sum(1 for r in quality if not r.passed and r.severity == "blocking"),
-        "quality_warnings": sum(1 for r in quality if not r.passed and r.severity == "warning"),
-        # Papers arXiv's own list of the announcement names that this digest does not hold (the coverage suite).
-        "announced_missing": sum(1 for r in quality if not r.passed and r.check == COVERAGE_CHECK),
-    }
+    return {"papers": len(papers), **_pdf_counts(pdfs, steps), **_analysis_counts(papers, analyses),
+            **_quality_counts(store.quality_results(digest_day, category))}
 
 
 # What keeps a published day from being `completed`: each count names papers that did not get their full
@@ -104,9 +120,9 @@ def artifact_markdown(digest_day: date, category: str, counts: dict[str, int], s
 FIGURES_FOLDER = "figures"  # beside the day's files: out/<category>/figures/<sha256>.<ext>
 
 
-def stored_figures(store: Any, settings: Settings, digest_day: date, category: str) -> dict[str, Figure]:
+def stored_figures(store: Any, options: PublishOptions, digest_day: date, category: str) -> dict[str, Figure]:
     """The day's teaser figures whose image files are there, by versioned id (none when figures are off)."""
-    if not settings.wants_figures:
+    if not options.wants_figures:
         return {}
     found = store.digest_figures(digest_day, category)
     return {vid: f for vid, f in found.items() if f.path and Path(f.path).is_file()}
@@ -131,9 +147,9 @@ def copy_figures(figures: dict[str, Figure], folder: Path) -> int:
     return written
 
 
-def digest_view(store: Any, settings: Settings, digest_day: date, category: str) -> DigestView:
+def digest_view(store: Any, options: PublishOptions, digest_day: date, category: str) -> DigestView:
     """The digest as stored: papers, analyses, summary, which steps failed per paper, which papers are late."""
-    stored_summary = store.summary(digest_day, category, settings.language)
+    stored_summary = store.summary(digest_day, category, options.language)
     failures = {
         f"{s['arxiv_id']}v{s['version']}": f"{s['step']}: {s['detail']}"
         for s in store.paper_steps(digest_day, category)
@@ -147,15 +163,15 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
         papers=papers,
         analyses=store.digest_analyses(digest_day, category),
         summary=stored_summary.labelled() if stored_summary else "",
-        language=settings.language,
-        abs_url=settings.arxiv_abs_url.rstrip("/"),
-        pdf_url=settings.arxiv_pdf_url.rstrip("/"),
+        language=options.language,
+        abs_url=options.abs_url.rstrip("/"),
+        pdf_url=options.pdf_url.rstrip("/"),
         failures=failures,
         late=store.late_papers(digest_day, category),
-        figures={vid: published_figure(f) for vid, f in stored_figures(store, settings, digest_day, category).items()},
-        markdown_figures=settings.markdown_figures,
-        sample=settings.sample_day,
-        coverage_line=coverage_line(coverage, settings.language, len(papers), settings.include_cross_lists)
+        figures={vid: published_figure(f) for vid, f in stored_figures(store, options, digest_day, category).items()},
+        markdown_figures=options.markdown_figures,
+        sample=options.sample,
+        coverage_line=coverage_line(coverage, options.language, len(papers), options.include_cross_lists)
         if coverage else "",
         coverage=coverage_record(coverage) if coverage else None,
     )
@@ -227,30 +243,3 @@ class PublishedDay:
         if self.profile_paths:
             result["profiles"] = {name: str(path) for name, path in self.profile_paths.items()}
         return result
-
-
-def publish_day(runtime: Runtime, digest_day: date, category: str,
-                step_seconds: dict[str, float] | None = None) -> PublishedDay:
-    """Render the day (Markdown, HTML, JSON), record each file, update the listings, finish the run record."""
-    settings = runtime.settings
-    store = runtime.store()
-    view = digest_view(store, settings, digest_day, category)
-    copy_figures(stored_figures(store, settings, digest_day, category),
-                 output_path(settings.out_dir, category, digest_day).parent / FIGURES_FOLDER)
-    path = write_digest(store, view, settings.out_dir)
-    count = len(view.papers)
-    profile_paths = {
-        profile.name: write_digest(store, profile_view(view, profile, stored_scores(store, digest_day, category,
-                                                                                     profile.name)),
-                                   settings.out_dir, profile.name)
-        for profile in settings.profiles
-    }
-    write_day_listings(settings, store, category, digest_day, count, view.summary)
-    counts = day_counts(store, digest_day, category, view.papers, view.analyses)
-    timings = step_seconds or {}
-    status = day_status(counts)
-    # A partial day's shortfall is its run's detail, where `status` shows the error of a failed one.
-    store.finish_run(digest_day, category, status, counts, timings, error=describe_shortfall(counts) or None)
-    log.info("published %s (%d papers, %s)", path, count, status)
-    return PublishedDay(path, counts, timings, view.summary, profile_paths,
-                        coverage_cell(store.coverage(digest_day, category)))

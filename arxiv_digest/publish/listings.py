@@ -16,7 +16,7 @@ from typing import Any
 
 from arxiv_digest.files import write_atomically
 from arxiv_digest.publish.feeds import render_atom, render_index
-from arxiv_digest.settings import Settings
+from arxiv_digest.publish.view import PublishOptions
 from arxiv_digest.wording import wording_for
 
 log = logging.getLogger(__name__)
@@ -65,25 +65,25 @@ def record_day(
 
 
 def write_day_listings(
-    settings: Settings, store: Any, category: str, digest_day: date, papers: int, summary: str
+    options: PublishOptions, store: Any, category: str, digest_day: date, papers: int, summary: str
 ) -> None:
     """The index page and the Atom feed over every published day of the category.
 
     The days come from a manifest beside the pages rather than from the store: under the per-day layout
     the other days live in other files, possibly held by other workers.
     """
-    folder = settings.out_dir / category
+    folder = options.out_dir / category
     with listing_lock(folder):
         manifest = read_manifest(folder)
         if manifest is None:  # first publication here (or an older data dir): start from what the store knows
             manifest = {}
             for day, count in store.published_days(category):
-                stored = store.summary(day, category, settings.language)
+                stored = store.summary(day, category, options.language)
                 manifest[day.isoformat()] = {"papers": count, "summary": stored.content if stored else ""}
         days = record_day(manifest, digest_day, papers, summary)
         write_atomically(folder / MANIFEST, json.dumps({"category": category, "days": manifest},
                                                        ensure_ascii=False, indent=1, sort_keys=True))
         # The sample day's own data dir holds only invented days: its listings say so in their titles.
-        label = wording_for(settings.language).sample_label if settings.sample_day else ""
+        label = wording_for(options.language).sample_label if options.sample else ""
         write_atomically(folder / "index.html", render_index(category, [(d, n) for d, n, _ in days], label))
         write_atomically(folder / "feed.atom", render_atom(category, days[-60:], datetime.now(UTC), label=label))

@@ -5,9 +5,24 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from schemas.records import Analysis, Paper
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """What publishing a day needs to know of the settings: where, in which language, with which links."""
+
+    out_dir: Path
+    language: str
+    abs_url: str
+    pdf_url: str
+    wants_figures: bool = True
+    markdown_figures: bool = False
+    sample: bool = False  # the invented sample day: its listings say so
+    include_cross_lists: bool = True
 
 
 @dataclass(frozen=True)

@@ -1295,31 +1295,6 @@ def _paper(row: tuple[Any, ...]) -> Paper:
     )
 
 
-_STORES: dict[str, Store] = {}
-_STORES_LOCK = threading.Lock()
-
-
-def open_store(path: Path, wait_seconds: float = 600.0) -> Store:
-    """The process-wide store for a database file, opened once (DuckDB lets one process own a file).
-
-    Flow runs in separate worker processes take turns: the next waits up to `wait_seconds` for the file.
-    """
-    key = str(Path(path).resolve())
-    with _STORES_LOCK:
-        store = _STORES.get(key)
-        if store is None:
-            store = Store.open(path, wait_seconds=wait_seconds)
-            _STORES[key] = store
-        return store
-
-
-def close_stores() -> None:
-    with _STORES_LOCK:
-        for store in _STORES.values():
-            store.close()
-        _STORES.clear()
-
-
 _FIGURE_COLUMNS = ("pdf_sha256, method, status, arxiv_id, version, page, number, bbox, caption, file_sha256, path, "
                    "width, height, bytes, detail")
 
