@@ -147,7 +147,9 @@ def _full_graph() -> dict[str, set[str]]:
 def test_the_package_never_imports_quality() -> None:
     # quality/ (the Great Expectations suites, the gate's wiring, the Data Docs) stands on the package, never under
     # it: the checks the analyzer, the summary and the renderers use live in arxiv_digest/checks/.
+    # The steps floor is the one part of the package above quality/: its quality step runs the gate and the suites.
     wrong = sorted((m, d) for m, deps in _full_graph().items() if m.split(".")[0] == "arxiv_digest"
+                   and not _within(m, ("arxiv_digest.steps",))
                    for d in deps if d.split(".")[0] == "quality")
     assert not wrong, wrong
 

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 
+from arxiv_digest.bibtex import LikedPaper
 from arxiv_digest.catalog.client import ArxivClient
-from arxiv_digest.interests.bibtex import LikedPaper
 from arxiv_digest.interests.day import fetch_liked, papers_by_ids, score_record
 from arxiv_digest.interests.ranking import rank_papers
 from arxiv_digest.interests.rerank import rerank
