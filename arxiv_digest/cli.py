@@ -24,7 +24,7 @@ from arxiv_digest.catalog.coverage import coverage_cell, coverage_record, descri
 from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreDamaged, StoreError
 from arxiv_digest.files import unwritable_reason
 from arxiv_digest.settings import Settings, load_settings
-from schemas.records import Coverage
+from schemas.records import Coverage, DayAttention, EmailDelivery, RunRecord
 
 # Each command imports the pipeline's modules when it runs, not here: `--help` and a mistyped option answer in
 # 0.3 s instead of about 3 s (prefect, openai, duckdb and pymupdf load slowly). Nothing imports this module back.
@@ -154,7 +154,7 @@ def _each_store(settings: Settings, read_only: bool = False) -> Iterator[Any]:
             store.close()
 
 
-def _stored_run(settings: Settings, day: date) -> dict[str, Any] | None:
+def _stored_run(settings: Settings, day: date) -> RunRecord | None:
     """The day's run record, when this machine can read the store its run wrote (a worker's may be elsewhere)."""
     from arxiv_digest.store import Store
 
@@ -580,7 +580,7 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
         coverages.update(store.coverages())
         deliveries.update(store.delivery_counts())
         problems += store.deliveries_needing_attention()
-    runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
+    runs.sort(key=lambda run: (run.digest_date, run.category), reverse=True)
     # The email column only where mail is configured or was ever sent: most stores never mail.
     mailed = settings.email_enabled or bool(deliveries)
     title = str(settings.db_path) if settings.store_layout == "single" else f"{settings.data_dir / 'days'} (per day)"
@@ -591,22 +591,21 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     counts = STATUS_COUNTS if wide else STATUS_COUNTS[:1]
     table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts), "coverage",
                            *(("email",) if mailed else ()), *(("error or shortfall",) if wide else ())))
-    for run_row in runs:
-        c = run_row["counts"]
-        row = [str(run_row["date"]), run_row["category"], run_row["status"], str(run_row["attempts"])]
-        row += [str(c.get(key, "")) for _, key in counts]
-        row.append(coverage_cell(coverages.get((run_row["date"], run_row["category"]))))
+    for run in runs:
+        row = [str(run.digest_date), run.category, run.status, str(run.attempts)]
+        row += [str(run.counts.get(key, "")) for _, key in counts]
+        row.append(coverage_cell(coverages.get((run.digest_date, run.category))))
         if mailed:
-            row.append(_email_cell(deliveries.get((run_row["date"], run_row["category"]), {})))
-        table.add_row(*row, *((run_row["error"] or "",) if wide else ()))
+            row.append(_email_cell(deliveries.get((run.digest_date, run.category), {})))
+        table.add_row(*row, *((run.error or "",) if wide else ()))
     stdout.print(table)
     for problem in problems:
         stdout.print(_delivery_problem_line(problem), soft_wrap=True, markup=False, highlight=False)
     if not wide:
-        for run_row in runs:
-            if run_row["error"]:
-                stdout.print(f"{run_row['date']} {run_row['category']}: {run_row['error']}", soft_wrap=True,
-                             markup=False, highlight=False)
+        for run in runs:
+            if run.error:
+                stdout.print(f"{run.digest_date} {run.category}: {run.error}", soft_wrap=True, markup=False,
+                             highlight=False)
     for (day, category), coverage in sorted(coverages.items(), reverse=True):
         if coverage.missing or not coverage.verified:  # what is not here, or why it is not known, in full
             stdout.print(f"{day} {category}: {describe_coverage(coverage)}", soft_wrap=True, markup=False,
@@ -619,11 +618,11 @@ def _email_cell(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[key]} {label}" for key, label in labels if counts.get(key)) or "-"
 
 
-def _delivery_problem_line(problem: dict[str, Any]) -> str:
-    what = "failed" if problem["status"] == "failed" else "outcome unknown"
-    retry = " (retried by the next run or `arxiv-digest rerun --failed`)" if problem["status"] == "failed" else ""
-    return (f"{problem['date']} {problem['category']}: email to {problem['recipient']} {what} after "
-            f"{problem['attempts']} attempt(s){retry}: {problem['last_error']}")
+def _delivery_problem_line(problem: EmailDelivery) -> str:
+    what = "failed" if problem.status == "failed" else "outcome unknown"
+    retry = " (retried by the next run or `arxiv-digest rerun --failed`)" if problem.status == "failed" else ""
+    return (f"{problem.digest_date} {problem.category}: email to {problem.recipient} {what} after "
+            f"{problem.attempts} attempt(s){retry}: {problem.last_error}")
 
 
 WIDE_STATUS_COLUMNS = 120
@@ -720,8 +719,8 @@ def backfill(
     no_digest = [BackfillRow(day.isoformat(), "no announcement", detail=no_announcement_reason(
         day, settings.holiday_dates)) for day in dates if day not in announced]
     # Read and let go: with --via-deployment a worker process must be able to open the store.
-    published = {d for probe in _each_store(settings) for d, _ in
-                 probe.published_days(settings.category)}
+    published = {published.digest_date for probe in _each_store(settings)
+                 for published in probe.published_days(settings.category)}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         bar = progress.add_task(f"backfill {settings.category} {first}..{last}", total=len(days))
@@ -778,8 +777,8 @@ def audit(
     except Exception as exc:  # the API being unreachable is the common case: say so plainly
         _fail(f"cannot read runs from the Prefect API ({type(exc).__name__}: {exc}); is PREFECT_API_URL right?")
         raise
-    attention: list[tuple[date, str, str]] = []
-    undelivered: list[dict[str, Any]] = []
+    attention: list[DayAttention] = []
+    undelivered: list[EmailDelivery] = []
     coverages: dict[tuple[date, str], Coverage] = {}
     per_day = settings.store_layout == "per-day"
     for store in _each_store(settings, read_only=True):
@@ -788,24 +787,25 @@ def audit(
         attention += store.days_needing_attention()
         coverages.update(store.coverages())
         undelivered += store.deliveries_needing_attention()
-    noted = {(d, c) for d, c, _ in attention}
-    attention += [(d, c, describe_coverage(cov)) for (d, c), cov in coverages.items()
+    noted = {(a.digest_date, a.category) for a in attention}
+    attention += [DayAttention(d, c, describe_coverage(cov)) for (d, c), cov in coverages.items()
                   if cov.missing and (d, c) not in noted and d >= moment.date()]
     attention.sort()
-    undelivered.sort(key=lambda row: (row["date"], row["category"], row["recipient"]))
+    undelivered.sort(key=lambda row: (row.digest_date, row.category, row.recipient))
     if as_json:
         payload = {
             "since": moment.isoformat(),
             "runs": [r.as_dict() for r in records],
-            "days_needing_attention": [{"date": d.isoformat(), "category": c, "why": w,
-                                        "coverage": coverage_record(coverages[(d, c)]) if (d, c) in coverages
-                                        else None} for d, c, w in attention],
+            "days_needing_attention": [{"date": a.digest_date.isoformat(), "category": a.category, "why": a.why,
+                                        "coverage": coverage_record(coverages[(a.digest_date, a.category)])
+                                        if (a.digest_date, a.category) in coverages else None}
+                                       for a in attention],
             "coverage": [{"date": d.isoformat(), "category": c, **coverage_record(cov)}
                          for (d, c), cov in sorted(coverages.items()) if d >= moment.date()],
             "email_deliveries_needing_attention": [
-                {"date": row["date"].isoformat(), "category": row["category"], "recipient": row["recipient"],
-                 "status": "unknown" if row["status"] == "sending" else row["status"], "attempts": row["attempts"],
-                 "error": row["last_error"]} for row in undelivered],
+                {"date": row.digest_date.isoformat(), "category": row.category, "recipient": row.recipient,
+                 "status": "unknown" if row.status == "sending" else row.status, "attempts": row.attempts,
+                 "error": row.last_error} for row in undelivered],
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
@@ -817,16 +817,17 @@ def audit(
     if attention:
         _print_records("days needing attention (repair with `arxiv-digest rerun --failed`)",
                        ("date", "category", "coverage", "why"),
-                       [(d.isoformat(), c, coverage_cell(coverages.get((d, c))), w) for d, c, w in attention])
+                       [(a.digest_date.isoformat(), a.category,
+                         coverage_cell(coverages.get((a.digest_date, a.category))), a.why) for a in attention])
     elif not records:
         stdout.print(f"no failed runs since {moment:%Y-%m-%d %H:%M} UTC")
     if undelivered:
         _print_records("email not delivered (failed: retried by the next run or `arxiv-digest rerun --failed`; "
                        "unknown: handed to the server without an answer, never sent again automatically)",
                        ("date", "category", "recipient", "status", "attempts", "error"),
-                       [(row["date"].isoformat(), row["category"], row["recipient"],
-                         "unknown" if row["status"] == "sending" else row["status"], str(row["attempts"]),
-                         row["last_error"] or "") for row in undelivered])
+                       [(row.digest_date.isoformat(), row.category, row.recipient,
+                         "unknown" if row.status == "sending" else row.status, str(row.attempts),
+                         row.last_error or "") for row in undelivered])
 
 
 @app.command()
@@ -851,7 +852,7 @@ def rerun(
     _refuse_sample_records(settings)
     todo = sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
     undelivered = [row for probe in _each_store(settings) for row in probe.deliveries_needing_attention(only_day)
-                   if row["status"] == "failed"]
+                   if row.status == "failed"]
     if not todo and not (undelivered and settings.email_enabled):
         stdout.print("nothing to rerun: no failed run, step or email delivery"
                      + (f" on {digest_date}" if digest_date else ""))
@@ -859,10 +860,11 @@ def rerun(
     rows = []
     from arxiv_digest.operations.runs import failed_row, row_of_result
 
-    for day, category, why in todo:
-        console.print(f"rerun {category} {day}: {why}")
-        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config,
-                             verbose=verbose)
+    for todo_day in todo:
+        day = todo_day.digest_date
+        console.print(f"rerun {todo_day.category} {day}: {todo_day.why}")
+        run_day = _run_local(settings.replace(category=todo_day.category), sample=sample, refetch=False,
+                             config=config, verbose=verbose)
         started = time.monotonic()
         try:
             rows.append(row_of_result(day, run_day(day), time.monotonic() - started))
@@ -873,8 +875,8 @@ def rerun(
     # Published days whose mail failed are only mailed again: nothing of them is rebuilt.
     mail_failed = _retry_deliveries(settings, only_day) if settings.email_enabled else 0
     still = sorted(item for after in _each_store(settings) for item in after.days_needing_attention(only_day))
-    for day, category, why in still:
-        console.print(f"[yellow]still failing[/] {category} {day}: {why}")
+    for left in still:
+        console.print(f"[yellow]still failing[/] {left.category} {left.digest_date}: {left.why}")
     if any(r.status == "failed" for r in rows) or still or mail_failed:
         raise typer.Exit(1)
 

@@ -580,7 +580,7 @@ def papers_for_the_model(runtime: Runtime, papers: Sequence[tuple[str, int]], di
     progress = store.day_progress(digest_day, category)
     waiting = set()
     for key, attempt in last.items():
-        gate = (progress.get(key) or {}).get("steps", {}).get("quality")
+        gate = found.steps.get("quality") if (found := progress.get(key)) else None
         turned_down = attempt["status"] == ACCEPTED and gate in (Status.FALLBACK, Status.WITHHELD)
         cooling = attempt["status"] == ERROR and attempt["error_kind"] not in PERMANENT_KINDS and (
             now - attempt["created_at"]).total_seconds() < settings.llm_error_cooldown_seconds

@@ -424,7 +424,7 @@ def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: boo
     earlier = store.run(digest_day, category)
     known = store.digest_papers(digest_day, category)
     store.start_run(digest_day, category, flow_run_id)
-    if not refetch and (known or (earlier is not None and earlier["status"] in PUBLISHED_RUN_STATUSES)):
+    if not refetch and (known or (earlier is not None and earlier.status in PUBLISHED_RUN_STATUSES)):
         log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
         return [(p.arxiv_id, p.version) for p in known]
     found = announcement(digest_day, settings.holiday_dates)

@@ -32,7 +32,8 @@ def fetch_liked(runtime: Runtime, arxiv_ids: Sequence[str]) -> list[LikedPaper]:
     store = runtime.store()
     wanted = list(dict.fromkeys(arxiv_ids))
     found = {p.arxiv_id: _liked(p.arxiv_id, p.title, p.abstract, p.authors) for p in store.newest_papers(wanted)}
-    found.update({row[0]: _liked(*row) for row in store.liked_papers([i for i in wanted if i not in found])})
+    found.update({p.arxiv_id: _liked(p.arxiv_id, p.title, p.abstract, p.authors)
+                  for p in store.liked_papers([i for i in wanted if i not in found])})
     missing = [arxiv_id for arxiv_id in wanted if arxiv_id not in found]
     if missing:
         try:
@@ -65,10 +66,10 @@ def score_record(score: PaperScore) -> dict[str, Any]:
 def stored_scores(store: Any, digest_day: date, category: str, profile: str) -> list[PaperScore]:
     scores = []
     for row in store.paper_scores(digest_day, category, profile):
-        reason = row["reason"]
+        reason = row.reason
         parts = {name: tuple(reason.get(name, ())) for name in _REASON_LISTS}
         numbers = {name: reason[name] for name in _REASON_NUMBERS if name in reason}
-        scores.append(PaperScore(row["arxiv_id"], row["version"], row["score"], row["rank"], **parts, **numbers))
+        scores.append(PaperScore(row.arxiv_id, row.version, row.score, row.rank, **parts, **numbers))
     return scores
 
 

@@ -93,7 +93,7 @@ def rate_paper(model: Any, store: Any, paper: Paper, interests: str, language: s
     prompt = build_rerank_prompt(paper, interests, language=language, model=model.name)
     cached = store.rerank_score(paper.arxiv_id, paper.version, prompt.prompt_hash, model.name)
     if cached is not None:
-        return cached
+        return cached.relevance, cached.significance
 
     def record(attempt: AttemptRecord) -> None:
         record_attempt(store, paper.arxiv_id, paper.version, language, attempt)

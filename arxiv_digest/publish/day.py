@@ -24,7 +24,7 @@ from arxiv_digest.publish.view import DigestView, PublishedFigure, Relevance
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Figure, Paper, RunStatus, Status
+from schemas.records import Analysis, AnalysisKind, Figure, Paper, RunStatus, Status
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
                analyses: dict[str, Analysis]) -> dict[str, int]:
     pdfs = [store.pdf(p.arxiv_id, p.version) for p in papers]
     progress = store.day_progress(digest_day, category)
-    steps = [((progress.get((p.arxiv_id, p.version)) or {}).get("steps") or {}) for p in papers]
+    steps = [found.steps if (found := progress.get(p.key)) else {} for p in papers]
     quality = store.quality_results(digest_day, category)
     analyzers = [a.analyzer for a in analyses.values()]
     return {
@@ -42,9 +42,9 @@ def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Pap
         "pdf_failed": sum(1 for pdf in pdfs if pdf is not None and pdf.status == Status.FAILED),
         # Not downloaded on purpose: outside the reading budget, and no teaser figure wanted (figures_for).
         "pdf_skipped": sum(1 for s in steps if s.get("download") == Status.SKIPPED),
-        "method_analyses": sum(1 for a in analyses.values() if a.kind == "method"),
-        "abstract_analyses": sum(1 for a in analyses.values() if a.kind == "abstract"),
-        "withheld": sum(1 for a in analyses.values() if a.kind == Status.WITHHELD),
+        "method_analyses": sum(1 for a in analyses.values() if a.kind == AnalysisKind.METHOD),
+        "abstract_analyses": sum(1 for a in analyses.values() if a.kind == AnalysisKind.ABSTRACT),
+        "withheld": sum(1 for a in analyses.values() if a.kind == AnalysisKind.WITHHELD),
         "missing_analyses": len(papers) - len(analyses),
         # Who wrote each analysis, apart from its kind: the model, the extractive fallback after a configured
         # model's answers were rejected or its calls failed, or the extractive analyzer with no model at all.
@@ -135,9 +135,9 @@ def digest_view(store: Any, settings: Settings, digest_day: date, category: str)
     """The digest as stored: papers, analyses, summary, which steps failed per paper, which papers are late."""
     stored_summary = store.summary(digest_day, category, settings.language)
     failures = {
-        f"{s['arxiv_id']}v{s['version']}": f"{s['step']}: {s['detail']}"
+        str(s.key): f"{s.step}: {s.detail}"
         for s in store.paper_steps(digest_day, category)
-        if s["status"] == Status.FAILED
+        if s.status == Status.FAILED
     }
     papers = store.digest_papers(digest_day, category)
     coverage = store.coverage(digest_day, category)

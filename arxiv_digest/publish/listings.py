@@ -77,9 +77,10 @@ def write_day_listings(
         manifest = read_manifest(folder)
         if manifest is None:  # first publication here (or an older data dir): start from what the store knows
             manifest = {}
-            for day, count in store.published_days(category):
-                stored = store.summary(day, category, settings.language)
-                manifest[day.isoformat()] = {"papers": count, "summary": stored.content if stored else ""}
+            for published in store.published_days(category):
+                stored = store.summary(published.digest_date, category, settings.language)
+                manifest[published.digest_date.isoformat()] = {"papers": published.papers,
+                                                               "summary": stored.content if stored else ""}
         days = record_day(manifest, digest_day, papers, summary)
         write_atomically(folder / MANIFEST, json.dumps({"category": category, "days": manifest},
                                                        ensure_ascii=False, indent=1, sort_keys=True))

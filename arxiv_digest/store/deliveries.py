@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from arxiv_digest.store.core import StoreCore, utcnow
+from schemas.records import EmailDelivery, Publication, PublishedDay
 
 
 class DeliveryStore(StoreCore):
@@ -26,31 +28,32 @@ class DeliveryStore(StoreCore):
             ]
         )
 
-    def published_days(self, category: str) -> list[tuple[date, int]]:
+    def published_days(self, category: str) -> list[PublishedDay]:
         rows = self._fetchall(
             "SELECT digest_date, papers FROM publications WHERE category = ? AND format = 'markdown' "
             "ORDER BY digest_date",
             [category],
         )
-        return [(r[0], r[1]) for r in rows]
+        return [PublishedDay(r[0], r[1]) for r in rows]
 
-    def publication(self, day: date, category: str, fmt: str = "markdown") -> dict[str, Any] | None:
+    def publication(self, day: date, category: str, fmt: str = "markdown") -> Publication | None:
         row = self._fetchone(
             "SELECT path, sha256, papers, published_at FROM publications WHERE digest_date = ? AND "
             "category = ? AND format = ?",
             [day, category, fmt],
         )
-        return {"path": row[0], "sha256": row[1], "papers": row[2], "published_at": row[3]} if row else None
+        return Publication(*row) if row else None
 
-    def email_deliveries(self, day: date, category: str) -> dict[str, dict[str, Any]]:
-        """Recipient -> its delivery of this digest (status, attempts, last_error, message_id, sent_at)."""
-        rows = self._fetchdicts(
-            "SELECT recipient, status, attempts, last_error, message_id, sent_at FROM email_deliveries "
-            "WHERE digest_date = ? AND category = ?",
-            [day, category],
-            ("recipient", "status", "attempts", "last_error", "message_id", "sent_at"),
-        )
-        return {row.pop("recipient"): row for row in rows}
+    def email_deliveries(self, day: date, category: str) -> dict[str, EmailDelivery]:
+        """Recipient -> its delivery of this digest."""
+        found = self._deliveries("WHERE digest_date = ? AND category = ?", [day, category])
+        return {delivery.recipient: delivery for delivery in found}
+
+    def _deliveries(self, where: str, params: Sequence[Any]) -> list[EmailDelivery]:
+        rows = self._fetchall(
+            "SELECT digest_date, category, recipient, status, attempts, last_error, message_id, sent_at, updated_at "
+            f"FROM email_deliveries {where}", params)
+        return [EmailDelivery(*row) for row in rows]
 
     def record_email_attempt(
         self, day: date, category: str, recipient: str, status: str, *, error: str | None = None,
@@ -85,15 +88,10 @@ class DeliveryStore(StoreCore):
             ]
         )
 
-    def deliveries_needing_attention(self, day: date | None = None) -> list[dict[str, Any]]:
+    def deliveries_needing_attention(self, day: date | None = None) -> list[EmailDelivery]:
         """Deliveries that failed (retried by the next run) or whose outcome is unknown ('sending')."""
-        return self._fetchdicts(
-            "SELECT digest_date, category, recipient, status, attempts, last_error, updated_at "
-            "FROM email_deliveries WHERE status IN ('failed', 'sending') AND (? IS NULL OR digest_date = ?) "
-            "ORDER BY digest_date, category, recipient",
-            [day, day],
-            ("date", "category", "recipient", "status", "attempts", "last_error", "updated_at"),
-        )
+        return self._deliveries("WHERE status IN ('failed', 'sending') AND (? IS NULL OR digest_date = ?) "
+                                "ORDER BY digest_date, category, recipient", [day, day])
 
     def delivery_counts(self) -> dict[tuple[date, str], dict[str, int]]:
         """(date, category) -> {status: recipients}."""

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from arxiv_digest.store.core import StoreCore, utcnow
-from schemas.records import Paper
+from schemas.records import Paper, ProfileRank, RerankScore, StoredLikedPaper, StoredScore
 
 
 class RankingStore(StoreCore):
@@ -38,33 +38,32 @@ class RankingStore(StoreCore):
             self._run([("DELETE FROM paper_scores WHERE digest_date = ? AND category = ? AND profile = ?",
                         [day, category, name]) for name in gone])
 
-    def paper_scores(self, day: date, category: str, profile: str) -> list[dict[str, Any]]:
+    def paper_scores(self, day: date, category: str, profile: str) -> list[StoredScore]:
         rows = self._fetchall(
             "SELECT arxiv_id, version, score, rank, reason FROM paper_scores "
             "WHERE digest_date = ? AND category = ? AND profile = ? ORDER BY rank",
             [day, category, profile],
         )
-        return [{"arxiv_id": r[0], "version": r[1], "score": r[2], "rank": r[3], "reason": json.loads(r[4])}
-                for r in rows]
+        return [StoredScore(arxiv_id=r[0], version=r[1], score=r[2], rank=r[3], reason=json.loads(r[4])) for r in rows]
 
-    def paper_ranks(self, day: date, category: str, arxiv_id: str, version: int) -> dict[str, tuple[int, int]]:
-        """Per profile that ranked the day: (this paper's rank, the profile's reading budget)."""
+    def paper_ranks(self, day: date, category: str, arxiv_id: str, version: int) -> dict[str, ProfileRank]:
+        """Per profile that ranked the day: this paper's rank and the profile's reading budget."""
         rows = self._fetchall(
             "SELECT profile, rank, top_n FROM paper_scores "
             "WHERE digest_date = ? AND category = ? AND arxiv_id = ? AND version = ?",
             [day, category, arxiv_id, version],
         )
-        return {row[0]: (row[1], row[2]) for row in rows}
+        return {row[0]: ProfileRank(rank=row[1], top_n=row[2]) for row in rows}
 
-    def liked_papers(self, arxiv_ids: Collection[str]) -> list[tuple[str, str, str, tuple[str, ...]]]:
-        """(arxiv_id, title, abstract, authors) of the liked papers looked up before."""
+    def liked_papers(self, arxiv_ids: Collection[str]) -> list[StoredLikedPaper]:
+        """The liked papers looked up before."""
         if not arxiv_ids:
             return []
         rows = self._fetchall(
             "SELECT arxiv_id, title, abstract, authors FROM liked_papers WHERE arxiv_id IN (SELECT unnest(?)) "
             "ORDER BY arxiv_id", [list(arxiv_ids)],
         )
-        return [(r[0], r[1], r[2], tuple(r[3])) for r in rows]
+        return [StoredLikedPaper(arxiv_id=r[0], title=r[1], abstract=r[2], authors=tuple(r[3])) for r in rows]
 
     def save_liked_papers(self, papers: Iterable[Paper]) -> None:
         now = utcnow()
@@ -78,12 +77,12 @@ class RankingStore(StoreCore):
         if statements:
             self._run(statements)
 
-    def rerank_score(self, arxiv_id: str, version: int, prompt_hash: str, model: str) -> tuple[float, float] | None:
+    def rerank_score(self, arxiv_id: str, version: int, prompt_hash: str, model: str) -> RerankScore | None:
         row = self._fetchone(
             "SELECT relevance, significance FROM rerank_scores WHERE arxiv_id = ? AND version = ? "
             "AND prompt_hash = ? AND model = ?", [arxiv_id, version, prompt_hash, model],
         )
-        return (row[0], row[1]) if row else None
+        return RerankScore(relevance=row[0], significance=row[1]) if row else None
 
     def save_rerank_score(self, arxiv_id: str, version: int, prompt_hash: str, model: str, relevance: float,
                           significance: float) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from arxiv_digest.store.core import StoreCore, utcnow
-from schemas.records import QualityResult
+from schemas.records import DayAttention, PaperKey, PaperProgress, PaperStep, QualityResult, RunRecord, RunStatus
 
 
 class RunStore(StoreCore):
@@ -50,34 +50,20 @@ class RunStore(StoreCore):
             ]
         )
 
-    def run(self, day: date, category: str) -> dict[str, Any] | None:
-        row = self._fetchone(
-            "SELECT status, attempts, flow_run_id, started_at, finished_at, counts, step_seconds, error "
-            "FROM runs WHERE digest_date = ? AND category = ?",
-            [day, category],
-        )
-        if not row:
-            return None
-        return {
-            "status": row[0],
-            "attempts": row[1],
-            "flow_run_id": row[2],
-            "started_at": row[3],
-            "finished_at": row[4],
-            "counts": json.loads(row[5]),
-            "step_seconds": json.loads(row[6]),
-            "error": row[7],
-        }
+    def run(self, day: date, category: str) -> RunRecord | None:
+        found = self._runs("WHERE digest_date = ? AND category = ?", [day, category])
+        return found[0] if found else None
 
-    def runs(self) -> list[dict[str, Any]]:
+    def runs(self) -> list[RunRecord]:
+        return self._runs("ORDER BY digest_date, category", [])
+
+    def _runs(self, where: str, params: Sequence[Any]) -> list[RunRecord]:
         rows = self._fetchall(
-            "SELECT digest_date, category, status, attempts, counts, error FROM runs ORDER BY digest_date, category"
-        )
-        return [
-            {"date": r[0], "category": r[1], "status": r[2], "attempts": r[3], "counts": json.loads(r[4]),
-             "error": r[5]}
-            for r in rows
-        ]
+            "SELECT digest_date, category, status, attempts, flow_run_id, started_at, finished_at, counts, "
+            f"step_seconds, error FROM runs {where}", params)
+        return [RunRecord(digest_date=r[0], category=r[1], status=RunStatus(r[2]), attempts=r[3], flow_run_id=r[4],
+                          started_at=r[5], finished_at=r[6], counts=json.loads(r[7]), step_seconds=json.loads(r[8]),
+                          error=r[9]) for r in rows]
 
     def record_step(self, arxiv_id: str, version: int, step: str, status: str, detail: str | None = None) -> None:
         self._run(
@@ -91,14 +77,14 @@ class RunStore(StoreCore):
             ]
         )
 
-    def paper_steps(self, day: date, category: str) -> list[dict[str, Any]]:
-        return self._fetchdicts(
+    def paper_steps(self, day: date, category: str) -> list[PaperStep]:
+        rows = self._fetchall(
             "SELECT s.arxiv_id, s.version, s.step, s.status, s.detail, s.attempts, s.updated_at "
             "FROM paper_steps s JOIN digest_papers d USING (arxiv_id, version) "
             "WHERE d.digest_date = ? AND d.category = ? ORDER BY d.position, s.step",
             [day, category],
-            ("arxiv_id", "version", "step", "status", "detail", "attempts", "updated_at"),
         )
+        return [PaperStep(*row) for row in rows]
 
     def step_status(self, arxiv_id: str, version: int, step: str) -> str | None:
         row = self._fetchone(
@@ -106,8 +92,8 @@ class RunStore(StoreCore):
         )
         return row[0] if row else None
 
-    def days_needing_attention(self, day: date | None = None) -> list[tuple[date, str, str]]:
-        """(date, category, why) for days whose run failed or that hold a paper with a failed step."""
+    def days_needing_attention(self, day: date | None = None) -> list[DayAttention]:
+        """The days whose run failed or that hold a paper with a failed step, and why."""
         rows = self._fetchall(
             "SELECT digest_date, category, 'run ' || status || coalesce(': ' || error, '') FROM runs "
             "WHERE status IN ('failed', 'running') AND (? IS NULL OR digest_date = ?) "
@@ -121,9 +107,9 @@ class RunStore(StoreCore):
         merged: dict[tuple[date, str], list[str]] = {}
         for digest_date, category, why in rows:
             merged.setdefault((digest_date, category), []).append(why)
-        return [(d, c, "; ".join(why)) for (d, c), why in merged.items()]
+        return [DayAttention(d, c, "; ".join(why)) for (d, c), why in merged.items()]
 
-    def day_progress(self, day: date, category: str) -> dict[tuple[str, int], dict[str, Any]]:
+    def day_progress(self, day: date, category: str) -> dict[PaperKey, PaperProgress]:
         """Per paper of the day, in one query: step statuses, the PDF's status and path, the extractor used."""
         rows = self._fetchall(
             "SELECT d.arxiv_id, d.version, p.status, p.path, e.extractor, a.model, a.language, "
@@ -141,16 +127,12 @@ class RunStore(StoreCore):
             [day, category],
         )
         return {
-            (r[0], r[1]): {
-                "pdf_status": r[2],
-                "pdf_path": r[3],
-                "extractor": r[4],
-                "analysis_model": r[5],
-                "analysis_language": r[6],
-                "steps": dict(item.split("=", 1) for item in (r[7] or [])),
+            PaperKey(r[0], r[1]): PaperProgress(
+                pdf_status=r[2], pdf_path=r[3], extractor=r[4], analysis_model=r[5], analysis_language=r[6],
+                steps=dict(item.split("=", 1) for item in (r[7] or [])),
                 # Models whose answers for this paper were read and rejected (refusal, invented link, ...).
-                "rejected_by_models": list(r[8] or []),
-            }
+                rejected_by_models=tuple(r[8] or ()),
+            )
             for r in rows
         }
 
