@@ -13,7 +13,7 @@ import zoneinfo
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -25,6 +25,9 @@ from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, St
 from arxiv_digest.files import unwritable_reason
 from arxiv_digest.settings import Settings, load_settings
 from schemas.records import Coverage, DayAttention, EmailDelivery, RunRecord
+
+if TYPE_CHECKING:  # imported where a command opens a store, as before
+    from arxiv_digest.store import Store
 
 # Each command imports the pipeline's modules when it runs, not here: `--help` and a mistyped option answer in
 # 0.3 s instead of about 3 s (prefect, openai, duckdb and pymupdf load slowly). Nothing imports this module back.
@@ -121,7 +124,7 @@ def _refuse_sample_records(settings: Settings) -> None:
             _fail(problem)
 
 
-def _open_store(settings: Settings, read_only: bool = False) -> Any:
+def _open_store(settings: Settings, read_only: bool = False) -> Store:
     from arxiv_digest.store import Store
 
     return Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS, read_only=read_only)
@@ -131,7 +134,7 @@ def _open_store(settings: Settings, read_only: bool = False) -> Any:
 DAY_STORE_WAIT_SECONDS = 3.0
 
 
-def _each_store(settings: Settings, read_only: bool = False) -> Iterator[Any]:
+def _each_store(settings: Settings, read_only: bool = False) -> Iterator[Store]:
     """Every store file in turn (one, or one per day under the per-day layout), each let go after use;
     `read_only` for the commands that only read (`status`, `audit`): nothing is created or written."""
     from arxiv_digest.store import Store
@@ -378,7 +381,7 @@ def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) ->
 
 
 def _print_run_report(
-    store: Any, day: date, settings: Settings, result: dict[str, Any], seconds: float, since: datetime
+    store: Store, day: date, settings: Settings, result: dict[str, Any], seconds: float, since: datetime
 ) -> None:
     counts = result.get("counts", {})
     table = Table(title=f"{settings.category} {day}", show_header=False)
@@ -424,7 +427,7 @@ def _print_email_report(email: dict[str, Any]) -> None:
                           highlight=False, soft_wrap=True)
 
 
-def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], since: datetime) -> None:
+def _print_model_report(store: Store, settings: Settings, counts: dict[str, Any], since: datetime) -> None:
     """Calls, rejections by reason, fallbacks, time; the distinct errors; the slot hint when they match it."""
     from arxiv_digest.analysis.model_report import model_report, report_line
 
@@ -433,7 +436,7 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
     # One line whatever the terminal's width: scripts and tests read it.
     console.print(report_line(report) + ("" if settings.uses_llm else " (offline extractive analyzer)"),
                   markup=False, highlight=False, soft_wrap=True)
-    errors = list(dict.fromkeys(c["reason"] for c in calls if c["status"] == "error" and c["reason"]))
+    errors = list(dict.fromkeys(c.reason for c in calls if c.status == "error" and c.reason))
     for reason in errors[:3]:
         console.print(f"  model error: {reason[:200]}", markup=False, highlight=False)
     if not settings.uses_llm or not calls:
@@ -442,7 +445,7 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
 
     window = runtime_for(settings).model().window()  # learned during the run: no request here
     console.print(f"  {window.describe()}", markup=False, highlight=False, soft_wrap=True)
-    cut_by_window = sum(1 for c in calls if "stopped at the context window" in (c["reason"] or ""))
+    cut_by_window = sum(1 for c in calls if "stopped at the context window" in (c.reason or ""))
     overflows = report["errors_by_kind"].get("overflow", 0)
     hint = window.slot_hint(settings.llm_concurrency, settings.llm_input_token_budget + settings.llm_max_output_tokens)
     if hint and (overflows or cut_by_window):

@@ -12,17 +12,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from arxiv_digest.analysis.analyzer import fallback_analysis
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL, extractive_analysis, gather_input
 from arxiv_digest.analysis.summary import extractive_summary
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
 from quality.docs_site import clear_site, day_site, pool_dir, prune_sites, share_identical_files
 from quality.suites import suite_inputs, validate
-from schemas.records import Analysis, Paper, QualityResult, Status
+from schemas.records import Analysis, AnalysisKind, Paper, QualityResult, Status
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def withheld(analysis: Analysis, failures: Sequence[QualityResult]) -> Analysis:
     reasons = "; ".join(sorted({f"{f.check} ({f.observed})" if f.observed else f.check for f in failures}))
     return replace(
         analysis,
-        kind="withheld",
+        kind=AnalysisKind.WITHHELD,
         analyzer="quality-gate",
         content="",
         notice=f"it failed the quality checks: {reasons}",
@@ -61,7 +61,7 @@ def withheld(analysis: Analysis, failures: Sequence[QualityResult]) -> Analysis:
     )
 
 
-def _repair_summary(store: Any, settings: Settings, digest_day: date, category: str,
+def _repair_summary(store: Store, settings: Settings, digest_day: date, category: str,
                     failures: Sequence[QualityResult]) -> None:
     """A failing model summary is replaced by the extractive one; a failing extractive one by facts only."""
     stored = store.summary(digest_day, category, settings.language)
@@ -83,7 +83,7 @@ def _repair_summary(store: Any, settings: Settings, digest_day: date, category: 
 REPAIR_ROUNDS = 3
 
 
-def _repair_paper(store: Any, settings: Settings, digest_day: date, category: str, paper: Paper,
+def _repair_paper(store: Store, settings: Settings, digest_day: date, category: str, paper: Paper,
                   current: Analysis, failures: Sequence[QualityResult]) -> str:
     """A failing model analysis falls back to the extractive one; a failing extractive one is withheld."""
     if not current.analyzer.startswith("extractive"):  # extractive or its labelled fallback
@@ -139,7 +139,7 @@ def run_quality_gate(runtime: Runtime, digest_day: date, category: str,
         for paper in store.digest_papers(digest_day, category):
             failures = failing.get(paper.arxiv_id)
             current = analyses.get(paper.versioned_id)
-            if failures and current is not None and current.kind != "withheld":
+            if failures and current is not None and current.kind != AnalysisKind.WITHHELD:
                 done[_repair_paper(store, settings, digest_day, category, paper, current, failures)] += 1
         inputs = suite_inputs(store, digest_day, category, language=settings.language)
         fingerprint = inputs.fingerprint()

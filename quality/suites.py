@@ -24,7 +24,7 @@ from arxiv_digest.catalog.announcements import announcement
 from arxiv_digest.catalog.coverage import COVERAGE_CHECK
 from arxiv_digest.wording import wording_for
 from quality import checks
-from schemas.records import Coverage, QualityResult, Status
+from schemas.records import Coverage, PaperKey, QualityResult, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -232,7 +232,7 @@ def analysis_measures(row: dict[str, Any], language: checks.Language, paper_urls
         measures["kind"] = "none"
         measures["length_observed"] = "no analysis stored for the day"
         return measures
-    pid = f"{row['arxiv_id']}v{row['version']}"
+    pid = str(PaperKey(row["arxiv_id"], row["version"]))
     content = row["content"] or ""
     abstract = row["abstract"] or ""
     measures["kind"] = row["kind"]

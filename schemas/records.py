@@ -379,3 +379,61 @@ class RerankScore:
 
     relevance: float
     significance: float
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    """One try under one analysis cache key (`analysis_attempts`), as the decision to ask again reads it."""
+
+    status: str  # accepted | rejected | error
+    reason: str | None
+    error_kind: str | None
+    settings_key: str | None
+    created_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class LastAttempt:
+    """A paper's newest try by one model."""
+
+    status: str
+    error_kind: str | None
+    created_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    """One model call of a run (`analysis_attempts`, not the extractive analyzer's rows), for the run's report."""
+
+    arxiv_id: str
+    status: str
+    reason: str | None
+    error_kind: str | None
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float
+    queue_ms: float
+    estimated_input_tokens: int
+    usage_reported: bool
+    finish_reason: str | None
+    cost_usd: float
+    reasoning_tokens: int
+    reasoning_ms: float
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A paper a digest holds (`digest_holdings`); `late`: it arrived after its own announcement."""
+
+    paper: Paper
+    late: bool
+
+
+@dataclass(frozen=True)
+class FeedRead:
+    """One read of arXiv's own list of an announcement (`announcement_feeds`); `error` when it failed."""
+
+    read_at: datetime
+    announcement_date: date | None
+    items: list[list[Any]]  # [arxiv_id, version, announce_type]
+    error: str | None

@@ -434,7 +434,7 @@ def test_the_model_rerank_is_validated_cached_and_counted(tmp_path: Path) -> Non
     assert ranked[2].model_relevance is None  # beyond k: not asked
     assert "rerank_not_a_score" in model.asked[2].user  # the retry names the failure
     calls = store.model_calls(since)  # type: ignore[attr-defined]
-    assert [c["status"] for c in calls] == ["accepted", "rejected", "accepted"]
+    assert [c.status for c in calls] == ["accepted", "rejected", "accepted"]
 
     rank_day(runtime, DAY, CATEGORY)  # a rerun asks nothing: the scores are stored by prompt hash
     assert len(model.asked) == 3

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from arxiv_digest.analysis.answers import Normalised, normalise_analysis, without_reasoning
 from arxiv_digest.analysis.extractive import (
@@ -47,9 +47,10 @@ from arxiv_digest.analysis.prompting import (
 )
 from arxiv_digest.interests.budget import budgeted_input
 from arxiv_digest.runtime import Runtime
+from arxiv_digest.store.analyses import AnalysisStore
 from arxiv_digest.wording import wording_for
 from quality.checks import ANALYSIS_UNGROUNDED_URL, BLOCKING, check_analysis
-from schemas.records import Analysis, Paper, Status
+from schemas.records import Analysis, AnalysisKind, Paper, PaperKey, Status, StoredAttempt
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,10 @@ class AnalysisLedger(Protocol):
 
     def record(self, attempt: AttemptRecord) -> None: ...
 
-    def history(self, prompt_hash: str, model: str) -> list[dict[str, Any]]: ...
+    def history(self, prompt_hash: str, model: str) -> list[StoredAttempt]: ...
 
 
-def settled_reason(history: Sequence[dict[str, Any]], settings_key: str | None, now: datetime,
+def settled_reason(history: Sequence[StoredAttempt], settings_key: str | None, now: datetime,
                    cooldown_seconds: float) -> str:
     """Why a prompt is not sent again (empty: send it). Its stored tries decide:
 
@@ -107,17 +108,17 @@ def settled_reason(history: Sequence[dict[str, Any]], settings_key: str | None, 
     """
     if not history:
         return ""
-    rejected = [h for h in history if h["status"] == REJECTED]
+    rejected = [h for h in history if h.status == REJECTED]
     if rejected:
-        return f"rejected before, not asked again: {rejected[-1]['reason']}"
+        return f"rejected before, not asked again: {rejected[-1].reason}"
     last = history[-1]
-    if last["status"] != ERROR:
+    if last.status != ERROR:
         return ""
-    if last["error_kind"] in PERMANENT_KINDS and last["settings_key"] == settings_key:
-        return f"failed permanently before with these settings, not asked again: {last['reason']}"
-    age = (now - last["created_at"]).total_seconds()
-    if last["error_kind"] not in PERMANENT_KINDS and age < cooldown_seconds:
-        return (f"errored {age / 60:.0f} min ago ({last['reason']}); asked again after llm_error_cooldown_seconds "
+    if last.error_kind in PERMANENT_KINDS and last.settings_key == settings_key:
+        return f"failed permanently before with these settings, not asked again: {last.reason}"
+    age = (now - last.created_at).total_seconds()
+    if last.error_kind not in PERMANENT_KINDS and age < cooldown_seconds:
+        return (f"errored {age / 60:.0f} min ago ({last.reason}); asked again after llm_error_cooldown_seconds "
                 f"({cooldown_seconds:g} s)")
     return ""
 
@@ -355,7 +356,7 @@ class ModelAnalyzer:
                 analysis = Analysis(
                     arxiv_id=data.paper.arxiv_id,
                     version=data.paper.version,
-                    kind=prompt.kind,
+                    kind=AnalysisKind(prompt.kind),
                     analyzer=f"{MODEL_ANALYZER_PREFIX}{name}",
                     language=language,
                     content=answer.strip() + "\n",
@@ -502,7 +503,7 @@ def analyzer_for(runtime: Runtime, force: bool = False) -> Analyzer:
 class StoreLedger:
     """The AnalysisLedger of one paper in the DuckDB store."""
 
-    def __init__(self, store: Any, paper: Paper, language: str) -> None:
+    def __init__(self, store: AnalysisStore, paper: Paper, language: str) -> None:
         self.store = store
         self.paper = paper
         self.language = language
@@ -513,12 +514,12 @@ class StoreLedger:
     def record(self, attempt: AttemptRecord) -> None:
         record_attempt(self.store, self.paper.arxiv_id, self.paper.version, self.language, attempt)
 
-    def history(self, prompt_hash: str, model: str) -> list[dict[str, Any]]:
+    def history(self, prompt_hash: str, model: str) -> list[StoredAttempt]:
         return self.store.analysis_attempt_history(self.paper.arxiv_id, self.paper.version, prompt_hash, model,
                                                    self.language)
 
 
-def record_attempt(store: Any, arxiv_id: str, version: int, language: str, attempt: AttemptRecord) -> None:
+def record_attempt(store: AnalysisStore, arxiv_id: str, version: int, language: str, attempt: AttemptRecord) -> None:
     """One try into analysis_attempts (papers, and the day's summary under its own id)."""
     store.record_analysis_attempt(
         arxiv_id, version, attempt.prompt_hash, attempt.model, language, attempt.status, attempt.reason,
@@ -537,7 +538,8 @@ def analyze_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: dat
     store = runtime.store()
     paper = store.paper(arxiv_id, version)
     if paper is None:
-        raise LookupError(f"{arxiv_id}v{version} is not in the store; run the fetch step for {digest_day} first")
+        raise LookupError(f"{PaperKey(arxiv_id, version)} is not in the store; run the fetch step for {digest_day} "
+                          "first")
     # Beyond every profile's reading budget the model sees the abstract only (no profile: the full text).
     data = budgeted_input(gather_input(store, paper), store.paper_ranks(digest_day, category, arxiv_id, version),
                           settings.language)
@@ -545,7 +547,7 @@ def analyze_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: dat
                                                           StoreLedger(store, paper, settings.language))
     analysis = outcome.analysis
     model_fell_back = settings.uses_llm and outcome.model == EXTRACTIVE_MODEL
-    status = Status.OK if analysis.kind == "method" and not model_fell_back else Status.FALLBACK
+    status = Status.OK if analysis.kind == AnalysisKind.METHOD and not model_fell_back else Status.FALLBACK
     detail = f"{analysis.kind} analysis ({analysis.analyzer})" + (", cached" if outcome.cached else "")
     if outcome.fallback_reason:
         detail += f"; model answer not used: {outcome.fallback_reason}"
@@ -581,10 +583,10 @@ def papers_for_the_model(runtime: Runtime, papers: Sequence[tuple[str, int]], di
     waiting = set()
     for key, attempt in last.items():
         gate = found.steps.get("quality") if (found := progress.get(key)) else None
-        turned_down = attempt["status"] == ACCEPTED and gate in (Status.FALLBACK, Status.WITHHELD)
-        cooling = attempt["status"] == ERROR and attempt["error_kind"] not in PERMANENT_KINDS and (
-            now - attempt["created_at"]).total_seconds() < settings.llm_error_cooldown_seconds
-        if attempt["status"] == REJECTED or turned_down or cooling:
+        turned_down = attempt.status == ACCEPTED and gate in (Status.FALLBACK, Status.WITHHELD)
+        cooling = attempt.status == ERROR and attempt.error_kind not in PERMANENT_KINDS and (
+            now - attempt.created_at).total_seconds() < settings.llm_error_cooldown_seconds
+        if attempt.status == REJECTED or turned_down or cooling:
             waiting.add(key)
     return [key for key in papers if key not in waiting]
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from arxiv_digest.analysis.model import is_context_overflow
+from schemas.records import ModelCall
 
 # Check names ("analysis_truncated: ..."), HTTP statuses and the transport failures a reason can name.
 _REASON_NAME = re.compile(r"\b([a-z]+(?:_[a-z]+)+):|\b(HTTP \d{3})\b|\b(timed out|connection failed|time cap|"
@@ -26,36 +27,36 @@ def reason_names(reason: str) -> list[str]:
     return list(dict.fromkeys(name for name in names if not name.startswith("llm_")))
 
 
-def model_report(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def model_report(calls: Sequence[ModelCall], counts: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Calls, their outcomes (rejections by reason, errors by kind), time, tokens, and the token estimate's
     ratio to the server's own count (above 1: the estimate errs high, as the budget needs)."""
     rejections: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     for call in calls:
-        if call["status"] == "rejected":
-            rejections.update(reason_names(call["reason"] or "") or ["other"])
-        elif call["status"] == "error":
-            errors.update([call["error_kind"] or "transient"])
-    counted = [c for c in calls if c["status"] != "error" and c["usage_reported"] and c["estimated_input_tokens"]]
-    server_in = sum(c["input_tokens"] for c in counted)
-    estimated_in = sum(c["estimated_input_tokens"] for c in counted)
+        if call.status == "rejected":
+            rejections.update(reason_names(call.reason or "") or ["other"])
+        elif call.status == "error":
+            errors.update([call.error_kind or "transient"])
+    counted = [c for c in calls if c.status != "error" and c.usage_reported and c.estimated_input_tokens]
+    server_in = sum(c.input_tokens for c in counted)
+    estimated_in = sum(c.estimated_input_tokens for c in counted)
     return {
         "calls": len(calls),
-        "accepted": sum(1 for c in calls if c["status"] == "accepted"),
-        "rejected": sum(1 for c in calls if c["status"] == "rejected"),
+        "accepted": sum(1 for c in calls if c.status == "accepted"),
+        "rejected": sum(1 for c in calls if c.status == "rejected"),
         "rejections_by_reason": dict(rejections.most_common()),
         "errors": sum(errors.values()),
         "errors_by_kind": dict(errors.most_common()),
         "fallbacks": int((counts or {}).get("fallbacks", 0)),
         "model_answers": int((counts or {}).get("model_answers", 0)),
-        "model_seconds": round(sum(float(c["latency_ms"] or 0) for c in calls) / 1000, 1),
-        "queue_seconds": round(sum(float(c["queue_ms"] or 0) for c in calls) / 1000, 1),
-        "input_tokens": sum(int(c["input_tokens"] or 0) for c in calls),
-        "output_tokens": sum(int(c["output_tokens"] or 0) for c in calls),
+        "model_seconds": round(sum(float(c.latency_ms or 0) for c in calls) / 1000, 1),
+        "queue_seconds": round(sum(float(c.queue_ms or 0) for c in calls) / 1000, 1),
+        "input_tokens": sum(int(c.input_tokens or 0) for c in calls),
+        "output_tokens": sum(int(c.output_tokens or 0) for c in calls),
         # Reasoning the model did before answering (never published): part of the output tokens it bills.
-        "reasoning_tokens": sum(int(c.get("reasoning_tokens") or 0) for c in calls),
-        "reasoning_seconds": round(sum(float(c.get("reasoning_ms") or 0) for c in calls) / 1000, 1),
-        "cost_usd": sum(float(c["cost_usd"] or 0) for c in calls),
+        "reasoning_tokens": sum(int(c.reasoning_tokens or 0) for c in calls),
+        "reasoning_seconds": round(sum(float(c.reasoning_ms or 0) for c in calls) / 1000, 1),
+        "cost_usd": sum(float(c.cost_usd or 0) for c in calls),
         "estimate_vs_server": round(estimated_in / server_in, 3) if server_in else None,
         "estimate_checked_calls": len(counted),
     }

@@ -38,7 +38,7 @@ from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from arxiv_digest.wording import wording_for
 from quality.checks import BLOCKING, SUMMARY_UNKNOWN_PAPER, check_summary, quoted_names, title_key
-from schemas.records import Analysis, Paper
+from schemas.records import Analysis, AnalysisKind, Paper
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def summary_attempt_id(digest_day: date, category: str) -> str:
 
 def analysis_excerpt(analysis: Analysis | None) -> str:
     """What the summary prompt quotes of an analysis: its closing summary part, else its opening."""
-    if analysis is None or analysis.kind == "withheld" or not analysis.content.strip():
+    if analysis is None or analysis.kind == AnalysisKind.WITHHELD or not analysis.content.strip():
         return ""
     content = analysis.content
     match = _SECTION_SEVEN.search(content)

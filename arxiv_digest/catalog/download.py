@@ -21,7 +21,7 @@ from arxiv_digest.http_retry import RETRY_STATUSES, Clock, RateLimiter, Retryabl
 from arxiv_digest.interests.budget import pdf_skip_reason
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.store import utcnow
-from schemas.records import PdfFile, Status
+from schemas.records import PaperKey, PdfFile, Status
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def download_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: da
         if skip:
             store.record_step(arxiv_id, version, "download", Status.SKIPPED, skip)
             return SKIPPED
-    url = f"{settings.arxiv_pdf_url.rstrip('/')}/{arxiv_id}v{version}"
+    url = f"{settings.arxiv_pdf_url.rstrip('/')}/{PaperKey(arxiv_id, version)}"
     try:
         with runtime.pdf_download_turn() as limiter, runtime.arxiv_http() as http:
             # One download at a time in this process: its own partial files, and those of dead processes,

@@ -46,7 +46,7 @@ from arxiv_digest.errors import (
 )
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
-from schemas.records import PUBLISHED_RUN_STATUSES, AnnouncementList, Coverage, Paper
+from schemas.records import PUBLISHED_RUN_STATUSES, AnnouncementList, Coverage, Holding, Paper
 
 log = logging.getLogger(__name__)
 
@@ -332,9 +332,9 @@ def papers_by_id(client: ArxivClient, arxiv_ids: Sequence[str], page: int = 100)
 
 @dataclass(frozen=True)
 class DigestClaim:
-    """What a digest holds (paper, late), the warnings of its first fetch, and its coverage record."""
+    """What a digest holds, the warnings of its first fetch, and its coverage record."""
 
-    holdings: list[tuple[Paper, bool]]
+    holdings: list[Holding]
     warnings: list[str]
     coverage: Coverage
 
@@ -437,9 +437,9 @@ def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: boo
         log.warning(warning)
     store.save_coverage(claim.coverage)
     log.info("%s coverage: %s", found.digest_day, describe_coverage(claim.coverage))
-    late = {paper.arxiv_id for paper, is_late in holdings if is_late}
+    late = {held.paper.arxiv_id for held in holdings if held.late}
     chosen = select_papers(
-        [paper for paper, _ in holdings],
+        [held.paper for held in holdings],
         category,
         late=late,
         include_cross_lists=settings.include_cross_lists,

@@ -14,6 +14,7 @@ from arxiv_digest.interests.bibtex import LikedPaper
 from arxiv_digest.interests.ranking import PaperScore, rank_papers
 from arxiv_digest.interests.rerank import rerank
 from arxiv_digest.runtime import Runtime
+from arxiv_digest.store.rankings import RankingStore
 from arxiv_digest.wording import wording_for
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def score_record(score: PaperScore) -> dict[str, Any]:
             "reason": reason}
 
 
-def stored_scores(store: Any, digest_day: date, category: str, profile: str) -> list[PaperScore]:
+def stored_scores(store: RankingStore, digest_day: date, category: str, profile: str) -> list[PaperScore]:
     scores = []
     for row in store.paper_scores(digest_day, category, profile):
         reason = row.reason

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from arxiv_digest.interests.budget import pdf_skip_reason
 from arxiv_digest.pdf.layout import EXTRACTOR_VERSION
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from arxiv_digest.store import Store
 from schemas.records import PaperProgress, Status
 
 DONE = {
@@ -58,7 +58,7 @@ def paper_is_done(progress: PaperProgress | None, *, analyzer: str, language: st
 
 
 def papers_needing_work(
-    store: Any,
+    store: Store,
     keys: Sequence[tuple[str, int]],
     digest_day: date,
     category: str,

@@ -23,13 +23,14 @@ from arxiv_digest.publish.markdown import md_inline, render_markdown
 from arxiv_digest.publish.view import DigestView, PublishedFigure, Relevance
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
 from schemas.records import Analysis, AnalysisKind, Figure, Paper, RunStatus, Status
 
 log = logging.getLogger(__name__)
 
 
-def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Paper],
+def day_counts(store: Store, digest_day: date, category: str, papers: Sequence[Paper],
                analyses: dict[str, Analysis]) -> dict[str, int]:
     pdfs = [store.pdf(p.arxiv_id, p.version) for p in papers]
     progress = store.day_progress(digest_day, category)
@@ -104,7 +105,7 @@ def artifact_markdown(digest_day: date, category: str, counts: dict[str, int], s
 FIGURES_FOLDER = "figures"  # beside the day's files: out/<category>/figures/<sha256>.<ext>
 
 
-def stored_figures(store: Any, settings: Settings, digest_day: date, category: str) -> dict[str, Figure]:
+def stored_figures(store: Store, settings: Settings, digest_day: date, category: str) -> dict[str, Figure]:
     """The day's teaser figures whose image files are there, by versioned id (none when figures are off)."""
     if not settings.wants_figures:
         return {}
@@ -131,7 +132,7 @@ def copy_figures(figures: dict[str, Figure], folder: Path) -> int:
     return written
 
 
-def digest_view(store: Any, settings: Settings, digest_day: date, category: str) -> DigestView:
+def digest_view(store: Store, settings: Settings, digest_day: date, category: str) -> DigestView:
     """The digest as stored: papers, analyses, summary, which steps failed per paper, which papers are late."""
     stored_summary = store.summary(digest_day, category, settings.language)
     failures = {
@@ -196,7 +197,7 @@ def profile_view(view: DigestView, profile: InterestProfile, scores: Sequence[Pa
                                cut_note=cut_note)
 
 
-def write_digest(store: Any, view: DigestView, out_dir: Path, profile: str = "") -> Path:
+def write_digest(store: Store, view: DigestView, out_dir: Path, profile: str = "") -> Path:
     """The view as Markdown, HTML and JSON (a profile's beside the day's: <date>.<profile>.md), each recorded."""
     stem = f"{profile}." if profile else ""
     renderers = {"markdown": ("md", render_markdown), "html": ("html", render_html), "json": ("json", export_json)}

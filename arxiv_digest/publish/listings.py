@@ -17,6 +17,7 @@ from typing import Any
 from arxiv_digest.files import write_atomically
 from arxiv_digest.publish.feeds import render_atom, render_index
 from arxiv_digest.settings import Settings
+from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def record_day(
 
 
 def write_day_listings(
-    settings: Settings, store: Any, category: str, digest_day: date, papers: int, summary: str
+    settings: Settings, store: Store, category: str, digest_day: date, papers: int, summary: str
 ) -> None:
     """The index page and the Atom feed over every published day of the category.
 

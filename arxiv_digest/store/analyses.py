@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 import duckdb
 
 from arxiv_digest.errors import StoreError
 from arxiv_digest.store.core import _WRITE_RETRIES, StoreCore, _naive, utcnow
-from schemas.records import Analysis, StoredSummary
+from schemas.records import Analysis, AnalysisKind, LastAttempt, ModelCall, PaperKey, StoredAttempt, StoredSummary
 
 
 class AnalysisStore(StoreCore):
@@ -29,7 +28,7 @@ class AnalysisStore(StoreCore):
         return Analysis(
             arxiv_id=arxiv_id,
             version=version,
-            kind=row[0],
+            kind=AnalysisKind(row[0]),
             analyzer=row[1],
             language=language,
             content=row[2],
@@ -117,10 +116,10 @@ class AnalysisStore(StoreCore):
                 return attempt
             except duckdb.ConstraintException:
                 continue
-        raise StoreError(f"could not record an analysis attempt for {arxiv_id}v{version}")
+        raise StoreError(f"could not record an analysis attempt for {PaperKey(arxiv_id, version)}")
 
     def last_model_attempts(self, keys: Sequence[tuple[str, int]], model: str,
-                            language: str) -> dict[tuple[str, int], dict[str, Any]]:
+                            language: str) -> dict[PaperKey, LastAttempt]:
         """Per paper, the newest try by `model` (status, error kind, when), for the papers that have one."""
         if not keys:
             return {}
@@ -131,22 +130,22 @@ class AnalysisStore(StoreCore):
             "GROUP BY arxiv_id, version",
             [model, language, *(part for key in keys for part in key)],
         )
-        return {(r[0], r[1]): {"status": r[2], "error_kind": r[3], "created_at": r[4].replace(tzinfo=UTC)}
+        return {PaperKey(r[0], r[1]): LastAttempt(status=r[2], error_kind=r[3], created_at=r[4].replace(tzinfo=UTC))
                 for r in rows}
 
     def analysis_attempt_history(
         self, arxiv_id: str, version: int, prompt_hash: str, model: str, language: str
-    ) -> list[dict[str, Any]]:
-        """Every try under one cache key, oldest first (status, reason, error kind, settings key, when)."""
+    ) -> list[StoredAttempt]:
+        """Every try under one cache key, oldest first."""
         rows = self._fetchall(
             "SELECT status, reason, error_kind, settings_key, created_at FROM analysis_attempts WHERE arxiv_id = ? "
             "AND version = ? AND prompt_hash = ? AND model = ? AND language = ? ORDER BY attempt",
             [arxiv_id, version, prompt_hash, model, language],
         )
-        return [{"status": r[0], "reason": r[1], "error_kind": r[2], "settings_key": r[3],
-                 "created_at": r[4].replace(tzinfo=UTC)} for r in rows]
+        return [StoredAttempt(status=r[0], reason=r[1], error_kind=r[2], settings_key=r[3],
+                              created_at=r[4].replace(tzinfo=UTC)) for r in rows]
 
-    def model_calls(self, since: datetime) -> list[dict[str, Any]]:
+    def model_calls(self, since: datetime) -> list[ModelCall]:
         """The model calls recorded since `since`, for the run's report (not the extractive analyzer's rows)."""
         rows = self._fetchall(
             "SELECT arxiv_id, status, reason, error_kind, input_tokens, output_tokens, latency_ms, queue_ms, "
@@ -155,10 +154,7 @@ class AnalysisStore(StoreCore):
             "WHERE created_at >= ? AND model <> 'extractive' ORDER BY created_at",
             [_naive(since)],
         )
-        names = ("arxiv_id", "status", "reason", "error_kind", "input_tokens", "output_tokens", "latency_ms",
-                 "queue_ms", "estimated_input_tokens", "usage_reported", "finish_reason", "cost_usd",
-                 "reasoning_tokens", "reasoning_ms")
-        return [dict(zip(names, r, strict=True)) for r in rows]
+        return [ModelCall(*r) for r in rows]
 
     def set_digest_analysis(self, day: date, category: str, analysis: Analysis, model: str) -> None:
         self._run(
@@ -193,7 +189,7 @@ class AnalysisStore(StoreCore):
             analysis = Analysis(
                 arxiv_id=r[0],
                 version=r[1],
-                kind=r[2],
+                kind=AnalysisKind(r[2]),
                 analyzer=r[3],
                 language=r[4],
                 content=r[5],
@@ -202,7 +198,7 @@ class AnalysisStore(StoreCore):
                 notice=r[8],
                 label=r[9] or "",
             )
-            result[f"{r[0]}v{r[1]}"] = analysis
+            result[str(PaperKey(r[0], r[1]))] = analysis
         return result
 
     def analysis_usage(self, since: datetime) -> dict[str, float]:

@@ -12,6 +12,7 @@ from schemas.records import (
     Figure,
     Link,
     PageText,
+    PaperKey,
     Section,
 )
 
@@ -139,7 +140,7 @@ class ExtractionStore(StoreCore):
             "WHERE d.digest_date = ? AND d.category = ? AND p.status = 'ok' AND f.status = 'ok'",
             [day, category],
         )
-        return {f"{row[0]}v{row[1]}": _figure(row[2:]) for row in rows}
+        return {str(PaperKey(row[0], row[1])): _figure(row[2:]) for row in rows}
 
 
 _FIGURE_COLUMNS = ("pdf_sha256, method, status, arxiv_id, version, page, number, bbox, caption, file_sha256, path, "

@@ -9,7 +9,7 @@ from typing import Any
 
 from arxiv_digest.store.core import _naive, _paper, utcnow
 from arxiv_digest.store.papers import PaperStore
-from schemas.records import AnnouncementList, Coverage, Paper
+from schemas.records import AnnouncementList, Coverage, FeedRead, Holding, Paper
 
 
 class HoldingStore(PaperStore):
@@ -74,7 +74,7 @@ class HoldingStore(PaperStore):
             self.upsert_papers([paper for paper, _ in claims])
             self._run(statements)
 
-    def digest_holdings(self, category: str, day: date) -> list[tuple[Paper, bool]]:
+    def digest_holdings(self, category: str, day: date) -> list[Holding]:
         """The papers a digest holds, with their late flag, oldest submission first."""
         rows = self._fetchall(
             "SELECT p.arxiv_id, p.version, p.title, p.authors, p.categories, p.primary_category, "
@@ -83,7 +83,7 @@ class HoldingStore(PaperStore):
             "WHERE h.category = ? AND h.digest_date = ? ORDER BY h.submitted, h.arxiv_id",
             [category, day],
         )
-        return [(_paper(row[:12]), bool(row[12])) for row in rows]
+        return [Holding(paper=_paper(row[:12]), late=bool(row[12])) for row in rows]
 
     def record_feed_read(self, category: str, read_at: datetime, listing: AnnouncementList | None,
                          error: str | None = None) -> None:
@@ -93,12 +93,11 @@ class HoldingStore(PaperStore):
             [category, _naive(read_at), listing.announcement_date if listing else None, json.dumps(items), error],
         )])
 
-    def feed_reads(self, category: str) -> list[dict[str, Any]]:
+    def feed_reads(self, category: str) -> list[FeedRead]:
         rows = self._fetchall(
             "SELECT read_at, announcement_date, items, error FROM announcement_feeds WHERE category = ? "
             "ORDER BY read_at", [category])
-        return [{"read_at": r[0], "announcement_date": r[1], "items": json.loads(r[2]), "error": r[3]}
-                for r in rows]
+        return [FeedRead(read_at=r[0], announcement_date=r[1], items=json.loads(r[2]), error=r[3]) for r in rows]
 
     def save_coverage(self, coverage: Coverage) -> None:
         """The digest's coverage record; the first one recorded stays (a digest's list is fixed once claimed)."""
