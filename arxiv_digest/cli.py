@@ -13,7 +13,7 @@ import zoneinfo
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,7 +24,10 @@ from arxiv_digest.catalog.coverage import coverage_cell, coverage_record, descri
 from arxiv_digest.errors import DigestError, DigestInputError, SettingsError, StoreDamaged, StoreError
 from arxiv_digest.files import unwritable_reason
 from arxiv_digest.settings import Settings, load_settings
-from schemas.records import Coverage
+from schemas.records import Coverage, DayAttention, EmailDelivery, RunRecord
+
+if TYPE_CHECKING:  # imported where a command opens a store, as before
+    from arxiv_digest.store import Store
 
 # Each command imports the pipeline's modules when it runs, not here: `--help` and a mistyped option answer in
 # 0.3 s instead of about 3 s (prefect, openai, duckdb and pymupdf load slowly). Nothing imports this module back.
@@ -121,7 +124,7 @@ def _refuse_sample_records(settings: Settings) -> None:
             _fail(problem)
 
 
-def _open_store(settings: Settings, read_only: bool = False) -> Any:
+def _open_store(settings: Settings, read_only: bool = False) -> Store:
     from arxiv_digest.store import Store
 
     return Store.open(settings.db_path, wait_seconds=STORE_WAIT_SECONDS, read_only=read_only)
@@ -131,7 +134,7 @@ def _open_store(settings: Settings, read_only: bool = False) -> Any:
 DAY_STORE_WAIT_SECONDS = 3.0
 
 
-def _each_store(settings: Settings, read_only: bool = False) -> Iterator[Any]:
+def _each_store(settings: Settings, read_only: bool = False) -> Iterator[Store]:
     """Every store file in turn (one, or one per day under the per-day layout), each let go after use;
     `read_only` for the commands that only read (`status`, `audit`): nothing is created or written."""
     from arxiv_digest.store import Store
@@ -154,7 +157,7 @@ def _each_store(settings: Settings, read_only: bool = False) -> Iterator[Any]:
             store.close()
 
 
-def _stored_run(settings: Settings, day: date) -> dict[str, Any] | None:
+def _stored_run(settings: Settings, day: date) -> RunRecord | None:
     """The day's run record, when this machine can read the store its run wrote (a worker's may be elsewhere)."""
     from arxiv_digest.store import Store
 
@@ -395,7 +398,7 @@ def _announcement_or_exit(settings: Settings, day: date | None, sample: bool) ->
 
 
 def _print_run_report(
-    store: Any, day: date, settings: Settings, result: dict[str, Any], seconds: float, since: datetime
+    store: Store, day: date, settings: Settings, result: dict[str, Any], seconds: float, since: datetime
 ) -> None:
     counts = result.get("counts", {})
     table = Table(title=f"{settings.category} {day}", show_header=False)
@@ -441,7 +444,7 @@ def _print_email_report(email: dict[str, Any]) -> None:
                           highlight=False, soft_wrap=True)
 
 
-def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], since: datetime) -> None:
+def _print_model_report(store: Store, settings: Settings, counts: dict[str, Any], since: datetime) -> None:
     """Calls, rejections by reason, fallbacks, time; the distinct errors; the slot hint when they match it."""
     from arxiv_digest.analysis.model_report import model_report, report_line
 
@@ -450,7 +453,7 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
     # One line whatever the terminal's width: scripts and tests read it.
     console.print(report_line(report) + ("" if settings.uses_llm else " (offline extractive analyzer)"),
                   markup=False, highlight=False, soft_wrap=True)
-    errors = list(dict.fromkeys(c["reason"] for c in calls if c["status"] == "error" and c["reason"]))
+    errors = list(dict.fromkeys(c.reason for c in calls if c.status == "error" and c.reason))
     for reason in errors[:3]:
         console.print(f"  model error: {reason[:200]}", markup=False, highlight=False)
     if not settings.uses_llm or not calls:
@@ -459,7 +462,7 @@ def _print_model_report(store: Any, settings: Settings, counts: dict[str, Any], 
 
     window = runtime_for(settings).model().window()  # learned during the run: no request here
     console.print(f"  {window.describe()}", markup=False, highlight=False, soft_wrap=True)
-    cut_by_window = sum(1 for c in calls if "stopped at the context window" in (c["reason"] or ""))
+    cut_by_window = sum(1 for c in calls if "stopped at the context window" in (c.reason or ""))
     overflows = report["errors_by_kind"].get("overflow", 0)
     hint = window.slot_hint(settings.llm_concurrency, settings.llm_input_token_budget + settings.llm_max_output_tokens)
     if hint and (overflows or cut_by_window):
@@ -606,7 +609,7 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
         coverages.update(store.coverages())
         deliveries.update(store.delivery_counts())
         problems += store.deliveries_needing_attention()
-    runs.sort(key=lambda row: (row["date"], row["category"]), reverse=True)
+    runs.sort(key=lambda run: (run.digest_date, run.category), reverse=True)
     # Who wrote the analyses (the model, the fallback after its answers were rejected, no model configured) fits
     # beside the counts on a wide terminal; on a narrow one the table keeps what matters whole, and every error
     # is printed in full below it.
@@ -615,17 +618,17 @@ def status(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     for problem in problems:
         stdout.print(_delivery_problem_line(problem), soft_wrap=True, markup=False, highlight=False)
     if not wide:
-        for run_row in runs:
-            if run_row["error"]:
-                stdout.print(f"{run_row['date']} {run_row['category']}: {run_row['error']}", soft_wrap=True,
-                             markup=False, highlight=False)
+        for run in runs:
+            if run.error:
+                stdout.print(f"{run.digest_date} {run.category}: {run.error}", soft_wrap=True, markup=False,
+                             highlight=False)
     for (day, category), coverage in sorted(coverages.items(), reverse=True):
         if coverage.missing or not coverage.verified:  # what is not here, or why it is not known, in full
             stdout.print(f"{day} {category}: {describe_coverage(coverage)}", soft_wrap=True, markup=False,
                          highlight=False)
 
 
-def _status_table(settings: Settings, runs: list[Any], coverages: dict[Any, Coverage], deliveries: dict[Any, Any],
+def _status_table(settings: Settings, runs: list[RunRecord], coverages: dict[Any, Coverage], deliveries: dict[Any, Any],
                   wide: bool) -> Table:
     """One row per day and category: status, runs, counts, coverage, email (where mail is used), error."""
     # The email column only where mail is configured or was ever sent: most stores never mail.
@@ -634,14 +637,13 @@ def _status_table(settings: Settings, runs: list[Any], coverages: dict[Any, Cove
     counts = STATUS_COUNTS if wide else STATUS_COUNTS[:1]
     table = _table(title, ("date", "category", "status", "runs", *(label for label, _ in counts), "coverage",
                            *(("email",) if mailed else ()), *(("error or shortfall",) if wide else ())))
-    for run_row in runs:
-        c = run_row["counts"]
-        row = [str(run_row["date"]), run_row["category"], run_row["status"], str(run_row["attempts"])]
-        row += [str(c.get(key, "")) for _, key in counts]
-        row.append(coverage_cell(coverages.get((run_row["date"], run_row["category"]))))
+    for run in runs:
+        row = [str(run.digest_date), run.category, run.status, str(run.attempts)]
+        row += [str(run.counts.get(key, "")) for _, key in counts]
+        row.append(coverage_cell(coverages.get((run.digest_date, run.category))))
         if mailed:
-            row.append(_email_cell(deliveries.get((run_row["date"], run_row["category"]), {})))
-        table.add_row(*row, *((run_row["error"] or "",) if wide else ()))
+            row.append(_email_cell(deliveries.get((run.digest_date, run.category), {})))
+        table.add_row(*row, *((run.error or "",) if wide else ()))
     return table
 
 
@@ -651,11 +653,11 @@ def _email_cell(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[key]} {label}" for key, label in labels if counts.get(key)) or "-"
 
 
-def _delivery_problem_line(problem: dict[str, Any]) -> str:
-    what = "failed" if problem["status"] == "failed" else "outcome unknown"
-    retry = " (retried by the next run or `arxiv-digest rerun --failed`)" if problem["status"] == "failed" else ""
-    return (f"{problem['date']} {problem['category']}: email to {problem['recipient']} {what} after "
-            f"{problem['attempts']} attempt(s){retry}: {problem['last_error']}")
+def _delivery_problem_line(problem: EmailDelivery) -> str:
+    what = "failed" if problem.status == "failed" else "outcome unknown"
+    retry = " (retried by the next run or `arxiv-digest rerun --failed`)" if problem.status == "failed" else ""
+    return (f"{problem.digest_date} {problem.category}: email to {problem.recipient} {what} after "
+            f"{problem.attempts} attempt(s){retry}: {problem.last_error}")
 
 
 WIDE_STATUS_COLUMNS = 120
@@ -733,8 +735,8 @@ def backfill(
     _refuse_sample_records(settings)
     days, no_digest = _backfill_days(settings, first, last)
     # Read and let go: with --via-deployment a worker process must be able to open the store.
-    published = {d for probe in _each_store(settings) for d, _ in
-                 probe.published_days(settings.category)}
+    published = {published.digest_date for probe in _each_store(settings)
+                 for published in probe.published_days(settings.category)}
 
     def build(on_done: Any) -> list[Any]:
         from arxiv_digest.operations.runs import backfill_local, backfill_via_deployment
@@ -831,16 +833,16 @@ def _audit_since(since: str | None) -> datetime:
     return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
 
 
-AuditDays = list[tuple[date, str, str]]
+AuditDays = list[DayAttention]
 
 
 def _audit_stores(settings: Settings, records: list[Any], moment: datetime
-                  ) -> tuple[AuditDays, dict[tuple[date, str], Coverage], list[dict[str, Any]]]:
+                  ) -> tuple[AuditDays, dict[tuple[date, str], Coverage], list[EmailDelivery]]:
     """Join the runs with each store's step status; the days needing attention, coverages, mail not delivered."""
     from arxiv_digest.operations.runs import join_store_status
 
     attention: AuditDays = []
-    undelivered: list[dict[str, Any]] = []
+    undelivered: list[EmailDelivery] = []
     coverages: dict[tuple[date, str], Coverage] = {}
     per_day = settings.store_layout == "per-day"
     for store in _each_store(settings, read_only=True):
@@ -849,33 +851,33 @@ def _audit_stores(settings: Settings, records: list[Any], moment: datetime
         attention += store.days_needing_attention()
         coverages.update(store.coverages())
         undelivered += store.deliveries_needing_attention()
-    noted = {(d, c) for d, c, _ in attention}
-    attention += [(d, c, describe_coverage(cov)) for (d, c), cov in coverages.items()
+    noted = {(a.digest_date, a.category) for a in attention}
+    attention += [DayAttention(d, c, describe_coverage(cov)) for (d, c), cov in coverages.items()
                   if cov.missing and (d, c) not in noted and d >= moment.date()]
     attention.sort()
-    undelivered.sort(key=lambda row: (row["date"], row["category"], row["recipient"]))
+    undelivered.sort(key=lambda row: (row.digest_date, row.category, row.recipient))
     return attention, coverages, undelivered
 
 
 def _audit_json(moment: datetime, records: list[Any], attention: AuditDays,
-                coverages: dict[tuple[date, str], Coverage], undelivered: list[dict[str, Any]]) -> dict[str, Any]:
+                coverages: dict[tuple[date, str], Coverage], undelivered: list[EmailDelivery]) -> dict[str, Any]:
     return {
         "since": moment.isoformat(),
         "runs": [r.as_dict() for r in records],
-        "days_needing_attention": [{"date": d.isoformat(), "category": c, "why": w,
-                                    "coverage": coverage_record(coverages[(d, c)]) if (d, c) in coverages
-                                    else None} for d, c, w in attention],
+        "days_needing_attention": [{"date": a.digest_date.isoformat(), "category": a.category, "why": a.why,
+                                    "coverage": coverage_record(coverages[(a.digest_date, a.category)])
+                                    if (a.digest_date, a.category) in coverages else None} for a in attention],
         "coverage": [{"date": d.isoformat(), "category": c, **coverage_record(cov)}
                      for (d, c), cov in sorted(coverages.items()) if d >= moment.date()],
         "email_deliveries_needing_attention": [
-            {"date": row["date"].isoformat(), "category": row["category"], "recipient": row["recipient"],
-             "status": "unknown" if row["status"] == "sending" else row["status"], "attempts": row["attempts"],
-             "error": row["last_error"]} for row in undelivered],
+            {"date": row.digest_date.isoformat(), "category": row.category, "recipient": row.recipient,
+             "status": "unknown" if row.status == "sending" else row.status, "attempts": row.attempts,
+             "error": row.last_error} for row in undelivered],
     }
 
 
 def _print_audit(moment: datetime, records: list[Any], attention: AuditDays,
-                 coverages: dict[tuple[date, str], Coverage], undelivered: list[dict[str, Any]]) -> None:
+                 coverages: dict[tuple[date, str], Coverage], undelivered: list[EmailDelivery]) -> None:
     if records:
         _print_records(f"failed and crashed runs since {moment:%Y-%m-%d %H:%M} UTC",
                        ("time", "kind", "date", "step", "paper", "state", "attempts", "now in store", "error"),
@@ -884,16 +886,17 @@ def _print_audit(moment: datetime, records: list[Any], attention: AuditDays,
     if attention:
         _print_records("days needing attention (repair with `arxiv-digest rerun --failed`)",
                        ("date", "category", "coverage", "why"),
-                       [(d.isoformat(), c, coverage_cell(coverages.get((d, c))), w) for d, c, w in attention])
+                       [(a.digest_date.isoformat(), a.category,
+                         coverage_cell(coverages.get((a.digest_date, a.category))), a.why) for a in attention])
     elif not records:
         stdout.print(f"no failed runs since {moment:%Y-%m-%d %H:%M} UTC")
     if undelivered:
         _print_records("email not delivered (failed: retried by the next run or `arxiv-digest rerun --failed`; "
                        "unknown: handed to the server without an answer, never sent again automatically)",
                        ("date", "category", "recipient", "status", "attempts", "error"),
-                       [(row["date"].isoformat(), row["category"], row["recipient"],
-                         "unknown" if row["status"] == "sending" else row["status"], str(row["attempts"]),
-                         row["last_error"] or "") for row in undelivered])
+                       [(row.digest_date.isoformat(), row.category, row.recipient,
+                         "unknown" if row.status == "sending" else row.status, str(row.attempts),
+                         row.last_error or "") for row in undelivered])
 
 
 @app.command()
@@ -927,31 +930,32 @@ def rerun(
     # Published days whose mail failed are only mailed again: nothing of them is rebuilt.
     mail_failed = _retry_deliveries(settings, only_day) if settings.email_enabled else 0
     still = _days_needing_attention(settings, only_day)
-    for day, category, why in still:
-        console.print(f"[yellow]still failing[/] {category} {day}: {why}")
+    for left in still:
+        console.print(f"[yellow]still failing[/] {left.category} {left.digest_date}: {left.why}")
     if any(r.status == "failed" for r in rows) or still or mail_failed:
         raise typer.Exit(1)
 
 
-def _days_needing_attention(settings: Settings, only_day: date | None) -> list[tuple[date, str, str]]:
+def _days_needing_attention(settings: Settings, only_day: date | None) -> list[DayAttention]:
     return sorted(item for probe in _each_store(settings) for item in probe.days_needing_attention(only_day))
 
 
 def _mail_failed_somewhere(settings: Settings, only_day: date | None) -> bool:
-    return any(row["status"] == "failed" for probe in _each_store(settings)
+    return any(row.status == "failed" for probe in _each_store(settings)
                for row in probe.deliveries_needing_attention(only_day))
 
 
-def _rerun_days(settings: Settings, todo: list[tuple[date, str, str]], *, sample: bool, config: Path | None,
+def _rerun_days(settings: Settings, todo: list[DayAttention], *, sample: bool, config: Path | None,
                 verbose: bool) -> list[Any]:
     """Run each (day, category) again, nothing fetched anew; one row per day, a failure recorded in its row."""
     from arxiv_digest.operations.runs import failed_row, row_of_result
 
     rows = []
-    for day, category, why in todo:
-        console.print(f"rerun {category} {day}: {why}")
-        run_day = _run_local(settings.replace(category=category), sample=sample, refetch=False, config=config,
-                             verbose=verbose)
+    for todo_day in todo:
+        day = todo_day.digest_date
+        console.print(f"rerun {todo_day.category} {day}: {todo_day.why}")
+        run_day = _run_local(settings.replace(category=todo_day.category), sample=sample, refetch=False,
+                             config=config, verbose=verbose)
         started = time.monotonic()
         try:
             rows.append(row_of_result(day, run_day(day), time.monotonic() - started))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from schemas.records import PaperKey
+
 # The id patterns as regex source, without anchors or groups, for the modules that find ids in longer text.
 NEW_STYLE_ID = r"\d{4}\.\d{4,5}"
 _OLD_ARCHIVE = r"[a-z][a-z-]*(?:\.[A-Z]{2})?"
@@ -25,7 +27,7 @@ class ArxivId:
 
     @property
     def versioned(self) -> str:
-        return f"{self.base}v{self.version}" if self.version else self.base
+        return str(PaperKey(self.base, self.version)) if self.version else self.base
 
     @property
     def file_stem(self) -> str:

@@ -115,13 +115,13 @@ def main() -> int:
         morning = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
         build_digest(store, subs, day, morning, args.lookback_days)
     claim_seconds = time.perf_counter() - started
-    first_pass = {day: [(p.arxiv_id, late) for p, late in store.digest_holdings(CATEGORY, day)] for day in days}
+    first_pass = {day: [(h.paper.arxiv_id, h.late) for h in store.digest_holdings(CATEGORY, day)] for day in days}
     shuffled = list(days)
     rng.shuffle(shuffled)
     later = datetime.combine(days[-1] + timedelta(days=30), datetime.min.time(), tzinfo=UTC)
     for day in shuffled:
         build_digest(store, subs, day, later, args.lookback_days)
-    second_pass = {day: [(p.arxiv_id, late) for p, late in store.digest_holdings(CATEGORY, day)] for day in days}
+    second_pass = {day: [(h.paper.arxiv_id, h.late) for h in store.digest_holdings(CATEGORY, day)] for day in days}
 
     placed: dict[str, list[tuple[date, bool]]] = {}
     for day, entries in first_pass.items():

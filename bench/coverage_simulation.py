@@ -112,8 +112,8 @@ def main() -> int:
     for way, store in stores.items():
         placed: dict[str, list[date]] = {}
         for day in days:
-            for paper, _ in store.digest_holdings(CATEGORY, day):
-                placed.setdefault(paper.arxiv_id, []).append(day)
+            for held in store.digest_holdings(CATEGORY, day):
+                placed.setdefault(held.paper.arxiv_id, []).append(day)
         result[way] = {
             "in_the_digest_that_announced_them": sum(1 for i, d in announced_on.items() if placed.get(i) == [d]),
             "in_a_later_digest": sum(1 for i, d in announced_on.items() if placed.get(i, [d])[0] > d),

@@ -67,7 +67,7 @@ def main() -> int:
             "server_predicted_tokens": first.server_predicted_tokens,
             "published_by": contract["authors"], "summary_by": contract["summary_by"],
             "violations": contract["violations"],
-            "calls_detail": [{k: c[k] for k in ("arxiv_id", "status", "finish_reason", "input_tokens",
+            "calls_detail": [{k: getattr(c, k) for k in ("arxiv_id", "status", "finish_reason", "input_tokens",
                                                   "estimated_input_tokens", "output_tokens", "latency_ms",
                                                   "queue_ms", "reason")} for c in contract["calls"]],  # type: ignore[attr-defined]
         },

@@ -16,8 +16,9 @@ from typing import Any
 from arxiv_digest.analysis.analyzer import fallback_analysis
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL, extractive_analysis, gather_input
 from arxiv_digest.analysis.summary import extractive_summary
+from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Paper, QualityResult, Status
+from schemas.records import Analysis, AnalysisKind, Paper, QualityResult, Status
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def withheld(analysis: Analysis, failures: Sequence[QualityResult]) -> Analysis:
     reasons = "; ".join(sorted({f"{f.check} ({f.observed})" if f.observed else f.check for f in failures}))
     return replace(
         analysis,
-        kind="withheld",
+        kind=AnalysisKind.WITHHELD,
         analyzer="quality-gate",
         content="",
         notice=f"it failed the quality checks: {reasons}",
@@ -56,7 +57,7 @@ def withheld(analysis: Analysis, failures: Sequence[QualityResult]) -> Analysis:
     )
 
 
-def repair_summary(store: Any, language: str, digest_day: date, category: str,
+def repair_summary(store: Store, language: str, digest_day: date, category: str,
                    failures: Sequence[QualityResult]) -> None:
     """A failing model summary is replaced by the extractive one; a failing extractive one by facts only."""
     stored = store.summary(digest_day, category, language)
@@ -78,7 +79,7 @@ def repair_summary(store: Any, language: str, digest_day: date, category: str,
 REPAIR_ROUNDS = 3
 
 
-def repair_paper(store: Any, language: str, digest_day: date, category: str, paper: Paper,
+def repair_paper(store: Store, language: str, digest_day: date, category: str, paper: Paper,
                  current: Analysis, failures: Sequence[QualityResult]) -> str:
     """A failing model analysis falls back to the extractive one; a failing extractive one is withheld."""
     if not current.analyzer.startswith("extractive"):  # extractive or its labelled fallback
@@ -114,7 +115,7 @@ def repair_round(store: Any, language: str, digest_day: date, category: str,
     for paper in store.digest_papers(digest_day, category):
         failures = failing.get(paper.arxiv_id)
         current = analyses.get(paper.versioned_id)
-        if failures and current is not None and current.kind != "withheld":
+        if failures and current is not None and current.kind != AnalysisKind.WITHHELD:
             done[repair_paper(store, language, digest_day, category, paper, current, failures)] += 1
     return done
 

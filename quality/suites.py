@@ -42,7 +42,7 @@ from arxiv_digest.checks.summary import check_summary
 from arxiv_digest.checks.text import content_length
 from arxiv_digest.checks.truncation import truncation
 from arxiv_digest.wording import wording_for
-from schemas.records import Coverage, QualityResult, Status
+from schemas.records import Coverage, PaperKey, QualityResult, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -250,7 +250,7 @@ def analysis_measures(row: dict[str, Any], language: Language, paper_urls: set[s
         measures["kind"] = "none"
         measures["length_observed"] = "no analysis stored for the day"
         return measures
-    pid = f"{row['arxiv_id']}v{row['version']}"
+    pid = str(PaperKey(row["arxiv_id"], row["version"]))
     content = row["content"] or ""
     abstract = row["abstract"] or ""
     measures["kind"] = row["kind"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, NamedTuple
 
 
 class Status(StrEnum):
@@ -31,6 +32,28 @@ class RunStatus(StrEnum):
 PUBLISHED_RUN_STATUSES = frozenset({RunStatus.COMPLETED, RunStatus.PARTIAL})
 
 
+class AnalysisKind(StrEnum):
+    """What an analysis is made from (`analyses.kind`)."""
+
+    METHOD = "method"  # the paper's method sections
+    ABSTRACT = "abstract"  # the abstract only (no PDF text, or outside the reading budget)
+    WITHHELD = "withheld"  # the quality gate's notice in place of an analysis that failed its checks
+
+
+class PaperKey(NamedTuple):
+    """One version of one paper: the key of every per-paper row, printed as arXiv writes it (`2601.14256v1`).
+
+    A named tuple so it stays equal to, and hashes like, the `(arxiv_id, version)` pairs that cross task
+    boundaries as Prefect parameters; ordered by id, then version.
+    """
+
+    arxiv_id: str
+    version: int
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}v{self.version}"
+
+
 @dataclass(frozen=True)
 class Paper:
     arxiv_id: str  # without version: "2601.14256" or "cs/0112017"
@@ -47,8 +70,12 @@ class Paper:
     doi: str | None = None
 
     @property
+    def key(self) -> PaperKey:
+        return PaperKey(self.arxiv_id, self.version)
+
+    @property
     def versioned_id(self) -> str:
-        return f"{self.arxiv_id}v{self.version}"
+        return str(self.key)
 
 
 @dataclass(frozen=True)
@@ -130,7 +157,7 @@ class Link:
 class Analysis:
     arxiv_id: str
     version: int
-    kind: str  # method | abstract | withheld
+    kind: AnalysisKind
     analyzer: str  # extractive | llm:<model>
     language: str
     content: str
@@ -226,3 +253,187 @@ class Coverage:
     @property
     def matched(self) -> int:
         return len(set(self.announced) & set(self.held))
+
+
+# -- what the store answers (one record per kind of row; no dict rows or tuples leave the store) ----------------
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A day's run (`runs`): its status, how many runs it took, its counts and step timings."""
+
+    digest_date: date
+    category: str
+    status: RunStatus
+    attempts: int
+    flow_run_id: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    counts: dict[str, Any]
+    step_seconds: dict[str, float]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class PaperStep:
+    """How one step of one paper last ended (`paper_steps`)."""
+
+    arxiv_id: str
+    version: int
+    step: str
+    status: str
+    detail: str | None
+    attempts: int
+    updated_at: datetime
+
+    @property
+    def key(self) -> PaperKey:
+        return PaperKey(self.arxiv_id, self.version)
+
+
+@dataclass(frozen=True, order=True)
+class DayAttention:
+    """A day whose run failed (or never finished) or that holds a paper with a failed step, and why."""
+
+    digest_date: date
+    category: str
+    why: str
+
+
+@dataclass(frozen=True)
+class PaperProgress:
+    """One paper of a day, in one read: its step statuses, its PDF, the extractor and the chosen analysis."""
+
+    pdf_status: str | None
+    pdf_path: str | None
+    extractor: str | None
+    analysis_model: str | None
+    analysis_language: str | None
+    steps: dict[str, str]  # step -> status
+    rejected_by_models: tuple[str, ...]  # models whose answers for this paper were read and rejected
+
+
+@dataclass(frozen=True)
+class PublishedDay:
+    digest_date: date
+    papers: int
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One published file of a digest (`publications`)."""
+
+    path: str
+    sha256: str
+    papers: int
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class EmailDelivery:
+    """The delivery of one digest to one recipient (`email_deliveries`); status sending | sent | failed."""
+
+    digest_date: date
+    category: str
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str | None
+    message_id: str | None
+    sent_at: datetime | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    """One paper's place in a profile's ranking of a day (`paper_scores`); `reason`: what the score is made of."""
+
+    arxiv_id: str
+    version: int
+    score: float
+    rank: int
+    reason: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProfileRank:
+    """A paper's rank in one profile's ranking, and that profile's reading budget (`top_n`; 0 = all)."""
+
+    rank: int
+    top_n: int
+
+
+@dataclass(frozen=True)
+class StoredLikedPaper:
+    """A paper liked by id, as looked up on arXiv once (`liked_papers`)."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RerankScore:
+    """The model's rating of one paper for one interests prompt (`rerank_scores`)."""
+
+    relevance: float
+    significance: float
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    """One try under one analysis cache key (`analysis_attempts`), as the decision to ask again reads it."""
+
+    status: str  # accepted | rejected | error
+    reason: str | None
+    error_kind: str | None
+    settings_key: str | None
+    created_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class LastAttempt:
+    """A paper's newest try by one model."""
+
+    status: str
+    error_kind: str | None
+    created_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    """One model call of a run (`analysis_attempts`, not the extractive analyzer's rows), for the run's report."""
+
+    arxiv_id: str
+    status: str
+    reason: str | None
+    error_kind: str | None
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float
+    queue_ms: float
+    estimated_input_tokens: int
+    usage_reported: bool
+    finish_reason: str | None
+    cost_usd: float
+    reasoning_tokens: int
+    reasoning_ms: float
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A paper a digest holds (`digest_holdings`); `late`: it arrived after its own announcement."""
+
+    paper: Paper
+    late: bool
+
+
+@dataclass(frozen=True)
+class FeedRead:
+    """One read of arXiv's own list of an announcement (`announcement_feeds`); `error` when it failed."""
+
+    read_at: datetime
+    announcement_date: date | None
+    items: list[list[Any]]  # [arxiv_id, version, announce_type]
+    error: str | None

@@ -179,9 +179,9 @@ def published_contract(data_dir: Path) -> dict[str, object]:
         summary = store.summary(day, "cs.CV", "zh") or store.summary(day, "cs.CV", "en")
         run = store.run(day, "cs.CV")
         return {"papers": len(store.digest_papers(day, "cs.CV")), "authors": authors, "violations": violations,
-                "summary_by": summary.model if summary else None, "report": model_report(calls, run["counts"] if run
+                "summary_by": summary.model if summary else None, "report": model_report(calls, run.counts if run
                                                                                      else None),
-                "counts": run["counts"] if run else {}, "calls": calls}
+                "counts": run.counts if run else {}, "calls": calls}
     finally:
         store.close()
 

@@ -41,7 +41,7 @@ def analyse(runtime: Runtime) -> str:
 
 
 def statuses(store: Store, since: datetime) -> list[str]:
-    return [call["status"] for call in store.model_calls(since)]
+    return [call.status for call in store.model_calls(since)]
 
 
 def test_a_valid_answer_is_stored_labelled_and_a_rerun_asks_nothing(tmp_path: Path) -> None:

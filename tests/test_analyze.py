@@ -128,7 +128,7 @@ def chosen(store: Store, paper: Paper) -> Any:
 
 
 def chosen_model(store: Store, paper: Paper) -> str:
-    return store.day_progress(DAY, CATEGORY)[(paper.arxiv_id, paper.version)]["analysis_model"]
+    return store.day_progress(DAY, CATEGORY)[paper.key].analysis_model
 
 
 # -- the good path and the cache -----------------------------------------------------------------------------
@@ -392,7 +392,7 @@ def test_persistent_500s_give_up_after_max_attempts_and_use_the_extractive_analy
     fallback = chosen(store, paper)
     assert fallback.analyzer == FALLBACK_ANALYZER
     assert fallback.labelled().startswith("*回退：test-model 未给出可用回答") and "calls failed" in fallback.label
-    assert "HTTP 500" in store.paper_steps(DAY, CATEGORY)[0]["detail"]
+    assert "HTTP 500" in store.paper_steps(DAY, CATEGORY)[0].detail
 
 
 def test_a_hang_past_the_timeout_is_a_failed_attempt_and_the_retry_succeeds(tmp_path: Path, fake: FakeLLM) -> None:

@@ -20,7 +20,7 @@ from arxiv_digest.catalog.coverage import (
 from arxiv_digest.catalog.rss import parse_announcement_feed
 from arxiv_digest.catalog.sample_day import SAMPLE_DAY, SamplePaper, rss_xml, sample_announcement
 from arxiv_digest.errors import FeedParseError
-from schemas.records import AnnouncedItem, Paper
+from schemas.records import AnnouncedItem, Holding, Paper
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
 
@@ -92,13 +92,13 @@ def test_reconcile_counts_matches_additions_and_flags_each_extra_paper_with_its_
         (_sample("2601.00001"), "new"), (_sample("2601.00002"), "new"), (_sample("2601.00003"), "cross"),
         (_sample("2601.00009"), "new"), (_sample("2601.00005", 2), "replace")]))
     holdings = [
-        (_paper("2601.00001", middle), False),
-        (_paper("2601.00002", middle), False),
-        (_paper("2601.00003", middle, primary="cs.RO"), False),
-        (_paper("2601.00004", middle), False),  # in the window, not announced: held by moderation
-        (_paper("2601.00005", middle), False),  # arXiv lists it as a replacement
-        (_paper("2601.00006", found.window_end - timedelta(minutes=3)), False),  # at the cutoff
-        (_paper("2512.00007", found.window_start - timedelta(days=3)), True),  # a late paper
+        Holding(_paper("2601.00001", middle), False),
+        Holding(_paper("2601.00002", middle), False),
+        Holding(_paper("2601.00003", middle, primary="cs.RO"), False),
+        Holding(_paper("2601.00004", middle), False),  # in the window, not announced: held by moderation
+        Holding(_paper("2601.00005", middle), False),  # arXiv lists it as a replacement
+        Holding(_paper("2601.00006", found.window_end - timedelta(minutes=3)), False),  # at the cutoff
+        Holding(_paper("2512.00007", found.window_start - timedelta(days=3)), True),  # a late paper
     ]
     coverage = reconcile(found, "cs.CV", listing, holdings, read_at=found.announced_at + timedelta(hours=5),
                          added={"2601.00002"}, elsewhere={"2601.00009": date(2026, 1, 20)})
@@ -113,8 +113,8 @@ def test_reconcile_counts_matches_additions_and_flags_each_extra_paper_with_its_
     without_cross = reconcile(found, "cs.CV", listing, holdings[:2], read_at=found.announced_at,
                               include_cross_lists=False)
     assert without_cross.announced == ("2601.00001", "2601.00002", "2601.00009")
-    assert coverage_line(reconcile(found, "cs.CV", listing, [*holdings[:3], (_paper("2601.00009", middle), False)],
-                                   read_at=found.announced_at), "zh") == \
+    announced_all = [*holdings[:3], Holding(_paper("2601.00009", middle), False)]
+    assert coverage_line(reconcile(found, "cs.CV", listing, announced_all, read_at=found.announced_at), "zh") == \
         "arXiv 本次公告 cs.CV 新论文 4 篇（含交叉列出），全部 4 篇均在本期"
 
 

@@ -159,7 +159,7 @@ def test_reasoning_fields_are_counted_and_never_published(tmp_path: Path, field:
         analysis = chosen(store, paper)
         [call] = store.model_calls(datetime(2000, 1, 1, tzinfo=UTC))
     assert analysis.analyzer == f"llm:{MODEL}" and "Okay, the user" not in analysis.labelled()
-    assert call["reasoning_tokens"] > 100, "the reasoning is counted in the run's model report"
+    assert call.reasoning_tokens > 100, "the reasoning is counted in the run's model report"
 
 
 def test_thinking_off_is_sent_only_when_configured(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def _fetch(runtime: Runtime, digest: date = DIGEST) -> tuple[set[str], Any]:
     try:
         fetch_digest(runtime, digest, "cs.CV")
         store = runtime.store()
-        return {p.arxiv_id for p, _ in store.digest_holdings("cs.CV", digest)}, store.coverage(digest, "cs.CV")
+        return {h.paper.arxiv_id for h in store.digest_holdings("cs.CV", digest)}, store.coverage(digest, "cs.CV")
     finally:
         close_stores()
 
@@ -95,7 +95,7 @@ def test_a_paper_the_search_does_not_return_yet_is_fetched_by_id_and_placed_on_t
     assert coverage.added == ("2603.00004", "2603.00005")
     store = _runtime(fake, tmp_path, MORNING).store()
     assert store.late_papers(DIGEST, "cs.CV") == set(), "announced today: on time, not late"
-    assert [r["announcement_date"] for r in store.feed_reads("cs.CV")] == [DIGEST]
+    assert [r.announcement_date for r in store.feed_reads("cs.CV")] == [DIGEST]
     id_lookups = [r for r in fake.requests_to("api") if "id_list" in r.query]
     assert [r.query["id_list"] for r in id_lookups] == [["2603.00004,2603.00005"]]
     rss = fake.requests_to("rss")
@@ -134,7 +134,7 @@ def test_a_feed_read_before_its_midnight_rebuild_leaves_the_day_not_verified(fak
     assert "still listed the announcement of 2026-03-03" in coverage.reason
     # The read is recorded, with the announcement it listed.
     reads = _runtime(fake, tmp_path, evening).store().feed_reads("cs.CV")
-    assert [(r["announcement_date"], r["items"]) for r in reads] == [(date(2026, 3, 3), [["2603.00009", 1, "new"]])]
+    assert [(r.announcement_date, r.items) for r in reads] == [(date(2026, 3, 3), [["2603.00009", 1, "new"]])]
     close_stores()
 
 
@@ -221,8 +221,8 @@ def test_two_workers_reconciling_at_once_never_put_a_paper_in_two_digests(
     assert not errors, errors
     try:
         with runtime.ledger() as ledger:
-            wednesday = {p.arxiv_id for p, _ in ledger.digest_holdings("cs.CV", DIGEST)}
-            before = {p.arxiv_id for p, _ in ledger.digest_holdings("cs.CV", date(2026, 3, 3))}
+            wednesday = {h.paper.arxiv_id for h in ledger.digest_holdings("cs.CV", DIGEST)}
+            before = {h.paper.arxiv_id for h in ledger.digest_holdings("cs.CV", date(2026, 3, 3))}
             coverage = ledger.coverage(DIGEST, "cs.CV")
     finally:
         close_stores()
@@ -324,7 +324,7 @@ def test_two_weeks_where_the_search_misses_papers_the_feed_lists(fake: FakeArxiv
     placed: dict[str, list[date]] = {}
     added = 0
     for day in digests:
-        for paper, _late in store.digest_holdings("cs.CV", day):
+        for paper in (h.paper for h in store.digest_holdings("cs.CV", day)):
             placed.setdefault(paper.arxiv_id, []).append(day)
         coverage = store.coverage(day, "cs.CV")
         assert coverage is not None
@@ -332,7 +332,7 @@ def test_two_weeks_where_the_search_misses_papers_the_feed_lists(fake: FakeArxiv
             assert not coverage.verified and coverage.reason.startswith("a past announcement"), day
             continue
         announced_here = sorted(i for i, d in listed_on.items() if d == day)
-        held_here = {p.arxiv_id for p, _ in store.digest_holdings("cs.CV", day)}
+        held_here = {h.paper.arxiv_id for h in store.digest_holdings("cs.CV", day)}
         assert coverage.verified and list(coverage.announced) == announced_here, day
         added += len(coverage.added)
         assert coverage.matched == len(announced_here) and not coverage.missing, (day, coverage)

@@ -19,6 +19,7 @@ from arxiv_digest.cli import app
 from arxiv_digest.runtime import close_stores
 from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
+from schemas.records import RunRecord
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -71,7 +72,7 @@ def _counts(data_dir: Path) -> dict[str, int]:
         store.close()
 
 
-def _stored_run(data_dir: Path, day: date = date(2026, 1, 21)) -> dict[str, object]:
+def _stored_run(data_dir: Path, day: date = date(2026, 1, 21)) -> RunRecord:
     store = Store.open(data_dir / "digest.duckdb")
     try:
         run = store.run(day, "cs.CV")
@@ -141,11 +142,11 @@ def test_sample_day_end_to_end_offline_then_rerun_is_free(tmp_path: Path, no_int
     assert _counts(data) == first, "a rerun adds no rows"
     store = Store.open(data / "digest.duckdb")
     try:
-        downloads = [s["attempts"] for s in store.paper_steps(SAMPLE_DAY, "cs.CV") if s["step"] == "download"]
+        downloads = [s.attempts for s in store.paper_steps(SAMPLE_DAY, "cs.CV") if s.step == "download"]
         assert downloads and max(downloads) == 1, "no second download"
         assert store.table_counts()["analysis_attempts"] == attempts_before, "no second analysis"
-        assert store.run(SAMPLE_DAY, "cs.CV")["attempts"] == 2
-        assert store.run(SAMPLE_DAY, "cs.CV")["status"] == "completed"
+        assert store.run(SAMPLE_DAY, "cs.CV").attempts == 2
+        assert store.run(SAMPLE_DAY, "cs.CV").status == "completed"
     finally:
         store.close()
     assert (data / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8") == digest
@@ -229,9 +230,9 @@ def test_a_failed_pdf_is_shown_audited_and_repaired_by_rerun(
         digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
         entry = digest.split("<a id='2601.99002v2'></a>", 1)[1].split("<a id=", 1)[0]
         assert "摘要分析" in entry and "PDF download failed" in entry and "HTTP 404" in entry
-        assert _stored_run(tmp_path)["status"] == "partial"
-        assert _stored_run(tmp_path)["error"] == "1 PDF failed"
-        assert _stored_run(tmp_path)["counts"]["pdf_failed"] == 1
+        assert _stored_run(tmp_path).status == "partial"
+        assert _stored_run(tmp_path).error == "1 PDF failed"
+        assert _stored_run(tmp_path).counts["pdf_failed"] == 1
         assert _latest_flow_run_state("digest-cs.CV-2026-01-21") == ("COMPLETED", "Partial", "1 PDF failed")
         code, output = _run("status")
         assert code == 0 and re.search(r"2026-01-21 .*partial", output), output
@@ -256,7 +257,7 @@ def test_a_failed_pdf_is_shown_audited_and_repaired_by_rerun(
     digest = (tmp_path / "out" / "cs.CV" / "2026-01-21.md").read_text(encoding="utf-8")
     entry = digest.split("<a id='2601.99002v2'></a>", 1)[1].split("<a id=", 1)[0]
     assert "方法设计详解" in entry
-    assert _stored_run(tmp_path)["status"] == "completed" and _stored_run(tmp_path)["error"] is None
+    assert _stored_run(tmp_path).status == "completed" and _stored_run(tmp_path).error is None
     assert _latest_flow_run_state("digest-cs.CV-2026-01-21")[:2] == ("COMPLETED", "Completed")
     store = Store.open(tmp_path / "digest.duckdb")
     try:
@@ -278,7 +279,7 @@ def test_backfill_runs_each_date_once_and_skips_published_days(
         assert code == 0, output
         assert "completed" in output
         store = Store.open(tmp_path / "digest.duckdb")
-        days = [d for d, _ in store.published_days("cs.CV")]
+        days = [p.digest_date for p in store.published_days("cs.CV")]
         store.close()
         assert days == [date(2026, 1, 20), date(2026, 1, 21), date(2026, 1, 22)]
         calls = len(server.requests_to("api"))
@@ -438,7 +439,8 @@ def test_per_day_stores_and_batched_steps_keep_audit_rerun_and_listings_per_pape
         store = Store.open(tmp_path / "days" / f"{day}.duckdb")
         try:
             assert store.days_needing_attention() == []
-            assert [d.isoformat() for d, _ in store.published_days("cs.CV")] == [day], "each file holds its day"
+            published = [p.digest_date.isoformat() for p in store.published_days("cs.CV")]
+            assert published == [day], "each file holds its day"
         finally:
             store.close()
     index = (tmp_path / "out" / "cs.CV" / "index.html").read_text(encoding="utf-8")

@@ -188,10 +188,10 @@ def test_starttls_with_login_delivers_both_parts_and_the_figure_once_per_recipie
         image = next(part for part in message.walk() if part.get_content_type() == "image/png")
         assert f"cid:{image['Content-ID'].strip('<>')}" in html and "<style" not in html
     rows = _rows(tmp_path)
-    assert {r: (row["status"], row["attempts"]) for r, row in rows.items()} == {
+    assert {r: (row.status, row.attempts) for r, row in rows.items()} == {
         "ann@lab.example": ("sent", 1), "bob@lab.example": ("sent", 1)}
-    assert rows["ann@lab.example"]["message_id"] == inbox.received[0].message["Message-ID"] or \
-        rows["ann@lab.example"]["message_id"] == inbox.received[1].message["Message-ID"]
+    assert rows["ann@lab.example"].message_id == inbox.received[0].message["Message-ID"] or \
+        rows["ann@lab.example"].message_id == inbox.received[1].message["Message-ID"]
 
 
 def test_implicit_tls_delivers(tmp_path: Path) -> None:
@@ -224,7 +224,7 @@ def test_bad_password_is_recorded_and_the_next_run_sends_it_once(tmp_path: Path)
         assert first.count("failed") == 1 and inbox.received == []
         assert "refused the login of 'ann' (535" in first.outcomes[0].error
         assert "ARXIV_DIGEST_SMTP_PASSWORD" in first.outcomes[0].error
-        assert _rows(tmp_path)["ann@lab.example"]["status"] == "failed"
+        assert _rows(tmp_path)["ann@lab.example"].status == "failed"
         # The published digest is untouched; the next day's run retries the failed one along with its own.
         assert (tmp_path / "out" / "cs.CV" / f"{DAY}.html").read_text(encoding="utf-8") == PAGE
         right = _settings(tmp_path, port, smtp_username="ann", smtp_password="right")
@@ -235,7 +235,7 @@ def test_bad_password_is_recorded_and_the_next_run_sends_it_once(tmp_path: Path)
     assert third.outcomes == [] and also.outcomes == []
     assert sorted(r.message["Subject"][-10:] for r in inbox.received) == [str(DAY), str(NEXT_DAY)]
     row = _rows(tmp_path)["ann@lab.example"]
-    assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 2, None)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
 
 
 def test_a_refused_recipient_fails_alone_and_a_refused_message_is_recorded(tmp_path: Path) -> None:
@@ -254,7 +254,7 @@ def test_a_refused_recipient_fails_alone_and_a_refused_message_is_recorded(tmp_p
     with smtp_server(spam) as port:
         report = deliver_day(Runtime(_settings(tmp_path, port, email_to=("cy@lab.example",))), DAY, "cs.CV")
     assert report.outcomes[0].status == "failed" and "554" in report.outcomes[0].error
-    assert _rows(tmp_path)["cy@lab.example"]["status"] == "failed"  # a definite no: retried later
+    assert _rows(tmp_path)["cy@lab.example"].status == "failed"  # a definite no: retried later
 
 
 def test_a_server_that_never_answers_times_out_within_the_setting(tmp_path: Path) -> None:
@@ -322,7 +322,7 @@ def test_a_connection_lost_during_data_is_never_sent_again_and_shows_as_unknown(
     assert first == {"ann@lab.example": "sending", "bob@lab.example": "failed"}  # bob was never tried
     assert {o.recipient: o.status for o in later.outcomes} == {"bob@lab.example": "sent"}
     assert [r.rcpt_tos for r in inbox.received] == [["ann@lab.example"], ["bob@lab.example"]]
-    assert _rows(tmp_path)["ann@lab.example"]["status"] == "sending"
+    assert _rows(tmp_path)["ann@lab.example"].status == "sending"
     close_stores()
     result = runner.invoke(app, ["status", "--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
     assert "email to ann@lab.example outcome unknown after 1 attempt(s)" in result.output, result.output
@@ -357,7 +357,7 @@ def test_rerun_failed_mails_a_published_day_without_rebuilding_it(tmp_path: Path
     assert len(inbox.received) == 1 and html_path.stat().st_mtime_ns == before
     store = Store.open(tmp_path / "digest.duckdb")
     try:
-        assert store.run(DAY, "cs.CV")["attempts"] == 1  # no flow run: nothing rebuilt
+        assert store.run(DAY, "cs.CV").attempts == 1  # no flow run: nothing rebuilt
     finally:
         store.close()
 

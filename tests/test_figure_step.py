@@ -84,7 +84,7 @@ def test_the_figure_is_stored_by_content_hash_once_and_reused(tmp_path: Path) ->
     before = image.stat().st_mtime_ns
     assert figure_paper(Runtime(settings), "2601.00001", 1) == "ok"  # a rerun renders nothing again
     assert image.stat().st_mtime_ns == before
-    assert store.paper_steps(DAY, "cs.CV")[0]["detail"].startswith("cached")
+    assert store.paper_steps(DAY, "cs.CV")[0].detail.startswith("cached")
     assert store.table_counts()["figures"] == 1
 
     image.unlink()  # a deleted image is made again
@@ -139,8 +139,8 @@ def test_a_pdf_whose_extraction_failed_is_not_read_again_for_its_figure(tmp_path
     with pytest.raises(PdfExtractionError):
         extract_paper(Runtime(settings), "2601.00001", 1)
     assert figure_paper(Runtime(settings), "2601.00001", 1) == "skipped"
-    step = next(s for s in store.paper_steps(DAY, "cs.CV") if s["step"] == "figure")
-    assert (step["status"], step["detail"]) == ("skipped", "extraction failed")
+    step = next(s for s in store.paper_steps(DAY, "cs.CV") if s.step == "figure")
+    assert (step.status, step.detail) == ("skipped", "extraction failed")
     assert store.table_counts()["figures"] == 0
 
 

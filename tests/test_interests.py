@@ -40,7 +40,7 @@ from arxiv_digest.settings import Settings, load_settings
 from arxiv_digest.steps.analyze import analyze_paper
 from arxiv_digest.steps.publish import publish_options
 from arxiv_digest.steps.rank import rank_day
-from schemas.records import Paper
+from schemas.records import Paper, ProfileRank
 
 FIXTURE = Path(__file__).with_name("fixtures") / "zotero_library.bib"
 
@@ -246,15 +246,15 @@ def test_min_score_cuts_and_counts() -> None:
 
 def test_reads_in_full_within_any_profile_s_budget() -> None:
     assert reads_in_full({})  # no profile: every paper, as before
-    assert reads_in_full({"a": (3, 3)}) and not reads_in_full({"a": (4, 3)})
-    assert reads_in_full({"a": (40, 3), "b": (2, 5)})  # one profile wants it read
-    assert reads_in_full({"a": (150, 0)})  # 0 means all
+    assert reads_in_full({"a": ProfileRank(3, 3)}) and not reads_in_full({"a": ProfileRank(4, 3)})
+    assert reads_in_full({"a": ProfileRank(40, 3), "b": ProfileRank(2, 5)})  # one profile wants it read
+    assert reads_in_full({"a": ProfileRank(150, 0)})  # 0 means all
 
 
 def test_beyond_the_budget_the_analyzer_gets_the_abstract_and_the_reason() -> None:
     data = AnalysisInput(paper=make_paper(), sections=(), unavailable_reason="")
-    assert budgeted_input(data, {"a": (1, 2)}, "en") is data
-    cut = budgeted_input(data, {"a": (7, 2), "b": (9, 5)}, "en")
+    assert budgeted_input(data, {"a": ProfileRank(1, 2)}, "en") is data
+    cut = budgeted_input(data, {"a": ProfileRank(7, 2), "b": ProfileRank(9, 5)}, "en")
     assert cut.sections == () and cut.paper == data.paper
     assert cut.unavailable_reason == ("outside the reading budget: ranked 9 for profile b, which reads its top 5 "
                                       "in full")
@@ -297,7 +297,8 @@ def test_the_model_is_sent_one_full_text_and_one_abstract_and_nothing_on_a_rerun
 def test_a_profile_removed_from_the_config_no_longer_limits_the_budget(tmp_path: Path) -> None:
     settings, store, _, other = _two_paper_day(tmp_path)
     rank_day(Runtime(settings), DAY, CATEGORY)
-    assert store.paper_ranks(DAY, CATEGORY, other.arxiv_id, 1) == {"vos": (2, 1)}  # type: ignore[attr-defined]
+    assert store.paper_ranks(DAY, CATEGORY, other.arxiv_id, 1) == {  # type: ignore[attr-defined]
+        "vos": ProfileRank(rank=2, top_n=1)}
     rank_day(Runtime(dataclasses.replace(settings, profiles=())), DAY, CATEGORY)
     assert store.paper_ranks(DAY, CATEGORY, other.arxiv_id, 1) == {}  # type: ignore[attr-defined]
 
@@ -435,7 +436,7 @@ def test_the_model_rerank_is_validated_cached_and_counted(tmp_path: Path) -> Non
     assert ranked[2].model_relevance is None  # beyond k: not asked
     assert "rerank_not_a_score" in model.asked[2].user  # the retry names the failure
     calls = store.model_calls(since)  # type: ignore[attr-defined]
-    assert [c["status"] for c in calls] == ["accepted", "rejected", "accepted"]
+    assert [c.status for c in calls] == ["accepted", "rejected", "accepted"]
 
     rank_day(runtime, DAY, CATEGORY)  # a rerun asks nothing: the scores are stored by prompt hash
     assert len(model.asked) == 3
@@ -451,7 +452,7 @@ def test_an_unreachable_model_leaves_the_offline_order(tmp_path: Path) -> None:
 
 
 def test_a_pdf_is_skipped_only_outside_every_budget_and_when_no_figure_is_wanted() -> None:
-    inside, outside = {"splats": (3, 10)}, {"splats": (37, 10), "video": (12, 5)}
+    inside, outside = {"splats": ProfileRank(3, 10)}, {"splats": ProfileRank(37, 10), "video": ProfileRank(12, 5)}
     assert pdf_skip_reason({}, "budget") == ""  # no profile: every paper is read in full
     assert pdf_skip_reason(inside, "none") == ""
     assert pdf_skip_reason(outside, "all") == ""  # its teaser figure is wanted

@@ -30,7 +30,7 @@ def test_a_held_paper_keeps_its_first_digest(tmp_path: Path) -> None:
         ledger.record_announcement("cs.RO", date(2026, 1, 22), window, [(paper(2), False)])
         assert ledger.holders("cs.CV", ["2601.00001", "2601.00002", "2601.00003", "2601.00009"]) == {
             "2601.00001": date(2026, 1, 21), "2601.00002": date(2026, 1, 21), "2601.00003": date(2026, 1, 22)}
-        assert [(p.arxiv_id, late) for p, late in ledger.digest_holdings("cs.CV", date(2026, 1, 22))] == [
+        assert [(h.paper.arxiv_id, h.late) for h in ledger.digest_holdings("cs.CV", date(2026, 1, 22))] == [
             ("2601.00003", True)]
         assert ledger.holders("cs.RO", ["2601.00002"]) == {"2601.00002": date(2026, 1, 22)}, "per category"
         assert ledger.fetched_digests("cs.CV", date(2026, 1, 1)) == {date(2026, 1, 21), date(2026, 1, 22)}

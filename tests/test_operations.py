@@ -20,6 +20,7 @@ from arxiv_digest.operations.runs import (
     transient_api_error,
 )
 from arxiv_digest.settings import Settings
+from schemas.records import RunRecord, RunStatus
 
 
 def test_date_range_is_inclusive_and_bounded() -> None:
@@ -113,7 +114,9 @@ def test_backfill_rows_say_partial_with_what_fell_short() -> None:
 
 def test_a_deployment_runs_row_is_filled_from_its_final_state_and_the_store() -> None:
     row = BackfillRow("2026-01-21", "submitted", detail="digest-cs.CV-2026-01-21")
-    stored = {"status": "partial", "counts": {"papers": 7}, "error": "1 PDF failed"}
+    stored = RunRecord(digest_date=date(2026, 1, 21), category="cs.CV", status=RunStatus.PARTIAL, attempts=1,
+                       flow_run_id=None, started_at=None, finished_at=None, counts={"papers": 7}, step_seconds={},
+                       error="1 PDF failed")
     fill_finished_row(row, "digest-cs.CV-2026-01-21", "Partial", "1 PDF failed", 12.34, stored)
     assert (row.status, row.papers, row.seconds) == ("partial", 7, 12.3)
     assert row.detail == "digest-cs.CV-2026-01-21; 1 PDF failed"

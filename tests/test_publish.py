@@ -19,7 +19,7 @@ from arxiv_digest.publish.listings import output_path
 from arxiv_digest.publish.markdown import md_inline, render_markdown
 from arxiv_digest.publish.view import DigestView
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Paper
+from schemas.records import Analysis, Paper, PublishedDay
 
 DAY = date(2026, 1, 21)
 
@@ -167,7 +167,7 @@ def test_listings_written_at_once_by_several_publishers_lose_no_day(tmp_path: Pa
     from arxiv_digest.steps.publish import publish_options
 
     class EmptyStore:  # under the per-day layout, a run's store knows only its own day
-        def published_days(self, category: str) -> list[tuple[date, int]]:
+        def published_days(self, category: str) -> list[PublishedDay]:
             return []
 
         def summary(self, day: date, category: str, language: str) -> None:

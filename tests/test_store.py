@@ -90,7 +90,7 @@ def test_running_the_same_writes_twice_leaves_the_same_row_counts(tmp_path: Path
     first = store.table_counts()
     write_day()
     assert store.table_counts() == first
-    assert store.run(DAY, "cs.CV")["attempts"] == 2
+    assert store.run(DAY, "cs.CV").attempts == 2
     assert [p.arxiv_id for p in store.digest_papers(DAY, "cs.CV")] == ["2601.99001", "2601.99002"]
 
 
@@ -253,10 +253,10 @@ def test_run_attempts_count_runs_not_the_fetch_tasks_retries() -> None:
     store.start_run(day, "cs.CV", "flow-run-1")
     store.start_run(day, "cs.CV", "flow-run-1")  # the fetch task retried inside the same flow run
     store.start_run(day, "cs.CV", "flow-run-1")
-    assert store.run(day, "cs.CV")["attempts"] == 1
+    assert store.run(day, "cs.CV").attempts == 1
     store.start_run(day, "cs.CV", "flow-run-2")
     store.start_run(day, "cs.CV", None)  # a run outside Prefect (no id) is always another one
-    assert store.run(day, "cs.CV")["attempts"] == 3
+    assert store.run(day, "cs.CV").attempts == 3
 
 
 def test_a_sample_store_is_known_by_its_mark_or_by_sample_papers_older_than_the_marks(tmp_path: Path) -> None:

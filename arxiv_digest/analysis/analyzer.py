@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from arxiv_digest.analysis.answers import Normalised, normalise_analysis, without_reasoning
 from arxiv_digest.analysis.extractive import (
@@ -46,8 +46,9 @@ from arxiv_digest.analysis.prompting import (
 )
 from arxiv_digest.checks.analysis import check_analysis
 from arxiv_digest.checks.findings import ANALYSIS_UNGROUNDED_URL, BLOCKING
+from arxiv_digest.store.analyses import AnalysisStore
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Paper
+from schemas.records import Analysis, AnalysisKind, Paper, StoredAttempt
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,10 @@ class AnalysisLedger(Protocol):
 
     def record(self, attempt: AttemptRecord) -> None: ...
 
-    def history(self, prompt_hash: str, model: str) -> list[dict[str, Any]]: ...
+    def history(self, prompt_hash: str, model: str) -> list[StoredAttempt]: ...
 
 
-def settled_reason(history: Sequence[dict[str, Any]], settings_key: str | None, now: datetime,
+def settled_reason(history: Sequence[StoredAttempt], settings_key: str | None, now: datetime,
                    cooldown_seconds: float) -> str:
     """Why a prompt is not sent again (empty: send it). Its stored tries decide:
 
@@ -105,17 +106,17 @@ def settled_reason(history: Sequence[dict[str, Any]], settings_key: str | None, 
     """
     if not history:
         return ""
-    rejected = [h for h in history if h["status"] == REJECTED]
+    rejected = [h for h in history if h.status == REJECTED]
     if rejected:
-        return f"rejected before, not asked again: {rejected[-1]['reason']}"
+        return f"rejected before, not asked again: {rejected[-1].reason}"
     last = history[-1]
-    if last["status"] != ERROR:
+    if last.status != ERROR:
         return ""
-    if last["error_kind"] in PERMANENT_KINDS and last["settings_key"] == settings_key:
-        return f"failed permanently before with these settings, not asked again: {last['reason']}"
-    age = (now - last["created_at"]).total_seconds()
-    if last["error_kind"] not in PERMANENT_KINDS and age < cooldown_seconds:
-        return (f"errored {age / 60:.0f} min ago ({last['reason']}); asked again after llm_error_cooldown_seconds "
+    if last.error_kind in PERMANENT_KINDS and last.settings_key == settings_key:
+        return f"failed permanently before with these settings, not asked again: {last.reason}"
+    age = (now - last.created_at).total_seconds()
+    if last.error_kind not in PERMANENT_KINDS and age < cooldown_seconds:
+        return (f"errored {age / 60:.0f} min ago ({last.reason}); asked again after llm_error_cooldown_seconds "
                 f"({cooldown_seconds:g} s)")
     return ""
 
@@ -355,7 +356,7 @@ class ModelAnalyzer:
                 analysis = Analysis(
                     arxiv_id=data.paper.arxiv_id,
                     version=data.paper.version,
-                    kind=prompt.kind,
+                    kind=AnalysisKind(prompt.kind),
                     analyzer=f"{MODEL_ANALYZER_PREFIX}{name}",
                     language=language,
                     content=tried.answer.strip() + "\n",
@@ -516,7 +517,7 @@ def record_failed_calls(record: Callable[[AttemptRecord], None], prompt_hash: st
 class StoreLedger:
     """The AnalysisLedger of one paper in the DuckDB store."""
 
-    def __init__(self, store: Any, paper: Paper, language: str) -> None:
+    def __init__(self, store: AnalysisStore, paper: Paper, language: str) -> None:
         self.store = store
         self.paper = paper
         self.language = language
@@ -527,12 +528,12 @@ class StoreLedger:
     def record(self, attempt: AttemptRecord) -> None:
         record_attempt(self.store, self.paper.arxiv_id, self.paper.version, self.language, attempt)
 
-    def history(self, prompt_hash: str, model: str) -> list[dict[str, Any]]:
+    def history(self, prompt_hash: str, model: str) -> list[StoredAttempt]:
         return self.store.analysis_attempt_history(self.paper.arxiv_id, self.paper.version, prompt_hash, model,
                                                    self.language)
 
 
-def record_attempt(store: Any, arxiv_id: str, version: int, language: str, attempt: AttemptRecord) -> None:
+def record_attempt(store: AnalysisStore, arxiv_id: str, version: int, language: str, attempt: AttemptRecord) -> None:
     """One try into analysis_attempts (papers, and the day's summary under its own id)."""
     store.record_analysis_attempt(
         arxiv_id, version, attempt.prompt_hash, attempt.model, language, attempt.status, attempt.reason,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from arxiv_digest.urls import own_artifacts
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Link, Paper, Section, Status
+from schemas.records import Analysis, AnalysisKind, Link, Paper, Section, Status
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ def extractive_analysis(data: AnalysisInput, language: str) -> Analysis:
     return Analysis(
         arxiv_id=data.paper.arxiv_id,
         version=data.paper.version,
-        kind="method" if full_text else "abstract",
+        kind=AnalysisKind.METHOD if full_text else AnalysisKind.ABSTRACT,
         analyzer="extractive",
         language=language,
         content=content,

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from arxiv_digest.analysis.model import is_context_overflow
+from schemas.records import ModelCall
 
 # Check names ("analysis_truncated: ..."), HTTP statuses and the transport failures a reason can name.
 _REASON_NAME = re.compile(r"\b([a-z]+(?:_[a-z]+)+):|\b(HTTP \d{3})\b|\b(timed out|connection failed|time cap|"
@@ -26,24 +27,24 @@ def reason_names(reason: str) -> list[str]:
     return list(dict.fromkeys(name for name in names if not name.startswith("llm_")))
 
 
-def model_report(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def model_report(calls: Sequence[ModelCall], counts: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Calls, their outcomes (rejections by reason, errors by kind), time, tokens, and the token estimate's
     ratio to the server's own count (above 1: the estimate errs high, as the budget needs)."""
     return {**_outcomes(calls, counts or {}), **_time_and_tokens(calls), **_estimate_check(calls)}
 
 
-def _outcomes(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any]) -> dict[str, Any]:
+def _outcomes(calls: Sequence[ModelCall], counts: Mapping[str, Any]) -> dict[str, Any]:
     rejections: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     for call in calls:
-        if call["status"] == "rejected":
-            rejections.update(reason_names(call["reason"] or "") or ["other"])
-        elif call["status"] == "error":
-            errors.update([call["error_kind"] or "transient"])
+        if call.status == "rejected":
+            rejections.update(reason_names(call.reason or "") or ["other"])
+        elif call.status == "error":
+            errors.update([call.error_kind or "transient"])
     return {
         "calls": len(calls),
-        "accepted": sum(1 for c in calls if c["status"] == "accepted"),
-        "rejected": sum(1 for c in calls if c["status"] == "rejected"),
+        "accepted": sum(1 for c in calls if c.status == "accepted"),
+        "rejected": sum(1 for c in calls if c.status == "rejected"),
         "rejections_by_reason": dict(rejections.most_common()),
         "errors": sum(errors.values()),
         "errors_by_kind": dict(errors.most_common()),
@@ -52,15 +53,15 @@ def _outcomes(calls: Sequence[Mapping[str, Any]], counts: Mapping[str, Any]) -> 
     }
 
 
-def _seconds(calls: Sequence[Mapping[str, Any]], key: str) -> float:
-    return round(sum(float(c.get(key) or 0) for c in calls) / 1000, 1)
+def _seconds(calls: Sequence[ModelCall], key: str) -> float:
+    return round(sum(float(getattr(c, key) or 0) for c in calls) / 1000, 1)
 
 
-def _tokens(calls: Sequence[Mapping[str, Any]], key: str) -> int:
-    return sum(int(c.get(key) or 0) for c in calls)
+def _tokens(calls: Sequence[ModelCall], key: str) -> int:
+    return sum(int(getattr(c, key) or 0) for c in calls)
 
 
-def _time_and_tokens(calls: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _time_and_tokens(calls: Sequence[ModelCall]) -> dict[str, Any]:
     return {
         "model_seconds": _seconds(calls, "latency_ms"),
         "queue_seconds": _seconds(calls, "queue_ms"),
@@ -69,15 +70,15 @@ def _time_and_tokens(calls: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         # Reasoning the model did before answering (never published): part of the output tokens it bills.
         "reasoning_tokens": _tokens(calls, "reasoning_tokens"),
         "reasoning_seconds": _seconds(calls, "reasoning_ms"),
-        "cost_usd": sum(float(c["cost_usd"] or 0) for c in calls),
+        "cost_usd": sum(float(c.cost_usd or 0) for c in calls),
     }
 
 
-def _estimate_check(calls: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _estimate_check(calls: Sequence[ModelCall]) -> dict[str, Any]:
     """The token estimate against the server's own count, on the calls whose usage the server reported."""
-    counted = [c for c in calls if c["status"] != "error" and c["usage_reported"] and c["estimated_input_tokens"]]
-    server_in = sum(c["input_tokens"] for c in counted)
-    estimated_in = sum(c["estimated_input_tokens"] for c in counted)
+    counted = [c for c in calls if c.status != "error" and c.usage_reported and c.estimated_input_tokens]
+    server_in = sum(c.input_tokens for c in counted)
+    estimated_in = sum(c.estimated_input_tokens for c in counted)
     return {
         "estimate_vs_server": round(estimated_in / server_in, 3) if server_in else None,
         "estimate_checked_calls": len(counted),

@@ -33,7 +33,7 @@ from arxiv_digest.checks.findings import BLOCKING, SUMMARY_UNKNOWN_PAPER
 from arxiv_digest.checks.summary import check_summary, quoted_names
 from arxiv_digest.checks.text import title_key
 from arxiv_digest.wording import Wording, wording_for
-from schemas.records import Analysis, Paper
+from schemas.records import Analysis, AnalysisKind, Paper
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def summary_attempt_id(digest_day: date, category: str) -> str:
 
 def analysis_excerpt(analysis: Analysis | None) -> str:
     """What the summary prompt quotes of an analysis: its closing summary part, else its opening."""
-    if analysis is None or analysis.kind == "withheld" or not analysis.content.strip():
+    if analysis is None or analysis.kind == AnalysisKind.WITHHELD or not analysis.content.strip():
         return ""
     content = analysis.content
     match = _SECTION_SEVEN.search(content)

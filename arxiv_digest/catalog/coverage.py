@@ -21,6 +21,7 @@ from schemas.records import (
     ANNOUNCE_REPLACE_CROSS,
     AnnouncementList,
     Coverage,
+    Holding,
     Paper,
 )
 
@@ -79,7 +80,7 @@ def reconcile(
     found: Announcement,
     category: str,
     listing: AnnouncementList,
-    holdings: Sequence[tuple[Paper, bool]],
+    holdings: Sequence[Holding],
     *,
     read_at: datetime,
     added: Collection[str] = (),
@@ -88,30 +89,30 @@ def reconcile(
 ) -> Coverage:
     """The coverage record of a digest whose announcement arXiv's feed lists.
 
-    `holdings`: what the digest holds (paper, late); `added`: papers taken because arXiv's list has them and
+    `holdings`: what the digest holds; `added`: papers taken because arXiv's list has them and
     the search did not place them here; `elsewhere`: announced papers another digest already held.
     """
     announced = listing.ids(*counted_types(include_cross_lists))
-    held = [(paper, late) for paper, late in holdings if counts_as_held(paper, category, include_cross_lists)]
-    held_ids = {paper.arxiv_id for paper, _ in held}
+    held = [h for h in holdings if counts_as_held(h.paper, category, include_cross_lists)]
+    held_ids = {h.paper.arxiv_id for h in held}
     listed = set(announced)
     other = elsewhere or {}
     missing = tuple(
         (arxiv_id, f"in the digest of {other[arxiv_id]}" if arxiv_id in other else NOT_RETURNED)
         for arxiv_id in announced if arxiv_id not in held_ids
     )
-    flagged = tuple((paper.arxiv_id, likely_cause(paper, late, found, listing))
-                    for paper, late in held if paper.arxiv_id not in listed)
+    flagged = tuple((h.paper.arxiv_id, likely_cause(h.paper, h.late, found, listing))
+                    for h in held if h.paper.arxiv_id not in listed)
     return Coverage(
         category=category, digest_date=found.digest_day, verified=True, read_at=read_at, announced=announced,
         held=tuple(sorted(held_ids)), added=tuple(sorted(set(added) & held_ids)), missing=missing, flagged=flagged,
     )
 
 
-def not_verified(found: Announcement, category: str, holdings: Sequence[tuple[Paper, bool]], reason: str,
+def not_verified(found: Announcement, category: str, holdings: Sequence[Holding], reason: str,
                  read_at: datetime | None = None, include_cross_lists: bool = True) -> Coverage:
     """The coverage record when arXiv's list of the announcement cannot be had: our count, and why."""
-    held = sorted(paper.arxiv_id for paper, _ in holdings if counts_as_held(paper, category, include_cross_lists))
+    held = sorted(h.paper.arxiv_id for h in holdings if counts_as_held(h.paper, category, include_cross_lists))
     return Coverage(category=category, digest_date=found.digest_day, verified=False, reason=reason,
                     read_at=read_at, held=tuple(held))
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
@@ -27,6 +26,8 @@ from arxiv_digest.catalog.client import parse_submitted_between
 from arxiv_digest.ids import parse_arxiv_id
 from arxiv_digest.paths import SAMPLE_DATA_DIR_NAME, SAMPLE_DIR
 from arxiv_digest.pdf.writer import A4, MARGIN, new_page, write_block, write_line, write_link
+from arxiv_digest.store import Store
+from schemas.records import PaperKey
 
 SAMPLE_DAY = date(2026, 1, 21)
 SAMPLE_CATEGORY = "cs.CV"
@@ -51,7 +52,7 @@ class SamplePaper:
 
     @property
     def versioned_id(self) -> str:
-        return f"{self.arxiv_id}v{self.version}"
+        return str(PaperKey(self.arxiv_id, self.version))
 
 
 PAPERS: tuple[SamplePaper, ...] = (
@@ -411,7 +412,7 @@ def write_sample_day(target: Path = SAMPLE_DIR) -> list[Path]:
 SAMPLE_MARK = "sample_day"
 
 
-def sample_records_message(store: Any, data_dir: Path) -> str:
+def sample_records_message(store: Store, data_dir: Path) -> str:
     """Why a real run must not use this store (it holds the invented sample papers), or "" when it may.
 
     Before the sample day had its own data dir, `run --sample` wrote its four invented papers into the real

@@ -39,7 +39,7 @@ from arxiv_digest.errors import (
     DigestInputError,
     HttpGiveUp,
 )
-from schemas.records import AnnouncementList, Coverage, Paper
+from schemas.records import AnnouncementList, Coverage, Holding, Paper
 
 log = logging.getLogger(__name__)
 
@@ -323,9 +323,9 @@ def papers_by_id(client: ArxivClient, arxiv_ids: Sequence[str], page: int = 100)
 
 @dataclass(frozen=True)
 class DigestClaim:
-    """What a digest holds (paper, late), the warnings of its first fetch, and its coverage record."""
+    """What a digest holds, the warnings of its first fetch, and its coverage record."""
 
-    holdings: list[tuple[Paper, bool]]
+    holdings: list[Holding]
     warnings: list[str]
     coverage: Coverage
 

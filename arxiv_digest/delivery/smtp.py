@@ -205,21 +205,21 @@ def pending_jobs(store: Store, settings: MailSettings, day: date | None, categor
     wanted: dict[tuple[date, str], list[str]] = {}
     if day is not None and category is not None and is_fresh(settings, day):
         done = store.email_deliveries(day, category)
-        wanted[(day, category)] = [r for r in settings.email_to if done.get(r, {}).get("status") not in
-                                   (SENT, SENDING)]
+        wanted[(day, category)] = [r for r in settings.email_to
+                                   if (delivery := done.get(r)) is None or delivery.status not in (SENT, SENDING)]
     if retry_earlier:
         for row in store.deliveries_needing_attention():
-            if row["status"] == FAILED and row["recipient"] in settings.email_to:
-                recipients = wanted.setdefault((row["date"], row["category"]), [])
-                if row["recipient"] not in recipients:
-                    recipients.append(row["recipient"])
+            if row.status == FAILED and row.recipient in settings.email_to:
+                recipients = wanted.setdefault((row.digest_date, row.category), [])
+                if row.recipient not in recipients:
+                    recipients.append(row.recipient)
     return [DeliveryJob(d, c, tuple(r)) for (d, c), r in sorted(wanted.items()) if r]
 
 
 def _digest_mail(store: Store, settings: MailSettings, job: DeliveryJob) -> DigestMail:
     page = store.publication(job.day, job.category, "html")
     text = store.publication(job.day, job.category, "markdown")
-    if page is None or text is None or not Path(page["path"]).is_file() or not Path(text["path"]).is_file():
+    if page is None or text is None or not Path(page.path).is_file() or not Path(text.path).is_file():
         raise DeliveryError(f"the {job.category} digest of {job.day} is not published (no HTML and Markdown file): "
                             "build it with `arxiv-digest run --date`")
     wording = wording_for(settings.language)
@@ -231,8 +231,8 @@ def _digest_mail(store: Store, settings: MailSettings, job: DeliveryJob) -> Dige
     except (KeyError, IndexError, ValueError) as exc:
         raise DeliveryError(f"email_subject {template!r} is not a template of {{category}} {{name}} {{day}}: "
                             f"{exc}") from exc
-    html_path = Path(page["path"])
-    return build_digest_mail(html_path.read_text(encoding="utf-8"), Path(text["path"]).read_text(encoding="utf-8"),
+    html_path = Path(page.path)
+    return build_digest_mail(html_path.read_text(encoding="utf-8"), Path(text.path).read_text(encoding="utf-8"),
                              base_dir=html_path.parent, subject=subject, sender=settings.email_from,
                              max_bytes=settings.email_max_bytes)
 

@@ -12,6 +12,7 @@ from arxiv_digest.catalog.client import ArxivClient
 from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.errors import DigestError
 from arxiv_digest.interests.ranking import PaperScore
+from arxiv_digest.store.rankings import RankingStore
 from arxiv_digest.wording import wording_for
 from schemas.records import Paper
 
@@ -37,7 +38,8 @@ def fetch_liked(store: Any, arxiv_ids: Sequence[str],
     """
     wanted = list(dict.fromkeys(arxiv_ids))
     found = {p.arxiv_id: _liked(p.arxiv_id, p.title, p.abstract, p.authors) for p in store.newest_papers(wanted)}
-    found.update({row[0]: _liked(*row) for row in store.liked_papers([i for i in wanted if i not in found])})
+    found.update({p.arxiv_id: _liked(p.arxiv_id, p.title, p.abstract, p.authors)
+                  for p in store.liked_papers([i for i in wanted if i not in found])})
     missing = [arxiv_id for arxiv_id in wanted if arxiv_id not in found]
     if missing:
         try:
@@ -64,13 +66,13 @@ def score_record(score: PaperScore) -> dict[str, Any]:
             "reason": reason}
 
 
-def stored_scores(store: Any, digest_day: date, category: str, profile: str) -> list[PaperScore]:
+def stored_scores(store: RankingStore, digest_day: date, category: str, profile: str) -> list[PaperScore]:
     scores = []
     for row in store.paper_scores(digest_day, category, profile):
-        reason = row["reason"]
+        reason = row.reason
         parts = {name: tuple(reason.get(name, ())) for name in _REASON_LISTS}
         numbers = {name: reason[name] for name in _REASON_NUMBERS if name in reason}
-        scores.append(PaperScore(row["arxiv_id"], row["version"], row["score"], row["rank"], **parts, **numbers))
+        scores.append(PaperScore(row.arxiv_id, row.version, row.score, row.rank, **parts, **numbers))
     return scores
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from arxiv_digest.bibtex import LikedPaper
 from arxiv_digest.profiles import InterestProfile
-from schemas.records import Paper
+from schemas.records import Paper, PaperKey
 
 TITLE_BOOST = 1.5  # a phrase in the title says more about the paper than one in its abstract
 # A liked paper is named in the reason only when the day's paper shares this much of its BM25 weight.
@@ -76,7 +76,7 @@ class PaperScore:
 
     @property
     def versioned_id(self) -> str:
-        return f"{self.arxiv_id}v{self.version}"
+        return str(PaperKey(self.arxiv_id, self.version))
 
 
 def similarity_shares(day_texts: Sequence[str], liked: Sequence[LikedPaper]) -> np.ndarray:

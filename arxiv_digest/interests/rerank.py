@@ -18,6 +18,7 @@ from arxiv_digest.analysis.prompting import Message, Prompt, build_rerank_prompt
 from arxiv_digest.bibtex import LikedPaper
 from arxiv_digest.interests.ranking import PaperScore
 from arxiv_digest.profiles import InterestProfile
+from arxiv_digest.store import Store
 from schemas.records import Paper
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def reorder_top(scores: Sequence[PaperScore], ratings: Mapping[str, tuple[float,
     return [dataclasses.replace(s, rank=rank) for rank, s in enumerate([*rated_head, *tail], start=1)]
 
 
-def rate_paper(model: Any, store: Any, paper: Paper, interests: str, language: str) -> tuple[float, float] | None:
+def rate_paper(model: Any, store: Store, paper: Paper, interests: str, language: str) -> tuple[float, float] | None:
     """The model's (relevance, significance) of one paper: stored, else asked (twice at most); None if invalid.
 
     ModelCallFailed (no answer at all) propagates: the caller stops asking a model that cannot answer.
@@ -93,7 +94,7 @@ def rate_paper(model: Any, store: Any, paper: Paper, interests: str, language: s
     prompt = build_rerank_prompt(paper, interests, language=language, model=model.name)
     cached = store.rerank_score(paper.arxiv_id, paper.version, prompt.prompt_hash, model.name)
     if cached is not None:
-        return cached
+        return cached.relevance, cached.significance
 
     def record(attempt: AttemptRecord) -> None:
         record_attempt(store, paper.arxiv_id, paper.version, language, attempt)
@@ -123,7 +124,7 @@ def rate_paper(model: Any, store: Any, paper: Paper, interests: str, language: s
     return relevance, significance
 
 
-def rerank(model: Any, store: Any, profile: InterestProfile, liked: Sequence[LikedPaper],
+def rerank(model: Any, store: Store, profile: InterestProfile, liked: Sequence[LikedPaper],
            scores: Sequence[PaperScore], papers: Mapping[str, Paper], k: int, language: str) -> list[PaperScore]:
     """The profile's ranking with its top `k` reordered by the model; a model that fails leaves the rest as is."""
     interests = interests_brief(profile, liked)

@@ -25,10 +25,10 @@ from typing import TypeVar
 
 from arxiv_digest.ids import ARXIV_ID
 from arxiv_digest.operations.progress import paper_step_done
+from schemas.records import PaperKey
 
 log = logging.getLogger(__name__)
 
-PaperKey = tuple[str, int]
 T = TypeVar("T")
 
 # Automatic sizing: at most this many task runs per step, whatever the size of the day ...
@@ -48,7 +48,7 @@ class PaperBatch:
 
 
 def versioned(key: PaperKey) -> str:
-    return f"{key[0]}v{key[1]}"
+    return str(PaperKey(*key))
 
 
 def batch_size(papers: int, configured: int = 0, download_interval: float = 0.0) -> int:

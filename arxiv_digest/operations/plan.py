@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from arxiv_digest.interests.budget import pdf_skip_reason
-from schemas.records import Status
+from arxiv_digest.store import Store
+from schemas.records import PaperProgress, Status
 
 DONE = {
     "download": {Status.OK},
@@ -26,33 +26,32 @@ DONE = {
 }
 
 
-def paper_is_done(progress: dict[str, Any] | None, *, analyzer: str, language: str, extractor_version: str,
+def paper_is_done(progress: PaperProgress | None, *, analyzer: str, language: str, extractor_version: str,
                   pdf_wanted: bool = True) -> bool:
     """`progress` is one paper's entry of Store.day_progress; `pdf_wanted`: whether its PDF buys anything now
     (a paper outside the reading budget whose figure is not wanted was rightly not downloaded)."""
     if progress is None:
         return False
-    steps = progress["steps"]
+    steps = progress.steps
     if not pdf_wanted and steps.get("download") == Status.SKIPPED:
         if steps.get("analyze") not in DONE["analyze"]:
             return False
     else:
         if any(steps.get(step) not in good for step, good in DONE.items()):
             return False
-        if progress["pdf_status"] != Status.OK or not progress["pdf_path"] or \
-                not Path(progress["pdf_path"]).is_file():
+        if progress.pdf_status != Status.OK or not progress.pdf_path or not Path(progress.pdf_path).is_file():
             return False
-        if progress["extractor"] != extractor_version:
+        if progress.extractor != extractor_version:
             return False
-    if progress["analysis_language"] != language:
+    if progress.analysis_language != language:
         return False
     # A model whose answers were rejected has had its say: the fallback stands, and a rerun does not pay for
     # the same refusal again (`run --force` asks once more). An unreachable model is asked again next time.
-    return progress["analysis_model"] == analyzer or analyzer in progress["rejected_by_models"]
+    return progress.analysis_model == analyzer or analyzer in progress.rejected_by_models
 
 
 def papers_needing_work(
-    store: Any,
+    store: Store,
     keys: Sequence[tuple[str, int]],
     digest_day: date,
     category: str,
@@ -67,7 +66,7 @@ def papers_needing_work(
 
     def pdf_wanted(key: tuple[str, int]) -> bool:
         # Asked only of papers whose download was skipped: is that still right (the budget may have changed)?
-        if ((progress.get(key) or {}).get("steps") or {}).get("download") != Status.SKIPPED:
+        if (found := progress.get(key)) is None or found.steps.get("download") != Status.SKIPPED:
             return True
         ranks = store.paper_ranks(digest_day, category, *key)
         return not pdf_skip_reason(ranks, figures_for, teaser_figures)

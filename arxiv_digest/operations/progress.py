@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from schemas.records import PaperKey
+
 log = logging.getLogger(__name__)
 
-PaperKey = tuple[str, int]
 
 # Which step's end moves which count; a skipped download (a PDF not worth its politeness) counts apart.
 STEP_COUNTS = {"download": "downloaded", "extract": "read", "analyze": "analysed"}

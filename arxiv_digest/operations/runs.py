@@ -18,7 +18,7 @@ from arxiv_digest.http_retry import RETRY_STATUSES
 from arxiv_digest.ids import ARXIV_ID_OR_STEM
 from arxiv_digest.operations.batches import failed_papers
 from arxiv_digest.settings import Settings
-from schemas.records import RunStatus
+from schemas.records import RunRecord, RunStatus
 
 MAX_BACKFILL_DAYS = 400
 DEPLOYMENT_NAME = "daily-digest/{slug}-daily"
@@ -126,7 +126,7 @@ def backfill_via_deployment(
     *,
     force: bool,
     is_published: Callable[[date], bool],
-    stored_run: Callable[[date], dict[str, Any] | None] = lambda day: None,
+    stored_run: Callable[[date], RunRecord | None] = lambda day: None,
     name: str | None = None,
     wait_seconds: float = 0.0,
     on_done: Callable[[BackfillRow], None] = lambda row: None,
@@ -177,7 +177,7 @@ def backfill_via_deployment(
 
 
 def _wait_for_runs(submitted: dict[str, tuple[date, BackfillRow]], wait_seconds: float,
-                   stored_run: Callable[[date], dict[str, Any] | None]) -> None:
+                   stored_run: Callable[[date], RunRecord | None]) -> None:
     from prefect import get_client
 
     deadline = time.monotonic() + wait_seconds
@@ -206,15 +206,15 @@ def run_seconds(flow_run: Any) -> float:
 
 
 def fill_finished_row(row: BackfillRow, run_name: str, state_name: str, message: str, seconds: float,
-                      stored: dict[str, Any] | None) -> None:
+                      stored: RunRecord | None) -> None:
     """A submitted run's row once it ended: the state's name, and the papers and detail the store recorded."""
     row.status = state_name.lower()
     row.seconds = round(seconds, 1)
     parts = [run_name]
-    if stored is not None and stored.get("status") in {RunStatus.COMPLETED, RunStatus.PARTIAL, RunStatus.FAILED}:
-        row.papers = stored.get("counts", {}).get("papers")
-        if stored.get("error"):
-            parts.append(str(stored["error"]))
+    if stored is not None and stored.status in {RunStatus.COMPLETED, RunStatus.PARTIAL, RunStatus.FAILED}:
+        row.papers = stored.counts.get("papers")
+        if stored.error:
+            parts.append(str(stored.error))
     elif message and row.status != RunStatus.COMPLETED:
         parts.append(message)
     row.detail = "; ".join(parts)

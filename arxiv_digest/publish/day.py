@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,13 +22,14 @@ from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.listings import output_path
 from arxiv_digest.publish.markdown import md_inline, render_markdown
 from arxiv_digest.publish.view import DigestView, PublishedFigure, PublishOptions, Relevance
+from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Figure, Paper, RunStatus, Status
+from schemas.records import Analysis, AnalysisKind, Figure, Paper, RunStatus, Status
 
 log = logging.getLogger(__name__)
 
 
-def _pdf_counts(pdfs: Sequence[Any], steps: Sequence[dict[str, Any]]) -> dict[str, int]:
+def _pdf_counts(pdfs: Sequence[Any], steps: Sequence[Mapping[str, str]]) -> dict[str, int]:
     statuses = Counter(pdf.status for pdf in pdfs if pdf is not None)
     return {
         "pdf_ok": statuses[Status.OK],
@@ -44,9 +45,9 @@ def _analysis_counts(papers: Sequence[Paper], analyses: dict[str, Analysis]) -> 
     # model's answers were rejected or its calls failed, or the extractive analyzer with no model at all.
     writers = Counter("llm:" if a.analyzer.startswith("llm:") else a.analyzer for a in analyses.values())
     return {
-        "method_analyses": kinds["method"],
-        "abstract_analyses": kinds["abstract"],
-        "withheld": kinds[Status.WITHHELD],
+        "method_analyses": kinds[AnalysisKind.METHOD],
+        "abstract_analyses": kinds[AnalysisKind.ABSTRACT],
+        "withheld": kinds[AnalysisKind.WITHHELD],
         "missing_analyses": len(papers) - len(analyses),
         "model_answers": writers["llm:"],
         "fallbacks": writers["extractive-fallback"],
@@ -64,12 +65,12 @@ def _quality_counts(results: Sequence[Any]) -> dict[str, int]:
     }
 
 
-def day_counts(store: Any, digest_day: date, category: str, papers: Sequence[Paper],
+def day_counts(store: Store, digest_day: date, category: str, papers: Sequence[Paper],
                analyses: dict[str, Analysis]) -> dict[str, int]:
     """The day's counts for its run record: papers, PDFs, analyses by kind and writer, quality failures."""
     pdfs = [store.pdf(p.arxiv_id, p.version) for p in papers]
     progress = store.day_progress(digest_day, category)
-    steps = [((progress.get((p.arxiv_id, p.version)) or {}).get("steps") or {}) for p in papers]
+    steps = [found.steps if (found := progress.get(p.key)) else {} for p in papers]
     return {"papers": len(papers), **_pdf_counts(pdfs, steps), **_analysis_counts(papers, analyses),
             **_quality_counts(store.quality_results(digest_day, category))}
 
@@ -120,7 +121,7 @@ def artifact_markdown(digest_day: date, category: str, counts: dict[str, int], s
 FIGURES_FOLDER = "figures"  # beside the day's files: out/<category>/figures/<sha256>.<ext>
 
 
-def stored_figures(store: Any, options: PublishOptions, digest_day: date, category: str) -> dict[str, Figure]:
+def stored_figures(store: Store, options: PublishOptions, digest_day: date, category: str) -> dict[str, Figure]:
     """The day's teaser figures whose image files are there, by versioned id (none when figures are off)."""
     if not options.wants_figures:
         return {}
@@ -147,13 +148,13 @@ def copy_figures(figures: dict[str, Figure], folder: Path) -> int:
     return written
 
 
-def digest_view(store: Any, options: PublishOptions, digest_day: date, category: str) -> DigestView:
+def digest_view(store: Store, options: PublishOptions, digest_day: date, category: str) -> DigestView:
     """The digest as stored: papers, analyses, summary, which steps failed per paper, which papers are late."""
     stored_summary = store.summary(digest_day, category, options.language)
     failures = {
-        f"{s['arxiv_id']}v{s['version']}": f"{s['step']}: {s['detail']}"
+        str(s.key): f"{s.step}: {s.detail}"
         for s in store.paper_steps(digest_day, category)
-        if s["status"] == Status.FAILED
+        if s.status == Status.FAILED
     }
     papers = store.digest_papers(digest_day, category)
     coverage = store.coverage(digest_day, category)
@@ -212,7 +213,7 @@ def profile_view(view: DigestView, profile: InterestProfile, scores: Sequence[Pa
                                cut_note=cut_note)
 
 
-def write_digest(store: Any, view: DigestView, out_dir: Path, profile: str = "") -> Path:
+def write_digest(store: Store, view: DigestView, out_dir: Path, profile: str = "") -> Path:
     """The view as Markdown, HTML and JSON (a profile's beside the day's: <date>.<profile>.md), each recorded."""
     stem = f"{profile}." if profile else ""
     renderers = {"markdown": ("md", render_markdown), "html": ("html", render_html), "json": ("json", export_json)}

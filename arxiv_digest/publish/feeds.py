@@ -12,6 +12,7 @@ from typing import Any
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.publish.html import _html_page, _markdown_to_html
 from arxiv_digest.publish.view import DigestView
+from schemas.records import AnalysisKind
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def export_json(view: DigestView) -> str:
                     "analyzer": analysis.analyzer,
                     "language": analysis.language,
                     "label": analysis.label,
-                    "content": analysis.content if analysis.kind != "withheld" else "",
+                    "content": analysis.content if analysis.kind != AnalysisKind.WITHHELD else "",
                     "notice": analysis.notice,
                 },
                 "key_findings": list(analysis.key_findings) if analysis else [],

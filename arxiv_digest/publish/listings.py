@@ -17,6 +17,7 @@ from typing import Any
 from arxiv_digest.files import write_atomically
 from arxiv_digest.publish.feeds import render_atom, render_index
 from arxiv_digest.publish.view import PublishOptions
+from arxiv_digest.store import Store
 from arxiv_digest.wording import wording_for
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def record_day(
 
 
 def write_day_listings(
-    options: PublishOptions, store: Any, category: str, digest_day: date, papers: int, summary: str
+    options: PublishOptions, store: Store, category: str, digest_day: date, papers: int, summary: str
 ) -> None:
     """The index page and the Atom feed over every published day of the category.
 
@@ -77,9 +78,10 @@ def write_day_listings(
         manifest = read_manifest(folder)
         if manifest is None:  # first publication here (or an older data dir): start from what the store knows
             manifest = {}
-            for day, count in store.published_days(category):
-                stored = store.summary(day, category, options.language)
-                manifest[day.isoformat()] = {"papers": count, "summary": stored.content if stored else ""}
+            for published in store.published_days(category):
+                stored = store.summary(published.digest_date, category, options.language)
+                manifest[published.digest_date.isoformat()] = {"papers": published.papers,
+                                                               "summary": stored.content if stored else ""}
         days = record_day(manifest, digest_day, papers, summary)
         write_atomically(folder / MANIFEST, json.dumps({"category": category, "days": manifest},
                                                        ensure_ascii=False, indent=1, sort_keys=True))

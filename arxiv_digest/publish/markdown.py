@@ -11,7 +11,7 @@ from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.checks.structure import WITHHELD_PREFIX
 from arxiv_digest.publish.view import DigestView
 from arxiv_digest.wording import wording_for
-from schemas.records import Analysis, Paper
+from schemas.records import Analysis, AnalysisKind, Paper
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def entry_analysis(versioned_id: str, analyses: dict[str, Analysis], failures: d
     analysis = analyses.get(versioned_id)
     if analysis is None:
         return EntryAnalysis("unavailable", failures.get(versioned_id, "no analysis stored"), ())
-    if analysis.kind == "withheld":
+    if analysis.kind == AnalysisKind.WITHHELD:
         return EntryAnalysis("withheld", analysis.notice or "it failed the quality checks", analysis.key_findings)
     # Our label (who wrote it, why a fallback) above the model's text: stored apart, shown together.
     return EntryAnalysis("analysis", analysis.labelled(), analysis.key_findings)
