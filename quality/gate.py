@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
 
 from arxiv_digest.analysis.analyzer import fallback_analysis
 from arxiv_digest.analysis.extractive import EXTRACTIVE_MODEL, extractive_analysis, gather_input
@@ -100,7 +99,7 @@ def repair_paper(store: Store, language: str, digest_day: date, category: str, p
     return "withheld"
 
 
-def repair_round(store: Any, language: str, digest_day: date, category: str,
+def repair_round(store: Store, language: str, digest_day: date, category: str,
                  results: Sequence[QualityResult]) -> dict[str, int] | None:
     """Repair or withhold what blocks: the counts of what was done, None when nothing blocks."""
     failing = blocking_by_paper(results)

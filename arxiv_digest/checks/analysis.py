@@ -18,7 +18,6 @@ from arxiv_digest.checks.findings import (
     BLOCKING,
     KEY_FINDING_NOT_IN_ABSTRACT,
     WARNING,
-    AnalysisKind,
     Finding,
     Language,
 )
@@ -36,6 +35,7 @@ from arxiv_digest.checks.structure import (
 from arxiv_digest.checks.text import content_length, normalize_text
 from arxiv_digest.checks.truncation import truncation
 from arxiv_digest.wording import wording_for
+from schemas.records import AnalysisKind
 
 
 def check_analysis(
@@ -83,7 +83,7 @@ def _notice_findings(paper_id: str, text: str, kind: AnalysisKind | None) -> lis
     """The findings of an empty text or a notice line (withheld: none), or None for an analysis to check."""
     if not text:
         return [Finding(paper_id, ANALYSIS_EMPTY, BLOCKING, "the analysis is empty")]
-    if text.startswith(WITHHELD_PREFIX) or kind == "withheld":
+    if text.startswith(WITHHELD_PREFIX) or kind == AnalysisKind.WITHHELD:
         return []
     if text.startswith(UNAVAILABLE_PREFIX):
         return [Finding(paper_id, ANALYSIS_UNAVAILABLE, WARNING,

@@ -10,7 +10,6 @@ from typing import Literal
 
 Severity = Literal["blocking", "warning"]
 Language = str  # a key of arxiv_digest.wording.LANGUAGES
-AnalysisKind = Literal["method", "abstract", "withheld"]
 
 BLOCKING: Severity = "blocking"
 WARNING: Severity = "warning"

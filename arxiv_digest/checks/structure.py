@@ -1,13 +1,13 @@
 """The shape of an analysis: method or abstract structure, its required headings, and our own labels."""
-
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from arxiv_digest.checks.findings import AnalysisKind, Language
+from arxiv_digest.checks.findings import Language
 from arxiv_digest.checks.text import heading_lines
 from arxiv_digest.wording import LANGUAGES, wording_for
+from schemas.records import AnalysisKind
 
 # How the digest marks an analysis the gate withheld or the step could not write; the publisher writes these.
 WITHHELD_PREFIX = "> Analysis withheld:"

@@ -30,7 +30,7 @@ def _liked(arxiv_id: str, title: str, abstract: str, authors: Sequence[str]) -> 
     return LikedPaper(key=arxiv_id, title=title, abstract=abstract, authors=tuple(authors), arxiv_id=arxiv_id)
 
 
-def fetch_liked(store: Any, arxiv_ids: Sequence[str],
+def fetch_liked(store: RankingStore, arxiv_ids: Sequence[str],
                 ask_arxiv: Callable[[list[str]], list[Paper]]) -> list[LikedPaper]:
     """Titles and abstracts of papers liked by id: from the store, else asked of arXiv once (`ask_arxiv`) and kept.
 

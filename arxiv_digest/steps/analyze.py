@@ -11,7 +11,7 @@ from arxiv_digest.analysis.extractive import ACCEPTED, ERROR, EXTRACTIVE_MODEL, 
 from arxiv_digest.analysis.model import PERMANENT_KINDS
 from arxiv_digest.interests.budget import budgeted_input
 from arxiv_digest.runtime import Runtime
-from schemas.records import Status
+from schemas.records import AnalysisKind, PaperKey, Status
 
 
 def analyzer_for(runtime: Runtime, force: bool = False) -> Analyzer:
@@ -32,7 +32,8 @@ def analyze_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: dat
     store = runtime.store()
     paper = store.paper(arxiv_id, version)
     if paper is None:
-        raise LookupError(f"{arxiv_id}v{version} is not in the store; run the fetch step for {digest_day} first")
+        raise LookupError(f"{PaperKey(arxiv_id, version)} is not in the store; run the fetch step for {digest_day} "
+                          "first")
     # Beyond every profile's reading budget the model sees the abstract only (no profile: the full text).
     data = budgeted_input(gather_input(store, paper), store.paper_ranks(digest_day, category, arxiv_id, version),
                           settings.language)
@@ -40,7 +41,7 @@ def analyze_paper(runtime: Runtime, arxiv_id: str, version: int, digest_day: dat
                                                           StoreLedger(store, paper, settings.language))
     analysis = outcome.analysis
     model_fell_back = settings.uses_llm and outcome.model == EXTRACTIVE_MODEL
-    status = Status.OK if analysis.kind == "method" and not model_fell_back else Status.FALLBACK
+    status = Status.OK if analysis.kind == AnalysisKind.METHOD and not model_fell_back else Status.FALLBACK
     detail = f"{analysis.kind} analysis ({analysis.analyzer})" + (", cached" if outcome.cached else "")
     if outcome.fallback_reason:
         detail += f"; model answer not used: {outcome.fallback_reason}"
@@ -75,11 +76,11 @@ def papers_for_the_model(runtime: Runtime, papers: Sequence[tuple[str, int]], di
     progress = store.day_progress(digest_day, category)
     waiting = set()
     for key, attempt in last.items():
-        gate = (progress.get(key) or {}).get("steps", {}).get("quality")
-        turned_down = attempt["status"] == ACCEPTED and gate in (Status.FALLBACK, Status.WITHHELD)
-        cooling = attempt["status"] == ERROR and attempt["error_kind"] not in PERMANENT_KINDS and (
-            now - attempt["created_at"]).total_seconds() < settings.llm_error_cooldown_seconds
-        if attempt["status"] == REJECTED or turned_down or cooling:
+        gate = found.steps.get("quality") if (found := progress.get(key)) else None
+        turned_down = attempt.status == ACCEPTED and gate in (Status.FALLBACK, Status.WITHHELD)
+        cooling = attempt.status == ERROR and attempt.error_kind not in PERMANENT_KINDS and (
+            now - attempt.created_at).total_seconds() < settings.llm_error_cooldown_seconds
+        if attempt.status == REJECTED or turned_down or cooling:
             waiting.add(key)
     return [key for key in papers if key not in waiting]
 

@@ -165,7 +165,7 @@ def _stored_keys(store: Store, digest_day: date, category: str, refetch: bool) -
     """The day's stored paper keys when a rerun of failures may reuse them; None when arXiv must be asked."""
     earlier = store.run(digest_day, category)
     known = store.digest_papers(digest_day, category)
-    if refetch or not (known or (earlier is not None and earlier["status"] in PUBLISHED_RUN_STATUSES)):
+    if refetch or not (known or (earlier is not None and earlier.status in PUBLISHED_RUN_STATUSES)):
         return None
     log.info("reusing the %d stored paper(s) of %s", len(known), digest_day)
     return [(p.arxiv_id, p.version) for p in known]
@@ -198,8 +198,8 @@ def fetch_digest(runtime: Runtime, digest_day: date, category: str, refetch: boo
         log.warning(warning)
     store.save_coverage(claim.coverage)
     log.info("%s coverage: %s", found.digest_day, describe_coverage(claim.coverage))
-    late = {paper.arxiv_id for paper, is_late in claim.holdings if is_late}
-    chosen = select_papers([paper for paper, _ in claim.holdings], category, late=late,
+    late = {held.paper.arxiv_id for held in claim.holdings if held.late}
+    chosen = select_papers([held.paper for held in claim.holdings], category, late=late,
                            **paper_filters(settings).as_options())
     store.upsert_papers(chosen)
     store.set_digest_papers(digest_day, category, chosen, late)
