@@ -963,6 +963,29 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@app.command()
+def web(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; beyond 127.0.0.1/localhost/::1 "
+                                      "ARXIV_DIGEST_WEB_TOKEN is required.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8765,
+    sample: Annotated[bool, typer.Option("--sample", help="Serve the sample day's data dir.")] = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The reader's web app over the store: days, archive, papers, search, library, trends, status (issue 26)."""
+    settings = _settings(config, data_dir=data_dir)
+    settings = settings.for_sample() if sample else settings
+    from arxiv_digest.web.app import host_problem
+    from arxiv_digest.web.serve import serve_app
+
+    problem = host_problem(host, settings.web_token)
+    if problem:
+        _fail(problem, 2)
+    console.print(f"serving {settings.data_dir} at http://{'[' + host + ']' if ':' in host else host}:{port}/ "
+                  "(Ctrl-C stops it)", soft_wrap=True, highlight=False)
+    serve_app(settings, host, port)
+
+
 def main() -> None:
     try:
         app()

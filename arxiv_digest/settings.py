@@ -177,6 +177,15 @@ class Settings:
     # A digest older than this when built (a backfill) is published without mail; 0 = mail every day built.
     email_max_age_days: int = 7
 
+    # issue 26: the web app (`arxiv-digest web`). web_base_url: where the reader opens it (http://127.0.0.1:8765),
+    # so the HTML digest and the email carry signed feedback links; empty = no links. web_token: required for any
+    # host other than loopback (only from ARXIV_DIGEST_WEB_TOKEN). web_secret signs the links (empty = generated
+    # once into data_dir/web/secret). web_link_days: how long a signed link stays valid.
+    web_base_url: str = ""
+    web_token: str = field(default="", repr=False)
+    web_secret: str = field(default="", repr=False)
+    web_link_days: int = 30
+
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host)
@@ -273,7 +282,7 @@ _HINTS = get_type_hints(Settings)
 _FIELDS = {f.name for f in fields(Settings)}
 # Accepted but never suggested: the password only comes from the environment, the page size is for tests, and the
 # store file is set per run.
-_NOT_SUGGESTED = {"smtp_password", "arxiv_page_size", "store_file"}
+_NOT_SUGGESTED = {"smtp_password", "arxiv_page_size", "store_file", "web_token", "web_secret"}
 
 
 def unknown_setting_message(key: str, origin: str) -> str:

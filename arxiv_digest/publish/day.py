@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from arxiv_digest.publish.markdown import md_inline, render_markdown
 from arxiv_digest.publish.view import DigestView, PublishedFigure, Relevance
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from arxiv_digest.web.signing import digest_links_html, load_secret, profile_names
 from arxiv_digest.wording import wording_for
 from schemas.records import Analysis, Figure, Paper, RunStatus, Status
 
@@ -196,6 +197,18 @@ def profile_view(view: DigestView, profile: InterestProfile, scores: Sequence[Pa
                                cut_note=cut_note)
 
 
+def with_feedback_links(settings: Settings, view: DigestView, profile: str) -> DigestView:
+    """With web_base_url set, each paper gets signed like/dislike/save/seen links to the web app (for the
+    profile's digest, or the first profile's for the day's), valid web_link_days; the email shows the same page."""
+    if not settings.web_base_url:
+        return view
+    key = load_secret(settings.web_secret, settings.data_dir)
+    owner = profile or profile_names([p.name for p in settings.profiles])[0]
+    links = digest_links_html(settings.web_base_url, key, [p.versioned_id for p in view.papers], owner,
+                              datetime.now(UTC), settings.web_link_days)
+    return dataclasses.replace(view, actions_html=links)
+
+
 def write_digest(store: Any, view: DigestView, out_dir: Path, profile: str = "") -> Path:
     """The view as Markdown, HTML and JSON (a profile's beside the day's: <date>.<profile>.md), each recorded."""
     stem = f"{profile}." if profile else ""
@@ -237,11 +250,11 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     view = digest_view(store, settings, digest_day, category)
     copy_figures(stored_figures(store, settings, digest_day, category),
                  output_path(settings.out_dir, category, digest_day).parent / FIGURES_FOLDER)
-    path = write_digest(store, view, settings.out_dir)
+    path = write_digest(store, with_feedback_links(settings, view, ""), settings.out_dir)
     count = len(view.papers)
     profile_paths = {
-        profile.name: write_digest(store, profile_view(view, profile, stored_scores(store, digest_day, category,
-                                                                                     profile.name)),
+        profile.name: write_digest(store, with_feedback_links(settings, profile_view(
+            view, profile, stored_scores(store, digest_day, category, profile.name)), profile.name),
                                    settings.out_dir, profile.name)
         for profile in settings.profiles
     }
