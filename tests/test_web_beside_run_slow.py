@@ -5,6 +5,7 @@ and every feedback given during the run is in the reader's file afterwards."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from starlette.testclient import TestClient
 from test_web_app import _csrf
 from web_fixtures import build_sample_day
 
-from arxiv_digest.catalog.sample_day import PAPERS, SAMPLE_DAY
+from arxiv_digest.catalog.sample_day import SAMPLE_DAY
 from arxiv_digest.settings import load_settings
 from arxiv_digest.store.reader import ReaderStore
 from arxiv_digest.web.app import create_app
@@ -33,7 +34,9 @@ def test_a_run_while_the_app_serves_and_records_feedback(tmp_path: Path) -> None
     notes: list[str] = []
     posted = 0
     with TestClient(create_app(settings)) as client:
-        token = _csrf(client.get(day_url).text)
+        first = client.get(day_url).text
+        token, ids = _csrf(first), re.findall(r'<div class="feedback" data-paper="([^"]+)"', first)
+        assert ids
         run = subprocess.Popen([sys.executable, "-m", "arxiv_digest.cli", "run", "--sample", "--force",
                                 "--data-dir", str(tmp_path)], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
@@ -42,7 +45,7 @@ def test_a_run_while_the_app_serves_and_records_feedback(tmp_path: Path) -> None
             page = client.get(day_url)
             assert page.status_code == 200, page.text[:300]
             notes.append(page.text.split("class=\"copy-state\">", 1)[1].split("<", 1)[0])
-            paper = f"{PAPERS[posted % len(PAPERS)].arxiv_id}v1"
+            paper = ids[posted % len(ids)]
             answer = client.post("/feedback", data={"paper": paper, "action": "seen", "profile": "default",
                                                     "csrf": token, "back": day_url}, follow_redirects=False)
             assert answer.status_code == 303
