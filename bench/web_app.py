@@ -31,9 +31,8 @@ sys.path.insert(0, str(ROOT))
 from arxiv_digest.store import Store  # noqa: E402
 from schemas.records import Paper  # noqa: E402
 
-LISTINGS = ROOT.parent / "shared" / "corpus" / "listings"
-if not LISTINGS.is_dir():
-    LISTINGS = Path(os.environ.get("DIGEST_SHARED_DIR", ROOT.parent / "shared")) / "corpus" / "listings"
+# ../shared beside the repository; DIGEST_SHARED_DIR points elsewhere (a git worktree sits one level deeper).
+LISTINGS = Path(os.environ.get("DIGEST_SHARED_DIR") or ROOT.parent / "shared") / "corpus" / "listings"
 
 
 def listing_papers(path: Path) -> list[Paper]:
@@ -86,6 +85,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
+    if args.data_dir is None and not LISTINGS.is_dir():
+        raise SystemExit(f"{LISTINGS} is not there: set DIGEST_SHARED_DIR to the folder holding corpus/listings")
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = args.data_dir or Path(scratch)
         day, count = build_archive(data_dir, args.days) if args.data_dir is None else (None, 0)

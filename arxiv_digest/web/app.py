@@ -325,7 +325,10 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(copy.refresh)
-        yield
+        try:
+            yield
+        finally:
+            copy.close()
 
     routes = [
         Route("/", home),

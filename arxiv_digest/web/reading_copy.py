@@ -51,6 +51,11 @@ class ReadingCopy:
         self._copied_at: datetime | None = None
         self._writing = False
         self._next_try = 0.0
+        # One read-only handle on the copy serves every request (opening one costs more than most pages); it is
+        # swapped only when no request holds it, since the new copy is renamed over the file it reads.
+        self._handle: Store | None = None
+        self._readers = 0
+        self._idle = threading.Condition()
 
     @property
     def state(self) -> CopyState:
@@ -90,18 +95,32 @@ class ReadingCopy:
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(temporary, self.path)
+        with self._idle:
+            self._idle.wait_for(lambda: self._readers == 0)
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+            os.replace(temporary, self.path)
         self._copied, self._copied_at, self._writing = signature, datetime.now(UTC), False
 
     @contextlib.contextmanager
     def store(self) -> Iterator[Store | None]:
         """A read-only handle on the copy for one request (None before the first run made a store)."""
         self.refresh()
-        if not self.path.is_file():
-            yield None
-            return
-        store = Store.open(self.path, read_only=True)
+        with self._idle:
+            if self._handle is None and self.path.is_file():
+                self._handle = Store.open(self.path, read_only=True)
+            handle = self._handle
+            self._readers += 1
         try:
-            yield store
+            yield handle
         finally:
-            store.close()
+            with self._idle:
+                self._readers -= 1
+                self._idle.notify_all()
+
+    def close(self) -> None:
+        with self._idle:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
