@@ -9,6 +9,7 @@ so a year of papers takes seconds, not minutes.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from arxiv_digest.store.archive import ArchivedEntry
 
 WEEK_THEMES = 8
 KEY_PHRASES = 20
-RISING_CANDIDATES = 40
+RISING_CANDIDATES_PER_WEEK = 20
 RISING_SHOWN = 10
 
 
@@ -103,16 +104,41 @@ def trends(store: TrendSource, category: str, profile: str | None = None, weeks:
     by_week: dict[date, list[ArchivedEntry]] = {week: [] for week in week_starts}
     for entry in entries:
         by_week[week_of(entry.day)].append(entry)
-    week_rows = tuple(
-        WeekThemes(week, len(items), tuple(PhraseCount(t.phrase, len(t.paper_ids))
-                                           for t in day_themes([e.paper for e in items], limit=WEEK_THEMES)))
-        for week, items in by_week.items())
-    papers = [e.paper for e in entries]
-    key_phrases = tuple(PhraseCount(t.phrase, len(t.paper_ids)) for t in day_themes(papers, limit=KEY_PHRASES))
+    themes = {week: week_themes(items) for week, items in by_week.items()}
+    week_rows = tuple(WeekThemes(week, len(by_week[week]), found[:WEEK_THEMES]) for week, found in themes.items())
+    # The window's key phrases: the weekly themes summed (one pass over the window would cost weeks of work).
+    totals: Counter[str] = Counter()
+    for found in themes.values():
+        for item in found:
+            totals[item.phrase.lower()] += item.papers
+    shown = {item.phrase.lower(): item.phrase for found in themes.values() for item in found}
+    key_phrases = tuple(PhraseCount(shown[key], count) for key, count in
+                        sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_PHRASES])
+    candidates = [item.phrase for week in week_starts[-recent_weeks:] for item in themes[week]]
     return Trends(category=category, profile=profile, first_week=first_week, last_day=end, papers=len(entries),
-                  recent_weeks=recent_weeks, weeks=week_rows, days=_day_counts(entries),
-                  key_phrases=key_phrases,
-                  rising=rising_topics(by_week, recent_weeks=recent_weeks, min_count=min_count))
+                  recent_weeks=recent_weeks, weeks=week_rows, days=_day_counts(entries), key_phrases=key_phrases,
+                  rising=rising_topics(by_week, candidates, recent_weeks=recent_weeks, min_count=min_count))
+
+
+_THEME_CACHE: dict[str, tuple[PhraseCount, ...]] = {}
+_THEME_CACHE_SIZE = 1024
+
+
+def week_themes(items: Sequence[ArchivedEntry]) -> tuple[PhraseCount, ...]:
+    """A week's themes (up to RISING_CANDIDATES_PER_WEEK), remembered by the week's exact papers and texts: a
+    past week does not change, and its themes take seconds."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for entry in items:
+        digest.update(f"{entry.paper.versioned_id}\0{entry.paper.title}\0{entry.paper.abstract}\0".encode())
+    key = digest.hexdigest()
+    found = _THEME_CACHE.get(key)
+    if found is None:
+        found = tuple(PhraseCount(t.phrase, len(t.paper_ids))
+                      for t in day_themes([e.paper for e in items], limit=RISING_CANDIDATES_PER_WEEK))
+        if len(_THEME_CACHE) >= _THEME_CACHE_SIZE:
+            _THEME_CACHE.pop(next(iter(_THEME_CACHE)))
+        _THEME_CACHE[key] = found
+    return found
 
 
 def _day_counts(entries: Sequence[ArchivedEntry]) -> tuple[DayCount, ...]:
@@ -122,9 +148,10 @@ def _day_counts(entries: Sequence[ArchivedEntry]) -> tuple[DayCount, ...]:
     return tuple(DayCount(day, sum(c.values()), c["new"], c["cross"], c["late"]) for day, c in sorted(kinds.items()))
 
 
-def rising_topics(by_week: dict[date, list[ArchivedEntry]], *, recent_weeks: int = 2,
+def rising_topics(by_week: dict[date, list[ArchivedEntry]], candidates: Sequence[str], *, recent_weeks: int = 2,
                   min_count: int = 5) -> tuple[RisingTopic, ...]:
-    """Phrases of the recent weeks whose share of papers grew most against the weeks before (weeks in order)."""
+    """The candidate phrases whose share of papers grew most in the recent weeks against the weeks before
+    (`by_week` in order of weeks)."""
     weeks = list(by_week)
     if len(weeks) <= recent_weeks:
         return ()
@@ -132,12 +159,11 @@ def rising_topics(by_week: dict[date, list[ArchivedEntry]], *, recent_weeks: int
     earlier_total = sum(len(by_week[week]) for week in weeks[:-recent_weeks])
     if not recent or not earlier_total:
         return ()
-    candidates = [t.phrase for t in day_themes([e.paper for e in recent], limit=RISING_CANDIDATES)]
     texts = pl.Series([f"{e.paper.title} {e.paper.abstract}" for week in weeks for e in by_week[week]])
     week_index = pl.Series([i for i, week in enumerate(weeks) for _ in by_week[week]])
     recent_total = len(recent)
     found = []
-    for phrase in dict.fromkeys(candidates):
+    for phrase in {c.lower(): c for c in candidates}.values():
         hits = texts.str.contains(phrase_pattern(phrase))
         counts = Counter(week_index.filter(hits).to_list())
         weekly = tuple(counts.get(i, 0) for i in range(len(weeks)))
