@@ -6,13 +6,13 @@ Writes bench/results/search_scale.json.
 
 The archive: `../shared/corpus/listings/` holds 41 real announcements (11,209 papers). The last 4 days are held
 out: their titles give the queries (2- and 3-word phrases, never looked at while writing the search). The other
-37 days are stored `--replicas` times through the Store's own methods, replica r under distinct ids (the id's
-year shifted by r) and distinct days (shifted back r x 9 weeks, same weekday), so every text appears once per
-replica: the term statistics are the real ones, repeated. Each paper goes to the digest of the first of cs.CV,
-cs.CL, cs.AI it lists (a cross-list when that is not its primary category). One profile, "vision", is scored by a
-simple keyword count (for the profile filter's latency only; not the project's ranking). The store is
-filled by its bulk load (`Store.bulk_add_entries`): row-by-row upserts take about 30 ms each here. No PDFs: the code and
-figure flags are all false, so those filters are measured as filters that exclude everything.
+37 days are stored `--replicas` times, replica r under distinct ids (the id's year shifted by r) and distinct days
+(shifted back r x 9 weeks, same weekday), so every text appears once per replica: the term statistics are the
+real ones, repeated. Each paper is in the digest of each of cs.CV, cs.CL, cs.AI it lists, as arXiv lists it (a
+cross-list where that is not its primary category): 10,264 entries a replica. One profile, "vision", is scored
+by a simple keyword count (for the profile filter's latency only; not the project's ranking). The store is filled
+by its bulk load (`Store.bulk_add_entries`): row-by-row upserts take about 30 ms each here. No PDFs: the code
+and figure flags are all false, so those filters are measured as filters that exclude everything.
 The archive lives in a temp dir (deleted unless --keep) and is never committed.
 """
 
@@ -86,12 +86,12 @@ def build_archive(store: Store, days: list[tuple[date, list[dict[str, Any]]]], r
             seen: set[tuple[str, str]] = set()
             for row in rows:
                 paper = _paper(row, replica, day)
-                home = next((c for c in paper.categories if c in CATEGORIES), None)
-                if home and (home, paper.arxiv_id) not in seen:
-                    seen.add((home, paper.arxiv_id))
-                    entries.append(ArchivedEntry(day=day, category=home, paper=paper, late=False, analysis="",
-                                                 section_titles=(), has_code=False, has_figure=False,
-                                                 profile_scores=(("vision", _score(paper)),)))
+                for category in paper.categories:
+                    if category in CATEGORIES and (category, paper.arxiv_id) not in seen:
+                        seen.add((category, paper.arxiv_id))
+                        entries.append(ArchivedEntry(
+                            day=day, category=category, paper=paper, late=False, analysis="", section_titles=(),
+                            has_code=False, has_figure=False, profile_scores=(("vision", _score(paper)),)))
         store.bulk_add_entries(entries)
         total += len(entries)
         print(f"replica {replica + 1}/{replicas}: {total:,} entries", flush=True)
