@@ -12,6 +12,7 @@ import pytest
 from arxiv_digest.search import SearchIndex, SearchQuery, parse_search_query
 from arxiv_digest.search.query import MAX_QUERY_CHARS, search_terms
 from arxiv_digest.store import Store
+from arxiv_digest.store.archive import ArchivedEntry
 from schemas.records import Analysis, Figure, Link, Paper, PdfFile, Section
 
 DAY1, DAY2 = date(2026, 1, 20), date(2026, 1, 27)
@@ -174,3 +175,21 @@ def test_parameters_parse_into_a_query() -> None:
                                 "kind": "late", "page": "2", "per_page": "50", "unknown": "x"})
     assert query == SearchQuery(text="splatting", category="cs.CV", date_from=date(2026, 1, 1), profile="vision",
                                 min_score=1.5, has_code=True, has_figure=False, kind="late", page=2, per_page=50)
+
+
+def test_the_bulk_load_stores_what_search_reads(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "bulk.duckdb")
+    papers = [_paper(f"2601.1000{i}", f"Paper {i} on quasars", "An abstract.") for i in range(3)]
+    entries = [ArchivedEntry(day=DAY1, category="cs.CV", paper=p, late=i == 2, analysis="", section_titles=(),
+                             has_code=False, has_figure=False, profile_scores=(("vision", float(i)),))
+               for i, p in enumerate(papers)]
+    store.bulk_add_entries(entries)
+    store.bulk_add_entries(entries)  # new keys only: a second load changes nothing
+    assert store.archived_entries() == entries
+    assert store.digest_papers(DAY1, "cs.CV") == papers
+    assert [s["rank"] for s in store.paper_scores(DAY1, "cs.CV", "vision")] == [1, 2, 3]
+    index = SearchIndex.open(tmp_path / "index")
+    assert index.refresh(store) == 3
+    assert _ids(index, text="quasars", profile="vision", min_score=1.5) == ["2601.10002"]
+    assert _ids(index, kind="late") == ["2601.10002"]
+    store.close()
