@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arxiv_digest.search import svg_bar_chart, svg_line_chart, trends
+from arxiv_digest.search import svg_bar_chart, svg_line_chart, trend_charts, trends
 from arxiv_digest.search.trends import phrase_pattern
 from arxiv_digest.store import Store
 from schemas.records import Paper
@@ -63,6 +63,9 @@ def test_a_planted_rising_phrase_is_found(store: Store) -> None:
     assert any(theme.phrase.lower() == PLANTED for theme in found.weeks[-1].themes)
     assert not any(theme.phrase.lower() == PLANTED for theme in found.weeks[0].themes)
     assert found.days[0].papers == 12 and found.days[0].new == 12
+    charts = trend_charts(found)
+    assert charts.rising.count("<polyline") >= 1 and PLANTED in charts.rising.lower()
+    assert charts.per_day.count("<rect") == 1 + 24 and ET.fromstring(charts.key_phrases) is not None
 
 
 def test_a_profile_sees_only_its_papers_and_rising_needs_a_minimum(store: Store) -> None:

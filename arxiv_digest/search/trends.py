@@ -20,6 +20,7 @@ from typing import Protocol
 import polars as pl
 
 from arxiv_digest.analysis.key_phrases import day_themes
+from arxiv_digest.search.charts import svg_bar_chart, svg_line_chart
 from arxiv_digest.store.archive import ArchivedEntry
 
 WEEK_THEMES = 8
@@ -192,3 +193,23 @@ def phrase_pattern(phrase: str) -> str:
     else:
         last += "(?:s|es)?"
     return r"(?i)\b" + r"[\s-]+".join([*words[:-1], last]) + r"\b"
+
+
+@dataclass(frozen=True)
+class TrendCharts:
+    """The trends drawn, each a self-contained SVG string (escaped; inline it as it is)."""
+
+    per_day: str
+    key_phrases: str
+    rising: str
+
+
+def trend_charts(found: Trends) -> TrendCharts:
+    who = found.category + (f", profile {found.profile}" if found.profile else "")
+    per_day = svg_bar_chart([(d.day.isoformat(), d.papers) for d in found.days], title=f"Papers per day ({who})")
+    phrases = svg_bar_chart([(p.phrase, p.papers) for p in found.key_phrases], horizontal=True,
+                            title=f"Key phrases: papers ({who})")
+    rising = svg_line_chart([(t.phrase, t.weekly) for t in found.rising[:6]],
+                            [w.week.strftime("%m-%d") for w in found.weeks],
+                            title=f"Rising topics: papers per week ({who})")
+    return TrendCharts(per_day=per_day, key_phrases=phrases, rising=rising)
