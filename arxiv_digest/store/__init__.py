@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 
 from arxiv_digest.errors import StoreDamaged, StoreError
+from arxiv_digest.store.ranking_feedback import RankingFeedbackStore
 from schemas.records import (
     Analysis,
     AnnouncementList,
@@ -73,7 +74,7 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class Store:
+class Store(RankingFeedbackStore):
     def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool = False) -> None:
         self._con = connection
         self.path = path
