@@ -986,6 +986,40 @@ def web(
     serve_app(settings, host, port)
 
 
+# issue 26: the reader's library as BibTeX
+library_app = typer.Typer(help="The reader's library (papers saved in the app).", no_args_is_help=True)
+app.add_typer(library_app, name="library")
+
+
+@library_app.command("export")
+def library_export(
+    profile: Annotated[str, typer.Option("--profile", help="Whose library: the profile's name.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write a profile's saved papers as BibTeX (arXiv eprint fields), most recently saved first."""
+    from arxiv_digest.files import write_atomically
+    from arxiv_digest.interests.bibtex import library_bibtex
+    from arxiv_digest.store.reader import ReaderStore, reader_path
+
+    settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
+    with ReaderStore.open(reader_path(settings.data_dir), read_only=True) as reader:
+        entries = reader.library(profile)
+    found = {}
+    for store in _each_store(settings, read_only=True) if entries and settings.store_files() else ():
+        found.update({paper.arxiv_id: paper for paper in store.newest_papers([e.arxiv_id for e in entries])})
+    missing = [entry.arxiv_id for entry in entries if entry.arxiv_id not in found]
+    if missing:  # saved in the app, so stored once; a store moved or rebuilt since may have lost them
+        console.print(f"[yellow]not in the store, left out:[/] {', '.join(missing)}", soft_wrap=True)
+    text = library_bibtex([found[entry.arxiv_id] for entry in entries if entry.arxiv_id in found])
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(out, text)
+        console.print(f"{len(entries) - len(missing)} paper(s) of profile {profile}'s library written to {out}")
+
+
 def main() -> None:
     try:
         app()

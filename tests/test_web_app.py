@@ -73,7 +73,8 @@ def test_every_page_answers_from_the_reading_copy(client: TestClient, data_dir: 
     search = client.get("/search", params={"q": PAPERS[0].title.split()[0], "category": "cs.CV"})
     assert search.status_code == 200 and "<mark>" in search.text and f"/paper/{FIRST}" in search.text
     assert "4/4" in client.get("/status").text or "not verified" in client.get("/status").text
-    assert client.get("/trends").status_code == 200
+    trends = client.get("/trends")
+    assert trends.status_code == 200 and "<svg" in trends.text and "Papers per day" in trends.text
     assert (data_dir / "web" / "reading-copy.duckdb").is_file()
     assert "archive as of" in day.text
 
@@ -136,9 +137,11 @@ def test_hostile_text_is_escaped_everywhere(client: TestClient) -> None:
         assert answer.status_code == 200
         assert "<script>" not in answer.text and "<img src=x" not in answer.text and "<iframe" not in answer.text
     assert "&lt;script&gt;alert(" in pages[0].text and "&lt;script&gt;" in pages[1].text
-    assert "<mark>" in pages[2].text and "splat" in pages[2].text.lower()
-    huge = client.get("/search", params={"q": "x" * 5000, "page": "9" * 50})
-    assert huge.status_code == 200
+    assert "<mark>" in pages[2].text and "splat" in pages[2].text.lower() and f"/paper/{HOSTILE_ID}v1" in pages[2].text
+    for params in ({"q": "x" * 5000}, {"q": "x", "page": "9" * 50}, {"from": "2026-02-30"}, {"kind": "<b>"},
+                   {"min_score": "nan"}):
+        refused = client.get("/search", params=params)
+        assert refused.status_code == 400 and "Traceback" not in refused.text and "<b>" not in refused.text
 
 
 def test_any_host_beyond_loopback_needs_a_token(data_dir: Path) -> None:

@@ -11,10 +11,16 @@ from arxiv_digest.catalog.client import ArxivClient
 from arxiv_digest.catalog.feed import parse_feed
 from arxiv_digest.errors import DigestError
 from arxiv_digest.interests.bibtex import LikedPaper
+from arxiv_digest.interests.learning import LearnedScore, feedback_labels, learned_scores
+from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import PaperScore, rank_papers
 from arxiv_digest.interests.rerank import rerank
 from arxiv_digest.runtime import Runtime
+from arxiv_digest.store import utcnow
+from arxiv_digest.store.ranking_feedback import RankingFeedback
+from arxiv_digest.store.reader import ReaderStore, reader_path
 from arxiv_digest.wording import wording_for
+from schemas.records import Paper
 
 log = logging.getLogger(__name__)
 _ID_BATCH = 100  # ids per id_list request
@@ -51,13 +57,15 @@ def fetch_liked(runtime: Runtime, arxiv_ids: Sequence[str]) -> list[LikedPaper]:
     return [found[arxiv_id] for arxiv_id in wanted if arxiv_id in found]
 
 
-_REASON_LISTS = ("keywords", "similar_to", "authors", "categories", "negative")
+_REASON_LISTS = ("keywords", "similar_to", "authors", "categories", "negative", "learned_from")
 _REASON_NUMBERS = ("model_relevance", "model_significance")
 
 
 def score_record(score: PaperScore) -> dict[str, Any]:
     reason: dict[str, Any] = {name: list(getattr(score, name)) for name in _REASON_LISTS}
     reason.update({name: getattr(score, name) for name in _REASON_NUMBERS if getattr(score, name) is not None})
+    if score.seen:
+        reason["seen"] = True
     return {"arxiv_id": score.arxiv_id, "version": score.version, "score": score.score, "rank": score.rank,
             "reason": reason}
 
@@ -68,8 +76,38 @@ def stored_scores(store: Any, digest_day: date, category: str, profile: str) -> 
         reason = row["reason"]
         parts = {name: tuple(reason.get(name, ())) for name in _REASON_LISTS}
         numbers = {name: reason[name] for name in _REASON_NUMBERS if name in reason}
-        scores.append(PaperScore(row["arxiv_id"], row["version"], row["score"], row["rank"], **parts, **numbers))
+        scores.append(PaperScore(row["arxiv_id"], row["version"], row["score"], row["rank"], **parts, **numbers,
+                                 seen=bool(reason.get("seen", False))))
     return scores
+
+
+def _learned(runtime: Runtime, digest_day: date, category: str, profile: InterestProfile,
+             papers: Sequence[Paper]) -> tuple[list[LearnedScore] | None, frozenset[str]]:
+    """The learned ranking's terms for the day's papers and the papers the reader has already met, from the
+    profile's feedback in the reader's file; a rerun of the day uses only the feedback its first ranking used."""
+    store = runtime.store()
+    used = store.ranking_feedback(digest_day, category, profile.name)
+    with ReaderStore.open(reader_path(runtime.settings.data_dir), read_only=True) as reader:
+        if used is None:
+            events = reader.feedback(profile.name)
+        else:
+            events = reader.feedback(profile.name, until=used.feedback_until) if used.feedback_until else []
+    labels = feedback_labels(events)
+    learned = None
+    if labels.learns:
+        texts = {paper.arxiv_id: f"{paper.title}. {paper.abstract}"
+                 for paper in fetch_liked(runtime, [*labels.liked, *labels.disliked])}
+        learned = learned_scores([f"{paper.title}. {paper.abstract}" for paper in papers],
+                                 [(i, texts[i]) for i in labels.liked if i in texts],
+                                 [(i, texts[i]) for i in labels.disliked if i in texts])
+    if used is None:
+        store.save_ranking_feedback(digest_day, category, profile.name, RankingFeedback(
+            feedback_until=max((event.at for event in events), default=None), events=len(events),
+            likes=len(labels.liked), dislikes=len(labels.disliked), learned=learned is not None), utcnow())
+    if learned is not None:
+        log.info("profile %s: ranking learned from %d liked and %d disliked papers", profile.name,
+                 len(labels.liked), len(labels.disliked))
+    return learned, labels.seen
 
 
 def rank_day(runtime: Runtime, digest_day: date, category: str) -> dict[str, int]:
@@ -86,7 +124,8 @@ def rank_day(runtime: Runtime, digest_day: date, category: str) -> dict[str, int
     by_id = {paper.versioned_id: paper for paper in papers}
     for profile in settings.profiles:
         profile_liked = [liked[i] for i in profile.like_ids if i in liked]
-        scores = rank_papers(papers, profile, profile_liked)
+        learned, seen = _learned(runtime, digest_day, category, profile, papers)
+        scores = rank_papers(papers, profile, profile_liked, learned, seen)
         top_k = profile.top_k(settings.rerank_top_k)
         if top_k and settings.uses_llm:
             scores = rerank(runtime.model(), store, profile, profile_liked, scores, by_id, top_k, settings.language)
@@ -107,6 +146,7 @@ def reason_line(score: PaperScore, language: str) -> str:
         for template, items in (
             (wording.reason_keywords, score.keywords),
             (wording.reason_similar, score.similar_to),
+            (wording.reason_learned, score.learned_from),
             (wording.reason_authors, score.authors),
             (wording.reason_categories, score.categories),
             (wording.reason_negative, score.negative),
@@ -116,5 +156,7 @@ def reason_line(score: PaperScore, language: str) -> str:
     if score.model_relevance is not None and score.model_significance is not None:
         parts.append(wording.reason_model.format(relevance=f"{score.model_relevance:g}",
                                                  significance=f"{score.model_significance:g}"))
+    if score.seen:
+        parts.insert(0, wording.reason_seen)
     return wording.reason_separator.join(parts) or wording.reason_nothing
 

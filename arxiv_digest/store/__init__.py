@@ -23,6 +23,7 @@ import duckdb
 
 from arxiv_digest.errors import StoreDamaged, StoreError
 from arxiv_digest.store.archive import ArchiveStore
+from arxiv_digest.store.ranking_feedback import RankingFeedbackStore
 from schemas.records import (
     Analysis,
     AnnouncementList,
@@ -74,7 +75,7 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class Store(ArchiveStore):
+class Store(ArchiveStore, RankingFeedbackStore):
     def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool = False) -> None:
         self._con = connection
         self.path = path

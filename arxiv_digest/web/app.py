@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -27,9 +28,11 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from arxiv_digest.interests.bibtex import library_bibtex
 from arxiv_digest.publish.html import _markdown_to_html
+from arxiv_digest.search import INDEX_DIR, SearchIndex, parse_search_query, trend_charts, trends
 from arxiv_digest.settings import Settings
-from arxiv_digest.store.reader import FeedbackAction, PaperState, ReaderStore
+from arxiv_digest.store.reader import FeedbackAction, PaperState, ReaderStore, reader_path
 from arxiv_digest.web import views
 from arxiv_digest.web.reading_copy import ReadingCopy
 from arxiv_digest.web.signing import (
@@ -48,10 +51,6 @@ AUTH_COOKIE = "digest_auth"
 FIGURE_NAME = re.compile(r"^[0-9a-f]{64}\.(?:jpg|png)$")
 CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 OPEN_PATHS = ("/login", "/static/", "/f/")  # reachable without the token: the signed links carry their own proof
-
-
-def reader_path(settings: Settings) -> Path:
-    return settings.data_dir / "reader.duckdb"
 
 
 def host_problem(host: str, token: str) -> str:
@@ -88,6 +87,9 @@ def create_app(settings: Settings) -> Starlette:
                             autoescape=True)
     templates.globals.update(plain=views.plain)
     profiles = profile_names([p.name for p in settings.profiles])
+    index = SearchIndex.open(settings.data_dir / INDEX_DIR)
+    index_lock = threading.Lock()
+    indexed: list[datetime | None] = [None]  # the reading copy's time the index was last refreshed from
 
     def profile_of(request: Request, value: str | None = None) -> str:
         chosen = value if value is not None else request.query_params.get("profile", "")
@@ -112,7 +114,7 @@ def create_app(settings: Settings) -> Starlette:
         return str(request.state.session)
 
     def reader_state(profile: str, arxiv_id: str) -> PaperState:
-        path = reader_path(settings)
+        path = reader_path(settings.data_dir)
         if not path.is_file():
             return PaperState()
         with ReaderStore.open(path, read_only=True) as reader:
@@ -128,7 +130,7 @@ def create_app(settings: Settings) -> Starlette:
             paper = views.find_paper(store, paper_id) if store is not None else None
         if paper is None:
             raise HTTPException(404, f"no stored paper {paper_id[:40]!r}")
-        with ReaderStore.open(reader_path(settings)) as reader:
+        with ReaderStore.open(reader_path(settings.data_dir)) as reader:
             reader.record_feedback(profile, paper.arxiv_id, paper.version, chosen)
         return paper.title
 
@@ -168,7 +170,7 @@ def create_app(settings: Settings) -> Starlette:
         return HTMLResponse(body.replace("<body>\n", "<body>\n" + nav, 1))
 
     def _states(profile: str, ids: list[str]) -> dict[str, PaperState]:
-        path = reader_path(settings)
+        path = reader_path(settings.data_dir)
         if not path.is_file():
             return {vid: PaperState() for vid in ids}
         with ReaderStore.open(path, read_only=True) as reader:
@@ -204,19 +206,39 @@ def create_app(settings: Settings) -> Starlette:
                     abs_url=settings.arxiv_abs_url.rstrip("/"), pdf_url=settings.arxiv_pdf_url.rstrip("/"))
 
     def search(request: Request) -> Response:
-        text = request.query_params.get("q", "")[:500]
-        category = request.query_params.get("category") or None
-        if category is not None:
-            _category(category)
+        try:
+            query = parse_search_query(request.query_params)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
         with copy.store() as store:
             every = views.day_rows(store)
-            found = views.scan_search(store, text, category)
-        results = [{"paper_id": r.paper.versioned_id, "title_html": views.highlight_html(r.paper.title, text),
-                    "snippet_html": views.highlight_html(r.paper.abstract[:300], text), "day": r.day,
-                    "category": r.category, "authors": views.plain(", ".join(r.paper.authors[:4]))}
-                   for r in found]
-        return page("search.html", request, title="Search", q=text, category=category, results=results,
-                    total=len(results), took_ms=None, categories=views.categories(every))
+            with index_lock:
+                if store is not None and indexed[0] != copy.state.copied_at:
+                    index.refresh(store)  # incremental: unchanged entries are not written again
+                    indexed[0] = copy.state.copied_at
+            found = index.search(query) if query.text or request.query_params else None
+        pages = views.page_links(request.url.path, dict(request.query_params), query.page, query.per_page,
+                                 found.total if found else 0)
+        return page("search.html", request, title="Search", query=query, found=found, pages=pages,
+                    categories=views.categories(every), profiles=profiles, kinds=("new", "cross", "late"))
+
+    def trends_page(request: Request) -> Response:
+        with copy.store() as store:
+            rows = views.day_rows(store)
+            shown = views.categories(rows)
+            category = _category(request.query_params.get("category") or (shown[0] if shown else "cs.CV"))
+            chosen = request.query_params.get("profile") or None
+            profile = profile_of(request, chosen) if chosen else None
+            try:
+                weeks = int(request.query_params.get("weeks", "12"))
+            except ValueError:
+                raise HTTPException(400, "weeks must be a whole number") from None
+            if not 1 <= weeks <= 104:
+                raise HTTPException(400, "weeks must be between 1 and 104")
+            found = trends(store, category, profile, weeks) if store is not None else None
+        charts = trend_charts(found) if found is not None and found.papers else None
+        return page("trends.html", request, title="Trends", found=found, charts=charts, category=category,
+                    categories=shown, profile=profile, profiles=profiles, weeks=weeks)
 
     def library(request: Request) -> Response:
         profile = profile_of(request)
@@ -224,7 +246,7 @@ def create_app(settings: Settings) -> Starlette:
         return page("library.html", request, title="Library", profile=profile, papers=papers)
 
     def _library_papers(profile: str) -> list[Any]:
-        path = reader_path(settings)
+        path = reader_path(settings.data_dir)
         if not path.is_file():
             return []
         with ReaderStore.open(path, read_only=True) as reader:
@@ -234,13 +256,8 @@ def create_app(settings: Settings) -> Starlette:
 
     def library_bib(request: Request) -> Response:
         profile = profile_of(request)
-        return PlainTextResponse(views.library_bibtex(_library_papers(profile)), media_type="application/x-bibtex",
+        return PlainTextResponse(library_bibtex(_library_papers(profile)), media_type="application/x-bibtex",
                                  headers={"content-disposition": f"attachment; filename=\"library-{profile}.bib\""})
-
-    def trends(request: Request) -> Response:
-        with copy.store() as store:
-            rows = views.day_rows(store)
-        return page("trends.html", request, title="Trends", rows=rows, trends_html="")
 
     def status(request: Request) -> Response:
         with copy.store() as store:
@@ -341,7 +358,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/search", search),
         Route("/library", library),
         Route("/library.bib", library_bib),
-        Route("/trends", trends),
+        Route("/trends", trends_page),
         Route("/status", status),
         Route("/feedback", feedback, methods=["POST"]),
         Route("/f/{action}/{paper_id:path}", signed_confirm, methods=["GET"]),

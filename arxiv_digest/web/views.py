@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from arxiv_digest.catalog.coverage import coverage_cell
 from arxiv_digest.ids import parse_arxiv_id
@@ -130,29 +130,24 @@ def paper_page(store: Store, paper: Paper, state: PaperState) -> PaperPage:
                      holdings=holdings, state=state)
 
 
-# -- search (interim: a plain scan of the stored days until the search index is wired) ---------------------
+# -- search ---------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class SearchRow:
-    paper: Paper
-    day: date
-    category: str
+class PageLink:
+    number: int
+    url: str
+    current: bool
 
 
-def scan_search(store: Store | None, text: str, category: str | None, limit: int = 100) -> list[SearchRow]:
-    if store is None or not text.strip():
+def page_links(path: str, params: dict[str, str], current: int, per_page: int, total: int,
+               around: int = 3) -> list[PageLink]:
+    """Links to the pages of results near the current one (none for a single page)."""
+    last = max(1, -(-total // per_page))
+    if last == 1:
         return []
-    words = text.lower().split()
-    found: list[SearchRow] = []
-    for row in day_rows(store, category):
-        for paper in store.digest_papers(row.day, row.category):
-            haystack = " ".join((paper.title, paper.abstract, " ".join(paper.authors))).lower()
-            if all(word in haystack for word in words):
-                found.append(SearchRow(paper, row.day, row.category))
-                if len(found) >= limit:
-                    return found
-    return found
+    numbers = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    return [PageLink(n, f"{path}?{urlencode({**params, 'page': n})}", n == current) for n in numbers]
 
 
 # -- the feedback buttons ------------------------------------------------------------------------------------
@@ -186,34 +181,3 @@ def library_rows(store: Store | None, entries: Sequence[Any]) -> list[Paper]:
         return []
     return [p for e in entries if (p := store.paper(e.arxiv_id, e.version)) is not None]
 
-
-def highlight_html(text: str, query: str) -> str:
-    """The text escaped, each query word marked (<mark>); escaped."""
-    clean = plain(text)
-    words = sorted({w for w in query.lower().split() if len(w) > 1}, key=len, reverse=True)
-    if not words:
-        return html.escape(clean)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    parts, position = [], 0
-    for match in pattern.finditer(clean):
-        parts += [html.escape(clean[position:match.start()]), f"<mark>{html.escape(match.group(0))}</mark>"]
-        position = match.end()
-    return "".join([*parts, html.escape(clean[position:])])
-
-
-def _bibtex_value(text: str) -> str:
-    # Braces balance BibTeX's own grouping: an unbalanced one from a title would end the field early.
-    return plain(text).replace("{", "(").replace("}", ")").replace("\\", "/")
-
-
-def library_bibtex(papers: Sequence[Paper]) -> str:
-    """The reader's library as BibTeX (@misc entries with arXiv's eprint fields)."""
-    entries = []
-    for paper in papers:
-        key = "arxiv" + re.sub(r"[^0-9A-Za-z]", "", paper.arxiv_id)
-        fields = {"title": paper.title, "author": " and ".join(paper.authors), "year": str(paper.published.year),
-                  "eprint": paper.arxiv_id, "archivePrefix": "arXiv", "primaryClass": paper.primary_category,
-                  "url": f"https://arxiv.org/abs/{paper.versioned_id}"}
-        body = ",\n".join(f"  {name} = {{{_bibtex_value(value)}}}" for name, value in fields.items())
-        entries.append(f"@misc{{{key},\n{body}\n}}\n")
-    return "\n".join(entries)
