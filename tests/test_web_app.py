@@ -170,3 +170,12 @@ def test_reader_state_changes_follow_the_last_press(tmp_path: Path) -> None:
         reader.record_feedback("p", "2601.1", 1, FeedbackAction.LIKE)
         reader.record_feedback("p", "2601.1", 1, FeedbackAction.DISLIKE)
         assert reader.paper_state("p", "2601.1").disliked and not reader.paper_state("p", "2601.1").liked
+
+
+def test_web_refuses_a_public_host_without_a_token_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from arxiv_digest.cli import app
+
+    result = CliRunner().invoke(app, ["web", "--host", "0.0.0.0", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "ARXIV_DIGEST_WEB_TOKEN" in result.output

@@ -97,6 +97,6 @@ def test_a_reader_opens_a_day_searches_filters_likes_and_opens_trends(served: tu
     assert out["search"]["hits"] >= 1 and out["search"]["marked"] >= 1, out
     assert out["filter"]["hits"] >= 1 and "category=cs.CV" in out["filter"]["url"], out
     assert out["liked"]["pressed"] == "true", out
-    assert out["trends"]["heading"] == "Trends", out
+    assert out["trends"]["heading"] == "Trends" and out["trends"]["svg"] >= 3, out
     with ReaderStore.open(data_dir / "reader.duckdb", read_only=True) as reader:
         assert [f.action for f in reader.feedback("default")] == ["like"]
