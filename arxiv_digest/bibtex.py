@@ -1,4 +1,5 @@
-"""A reference manager's BibTeX export (Zotero, Mendeley) read into the papers a reader likes.
+"""A reference manager's BibTeX export (Zotero, Mendeley) read into the papers a reader likes, and the reader's
+library written as BibTeX (`arxiv-digest library export`).
 
 What ranking needs of each entry: title, abstract, authors and, when the entry says it, the arXiv id (Zotero
 writes `eprint`/`archiveprefix` or an arxiv.org URL; Mendeley `arxivid`, `eprint` or a 10.48550 DOI).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from bibtexparser import middlewares
 
 from arxiv_digest.errors import DigestError
 from arxiv_digest.ids import ARXIV_ID
+from schemas.records import Paper
 
 log = logging.getLogger(__name__)
 
@@ -109,3 +112,54 @@ def read_bibtex_file(path: Path) -> list[LikedPaper]:
 
 def liked_texts(papers: Sequence[LikedPaper]) -> list[str]:
     return [f"{paper.title}. {paper.abstract}" for paper in papers]
+
+
+# LaTeX's special characters as text. Braces become commands, not \{ \}: BibTeX counts every brace, escaped or
+# not, so a title with one "{" would otherwise swallow the rest of the file.
+_LATEX = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&",
+          "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
+          "^": r"\textasciicircum{}"}
+_KEY_WORD = re.compile(r"[a-z0-9]+")
+
+
+def bibtex_text(text: str) -> str:
+    """Untrusted text as a BibTeX field's content: one line, every LaTeX special character escaped."""
+    return "".join(_LATEX.get(char, char) for char in " ".join(text.split()))
+
+
+def _key_part(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "".join(_KEY_WORD.findall(plain))
+
+
+def _citation_key(paper: Paper, taken: set[str]) -> str:
+    """kerbl2023gaussian: first author's last name, year, first long title word; a letter added when taken."""
+    last = _key_part(paper.authors[0].split()[-1]) if paper.authors and paper.authors[0].split() else ""
+    word = next((w for w in (_key_part(w) for w in paper.title.split()) if len(w) > 3), "")
+    base = f"{last or 'arxiv'}{paper.published.year}{word}"
+    key, suffix = base, ord("a")
+    while key in taken:
+        key, suffix = f"{base}{chr(suffix)}", suffix + 1
+    taken.add(key)
+    return key
+
+
+def library_bibtex(papers: Sequence[Paper]) -> str:
+    """The papers as BibTeX @misc entries with arXiv's eprint fields (eprint, archivePrefix, primaryClass), in
+    the order given; every field escaped, so any title or author list gives a file BibTeX and biber read."""
+    taken: set[str] = set()
+    entries = []
+    for paper in papers:
+        fields = [("title", bibtex_text(paper.title)),
+                  ("author", " and ".join(bibtex_text(name) for name in paper.authors)),
+                  ("year", str(paper.published.year)),
+                  ("eprint", paper.arxiv_id), ("archivePrefix", "arXiv"),
+                  ("primaryClass", bibtex_text(paper.primary_category)),
+                  ("url", f"https://arxiv.org/abs/{paper.versioned_id}"),
+                  ("doi", bibtex_text(paper.doi or "")),
+                  ("journal", bibtex_text(paper.journal_ref or "")),
+                  ("note", bibtex_text(f"{paper.versioned_id}" + (f"; {paper.comment}" if paper.comment else ""))),
+                  ("abstract", bibtex_text(paper.abstract))]
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+        entries.append(f"@misc{{{_citation_key(paper, taken)},\n{body}\n}}\n")
+    return "\n".join(entries)

@@ -1063,6 +1063,65 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@app.command()
+def web(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; beyond 127.0.0.1/localhost/::1 "
+                                      "ARXIV_DIGEST_WEB_TOKEN is required.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8765,
+    sample: Annotated[bool, typer.Option("--sample", help="Serve the sample day's data dir.")] = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The reader's web app over the store: days, archive, papers, search, library, trends, status (issue 26)."""
+    settings = _settings(config, data_dir=data_dir)
+    settings = settings.for_sample() if sample else settings
+    from arxiv_digest.web.app import host_problem
+    from arxiv_digest.web.serve import serve_app
+
+    problem = host_problem(host, settings.web_token) or (
+        "the web app serves the single store layout only (store_layout = per-day is not served yet)"
+        if settings.store_layout == "per-day" else "")
+    if problem:
+        _fail(problem, 2)
+    console.print(f"serving {settings.data_dir} at http://{'[' + host + ']' if ':' in host else host}:{port}/ "
+                  "(Ctrl-C stops it)", soft_wrap=True, highlight=False)
+    serve_app(settings, host, port)
+
+
+# issue 26: the reader's library as BibTeX
+library_app = typer.Typer(help="The reader's library (papers saved in the app).", no_args_is_help=True)
+app.add_typer(library_app, name="library")
+
+
+@library_app.command("export")
+def library_export(
+    profile: Annotated[str, typer.Option("--profile", help="Whose library: the profile's name.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write a profile's saved papers as BibTeX (arXiv eprint fields), most recently saved first."""
+    from arxiv_digest.files import write_atomically
+    from arxiv_digest.interests.bibtex import library_bibtex
+    from arxiv_digest.store.reader import ReaderStore, reader_path
+
+    settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
+    with ReaderStore.open(reader_path(settings.data_dir), read_only=True) as reader:
+        entries = reader.library(profile)
+    found = {}
+    for store in _each_store(settings, read_only=True) if entries and settings.store_files() else ():
+        found.update({paper.arxiv_id: paper for paper in store.newest_papers([e.arxiv_id for e in entries])})
+    missing = [entry.arxiv_id for entry in entries if entry.arxiv_id not in found]
+    if missing:  # saved in the app, so stored once; a store moved or rebuilt since may have lost them
+        console.print(f"[yellow]not in the store, left out:[/] {', '.join(missing)}", soft_wrap=True)
+    text = library_bibtex([found[entry.arxiv_id] for entry in entries if entry.arxiv_id in found])
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(out, text)
+        console.print(f"{len(entries) - len(missing)} paper(s) of profile {profile}'s library written to {out}")
+
+
 def main() -> None:
     try:
         app()

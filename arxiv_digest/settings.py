@@ -59,6 +59,7 @@ SECTIONS: dict[str, str] = {
     "email": "email delivery after publish (see \"Email delivery\"); off while smtp_host is empty",
     "run": "a flow run's threads, batches and progress reports",
     "paths": "where the store, PDFs, figures and digests live",
+    "web": "the reader's web app (`arxiv-digest web`, see \"The web app\") and the feedback links in digests",
 }
 
 
@@ -203,6 +204,14 @@ class Settings:
     email_max_age_days: int = _setting("email", 7, "a digest older than this when built (a backfill) is published "
                                        "without mail; 0: mail every day built")
 
+    web_base_url: str = _setting("web", "", "where the reader opens the web app (e.g. http://127.0.0.1:8765), so the "
+                                 "HTML digest and the email carry signed feedback links; empty = no links")
+    web_token: str = _setting("web", "", "required to serve any host other than loopback; only from "
+                              "ARXIV_DIGEST_WEB_TOKEN", repr=False)
+    web_secret: str = _setting("web", "", "signs the feedback links (ARXIV_DIGEST_WEB_SECRET); empty = generated "
+                               "once into data_dir/web/secret", repr=False)
+    web_link_days: int = _setting("web", 30, "how many days a signed feedback link stays valid")
+
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host)
@@ -302,8 +311,8 @@ _FIELDS = {f.name for f in fields(Settings)}
 _SECTION_OF = {f.name: f.metadata.get("section", "") for f in fields(Settings)}
 # Accepted but never suggested: the password only comes from the environment, the page size is for tests, and the
 # store file is set per run.
-_NOT_SUGGESTED = {"smtp_password", "arxiv_page_size", "store_file"}
-_SECRETS = {"llm_api_key", "smtp_password"}
+_NOT_SUGGESTED = {"smtp_password", "arxiv_page_size", "store_file", "web_token", "web_secret"}
+_SECRETS = {"llm_api_key", "smtp_password", "web_token", "web_secret"}
 
 
 def setting_section(name: str) -> str:

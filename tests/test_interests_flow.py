@@ -3,7 +3,7 @@ the reading budget obeyed, the files accepted by `check`, and a rerun that chang
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,10 @@ from test_daily_flow import _counts, _run, no_internet  # noqa: F401  (no_intern
 from arxiv_digest.checks.digest_file import check_digest_file, has_blocking
 from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.store import Store
+from arxiv_digest.checks.digest_file import check_digest_file, has_blocking
+from arxiv_digest.checks.digest_format import parse_digest
+from arxiv_digest.store.ranking_feedback import RankingFeedback
+from arxiv_digest.store.reader import ReaderStore, reader_path
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 DAY = date(2026, 1, 21)
@@ -80,3 +84,41 @@ def test_each_profile_gets_its_ranked_digest_and_only_their_top_papers_are_read_
     assert _counts(data) == before
     assert (out / "2026-01-21.depth.md").read_text(encoding="utf-8") == depth_text
 
+
+
+def test_the_readers_feedback_reorders_the_profiles_digest_and_a_rerun_keeps_it(
+        tmp_path: Path, no_internet: list[object]) -> None:  # noqa: F811
+    """Feedback from the reader's file reaches the rank step: papers met already go last (and say so), two likes
+    and a dislike switch the learned ranking on, and feedback given after the day was ranked leaves a rerun of
+    that day as it was."""
+    config = tmp_path / "arxiv-digest.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    data = tmp_path / "data"
+    with ReaderStore.open(reader_path(data / "sample-day")) as reader:
+        reader.record_feedback("depth", "2601.99001", 1, "like", at=datetime(2026, 1, 20, 8))
+        reader.record_feedback("depth", "2601.99004", 1, "like", at=datetime(2026, 1, 20, 8, 1))
+        reader.record_feedback("depth", "2601.99003", 1, "dislike", at=datetime(2026, 1, 20, 8, 2))
+    code, output = _run("run", "--sample", "--config", str(config), "--data-dir", str(data))
+    assert code == 0, output
+    out = data / "sample-day" / "out" / "cs.CV"
+    depth_path = out / "2026-01-21.depth.md"
+    depth = parse_digest(depth_path.read_text(encoding="utf-8"))
+    assert depth.papers[0].arxiv_id == "2601.99002"  # the one paper the reader has not met leads
+    assert {p.arxiv_id for p in depth.papers[1:]} == {"2601.99001", "2601.99003", "2601.99004"}
+    assert all(" — seen before" in (p.relevance or "") for p in depth.papers[1:]), depth.papers
+    assert "seen before" not in (depth.papers[0].relevance or "")
+    video = parse_digest((out / "2026-01-21.video.md").read_text(encoding="utf-8"))
+    assert not any("seen before" in (p.relevance or "") for p in video.papers)  # feedback is per profile
+    store = Store.open(data / "sample-day" / "digest.duckdb")
+    try:
+        used = store.ranking_feedback(DAY, "cs.CV", "depth")
+    finally:
+        store.close()
+    assert used == RankingFeedback(datetime(2026, 1, 20, 8, 2), events=3, likes=2, dislikes=1, learned=True)
+
+    depth_text = depth_path.read_text(encoding="utf-8")
+    with ReaderStore.open(reader_path(data / "sample-day")) as reader:
+        reader.record_feedback("depth", "2601.99002", 2, "seen")
+    code, output = _run("run", "--sample", "--config", str(config), "--data-dir", str(data))
+    assert code == 0, output
+    assert depth_path.read_text(encoding="utf-8") == depth_text

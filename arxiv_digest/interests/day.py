@@ -55,13 +55,15 @@ def fetch_liked(store: RankingStore, arxiv_ids: Sequence[str],
     return [found[arxiv_id] for arxiv_id in wanted if arxiv_id in found]
 
 
-_REASON_LISTS = ("keywords", "similar_to", "authors", "categories", "negative")
+_REASON_LISTS = ("keywords", "similar_to", "authors", "categories", "negative", "learned_from")
 _REASON_NUMBERS = ("model_relevance", "model_significance")
 
 
 def score_record(score: PaperScore) -> dict[str, Any]:
     reason: dict[str, Any] = {name: list(getattr(score, name)) for name in _REASON_LISTS}
     reason.update({name: getattr(score, name) for name in _REASON_NUMBERS if getattr(score, name) is not None})
+    if score.seen:
+        reason["seen"] = True
     return {"arxiv_id": score.arxiv_id, "version": score.version, "score": score.score, "rank": score.rank,
             "reason": reason}
 
@@ -72,7 +74,8 @@ def stored_scores(store: RankingStore, digest_day: date, category: str, profile:
         reason = row.reason
         parts = {name: tuple(reason.get(name, ())) for name in _REASON_LISTS}
         numbers = {name: reason[name] for name in _REASON_NUMBERS if name in reason}
-        scores.append(PaperScore(row.arxiv_id, row.version, row.score, row.rank, **parts, **numbers))
+        scores.append(PaperScore(row.arxiv_id, row.version, row.score, row.rank, **parts, **numbers,
+                                 seen=bool(reason.get("seen", False))))
     return scores
 
 
@@ -85,6 +88,7 @@ def reason_line(score: PaperScore, language: str) -> str:
         for template, items in (
             (wording.reason_keywords, score.keywords),
             (wording.reason_similar, score.similar_to),
+            (wording.reason_learned, score.learned_from),
             (wording.reason_authors, score.authors),
             (wording.reason_categories, score.categories),
             (wording.reason_negative, score.negative),
@@ -94,5 +98,7 @@ def reason_line(score: PaperScore, language: str) -> str:
     if score.model_relevance is not None and score.model_significance is not None:
         parts.append(wording.reason_model.format(relevance=f"{score.model_relevance:g}",
                                                  significance=f"{score.model_significance:g}"))
+    if score.seen:
+        parts.insert(0, wording.reason_seen)
     return wording.reason_separator.join(parts) or wording.reason_nothing
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import bm25s
 import numpy as np
 
 from arxiv_digest.bibtex import LikedPaper
+from arxiv_digest.interests.learning import LearnedScore
 from arxiv_digest.profiles import InterestProfile
 from schemas.records import Paper, PaperKey
 
@@ -73,6 +74,8 @@ class PaperScore:
     negative: tuple[str, ...] = ()
     model_relevance: float | None = None  # the model's rerank (0-10), when it rated this paper
     model_significance: float | None = None
+    learned_from: tuple[str, ...] = ()  # the reader's liked papers (app feedback) the learned ranking found close
+    seen: bool = False  # the reader already gave feedback on it: ranked after every paper they have not met
 
     @property
     def versioned_id(self) -> str:
@@ -149,11 +152,14 @@ def _score_paper(paper: Paper, profile: InterestProfile, liked: Sequence[LikedPa
                    "categories": tuple(categories), "similar_to": tuple(similar)}
 
 
-def rank_papers(papers: Iterable[Paper], profile: InterestProfile,
-                liked: Sequence[LikedPaper] = ()) -> list[PaperScore]:
+def rank_papers(papers: Iterable[Paper], profile: InterestProfile, liked: Sequence[LikedPaper] = (),
+                learned: Sequence[LearnedScore] | None = None, seen: Collection[str] = ()) -> list[PaperScore]:
     """Every paper scored, best first; equal scores in arXiv id order (the same ranking on every run).
 
     `liked`: the papers the reader likes beyond the profile's BibTeX entries (those of like_ids, looked up).
+    `learned`: per paper (in the order given), the learned ranking's term (interests/learning.py), added to the
+    static score; None leaves the static ranking unchanged. `seen`: arXiv ids the reader already gave feedback
+    on; they keep their score but rank after every other paper, so they never lead the profile's digest again.
     """
     day = list(papers)
     every_liked = [*profile.liked, *liked]
@@ -161,10 +167,13 @@ def rank_papers(papers: Iterable[Paper], profile: InterestProfile,
     scored = []
     for row, paper in enumerate(day):
         score, parts = _score_paper(paper, profile, every_liked, shares[row])
-        scored.append((round(score, 4), paper, parts))
-    scored.sort(key=lambda item: (-item[0], item[1].arxiv_id, item[1].version))
-    return [PaperScore(paper.arxiv_id, paper.version, score, rank, **parts)
-            for rank, (score, paper, parts) in enumerate(scored, start=1)]
+        if learned is not None:
+            score += learned[row].score
+            parts["learned_from"] = learned[row].nearest_liked
+        scored.append((round(score, 4), paper, parts, paper.arxiv_id in seen))
+    scored.sort(key=lambda item: (item[3], -item[0], item[1].arxiv_id, item[1].version))
+    return [PaperScore(paper.arxiv_id, paper.version, score, rank, **parts, seen=was_seen)
+            for rank, (score, paper, parts, was_seen) in enumerate(scored, start=1)]
 
 
 def above_min_score(scores: Sequence[PaperScore], min_score: float | None) -> tuple[list[PaperScore], int]:

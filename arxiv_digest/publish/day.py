@@ -213,6 +213,11 @@ def profile_view(view: DigestView, profile: InterestProfile, scores: Sequence[Pa
                                cut_note=cut_note)
 
 
+def with_feedback_links(view: DigestView, links: dict[str, str] | None) -> DigestView:
+    """The view with each paper's signed feedback links (escaped HTML by versioned id), when there are any."""
+    return dataclasses.replace(view, actions_html=links) if links else view
+
+
 def write_digest(store: Store, view: DigestView, out_dir: Path, profile: str = "") -> Path:
     """The view as Markdown, HTML and JSON (a profile's beside the day's: <date>.<profile>.md), each recorded."""
     stem = f"{profile}." if profile else ""

@@ -181,7 +181,7 @@ def render_html(view: DigestView) -> str:
         parts.append("</ul>")
         parts.append(
             f"<p><a href=\"{esc(pdf_url)}/{esc(vid)}\">PDF</a> · <a href=\"{esc(abs_url)}/{esc(vid)}\">arXiv</a>"
-            " · <a href=\"#toc\">back to contents</a></p></article>"
+            " · <a href=\"#toc\">back to contents</a></p>" + view.actions_html.get(vid, "") + "</article>"
         )
     if view.coverage_line:
         parts.append(f"<footer class=\"coverage\"><p>{esc(view.coverage_line)}</p></footer>")

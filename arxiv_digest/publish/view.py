@@ -73,3 +73,5 @@ class DigestView:
     # The footer: the digest against arXiv's own list of the announcement (one line), and that record as data.
     coverage_line: str = ""
     coverage: Mapping[str, Any] | None = None
+    # issue 26: each paper's feedback buttons or signed links (already-escaped HTML by versioned id; HTML only).
+    actions_html: Mapping[str, str] = field(default_factory=dict)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 
 from arxiv_digest.catalog.coverage import coverage_cell
 from arxiv_digest.interests.day import stored_scores
@@ -17,12 +17,14 @@ from arxiv_digest.publish.day import (
     digest_view,
     profile_view,
     stored_figures,
+    with_feedback_links,
     write_digest,
 )
 from arxiv_digest.publish.listings import output_path, write_day_listings
 from arxiv_digest.publish.view import PublishOptions
 from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
+from arxiv_digest.web.signing import digest_links_html, load_secret, profile_names
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,16 @@ def publish_options(settings: Settings) -> PublishOptions:
                           include_cross_lists=settings.include_cross_lists)
 
 
+def feedback_links(settings: Settings, paper_ids: list[str], profile: str) -> dict[str, str] | None:
+    """With web_base_url set, each paper's signed like/dislike/save/seen links to the web app (for the profile's
+    digest, or the first profile's for the day's), valid web_link_days; the email shows the same page."""
+    if not settings.web_base_url:
+        return None
+    key = load_secret(settings.web_secret, settings.data_dir)
+    owner = profile or profile_names([p.name for p in settings.profiles])[0]
+    return digest_links_html(settings.web_base_url, key, paper_ids, owner, datetime.now(UTC), settings.web_link_days)
+
+
 def publish_day(runtime: Runtime, digest_day: date, category: str,
                 step_seconds: dict[str, float] | None = None) -> PublishedDay:
     """Render the day (Markdown, HTML, JSON), record each file, update the listings, finish the run record."""
@@ -44,12 +56,13 @@ def publish_day(runtime: Runtime, digest_day: date, category: str,
     view = digest_view(store, options, digest_day, category)
     copy_figures(stored_figures(store, options, digest_day, category),
                  output_path(settings.out_dir, category, digest_day).parent / FIGURES_FOLDER)
-    path = write_digest(store, view, settings.out_dir)
+    ids = [paper.versioned_id for paper in view.papers]
+    path = write_digest(store, with_feedback_links(view, feedback_links(settings, ids, "")), settings.out_dir)
     count = len(view.papers)
     profile_paths = {
-        profile.name: write_digest(store, profile_view(view, profile, stored_scores(store, digest_day, category,
-                                                                                     profile.name)),
-                                   settings.out_dir, profile.name)
+        profile.name: write_digest(store, with_feedback_links(
+            profile_view(view, profile, stored_scores(store, digest_day, category, profile.name)),
+            feedback_links(settings, ids, profile.name)), settings.out_dir, profile.name)
         for profile in settings.profiles
     }
     write_day_listings(options, store, category, digest_day, count, view.summary)

@@ -7,25 +7,28 @@ same rows.
 
 One class, `Store`, composed of one mixin per aggregate (each its own module beside this one; the SQL helpers in
 `core`): papers and PDFs, extraction, analyses and attempts, runs and steps, holdings, rankings and feedback,
-deliveries. The numbered migrations live in `migrations/`.
+deliveries, the archive the search index reads, and which reader feedback each ranking used. The reader's own
+file (feedback, library) is `reader.py`'s `ReaderStore`. The numbered migrations live in `migrations/`.
 """
 
 from __future__ import annotations
 
 from arxiv_digest.store.analyses import AnalysisStore
+from arxiv_digest.store.archive import ArchiveStore
 from arxiv_digest.store.core import StoreCore, _migrations, damaged_store, utcnow
 from arxiv_digest.store.deliveries import DeliveryStore
 from arxiv_digest.store.extraction import ExtractionStore
 from arxiv_digest.store.holdings import HoldingStore
 from arxiv_digest.store.papers import PaperStore
+from arxiv_digest.store.ranking_feedback import RankingFeedbackStore
 from arxiv_digest.store.rankings import RankingStore
 from arxiv_digest.store.runs import RunStore
 
 __all__ = ["Store", "StoreCore", "_migrations", "damaged_store", "utcnow"]
 
 
-class Store(HoldingStore, PaperStore, ExtractionStore, AnalysisStore, RunStore, RankingStore, DeliveryStore,
-            StoreCore):
+class Store(HoldingStore, PaperStore, ExtractionStore, AnalysisStore, RunStore, RankingStore, RankingFeedbackStore,
+            ArchiveStore, DeliveryStore, StoreCore):
     """The DuckDB store: every aggregate's reads and writes over one connection."""
 
 

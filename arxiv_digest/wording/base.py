@@ -34,6 +34,8 @@ class Wording:
     reason_negative: str  # {items}
     reason_model: str  # {relevance} {significance}: the model's rerank
     reason_nothing: str
+    reason_learned: str  # {items}: the reader's liked papers the learned ranking found closest (issue 26)
+    reason_seen: str  # the reader already gave feedback on the paper
     reason_separator: str  # between the parts of a reason
     outside_budget_reason: str  # {rank} {profile} {top_n}: why a paper got the abstract analysis
     profile_summary_lead: str  # {profile} {count} {top}

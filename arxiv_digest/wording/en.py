@@ -42,6 +42,8 @@ EN = Wording(
     reason_negative="against: {items}",
     reason_model="model: relevance {relevance}/10, significance {significance}/10",
     reason_nothing="no match with the profile",
+    reason_learned="you liked {items}",
+    reason_seen="seen before",
     reason_separator="; ",
     outside_budget_reason="outside the reading budget: ranked {rank} for profile {profile}, which reads its top "
     "{top_n} in full",
