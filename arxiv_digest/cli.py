@@ -1101,8 +1101,8 @@ def library_export(
     data_dir: DataDirOption = None,
 ) -> None:
     """Write a profile's saved papers as BibTeX (arXiv eprint fields), most recently saved first."""
+    from arxiv_digest.bibtex import library_bibtex
     from arxiv_digest.files import write_atomically
-    from arxiv_digest.interests.bibtex import library_bibtex
     from arxiv_digest.store.reader import ReaderStore, reader_path
 
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))

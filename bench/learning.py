@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from arxiv_digest.interests.learning import LEARNED_WEIGHT, learned_scores  # noqa: E402
-from arxiv_digest.interests.profile import InterestProfile  # noqa: E402
 from arxiv_digest.interests.ranking import rank_papers  # noqa: E402
+from arxiv_digest.profiles import InterestProfile  # noqa: E402
 from schemas.records import Paper  # noqa: E402
 
 CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")

@@ -104,13 +104,13 @@ def corpus_pdf_files() -> list[Path]:
 
 def seed_method_answers() -> list[str]:
     """The seed digest's 7-part answers (its real model's prose), without their links."""
-    from arxiv_digest.analysis.analyzer import strip_preamble
+    from arxiv_digest.analysis.answers import trim_small_talk
 
     text = SEED.read_text(encoding="utf-8")
     answers = []
     for block in re.findall(r"\*\*Analysis:\*\*\n(.*?)\n\*\*Key Findings:\*\*", text, re.DOTALL):
         if "### 1." in block and "### 7." in block:
-            answers.append(_URL.sub("", strip_preamble(block)).strip() + "\n")
+            answers.append(_URL.sub("", trim_small_talk(block)).strip() + "\n")
     return answers
 
 

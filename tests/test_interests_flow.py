@@ -12,8 +12,6 @@ from test_daily_flow import _counts, _run, no_internet  # noqa: F401  (no_intern
 from arxiv_digest.checks.digest_file import check_digest_file, has_blocking
 from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.store import Store
-from arxiv_digest.checks.digest_file import check_digest_file, has_blocking
-from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.store.ranking_feedback import RankingFeedback
 from arxiv_digest.store.reader import ReaderStore, reader_path
 

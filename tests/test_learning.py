@@ -11,8 +11,8 @@ from interest_day import TOPICS, synthetic_day
 
 from arxiv_digest.interests.day import reason_line, score_record
 from arxiv_digest.interests.learning import feedback_labels, learned_scores
-from arxiv_digest.interests.profile import InterestProfile
 from arxiv_digest.interests.ranking import rank_papers
+from arxiv_digest.profiles import InterestProfile
 from arxiv_digest.store.reader import Feedback, FeedbackAction
 from schemas.records import Paper
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import bibtexparser
 from typer.testing import CliRunner
 
+from arxiv_digest.bibtex import library_bibtex, parse_bibtex
 from arxiv_digest.cli import app
-from arxiv_digest.interests.bibtex import library_bibtex, parse_bibtex
 from arxiv_digest.store import Store
 from arxiv_digest.store.reader import ReaderStore, reader_path
 from schemas.records import Paper

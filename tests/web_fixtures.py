@@ -10,7 +10,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
-from arxiv_digest.store import Store, close_stores
+from arxiv_digest.runtime import close_stores
+from arxiv_digest.store import Store
 from schemas.records import Figure, Paper, PdfFile
 
 SECOND_DAY = date(2026, 1, 22)

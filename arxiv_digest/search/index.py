@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import tantivy
 
-from arxiv_digest.interests.profile import PROFILE_NAME
+from arxiv_digest.profiles import PROFILE_NAME
 from arxiv_digest.search.query import MAX_PER_PAGE, SearchQuery, SearchTerms, search_terms
 from arxiv_digest.store.archive import ArchivedEntry
 

@@ -28,7 +28,7 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from arxiv_digest.interests.bibtex import library_bibtex
+from arxiv_digest.bibtex import library_bibtex
 from arxiv_digest.publish.html import _markdown_to_html
 from arxiv_digest.search import INDEX_DIR, SearchIndex, parse_search_query, trend_charts, trends
 from arxiv_digest.settings import Settings
