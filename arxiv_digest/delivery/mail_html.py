@@ -176,19 +176,10 @@ class _MailRewriter(HTMLParser):
         if tag == "style":
             self.in_style = not closed
             return
-        if tag == "img":
-            src = dict(attrs).get("src") or ""
-            cid = self.image_cid(src)
-            if cid is None:
-                return  # not on disk, or remote: an email never loads pictures from elsewhere
-            self.images[src] = cid
-            attrs = [(n, f"cid:{cid}" if n == "src" else v) for n, v in attrs]
-        if tag == "a":
-            href = dict(attrs).get("href") or ""
-            if href and not href.startswith("#") and not _SCHEME.match(href) and not href.startswith("//"):
-                # A link relative to the page (the list of all days) leads nowhere from a mailbox.
-                attrs = [(n, v) for n, v in attrs if n != "href"]
-        attrs = self._styled(tag, attrs)
+        rewritten = self._mail_attrs(tag, attrs)
+        if rewritten is None:
+            return  # an image not on disk, or remote: an email never loads pictures from elsewhere
+        attrs = self._styled(tag, rewritten)
         if tag == "body":
             # Mail clients drop <body>'s attributes (webmail puts the message inside its own page): the page's
             # font, width and margins move to a wrapper that they keep.
@@ -200,6 +191,23 @@ class _MailRewriter(HTMLParser):
             self.out.append(f"<div style=\"{html.escape(self.body_style, quote=True)}\">")
         if not closed and tag not in _VOID:
             self.stack.append((tag, frozenset((dict(attrs).get("class") or "").split()), dict(attrs).get("id")))
+
+    def _mail_attrs(self, tag: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]] | None:
+        """The attributes as a mailbox needs them: local images as cid: parts (None: leave the image out), links
+        relative to the page without their href."""
+        if tag == "img":
+            src = dict(attrs).get("src") or ""
+            cid = self.image_cid(src)
+            if cid is None:
+                return None
+            self.images[src] = cid
+            return [(n, f"cid:{cid}" if n == "src" else v) for n, v in attrs]
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            if href and not href.startswith("#") and not _SCHEME.match(href) and not href.startswith("//"):
+                # A link relative to the page (the list of all days) leads nowhere from a mailbox.
+                return [(n, v) for n, v in attrs if n != "href"]
+        return attrs
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._start(tag, attrs, closed=False)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.checks.structure import WITHHELD_PREFIX
 from arxiv_digest.publish.view import DigestView
-from arxiv_digest.wording import wording_for
+from arxiv_digest.wording import Wording, wording_for
 from schemas.records import Analysis, AnalysisKind, Paper
 
 log = logging.getLogger(__name__)
@@ -104,78 +104,75 @@ def relevance_lines(view: DigestView, paper: Paper) -> list[str]:
 
 def render_markdown(view: DigestView) -> str:
     """The day's digest in the seed's Markdown layout."""
-    digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
-    summary, language, abs_url, pdf_url = view.summary, view.language, view.abs_url, view.pdf_url
-    failures, late = view.failures, view.late
-    wording = wording_for(language)
+    wording = wording_for(view.language)
+    out = _head_lines(view, wording)
+    for paper in view.papers:
+        out += _entry_lines(view, paper, wording)
+    if view.coverage_line:
+        out += [md_inline(view.coverage_line), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _head_lines(view: DigestView, wording: Wording) -> list[str]:
+    """Time line, title, the sample notice, the executive summary and the table of contents."""
     out: list[str] = [
-        f"Time: {digest_day.strftime('%Y%m%d')}",
+        f"Time: {view.digest_day.strftime('%Y%m%d')}",
         "",
-        f"# Arxiv {category_name(category)} Papers - {digest_day.isoformat()}",
+        f"# Arxiv {category_name(view.category)} Papers - {view.digest_day.isoformat()}",
         "",
         *([f"> **{wording.sample_notice}**", ""] if view.sample else []),  # our own words: no escaping
         "## Executive Summary",
         "",
-        md_block(summary),
+        md_block(view.summary),
         "",
         "---",
         "",
         "## Table of Contents",
         "",
     ]
-    if papers:
-        out += [f"{i}. [{md_inline(p.title)}](#{anchor(p)}){toc_score(view, p)}" for i, p in enumerate(papers, start=1)]
+    if view.papers:
+        out += [f"{i}. [{md_inline(p.title)}](#{anchor(p)}){toc_score(view, p)}"
+                for i, p in enumerate(view.papers, start=1)]
     else:
         out.append(wording.no_papers)
     if view.cut_note:
         out += ["", md_inline(view.cut_note)]
-    out += ["", "---", "", "## Papers", ""]
-    for paper in papers:
-        vid = paper.versioned_id
-        out += [
-            f"<a id='{anchor(paper)}'></a>",
-            f"## [{md_inline(paper.title)}]({abs_url}/{vid})",
-            "",
-            f"**Authors:** {md_inline(', '.join(paper.authors))}",
-            "",
-            f"**Published:** {paper.published.date().isoformat()}"
-            f"{_spaced(md_inline(late_note(paper, late, language)))}",
-            "",
-            f"**Categories:** {md_inline(', '.join(paper.categories))}"
-            f"{_spaced(md_inline(cross_list_note(paper, category, language)))}",
-            "",
-            *relevance_lines(view, paper),
-        ]
-        if view.markdown_figures and (figure := view.figures.get(vid)) is not None:
-            # One line, alt text = the paper's caption: the digest parser reads it as the entry's figure.
-            out += [f"![{md_inline(figure.caption[:300])}]({figure.src})", ""]
-        out += [
-            "**Abstract:**",
-            "",
-            md_plain_block(paper.abstract),
-            "",
-            "**Analysis:**",
-            "",
-        ]
-        entry = entry_analysis(vid, analyses, failures)
-        if entry.state == "unavailable":
-            out.append(wording.analysis_unavailable.format(reason=md_inline(entry.text)))
-        elif entry.state == "withheld":
-            out.append(f"{WITHHELD_PREFIX} {md_inline(entry.text)}")
-        else:
-            out.append(md_block(entry.text))
-        out += ["", "**Key Findings:**", ""]
-        out += [f"- {md_plain_block(f)}" for f in entry.findings] or [f"- {wording.no_key_findings}"]
-        out += [
-            "",
-            "**Links:**",
-            "",
-            f"- [PDF]({pdf_url}/{vid})",
-            f"- [arXiv]({abs_url}/{vid})",
-            "",
-            "---",
-            "",
-        ]
-    if view.coverage_line:
-        out += [md_inline(view.coverage_line), ""]
-    return "\n".join(out).rstrip() + "\n"
+    return [*out, "", "---", "", "## Papers", ""]
+
+
+def _entry_lines(view: DigestView, paper: Paper, wording: Wording) -> list[str]:
+    """One paper's entry: title, authors, dates, categories, relevance, figure, abstract, analysis, links."""
+    vid, abs_url = paper.versioned_id, view.abs_url
+    out = [
+        f"<a id='{anchor(paper)}'></a>",
+        f"## [{md_inline(paper.title)}]({abs_url}/{vid})",
+        "",
+        f"**Authors:** {md_inline(', '.join(paper.authors))}",
+        "",
+        f"**Published:** {paper.published.date().isoformat()}"
+        f"{_spaced(md_inline(late_note(paper, view.late, view.language)))}",
+        "",
+        f"**Categories:** {md_inline(', '.join(paper.categories))}"
+        f"{_spaced(md_inline(cross_list_note(paper, view.category, view.language)))}",
+        "",
+        *relevance_lines(view, paper),
+    ]
+    if view.markdown_figures and (figure := view.figures.get(vid)) is not None:
+        # One line, alt text = the paper's caption: the digest parser reads it as the entry's figure.
+        out += [f"![{md_inline(figure.caption[:300])}]({figure.src})", ""]
+    out += ["**Abstract:**", "", md_plain_block(paper.abstract), "", "**Analysis:**", ""]
+    out += _analysis_lines(entry_analysis(vid, view.analyses, view.failures), wording)
+    return [*out, "", "**Links:**", "", f"- [PDF]({view.pdf_url}/{vid})", f"- [arXiv]({abs_url}/{vid})", "",
+            "---", ""]
+
+
+def _analysis_lines(entry: EntryAnalysis, wording: Wording) -> list[str]:
+    """The analysis (or why there is none) and its key findings."""
+    if entry.state == "unavailable":
+        text = wording.analysis_unavailable.format(reason=md_inline(entry.text))
+    elif entry.state == "withheld":
+        text = f"{WITHHELD_PREFIX} {md_inline(entry.text)}"
+    else:
+        text = md_block(entry.text)
+    findings = [f"- {md_plain_block(f)}" for f in entry.findings] or [f"- {wording.no_key_findings}"]
+    return [text, "", "**Key Findings:**", "", *findings]

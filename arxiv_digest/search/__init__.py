@@ -12,6 +12,7 @@ from arxiv_digest.search.trends import (
     DayCount,
     PhraseCount,
     RisingTopic,
+    ThemeCache,
     TrendCharts,
     Trends,
     WeekThemes,
@@ -21,6 +22,22 @@ from arxiv_digest.search.trends import (
 
 INDEX_DIR = "search-index"  # under the data dir
 
-__all__ = ["INDEX_DIR", "DayCount", "PhraseCount", "RisingTopic", "SearchHit", "SearchIndex", "SearchQuery",
-           "SearchResults", "TrendCharts", "Trends", "WeekThemes", "parse_search_query", "svg_bar_chart",
-           "svg_line_chart", "trend_charts", "trends"]
+__all__ = [
+    "INDEX_DIR",
+    "DayCount",
+    "PhraseCount",
+    "RisingTopic",
+    "SearchHit",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResults",
+    "ThemeCache",
+    "TrendCharts",
+    "Trends",
+    "WeekThemes",
+    "parse_search_query",
+    "svg_bar_chart",
+    "svg_line_chart",
+    "trend_charts",
+    "trends",
+]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
@@ -88,9 +89,13 @@ def week_of(day: date) -> date:
 
 
 def trends(store: TrendSource, category: str, profile: str | None = None, weeks: int = 12, *,
-           recent_weeks: int = 2, min_count: int = 5, until: date | None = None) -> Trends:
+           recent_weeks: int = 2, min_count: int = 5, until: date | None = None,
+           theme_cache: ThemeCache | None = None) -> Trends:
     """The trends of the `weeks` weeks up to the category's newest stored day (or `until`); with `profile`,
-    only the papers that profile matched (score above 0). Raises ValueError on a window that makes no sense."""
+    only the papers that profile matched (score above 0). Raises ValueError on a window that makes no sense.
+
+    `theme_cache` keeps each week's themes across calls (a long-lived caller such as the web app holds one);
+    without it every week's themes are computed afresh."""
     if weeks < 1 or recent_weeks < 1 or min_count < 1:
         raise ValueError("weeks, recent_weeks and min_count must be at least 1")
     days = store.archive_days(category)
@@ -98,48 +103,70 @@ def trends(store: TrendSource, category: str, profile: str | None = None, weeks:
     if end is None:
         return Trends(category, profile, None, None, 0, recent_weeks, (), (), (), ())
     first_week = week_of(end) - timedelta(weeks=weeks - 1)
-    entries = store.archived_entries(category, since=first_week, until=end)
-    if profile is not None:
-        entries = [e for e in entries if any(name == profile and score > 0 for name, score in e.profile_scores)]
+    entries = _matched(store.archived_entries(category, since=first_week, until=end), profile)
     week_starts = [first_week + timedelta(weeks=i) for i in range(weeks)]
     by_week: dict[date, list[ArchivedEntry]] = {week: [] for week in week_starts}
     for entry in entries:
         by_week[week_of(entry.day)].append(entry)
-    themes = {week: week_themes(items) for week, items in by_week.items()}
+    cache = theme_cache if theme_cache is not None else ThemeCache()
+    themes = {week: cache.week_themes(items) for week, items in by_week.items()}
     week_rows = tuple(WeekThemes(week, len(by_week[week]), found[:WEEK_THEMES]) for week, found in themes.items())
-    # The window's key phrases: the weekly themes summed (one pass over the window would cost weeks of work).
-    totals: Counter[str] = Counter()
-    for found in themes.values():
-        for item in found:
-            totals[item.phrase.lower()] += item.papers
-    shown = {item.phrase.lower(): item.phrase for found in themes.values() for item in found}
-    key_phrases = tuple(PhraseCount(shown[key], count) for key, count in
-                        sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_PHRASES])
     candidates = [item.phrase for week in week_starts[-recent_weeks:] for item in themes[week]]
     return Trends(category=category, profile=profile, first_week=first_week, last_day=end, papers=len(entries),
-                  recent_weeks=recent_weeks, weeks=week_rows, days=_day_counts(entries), key_phrases=key_phrases,
+                  recent_weeks=recent_weeks, weeks=week_rows, days=_day_counts(entries),
+                  key_phrases=_window_key_phrases(themes.values()),
                   rising=rising_topics(by_week, candidates, recent_weeks=recent_weeks, min_count=min_count))
 
 
-_THEME_CACHE: dict[str, tuple[PhraseCount, ...]] = {}
-_THEME_CACHE_SIZE = 1024
+def _matched(entries: Sequence[ArchivedEntry], profile: str | None) -> list[ArchivedEntry]:
+    """The entries a profile matched (score above 0); all of them without a profile."""
+    if profile is None:
+        return list(entries)
+    return [e for e in entries if any(name == profile and score > 0 for name, score in e.profile_scores)]
+
+
+def _window_key_phrases(weekly: Iterable[tuple[PhraseCount, ...]]) -> tuple[PhraseCount, ...]:
+    """The window's key phrases: the weekly themes summed (one pass over the window would cost weeks of work)."""
+    weekly = list(weekly)
+    totals: Counter[str] = Counter()
+    for found in weekly:
+        for item in found:
+            totals[item.phrase.lower()] += item.papers
+    shown = {item.phrase.lower(): item.phrase for found in weekly for item in found}
+    return tuple(PhraseCount(shown[key], count) for key, count in
+                 sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_PHRASES])
+
+
+class ThemeCache:
+    """Weeks' themes remembered by the week's exact papers and texts (a past week does not change, and its themes
+    take seconds); the oldest is dropped past `size`. Held by whoever calls `trends` repeatedly."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._found: dict[str, tuple[PhraseCount, ...]] = {}
+        self._lock = threading.Lock()
+
+    def week_themes(self, items: Sequence[ArchivedEntry]) -> tuple[PhraseCount, ...]:
+        """A week's themes (up to RISING_CANDIDATES_PER_WEEK)."""
+        digest = hashlib.sha1(usedforsecurity=False)
+        for entry in items:
+            digest.update(f"{entry.paper.versioned_id}\0{entry.paper.title}\0{entry.paper.abstract}\0".encode())
+        key = digest.hexdigest()
+        with self._lock:
+            found = self._found.get(key)
+        if found is None:
+            found = week_themes(items)
+            with self._lock:
+                if len(self._found) >= self.size:
+                    self._found.pop(next(iter(self._found)))
+                self._found[key] = found
+        return found
 
 
 def week_themes(items: Sequence[ArchivedEntry]) -> tuple[PhraseCount, ...]:
-    """A week's themes (up to RISING_CANDIDATES_PER_WEEK), remembered by the week's exact papers and texts: a
-    past week does not change, and its themes take seconds."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    for entry in items:
-        digest.update(f"{entry.paper.versioned_id}\0{entry.paper.title}\0{entry.paper.abstract}\0".encode())
-    key = digest.hexdigest()
-    found = _THEME_CACHE.get(key)
-    if found is None:
-        found = tuple(PhraseCount(t.phrase, len(t.paper_ids))
-                      for t in day_themes([e.paper for e in items], limit=RISING_CANDIDATES_PER_WEEK))
-        if len(_THEME_CACHE) >= _THEME_CACHE_SIZE:
-            _THEME_CACHE.pop(next(iter(_THEME_CACHE)))
-        _THEME_CACHE[key] = found
-    return found
+    """A week's themes (up to RISING_CANDIDATES_PER_WEEK): its key phrases and how many papers name each."""
+    return tuple(PhraseCount(t.phrase, len(t.paper_ids))
+                 for t in day_themes([e.paper for e in items], limit=RISING_CANDIDATES_PER_WEEK))
 
 
 def _day_counts(entries: Sequence[ArchivedEntry]) -> tuple[DayCount, ...]:
