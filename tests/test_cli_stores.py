@@ -121,7 +121,7 @@ def test_read_only_commands_open_the_store_read_only_and_create_nothing(tmp_path
     path = _single_store(tmp_path)
     reader = Store.open(path, read_only=True)
     try:
-        assert reader.read_only and reader.run(date(2026, 1, 21), "cs.CV")["status"] == "completed"
+        assert reader.read_only and reader.run(date(2026, 1, 21), "cs.CV").status == "completed"
         with pytest.raises(duckdb.Error):
             reader.start_run(date(2026, 1, 22), "cs.CV", None)
     finally:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from arxiv_digest.search import INDEX_DIR, SearchIndex
+from arxiv_digest.search import INDEX_DIR, SearchIndex, ThemeCache
 from arxiv_digest.settings import Settings
 from arxiv_digest.store.reader import FeedbackAction, PaperState, ReaderStore, reader_path
 from arxiv_digest.web import views
@@ -44,6 +44,8 @@ class WebState:
     index: SearchIndex
     index_lock: threading.Lock = field(default_factory=threading.Lock)
     indexed: datetime | None = None  # the reading copy's time the index was last refreshed from
+    # Each week's themes, remembered across trends pages (a past week does not change; its themes take seconds).
+    themes: ThemeCache = field(default_factory=ThemeCache)
 
     @classmethod
     def build(cls, settings: Settings) -> WebState:

@@ -138,7 +138,7 @@ def trends_page(request: Request) -> Response:
             raise HTTPException(400, "weeks must be a whole number") from None
         if not 1 <= weeks <= 104:
             raise HTTPException(400, "weeks must be between 1 and 104")
-        found = trends(store, category, profile, weeks) if store is not None else None
+        found = trends(store, category, profile, weeks, theme_cache=web.themes) if store is not None else None
     charts = trend_charts(found) if found is not None and found.papers else None
     return page("trends.html", request, title="Trends", found=found, charts=charts, category=category,
                 categories=shown, profile=profile, profiles=web.profiles, weeks=weeks)

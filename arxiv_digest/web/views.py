@@ -21,6 +21,7 @@ from arxiv_digest.publish.day import digest_view, profile_view
 from arxiv_digest.publish.html import render_html
 from arxiv_digest.publish.markdown import strip_controls
 from arxiv_digest.settings import Settings
+from arxiv_digest.steps.publish import publish_options
 from arxiv_digest.store import Store
 from arxiv_digest.store.reader import PaperState
 from arxiv_digest.web.signing import ACTION_LABELS, FEEDBACK_ACTIONS
@@ -47,9 +48,9 @@ def day_rows(store: Store | None, category: str | None = None) -> list[DayRow]:
     if store is None:
         return []
     coverages = store.coverages()
-    rows = [DayRow(run["date"], run["category"], str(run["status"]), int(run["counts"].get("papers", 0)),
-                   coverage_cell(coverages.get((run["date"], run["category"]))), run["error"] or "")
-            for run in store.runs() if category is None or run["category"] == category]
+    rows = [DayRow(run.digest_date, run.category, str(run.status), int(run.counts.get("papers", 0)),
+                   coverage_cell(coverages.get((run.digest_date, run.category))), run.error or "")
+            for run in store.runs() if category is None or run.category == category]
     return sorted(rows, key=lambda r: (r.day, r.category), reverse=True)
 
 
@@ -64,7 +65,7 @@ def day_page_html(store: Store, settings: Settings, day: date, category: str, pr
                   actions_html: Mapping[str, str]) -> str:
     """The day as the HTML digest (the publisher's renderer), in the profile's ranking when it has one, with
     the feedback buttons under each paper."""
-    view = digest_view(store, settings, day, category)
+    view = digest_view(store, publish_options(settings), day, category)
     chosen = next((p for p in settings.profiles if p.name == profile), None)
     if chosen is not None:
         view = profile_view(view, chosen, stored_scores(store, day, category, chosen.name))
@@ -115,7 +116,7 @@ def find_paper(store: Store, paper_id: str) -> Paper | None:
 def paper_page(store: Store, paper: Paper, state: PaperState) -> PaperPage:
     holdings = []
     analysis = None
-    for category in sorted({run["category"] for run in store.runs()}):
+    for category in sorted({run.category for run in store.runs()}):
         held_on = store.holders(category, [paper.arxiv_id]).get(paper.arxiv_id)
         if held_on is None:
             continue
