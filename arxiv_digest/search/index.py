@@ -192,8 +192,12 @@ class SearchIndex:
                              searched=terms.described(), note=note)
 
     def _text_query(self, terms: SearchTerms, require_all: bool) -> tantivy.Query:
-        return self._index.parse_query(terms.engine_query(require_all), list(FIELD_BOOSTS),
-                                       field_boosts=FIELD_BOOSTS)
+        text = terms.engine_query(require_all)
+        try:
+            return self._index.parse_query(text, list(FIELD_BOOSTS), field_boosts=FIELD_BOOSTS)
+        except ValueError:  # not expected from words and phrases; the lenient parser drops what it cannot read
+            query, _ = self._index.parse_query_lenient(text, list(FIELD_BOOSTS), field_boosts=FIELD_BOOSTS)
+            return query
 
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
         schema = self._schema
