@@ -140,7 +140,8 @@ def test_an_unchanged_archive_writes_nothing_and_a_change_is_picked_up(archive: 
 
 @pytest.mark.parametrize("text", ['"unbalanced quote', 'title:splatting', 'key:*', 'day:[0 TO 99999999]',
                                   "(((", "AND OR NOT", "+-!^~*?\\/", "splatting~2^5", "'", "<script>",
-                                  "x" * 10_000, "gaussian " * 2_000, "名字 splatting", "\x00\x01"])
+                                  "x" * 10_000, "don't let", "l'image d’été", "it's (not) [a] {test}",
+                                  "gaussian " * 2_000, "名字 splatting", "\x00\x01"])
 def test_hostile_text_gives_results_never_a_crash(archive: tuple[Store, SearchIndex], text: str) -> None:
     _, index = archive
     results = index.search(SearchQuery(text=text))
@@ -155,6 +156,7 @@ def test_hostile_text_gives_results_never_a_crash(archive: tuple[Store, SearchIn
 def test_the_search_says_what_it_searched() -> None:
     terms = search_terms('title:"Gaussian Splatting" vision-language AND "open')
     assert terms.described() == '"gaussian splatting" "vision language" title and open'
+    assert search_terms("don't stop").described() == '"don t" stop'
     assert search_terms("gaussian " * 100).described() == "gaussian"
 
 

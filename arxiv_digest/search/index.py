@@ -130,13 +130,16 @@ class SearchIndex:
         """Bring the index up to date with the stores' digest entries (every store of the data dir: entries
         in none of them are deleted). Returns the documents added or replaced; writes nothing when unchanged."""
         readers = [stores] if not isinstance(stores, Sequence) else list(stores)
-        wanted: dict[str, tuple[str, dict[str, Any]]] = {}
+        wanted: dict[str, str] = {}
+        changed: dict[str, dict[str, Any]] = {}  # only what must be written stays in memory
         for reader in readers:
             for entry in reader.archived_entries():
                 fields = document_fields(entry)
-                wanted[entry.key] = (content_hash(fields), fields)
-        changed = [(key, digest, fields) for key, (digest, fields) in wanted.items()
-                   if self._hashes.get(key) != digest]
+                digest = wanted[entry.key] = content_hash(fields)
+                if self._hashes.get(entry.key) != digest:
+                    changed[entry.key] = fields
+                else:
+                    changed.pop(entry.key, None)
         gone = [key for key in self._hashes if key not in wanted]
         if not changed and not gone:
             return 0
@@ -144,7 +147,7 @@ class SearchIndex:
         try:
             for key in gone:
                 writer.delete_documents_by_term("key", key)
-            for key, _, fields in changed:
+            for key, fields in changed.items():
                 if key in self._hashes:
                     writer.delete_documents_by_term("key", key)
                 writer.add_document(tantivy.Document(**fields))
@@ -156,9 +159,8 @@ class SearchIndex:
         except BaseException:
             writer.rollback()
             raise
-        hashes = {key: digest for key, (digest, _) in wanted.items()}
-        _write_manifest(self.path, hashes)
-        self._hashes = hashes
+        _write_manifest(self.path, wanted)
+        self._hashes = wanted
         self._index.reload()
         return len(changed)
 
@@ -190,8 +192,12 @@ class SearchIndex:
                              searched=terms.described(), note=note)
 
     def _text_query(self, terms: SearchTerms, require_all: bool) -> tantivy.Query:
-        return self._index.parse_query(terms.engine_query(require_all), list(FIELD_BOOSTS),
-                                       field_boosts=FIELD_BOOSTS)
+        text = terms.engine_query(require_all)
+        try:
+            return self._index.parse_query(text, list(FIELD_BOOSTS), field_boosts=FIELD_BOOSTS)
+        except ValueError:  # not expected from words and phrases; the lenient parser drops what it cannot read
+            query, _ = self._index.parse_query_lenient(text, list(FIELD_BOOSTS), field_boosts=FIELD_BOOSTS)
+            return query
 
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
         schema = self._schema

@@ -19,7 +19,7 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 500
 
 _PHRASE = re.compile(r'"([^"]*)"')
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits only: the engine's parser takes them all
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def search_terms(text: str) -> SearchTerms:
     for token in rest.split():
         parts = tuple(w.lower() for w in _WORD.findall(token))
         if len(parts) > 1 and re.fullmatch(r"[\w'’-]+", token):
-            phrases.append(parts)  # a hyphenated or apostrophe'd word is read as its parts in a row
+            phrases.append(parts)  # a hyphenated or apostrophe'd word is read as its parts in a row ("don t")
         else:
             words.extend(parts)
     phrases = list(dict.fromkeys(phrases))
