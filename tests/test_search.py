@@ -189,7 +189,7 @@ def test_the_bulk_load_stores_what_search_reads(tmp_path: Path) -> None:
     store.bulk_add_entries(entries)  # new keys only: a second load changes nothing
     assert store.archived_entries() == entries
     assert store.digest_papers(DAY1, "cs.CV") == papers
-    assert [s["rank"] for s in store.paper_scores(DAY1, "cs.CV", "vision")] == [1, 2, 3]
+    assert [s.rank for s in store.paper_scores(DAY1, "cs.CV", "vision")] == [1, 2, 3]
     index = SearchIndex.open(tmp_path / "index")
     assert index.refresh(store) == 3
     assert _ids(index, text="quasars", profile="vision", min_score=1.5) == ["2601.10002"]
