@@ -270,6 +270,8 @@ def _console_without_tracebacks(verbose: bool) -> None:
         return
     from prefect.logging.handlers import PrefectConsoleHandler
 
+    import flows.daily  # noqa: F401  (importing the flow is what sets up Prefect's logging and its console handler)
+
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler) and not any(
                 isinstance(f, _OneLineFailures) for f in handler.filters):
