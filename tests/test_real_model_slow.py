@@ -64,7 +64,7 @@ def test_sample_day_through_a_real_small_model_publishes_only_validated_or_label
     assert f"model calls: {report['calls']} (accepted {report['accepted']}" in first.output
     if report["rejected"]:
         assert report["rejections_by_reason"] and "rejected " in first.report_line
-    assert not [c for c in calls if c["error_kind"] == "transient" and is_context_overflow(c["reason"] or "")], \
+    assert not [c for c in calls if c.error_kind == "transient" and is_context_overflow(c.reason or "")], \
         "a context overflow was treated as transient"
     assert "context window" in first.output and "llama.cpp /props" in first.output
     assert report["estimate_vs_server"] is not None and report["estimate_vs_server"] >= 1.0, \
