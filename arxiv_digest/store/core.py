@@ -280,6 +280,15 @@ def _naive(moment: datetime) -> datetime:
     return moment
 
 
+# The columns `_paper` reads, in its order; `paper_columns_of("p")` names them on an alias in a join.
+PAPER_COLUMNS = ("arxiv_id, version, title, authors, categories, primary_category, published, updated, abstract, "
+                 "comment, journal_ref, doi")
+
+
+def paper_columns_of(alias: str) -> str:
+    return ", ".join(f"{alias}.{name.strip()}" for name in PAPER_COLUMNS.split(","))
+
+
 def _paper(row: tuple[Any, ...]) -> Paper:
     return Paper(
         arxiv_id=row[0],

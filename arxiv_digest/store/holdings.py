@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from arxiv_digest.store.core import _naive, _paper, utcnow
+from arxiv_digest.store.core import _naive, _paper, paper_columns_of, utcnow
 from arxiv_digest.store.papers import PaperStore
 from schemas.records import AnnouncementList, Coverage, FeedRead, Holding, Paper
 
@@ -77,9 +77,7 @@ class HoldingStore(PaperStore):
     def digest_holdings(self, category: str, day: date) -> list[Holding]:
         """The papers a digest holds, with their late flag, oldest submission first."""
         rows = self._fetchall(
-            "SELECT p.arxiv_id, p.version, p.title, p.authors, p.categories, p.primary_category, "
-            "p.published, p.updated, p.abstract, p.comment, p.journal_ref, p.doi, h.late "
-            "FROM digest_holdings h JOIN papers p USING (arxiv_id, version) "
+            f"SELECT {paper_columns_of('p')}, h.late FROM digest_holdings h JOIN papers p USING (arxiv_id, version) "
             "WHERE h.category = ? AND h.digest_date = ? ORDER BY h.submitted, h.arxiv_id",
             [category, day],
         )

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from arxiv_digest.store.core import StoreCore, _naive, _paper, utcnow
+from arxiv_digest.store.core import PAPER_COLUMNS, StoreCore, _naive, _paper, paper_columns_of, utcnow
 from schemas.records import Paper, PdfFile
 
 
@@ -60,9 +60,7 @@ class PaperStore(StoreCore):
 
     def digest_papers(self, day: date, category: str) -> list[Paper]:
         rows = self._fetchall(
-            "SELECT p.arxiv_id, p.version, p.title, p.authors, p.categories, p.primary_category, "
-            "p.published, p.updated, p.abstract, p.comment, p.journal_ref, p.doi "
-            "FROM digest_papers d JOIN papers p USING (arxiv_id, version) "
+            f"SELECT {paper_columns_of('p')} FROM digest_papers d JOIN papers p USING (arxiv_id, version) "
             "WHERE d.digest_date = ? AND d.category = ? ORDER BY d.position",
             [day, category],
         )
@@ -80,8 +78,7 @@ class PaperStore(StoreCore):
         if not arxiv_ids:
             return []
         rows = self._fetchall(
-            "SELECT arxiv_id, version, title, authors, categories, primary_category, published, updated, "
-            "abstract, comment, journal_ref, doi FROM papers WHERE arxiv_id IN (SELECT unnest(?)) "
+            f"SELECT {PAPER_COLUMNS} FROM papers WHERE arxiv_id IN (SELECT unnest(?)) "
             "QUALIFY row_number() OVER (PARTITION BY arxiv_id ORDER BY version DESC) = 1 ORDER BY arxiv_id",
             [list(arxiv_ids)],
         )
@@ -100,8 +97,7 @@ class PaperStore(StoreCore):
 
     def paper(self, arxiv_id: str, version: int) -> Paper | None:
         row = self._fetchone(
-            "SELECT arxiv_id, version, title, authors, categories, primary_category, published, updated, "
-            "abstract, comment, journal_ref, doi FROM papers WHERE arxiv_id = ? AND version = ?",
+            f"SELECT {PAPER_COLUMNS} FROM papers WHERE arxiv_id = ? AND version = ?",
             [arxiv_id, version],
         )
         return _paper(row) if row else None
