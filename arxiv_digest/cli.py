@@ -94,7 +94,8 @@ DataDirOption = Annotated[
 
 def _fail(message: str, code: int = 1) -> None:
     # One line whatever the terminal's width: the path and the cause stay together, and scripts can grep it.
-    console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
+    # The message is plain text: "[model]" or "[profiles.me]" in it are words, not console markup.
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 
@@ -1106,10 +1107,15 @@ def library_export(
     from arxiv_digest.bibtex import library_bibtex
     from arxiv_digest.files import write_atomically
     from arxiv_digest.store.reader import ReaderStore, reader_path
-
     settings = _settings(config, **({"data_dir": str(data_dir)} if data_dir else {}))
     with ReaderStore.open(reader_path(settings.data_dir), read_only=True) as reader:
         entries = reader.library(profile)
+        # A profile no longer configured keeps its saved papers, so an unknown name is not an error: say what is.
+        kept = [name for name in reader.profiles() if reader.library(name)] if not entries else []
+    if not entries:
+        where = f"libraries exist for: {', '.join(kept)}" if kept else "save papers in `arxiv-digest web`"
+        console.print(f"no saved papers for profile {profile!r}; {where}", markup=False, highlight=False,
+                      soft_wrap=True)
     found = {}
     for store in _each_store(settings, read_only=True) if entries and settings.store_files() else ():
         found.update({paper.arxiv_id: paper for paper in store.newest_papers([e.arxiv_id for e in entries])})
