@@ -426,7 +426,7 @@ def _print_run_report(
     _print_email_report(result.get("email") or {})
     if result.get("status") == "partial":
         # Published all the same (exit 0): the shortfall is in `status`, and `audit` names each paper's cause.
-        console.print(f"[yellow]partial[/]: {result.get('shortfall')} (see `arxiv-digest audit`; "
+        console.print(f"[yellow]partial[/]: {escape(str(result.get('shortfall')))} (see `arxiv-digest audit`; "
                       "`arxiv-digest rerun --failed` retries failed steps)")
     console.print(f"{result.get('status', 'completed')} in {seconds:.1f}s")
     stdout.print(result["path"], soft_wrap=True, markup=False, highlight=False)  # whole, for scripts
@@ -499,7 +499,7 @@ def fetch(
                   "are decided when the digest is built")
     papers = result.chosen
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(str(warning))}")
     if as_json:
         stdout.print_json(
             json.dumps(
@@ -540,7 +540,7 @@ def extract(
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     elif code:
-        console.print(f"[bold red]error:[/] {report.get('error')}")
+        console.print(f"[bold red]error:[/] {escape(str(report.get('error')))}")
     else:
         stdout.print(
             f"{pdf}: {report['pages']} pages, {report['text_chars']} chars, text layer: {report['has_text_layer']}"
@@ -934,7 +934,7 @@ def rerun(
     mail_failed = _retry_deliveries(settings, only_day) if settings.email_enabled else 0
     still = _days_needing_attention(settings, only_day)
     for left in still:
-        console.print(f"[yellow]still failing[/] {left.category} {left.digest_date}: {left.why}")
+        console.print(f"[yellow]still failing[/] {left.category} {left.digest_date}: {escape(left.why)}")
     if any(r.status == "failed" for r in rows) or still or mail_failed:
         raise typer.Exit(1)
 
