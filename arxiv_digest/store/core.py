@@ -1,5 +1,5 @@
 """The store's core: the connection, the numbered migrations, one thread's batch of writes, and the SQL helpers
-(`_fetchall`, `_fetchone`, `_fetchdicts`, `_run`, `_commit`) every aggregate's module builds on."""
+(`_fetchall`, `_fetchone`, `_run`, `_commit`) every aggregate's module builds on."""
 
 from __future__ import annotations
 
@@ -235,10 +235,6 @@ class StoreCore:
             raise
         finally:
             cur.close()
-
-    def _fetchdicts(self, sql: str, params: Sequence[Any], keys: Sequence[str]) -> list[dict[str, Any]]:
-        """Rows as dicts keyed by `keys`, in the order of the SELECT's columns."""
-        return [dict(zip(keys, row, strict=True)) for row in self._fetchall(sql, params)]
 
     def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self._fetchall(sql, params)
