@@ -357,11 +357,11 @@ def run_benchmark(pdf_dir: Path, repeats: int = 5, *, workers: int = 2, copies: 
             continue
         found, own, pages = _ours(data, hashlib.sha256(data).hexdigest())
         score = _score_paper(arxiv_id, truth, found, own, pages, (tallies["all"], tallies[which]))
+        papers.append(score)
         if which == "third_unread":
-            continue  # scored into the totals only: its errors must not be read, so it is neither listed nor timed
+            continue  # listed since its errors were read (after the frozen unseen score), but not timed: same pages
         blobs.append(data)
         paths.append(path)
-        papers.append(score)
     result: dict[str, Any] = {
         "extractor": EXTRACTOR_VERSION,
         "pymupdf": pymupdf.VersionBind,
