@@ -148,3 +148,19 @@ def test_a_name_in_body_size_capitals_after_the_references_is_not_a_small_capita
     _body(plan, y + 30)
     titles = [title for title, _ in _headings(build_pdf([plan]))]
     assert titles == ["1 INTRODUCTION", "2 METHOD", "REFERENCES"]
+
+
+def test_an_outline_subsection_printed_in_small_capitals_below_body_size_is_found() -> None:
+    # ICLR prints "3.1 A MOTIVATING EXAMPLE" with 10 pt capitals and 8 pt small capitals: the line's type is
+    # smaller than the body, yet it is the heading the outline names, not a figure label or a footnote.
+    plan = PagePlan()
+    plan.text(130, 60, "PRIORITIZED GRID REPLAY", 13.8)
+    y = 100
+    for text, capitals, small in (("1 INTRODUCTION", 12, 9.6), ("2 BACKGROUND", 12, 9.6),
+                                  ("3 PRIORITIZED REPLAY", 12, 9.6), ("3.1 A MOTIVATING EXAMPLE", 10, 8),
+                                  ("3.2 PRIORITIZING WITH TD-ERROR", 10, 8)):
+        _small_capitals(plan, 72, y, text, capitals, small)
+        y = _body(plan, y + 18) + 12
+    toc = [(1, "1 Introduction", 1), (1, "2 Background", 1), (1, "3 Prioritized Replay", 1),
+           (2, "3.1 A Motivating Example", 1), (2, "3.2 Prioritizing with TD-error", 1)]
+    assert [level for _, level in _headings(build_pdf([plan], toc=toc))] == [1, 1, 1, 2, 2]

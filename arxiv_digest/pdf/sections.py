@@ -296,11 +296,15 @@ def _styled(line: Line, body_size: float) -> bool:
     return largest >= body_size - 0.5
 
 
+def _capitals_size(line: Line) -> float:
+    """The largest visible type on the line: the capitals of a line set in small capitals."""
+    return max((s["size"] for s in line.raw_spans if s["text"].strip()), default=line.size)
+
+
 def _style_key(line: Line) -> tuple[float, bool, bool]:
     """A heading type: size, bold, and whether it is set in small capitals (capitals larger than the line's
     type), so a name in body-size capitals does not pass for "1 INTRODUCTION" set in small capitals."""
-    largest = max((s["size"] for s in line.raw_spans if s["text"].strip()), default=line.size)
-    return (round(line.size), line.bold, largest >= line.size + 1.0)
+    return (round(line.size), line.bold, _capitals_size(line) >= line.size + 1.0)
 
 
 def _numbers(num: str) -> tuple[int, ...] | None:
@@ -899,8 +903,10 @@ class _OutlineMatcher:
 
     def _matches(self, index: int, wanted: str) -> bool:
         line = self.stream[index]
-        if index in self.used or line.size < self.layout.body_size - 1:
-            return False  # smaller than the body text: a figure's label or a footnote, not the heading
+        if index in self.used or (line.size < self.layout.body_size - 1 and _capitals_size(line) < line.size + 1):
+            # smaller than the body text: a figure's label or a footnote, not the heading; a heading in small
+            # capitals ("3.1 A MOTIVATING EXAMPLE", capitals at body size) is measured by its capitals
+            return False
         have = self.key_of.get(index)
         if have is None:
             have = self.key_of[index] = _key(line.text)
