@@ -164,3 +164,23 @@ def test_an_outline_subsection_printed_in_small_capitals_below_body_size_is_foun
     toc = [(1, "1 Introduction", 1), (1, "2 Background", 1), (1, "3 Prioritized Replay", 1),
            (2, "3.1 A Motivating Example", 1), (2, "3.2 Prioritizing with TD-error", 1)]
     assert [level for _, level in _headings(build_pdf([plan], toc=toc))] == [1, 1, 1, 2, 2]
+
+
+def test_a_reports_front_matter_sections_in_the_type_of_its_acknowledgements_are_found() -> None:
+    # A guide printed as a report: bold 9 pt centred front-matter headings before the outline's first entry.
+    p1 = PagePlan()
+    p1.text(150, 80, "A Guide to Grid Arithmetic", 17.2)
+    y = 140
+    for name in ("Acknowledgements", "Feedback", "Source code and animations"):
+        p1.text(297 - _width(name, 9, True) / 2, y, name, 9, bold=True)
+        y = _body(p1, y + 18) + 14
+    p2 = PagePlan()
+    y = 80
+    for text in ("1 Introduction", "2 Grid arithmetic", "3 Pooling arithmetic"):
+        p2.text(72, y, text, 14, bold=True)
+        y = _body(p2, y + 20) + 12
+    toc = [(1, "1 Introduction", 2), (1, "2 Grid arithmetic", 2), (1, "3 Pooling arithmetic", 2)]
+    assert [title for title, _ in _headings(build_pdf([p1, p2], toc=toc))] == [
+        "Acknowledgements", "Feedback", "Source code and animations",
+        "1 Introduction", "2 Grid arithmetic", "3 Pooling arithmetic",
+    ]

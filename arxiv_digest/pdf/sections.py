@@ -981,6 +981,31 @@ def _unnumbered_level(line: Line, top: float, body: float) -> int:
     return 0 if text.endswith((".", ":")) or _looks_like_prose(text) else level
 
 
+def _lines_in_type(
+    layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int], caption: Sequence[bool],
+    detected: Sequence[Heading], top: float, end: int,
+) -> list[Heading]:
+    """Headings set apart in the type ``top`` of the paper's named headings (and subsections between that type
+    and the body size), from the first detected heading up to line ``end``."""
+    body = layout.body_size
+    taken = {h.index + k for h in detected for k in range(max(h.lines, 1))}  # a wrapped title's lines too
+    start = min(taken, default=0)
+    found: list[Heading] = []
+    for index in sorted(block_starts):
+        if index >= end:
+            break
+        if index <= start or index in taken or caption[index]:
+            continue
+        line = stream[index]
+        level = _unnumbered_level(line, top, body)
+        if not level or not _placed_like_heading(layout, stream, index, block_starts):
+            continue
+        heading = _merge_wrapped_title(_heading(index, line, level), stream, block_starts, body)
+        taken.update(range(index, index + heading.lines))
+        found.append(heading)
+    return found
+
+
 def _unnumbered_headings(
     layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int], caption: Sequence[bool],
     detected: Sequence[Heading],
@@ -992,24 +1017,25 @@ def _unnumbered_headings(
     only when no numbered heading and no outline were found, so a numbered paper is never read this way.
     """
     named = [stream[h.index] for h in detected if h.lines and label_for(h.title) in _UNNUMBERED_NAMES]
-    body = layout.body_size
     top = max((line.size for line in named if line.bold), default=0.0)
-    if top < body + 0.9:
+    if top < layout.body_size + 0.9:
         return []
-    taken = {h.index + k for h in detected for k in range(max(h.lines, 1))}  # a wrapped title's lines too
-    start = min(taken, default=0)
-    found: list[Heading] = []
-    for index in sorted(block_starts):
-        if index <= start or index in taken or caption[index]:
-            continue
-        line = stream[index]
-        level = _unnumbered_level(line, top, body)
-        if not level or not _placed_like_heading(layout, stream, index, block_starts):
-            continue
-        heading = _merge_wrapped_title(_heading(index, line, level), stream, block_starts, body)
-        taken.update(range(index, index + heading.lines))
-        found.append(heading)
-    return found
+    return _lines_in_type(layout, stream, block_starts, caption, detected, top, len(stream))
+
+
+def _front_matter_headings(
+    layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int], caption: Sequence[bool],
+    detected: Sequence[Heading], outline: Sequence[Heading],
+) -> list[Heading]:
+    """A report's front-matter sections before its outline's first entry ("Acknowledgements", "Feedback",
+    "Source code and animations"): bold lines set apart in the type of an Acknowledgments heading printed there.
+    The outline starts with the body, so it lists none of them."""
+    first = min(h.index for h in outline)
+    named = [stream[h.index] for h in detected if h.index < first and h.lines and label_for(h.title) == "other"]
+    if not named or not named[0].bold:
+        return []
+    front = [h for h in detected if h.index < first]
+    return _lines_in_type(layout, stream, block_starts, caption, front, named[0].size, first)
 
 
 def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bool], list[Heading]]:
@@ -1024,7 +1050,8 @@ def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[b
     # The outline is authoritative for what it lists; it often leaves out the abstract, the references and
     # the acknowledgments, which typography still finds.
     gaps = _OutlineGaps.of(outline, detected)
-    merged = sorted(outline + [h for h in detected if gaps.lacks(h)], key=lambda h: h.index)
+    front = _front_matter_headings(layout, stream, block_starts, caption, detected, outline)
+    merged = sorted(outline + front + [h for h in detected if gaps.lacks(h)], key=lambda h: h.index)
     return stream, block_starts, caption, merged
 
 
