@@ -5,26 +5,19 @@ title page, and a name in body-size capitals after the references."""
 
 from __future__ import annotations
 
-import hashlib
-
-from pdf_factory import FILLER, PagePlan, _width, build_pdf
-
-from arxiv_digest.pdf.layout import extract_document
-from arxiv_digest.pdf.sections import segment_sections
-from schemas.records import Section
+from pdf_factory import PagePlan, _width, build_pdf
+from test_heading_recognisers import _body, _headings  # one way to read a generated PDF's headings
 
 
-def _sections(data: bytes) -> list[Section]:
-    extraction = extract_document(data, sha256=hashlib.sha256(data).hexdigest(), page_cap=50, time_cap_seconds=30)
-    return segment_sections(data, extraction)
-
-
-def _headings(data: bytes) -> list[tuple[str, int]]:
-    return [(s.title, s.level) for s in _sections(data)]
-
-
-def _body(plan: PagePlan, y: float, rows: int = 3) -> float:
-    return plan.paragraph(72, y, [FILLER[i % len(FILLER)] for i in range(rows)])
+def _introduction_and_references(title: str) -> PagePlan:
+    """Page 1 of a short paper: its title, "1. Introduction" with a paragraph, and the references."""
+    p1 = PagePlan()
+    p1.text(130, 60, title, 14.3, bold=True)
+    p1.text(72, 100, "1. Introduction", 12, bold=True)
+    y = _body(p1, 118)
+    p1.text(72, y + 10, "References", 12, bold=True)
+    p1.paragraph(72, y + 28, ["Mnih, V. Human-level control through deep reinforcement learning. 2015."])
+    return p1
 
 
 def test_an_unnumbered_papers_sections_are_set_in_the_type_of_its_references_heading() -> None:
@@ -78,12 +71,7 @@ def test_a_centred_heading_wrapped_onto_a_centred_second_line_is_one_heading() -
 
 
 def test_the_next_appendix_letter_under_a_running_headers_rule_and_over_an_algorithm_is_a_section() -> None:
-    p1 = PagePlan()
-    p1.text(130, 60, "Letter Appendix Near Rules", 14.3, bold=True)
-    p1.text(72, 100, "1. Introduction", 12, bold=True)
-    y = _body(p1, 118)
-    p1.text(72, y + 10, "References", 12, bold=True)
-    p1.paragraph(72, y + 28, ["Mnih, V. Human-level control through deep reinforcement learning. 2015."])
+    p1 = _introduction_and_references("Letter Appendix Near Rules")
     p2 = PagePlan()
     p2.text(72, 40, "Letter Appendix Near Rules", 9)  # the running title over its rule
     p2.rule(72, 46, 520)
@@ -99,12 +87,7 @@ def test_the_next_appendix_letter_under_a_running_headers_rule_and_over_an_algor
 
 
 def _with_supplement(first_line: tuple[str, float, bool], second_line: tuple[str, float, bool]) -> bytes:
-    p1 = PagePlan()
-    p1.text(130, 60, "Asynchronous Methods", 14.3, bold=True)
-    p1.text(72, 100, "1. Introduction", 12, bold=True)
-    y = _body(p1, 118)
-    p1.text(72, y + 10, "References", 12, bold=True)
-    p1.paragraph(72, y + 28, ["Mnih, V. Human-level control through deep reinforcement learning. 2015."])
+    p1 = _introduction_and_references("Asynchronous Methods")
     p2 = PagePlan()
     (text, size, bold), (text2, size2, bold2) = first_line, second_line
     p2.text(72, 80, text, size, bold=bold)
