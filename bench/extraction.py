@@ -5,10 +5,10 @@
 Writes bench/results/extraction.json. Accuracy is reported for the corpus's first set (the 14 papers the rules
 were written against), its second set (32), the third set's read nine and its second nine (the "unread" nine:
 scored once blind, then read and tuned on, so now listed per paper too; still not timed) apart, and all
-together, for all sections and for top-level (level 1) sections alone. Speed is pages per second on one core, for our extraction plus
-segmentation plus link finding, next to raw ``page.get_text()`` and (when installed) ``pymupdf4llm`` in the
-same run, so the numbers compare on the same machine; then the speed-up of reading a many-paper day with the
-extract step's process pool (2 workers) over one process.
+together, for all sections and for top-level (level 1) sections alone. Speed is pages per second on one core,
+for our extraction plus segmentation plus link finding, next to raw ``page.get_text()`` and (when installed)
+``pymupdf4llm`` in the same run, so the numbers compare on the same machine; then the speed-up of reading a
+many-paper day with the extract step's process pool (2 workers) over one process.
 """
 
 from __future__ import annotations
