@@ -95,3 +95,13 @@ def test_third_set_read_nine_top_level_sections_and_own_code_meet_the_targets() 
     assert precision >= 0.97 and f1 >= 0.97, score
     code_precision, code_recall, _ = score["code"]
     assert code_precision == 1.0 and code_recall >= 0.95, score
+
+
+def test_third_set_second_nine_top_level_sections_and_own_code_hold_after_tuning_on_them() -> None:
+    # Their unseen estimate was measured once, before any rule looked at them (bench/README.md); the rules were
+    # then tuned on them, so this bar pins what the tuned rules reach, not an unseen figure.
+    score = _score("third_unread")
+    precision, recall, f1 = score["level1"]
+    assert precision >= 0.99 and recall >= 0.99 and f1 >= 0.99, score
+    code_precision, code_recall, _ = score["code"]
+    assert code_precision == 1.0 and code_recall == 1.0, score

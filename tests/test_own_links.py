@@ -142,6 +142,16 @@ def test_a_dataset_papers_own_repository_stated_only_in_its_appendix_is_own_code
     assert own_artifacts(links) == [("https://github.com/example-lab/indoor-release", "code")]
 
 
+def test_the_trained_models_found_in_the_own_repository_make_it_own_code_and_named_models_do_not() -> None:
+    # "The trained models can be found at": the paper's own models, in a forge repository (so code); models
+    # named after someone else's network are not the paper's.
+    plan = _two_pages("Multi-Scale Context Aggregation", [], [],
+                      appendix=["The trained models can be found at https://github.com/example/dilation.",
+                                "The VGG models can be found at https://github.com/example-other/vgg-weights."])
+    data = pdf_factory.build_pdf([plan])
+    assert own_artifacts(find_links(data, _extraction(data))) == [("https://github.com/example/dilation", "code")]
+
+
 def test_released_models_and_datasets_are_own_artifacts_of_their_own_kind_not_code() -> None:
     plan = _paper(
         (120, "We release our checkpoints at https://huggingface.co/collections/example/gridflow-66 and"),

@@ -23,8 +23,9 @@ from arxiv_digest.errors import PdfExtractionError
 from schemas.records import Extraction, PageText, Status
 
 # 2: section levels and layout evidence; 3: column edges across pages, light columns, plain-type headings;
-# 4: URLs rejoined across a line only on evidence, own links by kind, labels from position (issue 28)
-EXTRACTOR_VERSION = "pymupdf-layout-4"
+# 4: URLs rejoined across a line only on evidence, own links by kind, labels from position (issue 28);
+# 5: unnumbered and front-matter sections by type, supplement title pages, small-capital types (issue 28)
+EXTRACTOR_VERSION = "pymupdf-layout-5"
 
 # Ligatures are expanded by MuPDF when TEXT_PRESERVE_LIGATURES is off; the table catches fonts whose
 # ToUnicode map still yields the ligature code points.

@@ -60,7 +60,11 @@ _OWN_RELEASE = re.compile(
     # "The full dataset can be downloaded from": the paper's data, named by a plain determiner and no proper name
     # ("The ImageNet dataset can be downloaded from" is someone else's).
     r"|\b(?:the|this)\s+(?:(?:full|entire|complete|proposed|new|whole|collected)\s+)?(?:dataset|data|benchmark|corpus)"
-    r"\b[^.]{0,80}?\b(?:is|are|can be|will be)\s+(?:publicly\s+|freely\s+)?(?:downloaded|accessed|hosted)\b",
+    r"\b[^.]{0,80}?\b(?:is|are|can be|will be)\s+(?:publicly\s+|freely\s+)?(?:downloaded|accessed|hosted)\b"
+    # "The trained models can be found at": the paper's own trained models, named by a plain determiner
+    # ("The VGG models can be found at" names someone else's).
+    r"|\b(?:the|this|our)\s+(?:(?:trained|learned|learnt|final)\s+)?(?:models?|weights|checkpoints)"
+    r"\b[^.]{0,80}?\b(?:is|are|can be|will be)\s+(?:publicly\s+|freely\s+)?(?:available|found|downloaded)\b",
     re.I,
 )
 # Words that put the link on someone else's work however the sentence goes on: a citation, "et al.", "the

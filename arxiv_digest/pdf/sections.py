@@ -296,8 +296,15 @@ def _styled(line: Line, body_size: float) -> bool:
     return largest >= body_size - 0.5
 
 
-def _style_key(line: Line) -> tuple[float, bool]:
-    return (round(line.size), line.bold)
+def _capitals_size(line: Line) -> float:
+    """The largest visible type on the line: the capitals of a line set in small capitals."""
+    return max((s["size"] for s in line.raw_spans if s["text"].strip()), default=line.size)
+
+
+def _style_key(line: Line) -> tuple[float, bool, bool]:
+    """A heading type: size, bold, and whether it is set in small capitals (capitals larger than the line's
+    type), so a name in body-size capitals does not pass for "1 INTRODUCTION" set in small capitals."""
+    return (round(line.size), line.bold, _capitals_size(line) >= line.size + 1.0)
 
 
 def _numbers(num: str) -> tuple[int, ...] | None:
@@ -559,7 +566,7 @@ class _HeadingScan:
     seen_front_back: set[str] = field(default_factory=set)
     in_back_matter: bool = False
     after_references: bool = False
-    styles: dict[tuple[float, bool], int] = field(default_factory=dict)  # type of numbered headings -> level
+    styles: dict[tuple[float, bool, bool], int] = field(default_factory=dict)  # type of numbered headings -> level
     appendix_letters: set[str] = field(default_factory=set)  # letters of the top-level appendix headings so far
 
     @property
@@ -700,9 +707,15 @@ def _appendix_letter(candidate: _Candidate, scan: _HeadingScan) -> int | None:
     if not scan.in_back_matter:
         return None
     letter = _LETTER_HEADING.match(candidate.text)
-    if not letter or candidate.words > 12 or not candidate.prominent or not candidate.placed():
+    if not letter or candidate.words > 12 or not candidate.prominent:
         return None
-    scan.appendix_letters.add(letter.group("num").upper())
+    # The next letter of the appendix ("A" first) continues its sequence: like a numbered heading that does,
+    # only a frame drawn around it disqualifies it (an algorithm box or a running header's rule may sit near).
+    letters = scan.appendix_letters
+    expected = chr(ord(max(letters)) + 1) if letters else "A"
+    if not candidate.placed(in_sequence=letter.group("num").upper() == expected):
+        return None
+    letters.add(letter.group("num").upper())
     return 1
 
 
@@ -773,10 +786,29 @@ def _plain_type_heading(scan: _HeadingScan, index: int) -> Heading | None:
     return _heading(index, line, len(numbers))
 
 
+def _supplement_title(index: int, scan: _HeadingScan) -> bool:
+    """"Supplementary Material for <the paper's title>", a lone "Appendix" over a date: the title page of a
+    supplement after the references, set in the paper's title type (larger than any of its numbered section
+    headings) and naming the paper or standing over a plain title-block line (the date, the title's rest). The
+    supplement's own headings follow; the title is not a section. A large "Appendices" right above the first
+    appendix heading is a part heading, and stays."""
+    line = scan.stream[index]
+    if not scan.after_references or not scan.styles or not _APPENDIX_HEADING.match(line.text):
+        return False
+    if line.size < max(size for size, _, _ in scan.styles) + 3.0:
+        return False
+    if re.search(r"\bfor\b", line.text, re.I):
+        return True
+    nxt = scan.stream[index + 1] if index + 1 < len(scan.stream) else None
+    return nxt is not None and not nxt.bold and nxt.size >= scan.body + 0.9
+
+
 def _styled_heading(scan: _HeadingScan, index: int) -> Heading | None:
     """The first recogniser that accepts the line decides its level; the heading then tells the scan what
     follows it (back matter, references, the type of its level, an appendix letter)."""
     line = scan.stream[index]
+    if _supplement_title(index, scan):
+        return None
     candidate = _Candidate(scan, index, line, _NUMBERED_HEADING.match(line.text))
     level = next((level for recognise in _RECOGNISERS if (level := recognise(candidate, scan)) is not None), None)
     if level is None:
@@ -831,7 +863,8 @@ def _merge_wrapped_title(heading: Heading, stream: Sequence[Line], block_starts:
     """A long title wraps onto a second line set in the same type; keep the two together.
 
     MuPDF may put the second line in a block of its own when it is indented under the title text ("A. Long
-    title" / "   continued"): then it must sit right below, at the title's left edge or a hanging indent.
+    title" / "   continued"): then it must sit right below, at the title's left edge or a hanging indent, or
+    centred under a centred title.
     """
     first = stream[heading.index]
     following = heading.index + 1
@@ -841,7 +874,9 @@ def _merge_wrapped_title(heading: Heading, stream: Sequence[Line], block_starts:
     if following in block_starts:
         height = max(first.y1 - first.y0, 1.0)
         tight = -0.3 * height <= nxt.y0 - first.y1 <= 0.5 * height  # line boxes of some fonts overlap a little
-        if not tight or not first.x0 - 1 <= nxt.x0 <= first.x0 + 3 * first.size:
+        under = first.x0 - 1 <= nxt.x0 <= first.x0 + 3 * first.size
+        centred = nxt.x0 > first.x0 and abs((nxt.x0 + nxt.x1) - (first.x0 + first.x1)) <= 2 * first.size
+        if not tight or not (under or centred):
             return heading
     same_type = nxt.bold == first.bold and abs(nxt.size - first.size) < 0.3 and _styled(nxt, body)
     if (
@@ -868,8 +903,10 @@ class _OutlineMatcher:
 
     def _matches(self, index: int, wanted: str) -> bool:
         line = self.stream[index]
-        if index in self.used or line.size < self.layout.body_size - 1:
-            return False  # smaller than the body text: a figure's label or a footnote, not the heading
+        if index in self.used or (line.size < self.layout.body_size - 1 and _capitals_size(line) < line.size + 1):
+            # smaller than the body text: a figure's label or a footnote, not the heading; a heading in small
+            # capitals ("3.1 A MOTIVATING EXAMPLE", capitals at body size) is measured by its capitals
+            return False
         have = self.key_of.get(index)
         if have is None:
             have = self.key_of[index] = _key(line.text)
@@ -932,16 +969,89 @@ def find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bo
     return layout.memo["headings"]
 
 
+_UNNUMBERED_NAMES = {"references", "other"}  # References, Acknowledgments: printed in the type of the sections
+
+
+def _unnumbered_level(line: Line, top: float, body: float) -> int:
+    """1 for a bold short title line in the top-level type, 2 between it and the body size, 0 otherwise."""
+    level = 1 if abs(line.size - top) < 0.3 else 2 if body + 0.5 <= line.size <= top - 0.5 else 0
+    text = line.text
+    if not level or not line.bold or len(text.split()) > 10 or not text[:1].isupper():
+        return 0
+    return 0 if text.endswith((".", ":")) or _looks_like_prose(text) else level
+
+
+def _lines_in_type(
+    layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int], caption: Sequence[bool],
+    detected: Sequence[Heading], top: float, end: int,
+) -> list[Heading]:
+    """Headings set apart in the type ``top`` of the paper's named headings (and subsections between that type
+    and the body size), from the first detected heading up to line ``end``."""
+    body = layout.body_size
+    taken = {h.index + k for h in detected for k in range(max(h.lines, 1))}  # a wrapped title's lines too
+    start = min(taken, default=0)
+    found: list[Heading] = []
+    for index in sorted(block_starts):
+        if index >= end:
+            break
+        if index <= start or index in taken or caption[index]:
+            continue
+        line = stream[index]
+        level = _unnumbered_level(line, top, body)
+        if not level or not _placed_like_heading(layout, stream, index, block_starts):
+            continue
+        heading = _merge_wrapped_title(_heading(index, line, level), stream, block_starts, body)
+        taken.update(range(index, index + heading.lines))
+        found.append(heading)
+    return found
+
+
+def _unnumbered_headings(
+    layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int], caption: Sequence[bool],
+    detected: Sequence[Heading],
+) -> list[Heading]:
+    """The sections of a paper whose headings carry no numbers (AAAI, some journals), found by type.
+
+    Its "References" or "Acknowledgments" heading shows the type of its top-level headings: a bold line set
+    apart in that type is a section, and a bold line between that type and the body size a subsection. Used
+    only when no numbered heading and no outline were found, so a numbered paper is never read this way.
+    """
+    named = [stream[h.index] for h in detected if h.lines and label_for(h.title) in _UNNUMBERED_NAMES]
+    top = max((line.size for line in named if line.bold), default=0.0)
+    if top < layout.body_size + 0.9:
+        return []
+    return _lines_in_type(layout, stream, block_starts, caption, detected, top, len(stream))
+
+
+def _front_matter_headings(
+    layout: DocumentLayout, stream: Sequence[Line], block_starts: set[int], caption: Sequence[bool],
+    detected: Sequence[Heading], outline: Sequence[Heading],
+) -> list[Heading]:
+    """A report's front-matter sections before its outline's first entry ("Acknowledgements", "Feedback",
+    "Source code and animations"): bold lines set apart in the type of an Acknowledgments heading printed there.
+    The outline starts with the body, so it lists none of them."""
+    first = min(h.index for h in outline)
+    named = [stream[h.index] for h in detected if h.index < first and h.lines and label_for(h.title) == "other"]
+    if not named or not named[0].bold:
+        return []
+    front = [h for h in detected if h.index < first]
+    return _lines_in_type(layout, stream, block_starts, caption, front, named[0].size, first)
+
+
 def _find_headings(layout: DocumentLayout) -> tuple[list[Line], set[int], list[bool], list[Heading]]:
     stream, block_starts, caption = _line_stream(layout)
     detected = [h for h in detect_headings(layout, stream, block_starts) if not caption[h.index]]
     outline = outline_headings(layout, stream)
     if outline is None:
+        if not any(_NUMBERED_HEADING.match(h.title) for h in detected):
+            extra = _unnumbered_headings(layout, stream, block_starts, caption, detected)
+            detected = sorted([*detected, *extra], key=lambda h: h.index)
         return stream, block_starts, caption, detected
     # The outline is authoritative for what it lists; it often leaves out the abstract, the references and
     # the acknowledgments, which typography still finds.
     gaps = _OutlineGaps.of(outline, detected)
-    merged = sorted(outline + [h for h in detected if gaps.lacks(h)], key=lambda h: h.index)
+    front = _front_matter_headings(layout, stream, block_starts, caption, detected, outline)
+    merged = sorted(outline + front + [h for h in detected if gaps.lacks(h)], key=lambda h: h.index)
     return stream, block_starts, caption, merged
 
 
