@@ -5,6 +5,7 @@ are served, the page says which day is being written, and that day appears once 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -14,7 +15,11 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
+from arxiv_digest.catalog.sample_day import PAPERS, SAMPLE_DAY
+from arxiv_digest.cli import app as cli_app
+from arxiv_digest.runtime import close_stores
 from arxiv_digest.settings import Settings, load_settings
 from arxiv_digest.store import Store
 from arxiv_digest.web.app import create_app
@@ -131,5 +136,43 @@ def test_a_restarted_app_rebuilds_its_copy_from_the_day_files(per_day: Settings)
     store = Store.open(per_day.data_dir / "web" / "reading-copy.duckdb", read_only=True)
     try:
         assert sorted(run.digest_date for run in store.runs()) == list(DAYS[:2])
+    finally:
+        store.close()
+
+
+def _run_sample(root: Path, *flags: str) -> None:
+    result = CliRunner().invoke(cli_app, ["run", "--sample", *flags, "--data-dir", str(root)],
+                                env={"ARXIV_DIGEST_STORE_LAYOUT": "per-day"})
+    close_stores()
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_day_the_flow_built_per_day_is_served_whole_and_a_rerun_of_it_is_merged_again(tmp_path: Path) -> None:
+    _run_sample(tmp_path)
+    data_dir = tmp_path / "sample-day"
+    day_file = Store.open(data_dir / "days" / f"{SAMPLE_DAY.isoformat()}.duckdb", read_only=True)
+    try:
+        listed = [p.versioned_id for p in day_file.digest_papers(SAMPLE_DAY, "cs.CV")]
+    finally:
+        day_file.close()
+    assert len(listed) == 4
+    settings = load_settings(environ={}, data_dir=str(data_dir), store_layout="per-day", web_secret="s")
+    with TestClient(create_app(settings)) as client:
+        day = client.get(f"/day/cs.CV/{SAMPLE_DAY.isoformat()}")
+        assert day.status_code == 200 and re.findall(r'data-paper="([^"]+)"', day.text) == listed
+        paper = client.get(f"/paper/{PAPERS[0].arxiv_id}")
+        assert paper.status_code == 200 and SAMPLE_DAY.isoformat() in paper.text  # the digest that holds it
+        assert PAPERS[1].arxiv_id in client.get("/search", params={"q": PAPERS[1].title.split()[0]}).text
+        assert client.get("/status").status_code == 200 and client.get("/trends").status_code == 200
+        copy = client.app.state.web.copy  # type: ignore[attr-defined]
+        first = dict(copy._copied)
+        _run_sample(tmp_path, "--force")  # the day file changes: merged again, its rows replacing its rows
+        again = client.get(f"/day/cs.CV/{SAMPLE_DAY.isoformat()}")
+        assert again.status_code == 200 and re.findall(r'data-paper="([^"]+)"', again.text) == listed
+        assert copy._copied != first
+    store = Store.open(data_dir / "web" / "reading-copy.duckdb", read_only=True)
+    try:
+        assert [p.versioned_id for p in store.digest_papers(SAMPLE_DAY, "cs.CV")] == listed
     finally:
         store.close()
