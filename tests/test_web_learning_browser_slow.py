@@ -15,21 +15,19 @@ import os
 import re
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from conftest import require_shared
 from fake_arxiv import CatalogPaper, FakeArxiv
 from pdf_factory import single_column_paper
+from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 from test_html_browser import chromium, chromium_args
-from test_web_browser import _free_port
+from web_fixtures import serving
 
 from arxiv_digest.catalog.announcements import announcement
 from arxiv_digest.catalog.sample_day import SamplePaper
@@ -152,16 +150,10 @@ def two_days(tmp_path: Path) -> Iterator[tuple[FakeArxiv, Path, Path, dict[date,
         yield fake, tmp_path / "data", config, days
 
 
-def _serve(settings_dir: Path, config: Path, harness: str) -> tuple[uvicorn.Server, threading.Thread, str]:
-    app = create_app(load_settings(config_file=config, environ={}, data_dir=str(settings_dir), web_secret="s"))
+def _app(data_dir: Path, config: Path, harness: str) -> Starlette:
+    app = create_app(load_settings(config_file=config, environ={}, data_dir=str(data_dir), web_secret="s"))
     app.router.routes.append(Route("/harness", lambda request: HTMLResponse(harness)))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
+    return app
 
 
 def _day_order(dom: str) -> list[tuple[str, str]]:
@@ -185,8 +177,7 @@ def test_a_like_in_the_browser_changes_tomorrows_ranking_and_its_reason(
     harness = HARNESS.replace("PRESSES", json.dumps(presses)).replace(
         "DAY", f"/day/cs.CV/{DAY_1.isoformat()}?profile={PROFILE}")
     browser = chromium()
-    server, thread, base = _serve(data_dir, config, harness)
-    try:
+    with serving(_app(data_dir, config, harness)) as base:
         dom = subprocess.run([browser, *chromium_args(tmp_path / "profile"), "--virtual-time-budget=30000",
                               "--dump-dom", f"{base}/harness"], capture_output=True, text=True, timeout=180,
                              check=True).stdout
@@ -204,9 +195,6 @@ def test_a_like_in_the_browser_changes_tomorrows_ranking_and_its_reason(
         shot = tmp_path / "web-learned.png"
         subprocess.run([browser, *chromium_args(tmp_path / "profile"), "--hide-scrollbars", "--window-size=1100,900",
                         f"--screenshot={shot}", day_2], capture_output=True, timeout=120, check=True)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
     shown = _day_order(dom)
     splatting = {str(r["id"]) for r in days[DAY_2][:3]}
