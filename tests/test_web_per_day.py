@@ -129,6 +129,19 @@ def test_a_day_file_held_by_a_run_does_not_block_the_app(client: TestClient, per
     assert "a run is writing" not in day.text
 
 
+def test_an_unreadable_day_file_is_left_out_and_named_not_a_broken_app(client: TestClient,
+                                                                      per_day: Settings) -> None:
+    path = per_day.day_store_path(DAYS[2])
+    path.write_bytes(b"not a DuckDB file at all\n" * 400)  # a damaged file, as a bad disk block leaves one
+    archive = client.get("/archive")
+    assert archive.status_code == 200 and f"cannot read {DAYS[2].isoformat()}" in archive.text
+    assert all(f"/day/cs.CV/{day.isoformat()}" in archive.text for day in DAYS[:2])
+    path.unlink()
+    _write_day(per_day, 2)  # rebuilt: read again, and no longer named
+    day = client.get(f"/day/cs.CV/{DAYS[2].isoformat()}")
+    assert day.status_code == 200 and "cannot read" not in day.text
+
+
 def test_a_restarted_app_rebuilds_its_copy_from_the_day_files(per_day: Settings) -> None:
     for _ in range(2):
         with TestClient(create_app(per_day)) as client:

@@ -47,8 +47,8 @@ def _attach(cur: duckdb.DuckDBPyConnection, source: Path) -> None:
     quoted = str(source).replace("'", "''")
     try:
         cur.execute(f"ATTACH '{quoted}' AS {SOURCE} (READ_ONLY)")
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             raise StoreHeld(f"{source} is held by another process (a run writing it)") from exc
         raise StoreError(f"cannot read the store {source}: {exc}") from exc
 

@@ -100,9 +100,12 @@ def copy_note(web: WebState) -> str:
     if state.copied_at is None:
         return "no store yet" if not state.writing else "a run is writing; the archive appears when it ends"
     when = state.copied_at.strftime("%H:%M UTC")
+    left_out = f"; cannot read {', '.join(state.unreadable)} (see `arxiv-digest status`)" if state.unreadable else ""
     if state.held:  # per-day: the other days are current, the held ones appear when their run ends
-        return f"a run is writing {', '.join(state.held)}; it appears when the run ends (archive as of {when})"
-    return f"a run is writing; showing the archive as of {when}" if state.writing else f"archive as of {when}"
+        days = ", ".join(state.held)
+        return f"a run is writing {days}; it appears when the run ends (archive as of {when}){left_out}"
+    return (f"a run is writing; showing the archive as of {when}" if state.writing else f"archive as of {when}") + \
+        left_out
 
 
 def page(name: str, request: Request, status: int = 200, **values: Any) -> HTMLResponse:

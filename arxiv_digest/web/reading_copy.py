@@ -37,6 +37,7 @@ class CopyState:
     copied_at: datetime | None  # UTC; None: no store yet
     writing: bool  # a run held the main store (or, per-day, a day file) at the last attempt
     held: tuple[str, ...] = ()  # per-day: the day files a run held at the last attempt (not in the copy yet)
+    unreadable: tuple[str, ...] = ()  # per-day: day files left out (damaged, or an older schema), until they change
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
@@ -158,11 +159,12 @@ class DayFilesCopy(_CopyHandle):
         self.sources = sources
         self._copied: dict[Path, tuple[int, int, int]] = {}
         self._held: tuple[str, ...] = ()
+        self._unreadable: dict[Path, str] = {}
         self._started = False
 
     @property
     def state(self) -> CopyState:
-        return CopyState(self._copied_at, bool(self._held), self._held)
+        return CopyState(self._copied_at, bool(self._held), self._held, tuple(p.stem for p in self._unreadable))
 
     def refresh(self) -> CopyState:
         """Merge each day file that changed since the last merge (or was held then); cheap when none did."""
@@ -197,7 +199,11 @@ class DayFilesCopy(_CopyHandle):
                 except StoreHeld:
                     held.append(path.stem)
                     continue
-                self._copied[path] = signature
+                except StoreError as exc:  # one bad day file must not take every page down: left out, named
+                    self._unreadable[path] = str(exc)
+                else:
+                    self._unreadable.pop(path, None)
+                self._copied[path] = signature  # tried again only when it changes
         finally:
             target.close()
         return held
