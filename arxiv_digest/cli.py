@@ -1081,9 +1081,7 @@ def web(
     from arxiv_digest.web.app import host_problem
     from arxiv_digest.web.serve import serve_app
 
-    problem = host_problem(host, settings.web_token) or (
-        "the web app serves the single store layout only (store_layout = per-day is not served yet)"
-        if settings.store_layout == "per-day" else "")
+    problem = host_problem(host, settings.web_token)
     if problem:
         _fail(problem, 2)
     console.print(f"serving {settings.data_dir} at http://{'[' + host + ']' if ':' in host else host}:{port}/ "

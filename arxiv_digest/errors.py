@@ -57,6 +57,10 @@ class StoreDamaged(StoreError):
     """The store file's bytes are wrong (a bad block, a truncated file): restore, move aside and rebuild."""
 
 
+class StoreHeld(StoreError):
+    """Another process holds the store file (a run writing its day): read it later."""
+
+
 class SampleStoreError(StoreError):
     """A real run met a store that holds the offline sample day's invented papers."""
 

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 from test_html_browser import chromium, chromium_args
-from web_fixtures import build_sample_day
+from web_fixtures import build_sample_day, serving
 
 from arxiv_digest.catalog.sample_day import PAPERS, SAMPLE_DAY
 from arxiv_digest.settings import load_settings
@@ -57,12 +53,6 @@ steps[0][1](null);
 </script></body></html>"""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     data_dir = build_sample_day(tmp_path)
@@ -70,17 +60,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     word = PAPERS[0].title.split()[0]
     page = HARNESS.replace("WORD", json.dumps(word)).replace("DAY", f"/day/cs.CV/{SAMPLE_DAY.isoformat()}")
     app.router.routes.append(Route("/harness", lambda request: HTMLResponse(page)))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", data_dir
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(app) as base:
+        yield base, data_dir
 
 
 def test_a_reader_opens_a_day_searches_filters_likes_and_opens_trends(served: tuple[str, Path],

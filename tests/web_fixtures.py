@@ -1,12 +1,20 @@
-"""A data dir with the sample day built by the real flow, plus a hostile second day, for the web app's tests."""
+"""A data dir with the sample day built by the real flow, plus a hostile second day, for the web app's tests;
+and the app served over real HTTP on 127.0.0.1 for the browser tests."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import uvicorn
+from starlette.applications import Starlette
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
@@ -56,3 +64,21 @@ def add_hostile_day(data_dir: Path) -> None:
         store.finish_run(SECOND_DAY, "cs.CV", "completed", {"papers": 1}, {})
     finally:
         store.close()
+
+
+@contextlib.contextmanager
+def serving(app: Starlette) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port in a thread, for the block; its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -7,7 +7,8 @@ same rows.
 
 One class, `Store`, composed of one mixin per aggregate (each its own module beside this one; the SQL helpers in
 `core`): papers and PDFs, extraction, analyses and attempts, runs and steps, holdings, rankings and feedback,
-deliveries, the archive the search index reads, and which reader feedback each ranking used. The reader's own
+deliveries, the archive the search index reads, which reader feedback each ranking used, and merging another
+store file's rows in (the web app's reading copy of per-day files). The reader's own
 file (feedback, library) is `reader.py`'s `ReaderStore`. The numbered migrations live in `migrations/`.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from arxiv_digest.store.analyses import AnalysisStore
 from arxiv_digest.store.archive import ArchiveStore
 from arxiv_digest.store.core import StoreCore, _migrations, damaged_store, utcnow
+from arxiv_digest.store.day_copies import DayCopyStore
 from arxiv_digest.store.deliveries import DeliveryStore
 from arxiv_digest.store.extraction import ExtractionStore
 from arxiv_digest.store.holdings import HoldingStore
@@ -28,7 +30,7 @@ __all__ = ["Store", "StoreCore", "_migrations", "damaged_store", "utcnow"]
 
 
 class Store(HoldingStore, PaperStore, ExtractionStore, AnalysisStore, RunStore, RankingStore, RankingFeedbackStore,
-            ArchiveStore, DeliveryStore, StoreCore):
+            ArchiveStore, DeliveryStore, DayCopyStore, StoreCore):
     """The DuckDB store: every aggregate's reads and writes over one connection."""
 
 

@@ -22,7 +22,7 @@ from arxiv_digest.search import INDEX_DIR, SearchIndex, ThemeCache
 from arxiv_digest.settings import Settings
 from arxiv_digest.store.reader import FeedbackAction, PaperState, ReaderStore, reader_path
 from arxiv_digest.web import views
-from arxiv_digest.web.reading_copy import ReadingCopy
+from arxiv_digest.web.reading_copy import DayFilesCopy, ReadingCopy, reading_copy
 from arxiv_digest.web.signing import load_secret, profile_names
 
 SESSION_COOKIE = "digest_session"
@@ -38,7 +38,7 @@ class WebState:
 
     settings: Settings
     key: bytes
-    copy: ReadingCopy
+    copy: ReadingCopy | DayFilesCopy
     templates: Environment
     profiles: list[str]
     index: SearchIndex
@@ -55,7 +55,7 @@ class WebState:
         templates.globals.update(plain=views.plain)
         return cls(settings=settings,
                    key=load_secret(settings.web_secret, settings.data_dir),
-                   copy=ReadingCopy(settings.db_path, settings.data_dir / "web" / "reading-copy.duckdb"),
+                   copy=reading_copy(settings),
                    templates=templates,
                    profiles=profile_names([p.name for p in settings.profiles]),
                    index=SearchIndex.open(settings.data_dir / INDEX_DIR))
@@ -100,7 +100,12 @@ def copy_note(web: WebState) -> str:
     if state.copied_at is None:
         return "no store yet" if not state.writing else "a run is writing; the archive appears when it ends"
     when = state.copied_at.strftime("%H:%M UTC")
-    return f"a run is writing; showing the archive as of {when}" if state.writing else f"archive as of {when}"
+    left_out = f"; cannot read {', '.join(state.unreadable)} (see `arxiv-digest status`)" if state.unreadable else ""
+    if state.held:  # per-day: the other days are current, the held ones appear when their run ends
+        days = ", ".join(state.held)
+        return f"a run is writing {days}; it appears when the run ends (archive as of {when}){left_out}"
+    return (f"a run is writing; showing the archive as of {when}" if state.writing else f"archive as of {when}") + \
+        left_out
 
 
 def page(name: str, request: Request, status: int = 200, **values: Any) -> HTMLResponse:
