@@ -18,6 +18,7 @@ import pytest
 from fake_arxiv import CatalogPaper, FakeArxiv
 from pdf_factory import single_column_paper
 from smtp_servers import Inbox, smtp_server
+from test_calendar_simulation import _iso, _visible_from
 
 from arxiv_digest.catalog.announcements import announcement
 from arxiv_digest.catalog.feed import parse_feed
@@ -29,22 +30,14 @@ from arxiv_digest.checks.digest_format import parse_digest
 from arxiv_digest.runtime import Runtime, close_stores
 from arxiv_digest.settings import Settings
 from arxiv_digest.steps.revisions import list_revisions
+from arxiv_digest.store import Store
 from arxiv_digest.store.reader import Feedback, FeedbackAction, ReaderStore, reader_path
+from arxiv_digest.web.views import day_page_html
 
 CATEGORY = "cs.CV"
 BEFORE, DAY, AFTER = date(2026, 3, 3), date(2026, 3, 4), date(2026, 3, 5)  # Tue, Wed, Thu digests
 LIKED = "2601.00500"
 COMMENT = 'Accepted at CVPR 2026 <script>alert("x")</script>'
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _visible_from(digest: date) -> datetime:
-    found = announcement(digest)
-    assert found is not None
-    return found.announced_at + timedelta(minutes=10)
 
 
 def _paper(arxiv_id: str, submitted: datetime, version: int = 1, updated: datetime | None = None,
@@ -148,6 +141,12 @@ def test_a_liked_papers_new_version_is_listed_once_in_the_digest_of_its_window(
     assert "<script>" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert f'<a href="https://arxiv.org/abs/{LIKED}v2">Liked splats &lt;b&gt;v2&lt;/b&gt;</a>' in page
     assert page.index('id="revised"') > page.index('id="2603.00002v1"')  # after the papers
+    store = Store.open(data / "digest.duckdb", read_only=True)
+    try:  # the web app's day page renders the same view
+        app_page = day_page_html(store, Settings().replace(data_dir=data, language="en"), DAY, CATEGORY, "", {})
+    finally:
+        store.close()
+    assert 'id="revised"' in app_page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in app_page
     payload = json.loads(_out(data, DAY, "json"))
     assert [p["arxiv_id"] for p in payload["papers"]] == ["2603.00002"]
     assert payload["revised"] == [{"id": f"{LIKED}v2", "arxiv_id": LIKED, "version": 2,
