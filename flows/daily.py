@@ -1,5 +1,5 @@
-"""The daily digest flow: fetch → rank → download → extract → segment (and figure) → analyze → summarize → quality
-→ publish → deliver.
+"""The daily digest flow: fetch → rank → revisions → download → extract → segment (and figure) → analyze →
+summarize → quality → publish → deliver.
 
 The per-paper steps run per batch of papers (one paper per batch on small days; see
 arxiv_digest.operations.batches). Downloads run in day order, one batch after the other (arXiv's politeness
@@ -35,6 +35,7 @@ from tasks.progress import progress_task
 from tasks.publish import publish_task
 from tasks.quality_gate import quality_task
 from tasks.rank import rank_task
+from tasks.revisions import revisions_task
 from tasks.segment import segment_task
 from tasks.summarize import summarize_task
 
@@ -133,6 +134,7 @@ def daily_digest(
         else fetch_task
     papers = fetch(settings, day, cat, refetch, found)  # the announcement is looked up once, here
     rank_task(settings, day, cat)  # the interest profiles' rankings set the reading budget of analyze
+    revisions_task(settings, day, cat)  # new versions of liked and saved papers: the "Revised" section
     todo = plan_task(settings, day, cat, papers, force)
     preflight_task(settings, day, cat, todo)  # a wrong model name or key stops the run here, not per paper
     progress_task(settings, day, cat, todo)  # papers downloaded / read / analysed, in the UI and on the console

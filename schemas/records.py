@@ -437,3 +437,30 @@ class FeedRead:
     announcement_date: date | None
     items: list[list[Any]]  # [arxiv_id, version, announce_type]
     error: str | None
+
+
+@dataclass(frozen=True)
+class ReaderHold:
+    """A paper in a profile's library or likes (the reader's file), with the newest version the reader met."""
+
+    profile: str
+    kind: str  # "library" (saved) or "likes"
+    version: int
+
+
+@dataclass(frozen=True)
+class RevisedPaper:
+    """A new version of a paper the reader liked or saved (`listed_revisions`), listed once per category in the
+    digest whose submission window holds the version's submission; never a new paper of that day."""
+
+    arxiv_id: str  # without version
+    version: int
+    title: str
+    updated: datetime  # the version's submission (the API's `updated`), UTC
+    comment: str | None  # arXiv's comment on this version ("accepted at CVPR 2026"): untrusted text
+    journal_ref: str | None
+    held_by: tuple[ReaderHold, ...]
+
+    @property
+    def versioned_id(self) -> str:
+        return str(PaperKey(self.arxiv_id, self.version))

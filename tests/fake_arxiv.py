@@ -6,6 +6,7 @@ Faults are queued per route and consumed one per request:
     ("truncate", 100)                      promise the full body, send only the first N bytes, close
     ("html",)                              send an HTML page with status 200 instead of the PDF
     ("none",)                              answer normally (to aim a later fault at a later request)
+The route "ids" aims faults at the API's lookups by id (id_list) only; the searches go on unharmed.
 
 A PDF can also be a StreamedPdf: a body of any size produced chunk by chunk while it is sent (a 200 MB PDF costs
 no memory), with or without a Content-Length; state.streamed records how many bytes each such request got out
@@ -118,6 +119,8 @@ class _Handler(QuietHandler):
         with state.lock:
             state.requests.append(RecordedRequest(parsed.path, query, dict(self.headers), time.monotonic()))
             route = route_of(parsed.path)
+            if route == "api" and "id_list" in query and state.faults["ids"]:
+                route = "ids"
             fault = state.faults[route].popleft() if state.faults[route] else None
             if fault is not None and fault[0] != "none":
                 state.served_faults.append((route, fault[0]))

@@ -17,6 +17,8 @@ from arxiv_digest.checks.findings import (
     PAPER_LINK_WRONG,
     PAPER_SECTION_MISSING,
     PUBLISHED_OUTSIDE_WINDOW,
+    REVISED_ENTRY_MALFORMED,
+    REVISED_LISTED_AS_NEW,
     SUMMARY_EMPTY,
     TOC_ANCHOR_UNRESOLVED,
     TOC_MISSING_PAPER,
@@ -32,6 +34,7 @@ from arxiv_digest.checks.text import title_key
 # Without these an entry cannot be audited at all; the others make it incomplete.
 _BLOCKING_SECTIONS = ("title", "abstract", "analysis")
 _WARNING_SECTIONS = ("authors", "published", "categories", "key_findings", "links")
+_ANCHOR_ID = re.compile(r"v\d+$")  # a contents anchor is the versioned id: the paper's id without it
 
 
 def published_outside_window(published: date, digest_date: date, *, late: bool = False) -> str:
@@ -122,7 +125,7 @@ def check_digest(
     if language is None:
         language = infer_language([parsed.summary or "", *(p.analysis or "" for p in parsed.papers)])
     return [*_dating_findings(parsed), *_entry_findings(parsed, day, language, paper_urls or {}),
-            *_contents_findings(parsed), *_summary_findings(parsed, day, language)]
+            *_contents_findings(parsed), *_revised_findings(parsed), *_summary_findings(parsed, day, language)]
 
 
 def _dating_findings(parsed: ParsedDigest) -> list[Finding]:
@@ -166,6 +169,25 @@ def _contents_findings(parsed: ParsedDigest) -> list[Finding]:
             findings.append(Finding(paper.paper_id, TOC_MISSING_PAPER, WARNING,
                                     "the paper is not in the table of contents"))
     return findings
+
+
+def _revised_findings(parsed: ParsedDigest) -> list[Finding]:
+    """The Revised section: each item links to a version (v2 on) of an arXiv paper, and none is a paper of the day."""
+    findings = []
+    new = {p.arxiv_id for p in parsed.papers if p.arxiv_id} | {_anchor_id(e.anchor) for e in parsed.toc}
+    for entry in parsed.revised:
+        if entry.arxiv_id is None or entry.version is None or entry.version < 2 or not entry.title:
+            findings.append(Finding("", REVISED_ENTRY_MALFORMED, BLOCKING,
+                                    f"line {entry.line}: a revised item needs a title linked to a new version's "
+                                    f"arXiv page (…/abs/IDv2 on): {entry.text[:120]!r}"))
+        elif entry.arxiv_id in new:
+            findings.append(Finding(f"{entry.arxiv_id}v{entry.version}", REVISED_LISTED_AS_NEW, BLOCKING,
+                                    "listed as revised and as a paper of the day"))
+    return findings
+
+
+def _anchor_id(anchor: str) -> str:
+    return _ANCHOR_ID.sub("", anchor)
 
 
 def _summary_findings(parsed: ParsedDigest, day: date | None, language: Language) -> list[Finding]:

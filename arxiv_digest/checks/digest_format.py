@@ -2,6 +2,8 @@
 
 The format, per paper: `<a id='ID'></a>`, `## [Title](https://arxiv.org/abs/ID)`, `**Authors:**`,
 `**Published:**`, `**Categories:**`, `**Abstract:**`, `**Analysis:**`, `**Key Findings:**`, `**Links:**`, `---`.
+After the papers, an optional `## Revised` section lists new versions of the reader's papers, one bullet each:
+`- [Title](https://arxiv.org/abs/IDvN) — vN, YYYY-MM-DD — ...`; they are not papers of the day.
 Model-written analyses contain their own `##` headings and `---` rules, so papers are split on the anchors
 (or, without anchors, on paper headings that link to arXiv), and an analysis runs up to the last
 `**Key Findings:**` marker of its entry.
@@ -66,6 +68,18 @@ class ParsedPaper:
         return self.anchor or f"line-{self.line}"
 
 
+@dataclass(frozen=True)
+class RevisedEntry:
+    """One item of the Revised section; arxiv_id and version are None when its link is not a versioned arXiv link."""
+
+    title: str
+    link: str | None
+    arxiv_id: str | None
+    version: int | None
+    text: str  # the whole item, for messages
+    line: int
+
+
 @dataclass
 class ParsedDigest:
     digest_date: date | None
@@ -74,6 +88,7 @@ class ParsedDigest:
     summary: str | None
     toc: list[TocEntry] = field(default_factory=list)
     papers: list[ParsedPaper] = field(default_factory=list)
+    revised: list[RevisedEntry] = field(default_factory=list)
 
     @property
     def date(self) -> date | None:
@@ -97,6 +112,8 @@ _FIELD = re.compile(
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
+_REVISED_HEADING = re.compile(r"^##\s+Revised\s*$", re.IGNORECASE)
+_ABS_LINK = re.compile(r"^(?:https?://(?:export\.)?arxiv\.org/abs/|[^)\s]*/abs/)", re.IGNORECASE)
 _LINK_ITEM = re.compile(r"^\[((?:\\.|[^\]\\])*)\]\(\s*([^)\s]+)\s*\)")
 # A teaser figure line: `![caption](figures/<sha256>.jpg)` between the metadata and the abstract.
 _FIGURE_LINE = re.compile(r"^\s*!\[(?:\\.|[^\]\\])*\]\(\s*(figures/[0-9a-f]{64}\.(?:jpg|png))\s*\)\s*$")
@@ -284,8 +301,37 @@ def parse_digest(text: str) -> ParsedDigest:
     summary_block = _span(lines, sections, "executive summary", ("table of contents", "papers"))
     summary = _text(summary_block) if summary_block is not None else None
     toc = _contents(_span(lines, sections, "table of contents", ("papers",)) or [])
+    papers_start = sections.get("papers", -1) + 1
+    revised_at = _revised_heading(lines, papers_start)
     return ParsedDigest(digest_date=digest_date, header_date=header_date, title=title, summary=summary,
-                        toc=toc, papers=_papers(lines, sections.get("papers", -1) + 1))
+                        toc=toc, papers=_papers(lines[:revised_at], papers_start),
+                        revised=_revised(lines, revised_at + 1) if revised_at < len(lines) else [])
+
+
+def _revised_heading(lines: list[str], papers_start: int) -> int:
+    """The line index of the Revised section's heading: the last `## Revised` after every paper entry (an
+    analysis's own headings are demoted below `##`); len(lines) when there is none."""
+    last_entry = max((i for i, line in enumerate(lines) if i >= papers_start and _ANCHOR.match(line)), default=-1)
+    after = max(last_entry, papers_start - 1)
+    found = [i for i, line in enumerate(lines) if i > after and _REVISED_HEADING.match(line)]
+    return found[-1] if found else len(lines)
+
+
+def _revised(lines: list[str], start: int) -> list[RevisedEntry]:
+    """The Revised section's items, up to the rule that ends it."""
+    entries = []
+    for offset, line in enumerate(lines[start:]):
+        if _RULE.match(line):
+            break
+        if not (bullet := _BULLET.match(line)):
+            continue
+        item = bullet.group(1).strip()
+        link = _LINK_ITEM.match(item)
+        url = link.group(2) if link else None
+        arxiv_id, version = _split_id(url) if url and _ABS_LINK.match(url) else (None, None)
+        entries.append(RevisedEntry(title=unescape_markdown(link.group(1)).strip() if link else "", link=url,
+                                    arxiv_id=arxiv_id, version=version, text=item, line=start + offset + 1))
+    return entries
 
 
 def _heading(lines: list[str]) -> tuple[date | None, date | None, str | None]:

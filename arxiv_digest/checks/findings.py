@@ -45,6 +45,8 @@ PAPER_ID_MISMATCH = "paper_id_mismatch"
 PUBLISHED_OUTSIDE_WINDOW = "published_outside_window"
 PAPER_SECTION_MISSING = "paper_section_missing"
 PAPER_LINK_WRONG = "paper_link_wrong"
+REVISED_ENTRY_MALFORMED = "revised_entry_malformed"
+REVISED_LISTED_AS_NEW = "revised_listed_as_new"
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,7 @@ def digest_view(store: Store, options: PublishOptions, digest_day: date, categor
         coverage_line=coverage_line(coverage, options.language, len(papers), options.include_cross_lists)
         if coverage else "",
         coverage=coverage_record(coverage) if coverage else None,
+        revised=store.listed_revisions(category, digest_day),
     )
 
 
@@ -209,8 +210,9 @@ def profile_view(view: DigestView, profile: InterestProfile, scores: Sequence[Pa
     # The day's own summary names papers that min_score may have cut, which would then be named but not listed.
     summary = profile_summary(profile.name, [(by_id[vid], r) for vid, r in relevance.items()],
                               "" if cut else view.summary, language, len(view.papers))
+    revised = [paper for paper in view.revised if any(hold.profile == profile.name for hold in paper.held_by)]
     return dataclasses.replace(view, papers=papers, summary=summary, profile=profile.name, relevance=relevance,
-                               cut_note=cut_note)
+                               cut_note=cut_note, revised=revised)
 
 
 def with_feedback_links(view: DigestView, links: dict[str, str] | None) -> DigestView:

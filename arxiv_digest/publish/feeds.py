@@ -103,6 +103,12 @@ def export_json(view: DigestView) -> str:
     payload = {"digest_date": digest_day.isoformat(), "category": category, "sample": view.sample,
                "summary": summary, "papers": records,
                "coverage": dict(view.coverage) if view.coverage is not None else None}
+    if view.revised:  # new versions of the reader's liked and saved papers: not papers of the day
+        payload["revised"] = [{"id": paper.versioned_id, "arxiv_id": paper.arxiv_id, "version": paper.version,
+                               "title": paper.title, "updated": paper.updated.isoformat(), "comment": paper.comment,
+                               "journal_ref": paper.journal_ref,
+                               "held_by": [{"profile": h.profile, "kind": h.kind} for h in paper.held_by]}
+                              for paper in view.revised]
     if view.profile:
         payload.update(profile=view.profile, cut_note=view.cut_note)
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

@@ -9,11 +9,13 @@ from typing import Any
 
 from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.publish.markdown import (
+    REVISED_HEADING,
     _spaced,
     anchor,
     cross_list_note,
     entry_analysis,
     late_note,
+    revised_parts,
     strip_controls,
     toc_score,
 )
@@ -133,6 +135,21 @@ def teaser_html(figure: PublishedFigure, language: str) -> str:
     )
 
 
+def _revised_html(view: DigestView) -> list[str]:
+    """After the papers: each new version of a liked or saved paper, linked to that version; arXiv's comment is
+    untrusted text, escaped."""
+    if not view.revised:
+        return []
+    esc = html.escape
+    items = []
+    for paper in view.revised:
+        parts = [esc(" ".join(strip_controls(part).split())) for part in revised_parts(paper, view.language) if part]
+        items.append(f"<li><a href=\"{esc(view.abs_url)}/{esc(paper.versioned_id)}\">"
+                     f"{esc(strip_controls(paper.title))}</a> — {' — '.join(parts)}</li>")
+    return [f"<section id=\"revised\" class=\"revised\"><h2>{REVISED_HEADING}</h2>"
+            f"<p class=\"meta\">{esc(wording_for(view.language).revised_lead)}</p><ul>{''.join(items)}</ul></section>"]
+
+
 def render_html(view: DigestView) -> str:
     """The day's digest as one HTML page; every table-of-contents link points at an element id on the page."""
     digest_day, category, papers, analyses = view.digest_day, view.category, view.papers, view.analyses
@@ -183,6 +200,7 @@ def render_html(view: DigestView) -> str:
             f"<p><a href=\"{esc(pdf_url)}/{esc(vid)}\">PDF</a> · <a href=\"{esc(abs_url)}/{esc(vid)}\">arXiv</a>"
             " · <a href=\"#toc\">back to contents</a></p>" + view.actions_html.get(vid, "") + "</article>"
         )
+    parts += _revised_html(view)
     if view.coverage_line:
         parts.append(f"<footer class=\"coverage\"><p>{esc(view.coverage_line)}</p></footer>")
     return _html_page(title, "\n".join(parts))

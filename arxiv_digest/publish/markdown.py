@@ -11,7 +11,7 @@ from arxiv_digest.analysis.summary import category_name
 from arxiv_digest.checks.structure import WITHHELD_PREFIX
 from arxiv_digest.publish.view import DigestView
 from arxiv_digest.wording import Wording, wording_for
-from schemas.records import Analysis, AnalysisKind, Paper
+from schemas.records import Analysis, AnalysisKind, Paper, RevisedPaper
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ def render_markdown(view: DigestView) -> str:
     out = _head_lines(view, wording)
     for paper in view.papers:
         out += _entry_lines(view, paper, wording)
+    out += _revised_lines(view, wording)
     if view.coverage_line:
         out += [md_inline(view.coverage_line), ""]
     return "\n".join(out).rstrip() + "\n"
@@ -164,6 +165,32 @@ def _entry_lines(view: DigestView, paper: Paper, wording: Wording) -> list[str]:
     out += _analysis_lines(entry_analysis(vid, view.analyses, view.failures), wording)
     return [*out, "", "**Links:**", "", f"- [PDF]({view.pdf_url}/{vid})", f"- [arXiv]({abs_url}/{vid})", "",
             "---", ""]
+
+
+REVISED_HEADING = "Revised"
+
+
+def revised_parts(paper: RevisedPaper, language: str) -> tuple[str, str, str]:
+    """A revised paper's plain-text parts after its title: 'v3, 2026-03-03', arXiv's comment ('' without one),
+    and whose library or likes hold it."""
+    wording = wording_for(language)
+    holders = ", ".join((wording.revised_library if hold.kind == "library" else wording.revised_likes)
+                        .format(profile=hold.profile) for hold in paper.held_by)
+    comment = wording.revised_comment.format(comment=paper.comment) if paper.comment else ""
+    return (f"v{paper.version}, {paper.updated.date().isoformat()}", comment,
+            wording.revised_held.format(holders=holders))
+
+
+def _revised_lines(view: DigestView, wording: Wording) -> list[str]:
+    """After the papers: one line per new version of a liked or saved paper, linked to that version."""
+    if not view.revised:
+        return []
+    out = [f"## {REVISED_HEADING}", "", wording.revised_lead, ""]
+    for paper in view.revised:
+        parts = [f"[{md_inline(paper.title)}]({view.abs_url}/{paper.versioned_id})",
+                 *(md_inline(part) for part in revised_parts(paper, view.language) if part)]
+        out.append("- " + " — ".join(parts))
+    return [*out, "", "---", ""]
 
 
 def _analysis_lines(entry: EntryAnalysis, wording: Wording) -> list[str]:

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from schemas.records import Analysis, Paper
+from schemas.records import Analysis, Paper, RevisedPaper
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,5 @@ class DigestView:
     coverage: Mapping[str, Any] | None = None
     # issue 26: each paper's feedback buttons or signed links (already-escaped HTML by versioned id; HTML only).
     actions_html: Mapping[str, str] = field(default_factory=dict)
+    # issue 26: new versions of the reader's liked and saved papers, listed after the papers (never as new ones).
+    revised: Sequence[RevisedPaper] = ()

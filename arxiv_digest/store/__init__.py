@@ -7,8 +7,9 @@ same rows.
 
 One class, `Store`, composed of one mixin per aggregate (each its own module beside this one; the SQL helpers in
 `core`): papers and PDFs, extraction, analyses and attempts, runs and steps, holdings, rankings and feedback,
-deliveries, the archive the search index reads, which reader feedback each ranking used, and merging another
-store file's rows in (the web app's reading copy of per-day files). The reader's own
+deliveries, the archive the search index reads, which reader feedback each ranking used, the revisions of
+liked and saved papers that digests list, and merging another store file's rows in (the web app's reading copy
+of per-day files). The reader's own
 file (feedback, library) is `reader.py`'s `ReaderStore`. The numbered migrations live in `migrations/`.
 """
 
@@ -24,13 +25,14 @@ from arxiv_digest.store.holdings import HoldingStore
 from arxiv_digest.store.papers import PaperStore
 from arxiv_digest.store.ranking_feedback import RankingFeedbackStore
 from arxiv_digest.store.rankings import RankingStore
+from arxiv_digest.store.revisions import RevisionStore
 from arxiv_digest.store.runs import RunStore
 
 __all__ = ["Store", "StoreCore", "_migrations", "damaged_store", "utcnow"]
 
 
 class Store(HoldingStore, PaperStore, ExtractionStore, AnalysisStore, RunStore, RankingStore, RankingFeedbackStore,
-            ArchiveStore, DeliveryStore, DayCopyStore, StoreCore):
+            RevisionStore, ArchiveStore, DeliveryStore, DayCopyStore, StoreCore):
     """The DuckDB store: every aggregate's reads and writes over one connection."""
 
 

@@ -25,6 +25,12 @@ class Wording:
     coverage_flagged: str  # {count} {flagged}: held here, not in arXiv's list, with causes
     coverage_filtered: str  # {shown}: the reader's filters show fewer than the digest holds
     coverage_not_verified: str  # {reason} {held} {category}
+    # The "Revised" section: new versions of the reader's liked and saved papers (issue 26).
+    revised_lead: str  # under its heading: these are not new papers of the day
+    revised_comment: str  # {comment}: arXiv's comment on the version
+    revised_held: str  # {holders}: whose library or likes hold it
+    revised_library: str  # {profile}
+    revised_likes: str  # {profile}
 
     # -- the reader's interests (ranking reasons, the profile's digest) --
     reason_keywords: str  # {items}
