@@ -145,6 +145,10 @@ class ArchiveStore:
         sql += " ORDER BY dp.digest_date, dp.category, dp.position"
         return [_entry(row) for row in self._fetchall(sql, params)]
 
+    def archive_categories(self) -> list[str]:
+        """The categories with a stored digest entry, in name order."""
+        return [row[0] for row in self._fetchall("SELECT DISTINCT category FROM digest_papers ORDER BY 1", [])]
+
     def archive_days(self, category: str) -> list[date]:
         """The days with a stored digest of this category, oldest first."""
         rows = self._fetchall("SELECT DISTINCT digest_date FROM digest_papers WHERE category = ? ORDER BY 1",

@@ -11,7 +11,7 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 
 from arxiv_digest.bibtex import library_bibtex
 from arxiv_digest.publish.html import _markdown_to_html
-from arxiv_digest.search import parse_search_query, trend_charts, trends
+from arxiv_digest.search import Trends, TrendWindow, parse_search_query, trend_charts, trend_window, window_trends
 from arxiv_digest.web import views
 from arxiv_digest.web.context import (
     FIGURE_NAME,
@@ -28,6 +28,8 @@ from arxiv_digest.web.context import (
     web_state,
 )
 from arxiv_digest.web.signing import csrf_token
+
+TRENDS_RELOAD_SECONDS = 5  # while weeks' themes are being computed, the trends page reloads itself this often
 
 
 def home(request: Request) -> Response:
@@ -138,10 +140,24 @@ def trends_page(request: Request) -> Response:
             raise HTTPException(400, "weeks must be a whole number") from None
         if not 1 <= weeks <= 104:
             raise HTTPException(400, "weeks must be between 1 and 104")
-        found = trends(store, category, profile, weeks, theme_cache=web.themes) if store is not None else None
+        window = trend_window(store, category, profile, weeks) if store is not None else None
+    found = trends_without_waiting(web, window) if window is not None else None
     charts = trend_charts(found) if found is not None and found.papers else None
     return page("trends.html", request, title="Trends", found=found, charts=charts, category=category,
-                categories=shown, profile=profile, profiles=web.profiles, weeks=weeks)
+                categories=shown, profile=profile, profiles=web.profiles, weeks=weeks,
+                reload_seconds=TRENDS_RELOAD_SECONDS if found is not None and found.pending else None)
+
+
+def trends_without_waiting(web: WebState, window: TrendWindow) -> Trends:
+    """The window's trends from the remembered weeks' themes; a few missing weeks are computed here, more go to
+    the background worker and are listed in `pending` (the page reloads until they are done)."""
+    found = window_trends(window, theme_cache=web.themes, compute=False)
+    if not found.pending:
+        return found
+    if sum(len(window.by_week[week]) for week in found.pending) <= web.trends.inline_papers:
+        return window_trends(window, theme_cache=web.themes)
+    web.trends.submit(window, found.pending)
+    return found
 
 
 def library(request: Request) -> Response:
