@@ -20,7 +20,7 @@ from arxiv_digest.search import ThemeCache, trends
 from arxiv_digest.search.trends import PhraseCount, week_themes
 from arxiv_digest.settings import load_settings
 from arxiv_digest.store import Store
-from arxiv_digest.store.archive import ArchivedEntry
+from arxiv_digest.store.archive import ListedPaper
 from arxiv_digest.web.app import create_app
 from schemas.records import Paper
 
@@ -66,7 +66,7 @@ class Counting:
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, items: Sequence[ArchivedEntry]) -> tuple[PhraseCount, ...]:
+    def __call__(self, items: Sequence[ListedPaper]) -> tuple[PhraseCount, ...]:
         self.calls += 1
         return week_themes(items)
 

@@ -31,7 +31,7 @@ import polars as pl
 from arxiv_digest.analysis import key_phrases
 from arxiv_digest.analysis.key_phrases import day_themes
 from arxiv_digest.search.charts import svg_bar_chart, svg_line_chart
-from arxiv_digest.store.archive import ArchivedEntry
+from arxiv_digest.store.archive import ListedPaper
 
 THEMES_DIR = "themes"  # the web app's files of weeks' themes, under <data_dir>/web/
 WEEK_THEMES = 8
@@ -53,8 +53,8 @@ THEMES_VERSION = _themes_version()
 
 
 class TrendSource(Protocol):
-    def archived_entries(self, category: str | None = None, since: date | None = None,
-                         until: date | None = None) -> list[ArchivedEntry]: ...
+    def listed_papers(self, category: str, since: date, until: date,
+                      profile: str | None = None) -> list[ListedPaper]: ...
 
     def archive_days(self, category: str) -> list[date]: ...
 
@@ -117,7 +117,7 @@ class TrendWindow:
     profile: str | None
     first_week: date
     last_day: date
-    by_week: dict[date, list[ArchivedEntry]] = field(default_factory=dict)
+    by_week: dict[date, list[ListedPaper]] = field(default_factory=dict)
 
     @property
     def scope(self) -> str:
@@ -125,7 +125,7 @@ class TrendWindow:
         return self.category if self.profile is None else f"{self.category} profile {self.profile}"
 
     @property
-    def entries(self) -> list[ArchivedEntry]:
+    def entries(self) -> list[ListedPaper]:
         return [entry for items in self.by_week.values() for entry in items]
 
 
@@ -162,8 +162,8 @@ def trend_window(store: TrendSource, category: str, profile: str | None = None, 
     if end is None:
         return None
     first_week = week_of(end) - timedelta(weeks=weeks - 1)
-    by_week: dict[date, list[ArchivedEntry]] = {first_week + timedelta(weeks=i): [] for i in range(weeks)}
-    for entry in _matched(store.archived_entries(category, since=first_week, until=end), profile):
+    by_week: dict[date, list[ListedPaper]] = {first_week + timedelta(weeks=i): [] for i in range(weeks)}
+    for entry in store.listed_papers(category, first_week, end, profile):
         by_week[week_of(entry.day)].append(entry)
     return TrendWindow(category, profile, first_week, end, by_week)
 
@@ -190,13 +190,6 @@ def window_trends(window: TrendWindow, *, recent_weeks: int = 2, min_count: int 
                   pending=pending)
 
 
-def _matched(entries: Sequence[ArchivedEntry], profile: str | None) -> list[ArchivedEntry]:
-    """The entries a profile matched (score above 0); all of them without a profile."""
-    if profile is None:
-        return list(entries)
-    return [e for e in entries if any(name == profile and score > 0 for name, score in e.profile_scores)]
-
-
 def _window_key_phrases(weekly: Iterable[tuple[PhraseCount, ...]]) -> tuple[PhraseCount, ...]:
     """The window's key phrases: the weekly themes summed (one pass over the window would cost weeks of work)."""
     weekly = list(weekly)
@@ -209,7 +202,7 @@ def _window_key_phrases(weekly: Iterable[tuple[PhraseCount, ...]]) -> tuple[Phra
                  sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_PHRASES])
 
 
-ThemesFunction = Callable[[Sequence[ArchivedEntry]], tuple[PhraseCount, ...]]
+ThemesFunction = Callable[[Sequence[ListedPaper]], tuple[PhraseCount, ...]]
 
 
 class ThemeCache:
@@ -225,7 +218,7 @@ class ThemeCache:
         self._found: dict[tuple[str, date | None, str], tuple[PhraseCount, ...]] = {}
         self._lock = threading.Lock()
 
-    def week_themes(self, items: Sequence[ArchivedEntry], scope: str = "", week: date | None = None,
+    def week_themes(self, items: Sequence[ListedPaper], scope: str = "", week: date | None = None,
                     ) -> tuple[PhraseCount, ...]:
         """A week's themes (up to RISING_CANDIDATES_PER_WEEK); `scope` and `week` name its file."""
         found = self.known(items, scope, week)
@@ -237,7 +230,7 @@ class ThemeCache:
                 _write_week_file(self._path(scope, week), scope, week, key, found)
         return found
 
-    def known(self, items: Sequence[ArchivedEntry], scope: str = "", week: date | None = None,
+    def known(self, items: Sequence[ListedPaper], scope: str = "", week: date | None = None,
               ) -> tuple[PhraseCount, ...] | None:
         """The week's themes if remembered (memory, then the week's file), without computing them."""
         key = themes_key(items)
@@ -249,7 +242,7 @@ class ThemeCache:
                 self._remember((scope, week, key), found)
         return found
 
-    def remember_failure(self, items: Sequence[ArchivedEntry], scope: str = "", week: date | None = None) -> None:
+    def remember_failure(self, items: Sequence[ListedPaper], scope: str = "", week: date | None = None) -> None:
         """No themes for this week, in memory only (a week whose computation failed is not waited for again;
         a restart tries it again)."""
         self._remember((scope, week, themes_key(items)), ())
@@ -266,7 +259,7 @@ class ThemeCache:
         return self.folder / f"{week.isoformat()}-{name}.json"
 
 
-def themes_key(items: Sequence[ArchivedEntry]) -> str:
+def themes_key(items: Sequence[ListedPaper]) -> str:
     """What a week's themes depend on: its papers' ids and texts in order, and the key-phrase code's version."""
     digest = hashlib.sha1(THEMES_VERSION.encode(), usedforsecurity=False)
     for entry in items:
@@ -300,20 +293,20 @@ def _write_week_file(path: Path, scope: str, week: date, key: str, found: tuple[
         temporary.unlink(missing_ok=True)
 
 
-def week_themes(items: Sequence[ArchivedEntry]) -> tuple[PhraseCount, ...]:
+def week_themes(items: Sequence[ListedPaper]) -> tuple[PhraseCount, ...]:
     """A week's themes (up to RISING_CANDIDATES_PER_WEEK): its key phrases and how many papers name each."""
     return tuple(PhraseCount(t.phrase, len(t.paper_ids))
                  for t in day_themes([e.paper for e in items], limit=RISING_CANDIDATES_PER_WEEK))
 
 
-def _day_counts(entries: Sequence[ArchivedEntry]) -> tuple[DayCount, ...]:
+def _day_counts(entries: Sequence[ListedPaper]) -> tuple[DayCount, ...]:
     kinds: dict[date, Counter[str]] = {}
     for entry in entries:
         kinds.setdefault(entry.day, Counter())[entry.kind] += 1
     return tuple(DayCount(day, sum(c.values()), c["new"], c["cross"], c["late"]) for day, c in sorted(kinds.items()))
 
 
-def rising_topics(by_week: dict[date, list[ArchivedEntry]], candidates: Sequence[str], *, recent_weeks: int = 2,
+def rising_topics(by_week: dict[date, list[ListedPaper]], candidates: Sequence[str], *, recent_weeks: int = 2,
                   min_count: int = 5) -> tuple[RisingTopic, ...]:
     """The candidate phrases whose share of papers grew most in the recent weeks against the weeks before
     (`by_week` in order of weeks)."""

@@ -113,8 +113,10 @@ def copy_note(web: WebState) -> str:
 
 def page(name: str, request: Request, status: int = 200, **values: Any) -> HTMLResponse:
     web = web_state(request)
-    web.trends.warm(web.copy, web.profiles)  # the trends' default windows, after each new copy of the store
     html = web.templates.get_template(name).render(copy_note=copy_note(web), **values)
+    # The trends' default windows, after each new copy of the store; queued once the page is rendered, so the
+    # worker's reads do not slow this page down.
+    web.trends.warm(web.copy, web.profiles)
     return HTMLResponse(html, status_code=status)
 
 

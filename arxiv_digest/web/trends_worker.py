@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from arxiv_digest.search import ThemeCache
 from arxiv_digest.search.trends import TrendWindow, themes_key, trend_window
-from arxiv_digest.store.archive import ArchivedEntry
+from arxiv_digest.store.archive import ListedPaper
 from arxiv_digest.web.reading_copy import ReadingCopy
 
 DEFAULT_WEEKS = 12  # the trends page's default window
@@ -34,7 +34,7 @@ class _WeekJob:
     scope: str
     week: date
     key: str
-    items: list[ArchivedEntry]
+    items: list[ListedPaper]
 
 
 class TrendsWorker:
