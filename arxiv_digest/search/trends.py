@@ -219,12 +219,13 @@ class ThemeCache:
         self._lock = threading.Lock()
 
     def week_themes(self, items: Sequence[ListedPaper], scope: str = "", week: date | None = None,
-                    ) -> tuple[PhraseCount, ...]:
-        """A week's themes (up to RISING_CANDIDATES_PER_WEEK); `scope` and `week` name its file."""
+                    compute: ThemesFunction | None = None) -> tuple[PhraseCount, ...]:
+        """A week's themes (up to RISING_CANDIDATES_PER_WEEK); `scope` and `week` name its file; `compute`, when
+        given, finds them instead of the cache's own function (the web app's worker: in another process)."""
         found = self.known(items, scope, week)
         if found is None:
             key = themes_key(items)
-            found = self._compute(items)
+            found = (compute or self._compute)(items)
             self._remember((scope, week, key), found)
             if self.folder is not None and week is not None:
                 _write_week_file(self._path(scope, week), scope, week, key, found)

@@ -5,20 +5,25 @@ take half a minute. The page shows what is remembered (`ThemeCache`: memory, the
 hands the missing weeks to this worker and says what is still being computed; it reloads itself until done.
 After the reading copy changes, the worker also computes the default window of every category and profile, so a
 reader opening the trends page finds them ready. Computed themes go to the cache's folder: a restart, or a
-second app over the same data dir, does not compute them again.
+second app over the same data dir, does not compute them again. The key phrases are pure Python: computed in
+the thread they would hold the interpreter's lock for seconds and slow every page the app serves meanwhile, so
+the thread hands each week to one child process and waits (the store reads stay in the thread).
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from arxiv_digest.search import ThemeCache
-from arxiv_digest.search.trends import TrendWindow, themes_key, trend_window
+from arxiv_digest.search.trends import PhraseCount, TrendWindow, themes_key, trend_window, week_themes
 from arxiv_digest.store.archive import ListedPaper
 from arxiv_digest.web.reading_copy import ReadingCopy
 
@@ -50,6 +55,7 @@ class TrendsWorker:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._running = False
+        self._process: ProcessPoolExecutor | None = None
         self.warmed_for: datetime | None = None
         self.computed = 0  # weeks computed by this worker (for the page and the benchmark)
 
@@ -95,6 +101,9 @@ class TrendsWorker:
             self._changed.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._process is not None:
+            self._process.shutdown(wait=False, cancel_futures=True)
+            self._process = None
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -128,9 +137,21 @@ class TrendsWorker:
         except Exception:  # the copy closed under it (the app stopping) or a store error: the next copy retries
             log.exception("computing the trends' default windows failed")
 
+    def _in_child(self, items: Sequence[ListedPaper]) -> tuple[PhraseCount, ...]:
+        """The week's themes computed by the child process (started on first use; "spawn": this process has
+        threads, which a fork would copy mid-flight); in this thread if the child cannot run."""
+        try:
+            if self._process is None:
+                self._process = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            return self._process.submit(week_themes, list(items)).result()
+        except (BrokenProcessPool, OSError):
+            log.warning("the key-phrase process failed; computing in the app's thread")
+            self._process = None
+            return week_themes(items)
+
     def _compute(self, job: _WeekJob) -> None:
         try:
-            self.cache.week_themes(job.items, job.scope, job.week)
+            self.cache.week_themes(job.items, job.scope, job.week, compute=self._in_child)
             self.computed += 1
         except Exception:  # a bug in one week must not stop the others or leave the page waiting for ever
             log.exception("themes of %s, week of %s failed", job.scope, job.week)
