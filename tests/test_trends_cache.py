@@ -10,11 +10,12 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from test_trends import FIRST, TOPICS, _paper
 
 from arxiv_digest.search import ThemeCache, trends
 from arxiv_digest.search.trends import PhraseCount, week_themes
@@ -22,21 +23,9 @@ from arxiv_digest.settings import load_settings
 from arxiv_digest.store import Store
 from arxiv_digest.store.archive import ListedPaper
 from arxiv_digest.web.app import create_app
-from schemas.records import Paper
 
 REPO = Path(__file__).resolve().parents[1]
-TOPICS = ["point cloud registration", "medical image segmentation", "video object tracking",
-          "semantic scene completion", "remote sensing imagery", "human pose estimation"]
-FIRST = date(2026, 1, 5)  # a Monday
 WEEKS = 4
-
-
-def _paper(n: int, topic: str) -> Paper:
-    moment = datetime(2026, 1, 1, tzinfo=UTC)
-    return Paper(arxiv_id=f"2601.{n:05d}", version=1, title=f"On {topic} with better priors",
-                 abstract=f"We study {topic}. Our {topic} method is tested on three datasets.",
-                 authors=("A. Author",), categories=("cs.CV",), primary_category="cs.CV", published=moment,
-                 updated=moment)
 
 
 def _fill(store: Store, weeks: int = WEEKS) -> None:
