@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from stop_words import get_stop_words
 
@@ -90,6 +91,8 @@ _NOT_PLURALS = ("ss", "us", "is", "ics", "ous", "ys")
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\{([^{}]*)\}")
 _LATEX_MATH = re.compile(r"\$[^$]*\$")
 _URL = re.compile(r"https?://\S+|www\.\S+")
+# Each pattern of `clean_text` needs one of these: "http" or "www." (a URL), "$" (math), "\\" (a command), "--".
+_MAY_NEED_CLEANING = re.compile(r"https?://|www\.|\$|\\|--")
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’/|<>=+*&%#@~^`]|--+\s|\s--+|\s-\s|—|–")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _DIMENSION = re.compile(r"^\d+D$")
@@ -98,6 +101,9 @@ _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?(?:s)?$")
 _DEFINITION = re.compile(r"(?<=[A-Za-z])\s*\(\s*([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9]*?s?)\s*\)")
 
 MAX_WORDS = 4
+# The per-token rules below are pure and a week of abstracts repeats its words thousands of times: they are
+# memoised (bounded, so a long-lived process does not grow without end).
+_TOKEN_CACHE = 1 << 16
 
 
 def _general_stop_words() -> frozenset[str]:
@@ -133,6 +139,7 @@ class _Candidate:
             self.title_papers.add(paper_id)
 
 
+@lru_cache(maxsize=_TOKEN_CACHE)
 def singular(word: str) -> str:
     """The singular of a head noun, by spelling: "models" -> "model", "boxes" -> "box", "studies" -> "study"."""
     if len(word) <= 3 or not word.endswith("s") or word.endswith(_NOT_PLURALS):
@@ -146,6 +153,8 @@ def singular(word: str) -> str:
 
 def clean_text(text: str) -> str:
     """Abstract text without URLs, TeX math and TeX commands (whose argument stays)."""
+    if not _MAY_NEED_CLEANING.search(text):
+        return text  # most sentences: none of the patterns below can match, so skip them
     text = _URL.sub(" . ", text)
     text = _LATEX_MATH.sub(" . ", text)
     text = _LATEX_COMMAND.sub(r"\1", text)
@@ -153,6 +162,7 @@ def clean_text(text: str) -> str:
     return re.sub(r"(?<=[A-Za-z])--(?=[A-Za-z])", "-", text)
 
 
+@lru_cache(maxsize=_TOKEN_CACHE)
 def _is_break(token: str) -> bool:
     lowered = token.lower()
     if lowered in _BOILERPLATE_COMPOUNDS or lowered in STOP_WORDS:
@@ -185,14 +195,20 @@ def _chunks(text: str) -> list[list[str]]:
 
 
 def _words(tokens: Sequence[str]) -> tuple[str, ...]:
-    return tuple(part for token in tokens for part in token.lower().split("-") if part)
+    return tuple(part for token in tokens for part in _token_words(token))
+
+
+@lru_cache(maxsize=_TOKEN_CACHE)
+def _token_words(token: str) -> tuple[str, ...]:
+    """One token's words: lower case, split at its hyphens."""
+    return tuple(part for part in token.lower().split("-") if part)
 
 
 def _spelled(token: str, defined: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """A token's words inside a phrase, a defined acronym spelled out ("GUI testing" = "graphical user
     interface testing")."""
     acronym = acronym_key(token)
-    return defined[acronym] if acronym and acronym in defined else _words([token])
+    return defined[acronym] if acronym and acronym in defined else _token_words(token)
 
 
 def phrase_key(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -201,17 +217,18 @@ def phrase_key(tokens: Sequence[str]) -> tuple[str, ...]:
     return (*words[:-1], singular(words[-1])) if words else ()
 
 
-def _ends_badly(words: Sequence[str]) -> bool:
+def _ends_badly(last: str) -> bool:
     # "mask-guided", "pre-trained": a participle modifies the noun that should have followed.
-    last = words[-1]
     return last.endswith("ed") and len(last) > 4 and last not in {"embed", "speed", "seed", "feed"}
 
 
-def _odd_parts(tokens: Sequence[str]) -> bool:
+@lru_cache(maxsize=_TOKEN_CACHE)
+def _odd_token(token: str) -> bool:
     # Inside a compound too: "3-to-4", "one-of-a-kind" name no topic.
-    return any(part in STOP_WORDS or (part.isdigit()) for part in _words(tokens))
+    return any(part in STOP_WORDS or part.isdigit() for part in _token_words(token))
 
 
+@lru_cache(maxsize=_TOKEN_CACHE)
 def acronym_key(token: str) -> str | None:
     """"LVLMs" -> "lvlm"; None when the token is not an acronym (mostly capitals, two or more)."""
     if not _ACRONYM.match(token) or token.isdigit():
@@ -267,37 +284,45 @@ def _collect(papers: Sequence[Paper]) -> tuple[dict[tuple[str, ...], _Candidate]
             for acronym, key in _definitions(text).items():
                 defined.setdefault(acronym, key)
     for paper in papers:
+        paper_id = paper.versioned_id
         for text, in_title in ((paper.title, True), (paper.abstract, False)):
             for sentence in re.split(r"(?<=[.!?])\s+", clean_text(text)):
                 for number, chunk in enumerate(_chunks(sentence)):
                     starts_sentence = number == 0 and sentence.lstrip().startswith(chunk[0])
-                    acronym_uses += [(paper.versioned_id, acronym, in_title)
-                                     for acronym in map(acronym_key, chunk) if acronym]
-                    _add_phrases(candidates, paper.versioned_id, chunk, defined, in_title, starts_sentence)
+                    acronym_uses += [(paper_id, acronym, in_title) for acronym in map(acronym_key, chunk) if acronym]
+                    _add_phrases(candidates, paper_id, chunk, defined, in_title, starts_sentence)
     return candidates, defined, acronym_uses
 
 
 def _add_phrases(candidates: dict[tuple[str, ...], _Candidate], paper_id: str, chunk: Sequence[str],
                  defined: dict[str, tuple[str, ...]], in_title: bool, starts_sentence: bool) -> None:
     """Every phrase of up to MAX_WORDS tokens of the chunk, counted for the paper."""
-    usable = [not _odd_parts([token]) for token in chunk]
+    usable = [not _odd_token(token) for token in chunk]
     # Each token's words once (a defined acronym inside a phrase spelled out); phrases join them.
+    own = [_token_words(token) for token in chunk]
     spelled = [_spelled(token, defined) for token in chunk]
-    for size in range(1, MAX_WORDS + 1):
-        for start in range(len(chunk) - size + 1):
-            if not all(usable[start:start + size]):
+    length = len(chunk)
+    for size in range(1, min(MAX_WORDS, length) + 1):
+        for start in range(length - size + 1):
+            end = start + size
+            if not all(usable[start:end]):
                 continue
-            tokens = chunk[start:start + size]
-            words = sum(spelled[start:start + size], ()) if size > 1 else _words(tokens)
-            if len(words) > MAX_WORDS + 1 or _ends_badly(words):
+            words = sum(spelled[start:end], ()) if size > 1 else own[start]
+            if len(words) > MAX_WORDS + 1 or _ends_badly(words[-1]):
                 continue
             key = (*words[:-1], singular(words[-1]))
-            surface = "" if in_title else _surface(tokens, starts_sentence and start == 0)
             candidate = candidates.get(key)
             if candidate is None:
                 candidate = candidates[key] = _Candidate(key)
-            candidate.add(paper_id, surface, in_title)
-            candidate.heads += start + size == len(chunk)
+            # `_Candidate.add` written out: this loop runs for every phrase of every abstract.
+            candidate.papers.setdefault(paper_id)
+            candidate.occurrences += 1
+            candidate.heads += end == length
+            if in_title:
+                candidate.title_papers.add(paper_id)
+            else:
+                surface = _surface(chunk[start:end], starts_sentence and start == 0)
+                candidate.surfaces[surface] = candidate.surfaces.get(surface, 0) + 1
 
 
 def _expand_acronyms(candidates: dict[tuple[str, ...], _Candidate], defined: dict[str, tuple[str, ...]],

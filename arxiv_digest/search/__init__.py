@@ -15,9 +15,12 @@ from arxiv_digest.search.trends import (
     ThemeCache,
     TrendCharts,
     Trends,
+    TrendWindow,
     WeekThemes,
     trend_charts,
+    trend_window,
     trends,
+    window_trends,
 )
 
 INDEX_DIR = "search-index"  # under the data dir
@@ -33,11 +36,14 @@ __all__ = [
     "SearchResults",
     "ThemeCache",
     "TrendCharts",
+    "TrendWindow",
     "Trends",
     "WeekThemes",
     "parse_search_query",
     "svg_bar_chart",
     "svg_line_chart",
     "trend_charts",
+    "trend_window",
     "trends",
+    "window_trends",
 ]

@@ -38,10 +38,42 @@ class ArchivedEntry:
     @property
     def kind(self) -> str:
         """"late" (arrived after its own announcement), "cross" (another primary category), or "new"."""
-        if self.late:
-            return "late"
-        return "new" if self.paper.primary_category == self.category else "cross"
+        return entry_kind(self.late, self.paper, self.category)
 
+
+@dataclass(frozen=True)
+class ListedPaper:
+    """One paper as one digest listed it, and no more: what trends need (`ArchiveStore.listed_papers`)."""
+
+    day: date
+    category: str
+    paper: Paper
+    late: bool
+
+    @property
+    def kind(self) -> str:
+        return entry_kind(self.late, self.paper, self.category)
+
+
+def entry_kind(late: bool, paper: Paper, category: str) -> str:
+    if late:
+        return "late"
+    return "new" if paper.primary_category == category else "cross"
+
+
+_PAPER_COLUMNS = """dp.digest_date, dp.category, p.arxiv_id, p.version, p.title, p.authors, p.categories,
+       p.primary_category, p.published, p.updated, p.abstract, p.comment, p.journal_ref, p.doi,
+       coalesce(dp.late, false)"""
+
+_LISTED_SQL = f"""
+SELECT {_PAPER_COLUMNS}
+FROM digest_papers dp JOIN papers p USING (arxiv_id, version)
+WHERE dp.category = ? AND dp.digest_date >= ? AND dp.digest_date <= ?
+"""
+# The profile's papers: those it scored above 0 on that day.
+_SCORED_BY_PROFILE_SQL = """ AND EXISTS (SELECT 1 FROM paper_scores s WHERE s.digest_date = dp.digest_date
+    AND s.category = dp.category AND s.arxiv_id = dp.arxiv_id AND s.version = dp.version AND s.profile = ?
+    AND s.score > 0)"""
 
 _ENTRIES_SQL = """
 WITH chosen AS (
@@ -58,8 +90,7 @@ WITH chosen AS (
            list(profile ORDER BY profile) AS profiles, list(score ORDER BY profile) AS scores
     FROM paper_scores GROUP BY digest_date, category, arxiv_id, version
 )
-SELECT dp.digest_date, dp.category, p.arxiv_id, p.version, p.title, p.authors, p.categories, p.primary_category,
-       p.published, p.updated, p.abstract, p.comment, p.journal_ref, p.doi, coalesce(dp.late, false),
+SELECT """ + _PAPER_COLUMNS + """,
        coalesce(chosen.text, ''), coalesce(heads.titles, []), coalesce(code.own_code, false),
        coalesce(f.status = 'ok', false), coalesce(scored.profiles, []), coalesce(scored.scores, [])
 FROM digest_papers dp
@@ -145,6 +176,20 @@ class ArchiveStore:
         sql += " ORDER BY dp.digest_date, dp.category, dp.position"
         return [_entry(row) for row in self._fetchall(sql, params)]
 
+    def listed_papers(self, category: str, since: date, until: date,
+                      profile: str | None = None) -> list[ListedPaper]:
+        """The papers a category's digests listed from `since` to `until`, oldest day first, in digest order;
+        with `profile`, only those it scored above 0. Reads the papers only (trends of a year load quickly)."""
+        sql = _LISTED_SQL + (_SCORED_BY_PROFILE_SQL if profile is not None else "")
+        sql += " ORDER BY dp.digest_date, dp.category, dp.position"
+        params: list[Any] = [category, since, until] + ([profile] if profile is not None else [])
+        return [ListedPaper(day=row[0], category=row[1], paper=_paper(row), late=bool(row[14]))
+                for row in self._fetchall(sql, params)]
+
+    def archive_categories(self) -> list[str]:
+        """The categories with a stored digest entry, in name order."""
+        return [row[0] for row in self._fetchall("SELECT DISTINCT category FROM digest_papers ORDER BY 1", [])]
+
     def archive_days(self, category: str) -> list[date]:
         """The days with a stored digest of this category, oldest first."""
         rows = self._fetchall("SELECT DISTINCT digest_date FROM digest_papers WHERE category = ? ORDER BY 1",
@@ -152,10 +197,14 @@ class ArchiveStore:
         return [row[0] for row in rows]
 
 
+def _paper(row: Sequence[Any]) -> Paper:
+    """The paper of a row that starts with `_PAPER_COLUMNS`."""
+    return Paper(arxiv_id=row[2], version=row[3], title=row[4], authors=tuple(row[5]), categories=tuple(row[6]),
+                 primary_category=row[7], published=row[8].replace(tzinfo=UTC), updated=row[9].replace(tzinfo=UTC),
+                 abstract=row[10], comment=row[11], journal_ref=row[12], doi=row[13])
+
+
 def _entry(row: Sequence[Any]) -> ArchivedEntry:
-    paper = Paper(arxiv_id=row[2], version=row[3], title=row[4], authors=tuple(row[5]), categories=tuple(row[6]),
-                  primary_category=row[7], published=row[8].replace(tzinfo=UTC), updated=row[9].replace(tzinfo=UTC),
-                  abstract=row[10], comment=row[11], journal_ref=row[12], doi=row[13])
-    return ArchivedEntry(day=row[0], category=row[1], paper=paper, late=bool(row[14]), analysis=row[15],
+    return ArchivedEntry(day=row[0], category=row[1], paper=_paper(row), late=bool(row[14]), analysis=row[15],
                          section_titles=tuple(row[16]), has_code=bool(row[17]), has_figure=bool(row[18]),
                          profile_scores=tuple(zip(row[19], (float(s) for s in row[20]), strict=True)))

@@ -72,6 +72,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        app.state.web.trends.stop()  # before the copy closes under its store reads
         copy.close()
 
 

@@ -19,11 +19,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from arxiv_digest.search import INDEX_DIR, SearchIndex, ThemeCache
+from arxiv_digest.search.trends import THEMES_DIR
 from arxiv_digest.settings import Settings
 from arxiv_digest.store.reader import FeedbackAction, PaperState, ReaderStore, reader_path
 from arxiv_digest.web import views
 from arxiv_digest.web.reading_copy import DayFilesCopy, ReadingCopy, reading_copy
 from arxiv_digest.web.signing import load_secret, profile_names
+from arxiv_digest.web.trends_worker import TrendsWorker
 
 SESSION_COOKIE = "digest_session"
 AUTH_COOKIE = "digest_auth"
@@ -44,8 +46,13 @@ class WebState:
     index: SearchIndex
     index_lock: threading.Lock = field(default_factory=threading.Lock)
     indexed: datetime | None = None  # the reading copy's time the index was last refreshed from
-    # Each week's themes, remembered across trends pages (a past week does not change; its themes take seconds).
+    # Each week's themes, remembered across trends pages and restarts (a past week does not change; its themes
+    # take seconds): in memory and in <data_dir>/web/themes/. The worker computes the weeks a page lacks.
     themes: ThemeCache = field(default_factory=ThemeCache)
+    trends: TrendsWorker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.trends = TrendsWorker(self.themes)
 
     @classmethod
     def build(cls, settings: Settings) -> WebState:
@@ -58,7 +65,8 @@ class WebState:
                    copy=reading_copy(settings),
                    templates=templates,
                    profiles=profile_names([p.name for p in settings.profiles]),
-                   index=SearchIndex.open(settings.data_dir / INDEX_DIR))
+                   index=SearchIndex.open(settings.data_dir / INDEX_DIR),
+                   themes=ThemeCache(folder=settings.data_dir / "web" / THEMES_DIR))
 
 
 def web_state(request: Request) -> WebState:
@@ -111,6 +119,9 @@ def copy_note(web: WebState) -> str:
 def page(name: str, request: Request, status: int = 200, **values: Any) -> HTMLResponse:
     web = web_state(request)
     html = web.templates.get_template(name).render(copy_note=copy_note(web), **values)
+    # The trends' default windows, after each new copy of the store; queued once the page is rendered, so the
+    # worker's reads do not slow this page down.
+    web.trends.warm(web.copy, web.profiles)
     return HTMLResponse(html, status_code=status)
 
 

@@ -11,7 +11,7 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 
 from arxiv_digest.bibtex import library_bibtex
 from arxiv_digest.publish.html import _markdown_to_html
-from arxiv_digest.search import parse_search_query, trend_charts, trends
+from arxiv_digest.search import Trends, TrendWindow, parse_search_query, trend_charts, trend_window, window_trends
 from arxiv_digest.web import views
 from arxiv_digest.web.context import (
     FIGURE_NAME,
@@ -28,6 +28,9 @@ from arxiv_digest.web.context import (
     web_state,
 )
 from arxiv_digest.web.signing import csrf_token
+from arxiv_digest.web.trends_worker import DEFAULT_WEEKS
+
+TRENDS_RELOAD_SECONDS = 5  # while weeks' themes are being computed, the trends page reloads itself this often
 
 
 def home(request: Request) -> Response:
@@ -133,15 +136,29 @@ def trends_page(request: Request) -> Response:
         chosen = request.query_params.get("profile") or None
         profile = profile_of(request, chosen) if chosen else None
         try:
-            weeks = int(request.query_params.get("weeks", "12"))
+            weeks = int(request.query_params.get("weeks", str(DEFAULT_WEEKS)))
         except ValueError:
             raise HTTPException(400, "weeks must be a whole number") from None
         if not 1 <= weeks <= 104:
             raise HTTPException(400, "weeks must be between 1 and 104")
-        found = trends(store, category, profile, weeks, theme_cache=web.themes) if store is not None else None
+        window = trend_window(store, category, profile, weeks) if store is not None else None
+    found = trends_without_waiting(web, window) if window is not None else None
     charts = trend_charts(found) if found is not None and found.papers else None
-    return page("trends.html", request, title="Trends", found=found, charts=charts, category=category,
-                categories=shown, profile=profile, profiles=web.profiles, weeks=weeks)
+    response = page("trends.html", request, title="Trends", found=found, charts=charts, category=category,
+                    categories=shown, profile=profile, profiles=web.profiles, weeks=weeks,
+                    reload_seconds=TRENDS_RELOAD_SECONDS if found is not None and found.pending else None)
+    if window is not None and found is not None and found.pending:
+        web.trends.submit(window, found.pending)  # after rendering: the worker does not compete with this page
+    return response
+
+
+def trends_without_waiting(web: WebState, window: TrendWindow) -> Trends:
+    """The window's trends from the remembered weeks' themes; a few missing weeks are computed here, more are
+    left in `pending` for the background worker (the page reloads until they are done)."""
+    found = window_trends(window, theme_cache=web.themes, compute=False)
+    if found.pending and sum(len(window.by_week[w]) for w in found.pending) <= web.trends.inline_papers:
+        return window_trends(window, theme_cache=web.themes)
+    return found
 
 
 def library(request: Request) -> Response:
