@@ -271,6 +271,18 @@ class StoreCore:
         return dict(self._fetchall("SELECT name, value FROM store_marks"))  # type: ignore[arg-type]
 
 
+def rows_insert(head: str, rows: Sequence[Sequence[Any]], tail: str = "",
+                chunk: int = 500) -> list[tuple[str, Sequence[Any]]]:
+    """`head` (INSERT INTO t [(columns)]) with many rows per statement: DuckDB spends about as long on one
+    statement of 200 rows as on one of a single row, so a 200-paper day's writes cost one statement, not 200."""
+    statements: list[tuple[str, Sequence[Any]]] = []
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        marks = ", ".join("(" + ", ".join("?" * len(row)) + ")" for row in part)
+        statements.append((f"{head} VALUES {marks} {tail}".rstrip(), [value for row in part for value in row]))
+    return statements
+
+
 def _naive(moment: datetime) -> datetime:
     """DuckDB TIMESTAMP columns hold UTC without a zone."""
     if moment.tzinfo is not None:
