@@ -19,6 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import arxiv_digest.catalog.announcements as announcements_module
+import arxiv_digest.catalog.coverage as coverage_module
 import arxiv_digest.checks as check_modules
 import arxiv_digest.wording as wording_tables
 from arxiv_digest.catalog.announcements import announcement
@@ -551,18 +553,29 @@ class SuiteInputs:
     suites: list[tuple[str, pd.DataFrame, list[Rule]]]
     code_links: pd.DataFrame
 
-    def fingerprint(self) -> str:
-        """Changes whenever a validated value, the language or the rules' code changes."""
-        digest = hashlib.sha256(self.language.encode())
-        # The wording tables hold rules too (required headings, minimum lengths, CJK shares).
-        tables = sorted(Path(wording_tables.__file__).parent.glob("*.py"))
-        rules = sorted(Path(check_modules.__file__).parent.glob("*.py"))
-        for source in (Path(__file__), *rules, *tables):
-            digest.update(source.read_bytes())
-        for name, frame, _rules in [*self.suites, ("code_links", self.code_links, [])]:
-            digest.update(name.encode())
-            digest.update(frame.to_json(orient="split", date_format="iso", default_handler=str).encode())
-        return digest.hexdigest()
+
+# What the suites' verdicts depend on besides the stored rows: this module, the pure checks, the wording tables
+# (required headings, minimum lengths, CJK shares) and the calendar and coverage rules the frames apply.
+_RULE_SOURCES = (Path(__file__), Path(announcements_module.__file__), Path(coverage_module.__file__))
+
+
+def _rule_files() -> list[Path]:
+    tables = sorted(Path(wording_tables.__file__).parent.glob("*.py"))
+    checks = sorted(Path(check_modules.__file__).parent.glob("*.py"))
+    return [*_RULE_SOURCES, *checks, *tables]
+
+
+def input_fingerprint(store: Store, day: date, category: str, *, language: str) -> str:
+    """Changes whenever a row the suites read, the language or the rules' code changes.
+
+    Taken from the stored rows themselves (hashed by the database), not from the frames made of them, so a
+    rerun of an unchanged day learns that its results still stand without measuring every text again.
+    """
+    digest = hashlib.sha256(wording_for(language).code.encode())
+    for source in _rule_files():
+        digest.update(source.read_bytes())
+    digest.update(store.quality_input_state(day, category).encode())
+    return digest.hexdigest()
 
 
 def suite_inputs(store: Store, day: date, category: str, *, language: str) -> SuiteInputs:

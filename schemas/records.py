@@ -327,6 +327,7 @@ class Publication:
     sha256: str
     papers: int
     published_at: datetime
+    inputs: str | None = None  # a digest of the view and the code it was rendered from
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import pytest
 
 from arxiv_digest.store import Store
 from quality.docs_site import day_site, docs_root, pool_dir, share_identical_files, site_bytes
-from quality.suites import CODE_URL_REGEX, run_quality_suites, suite_inputs
+from quality.suites import CODE_URL_REGEX, input_fingerprint, run_quality_suites, suite_inputs
 from schemas.records import Analysis, Extraction, Link, Paper, PdfFile, QualityResult, Section
 
 DAY = date(2026, 1, 21)
@@ -105,20 +105,24 @@ class Outcome:
 def fingerprint_reuse(store: Store) -> dict[str, object]:
     """What a rerun would reuse, before and after one analysis of the day changes."""
     seen: dict[str, object] = {}
-    before = suite_inputs(store, DAY, "cs.GR", language="zh").fingerprint()
-    seen["stable"] = before == suite_inputs(store, DAY, "cs.GR", language="zh").fingerprint()
-    seen["other_language_differs"] = before != suite_inputs(store, DAY, "cs.GR", language="en").fingerprint()
+    before = input_fingerprint(store, DAY, "cs.GR", language="zh")
+    seen["stable"] = before == input_fingerprint(store, DAY, "cs.GR", language="zh")
+    seen["other_language_differs"] = before != input_fingerprint(store, DAY, "cs.GR", language="en")
     seen["unrecorded"] = store.reusable_quality_results(DAY, "cs.GR", before)
     results = run_quality_suites(store, DAY, "cs.GR", language="zh")
     store.replace_quality_results(DAY, "cs.GR", results, None, before)
     seen["reused"] = store.reusable_quality_results(DAY, "cs.GR", before)
     seen["stored"] = store.quality_results(DAY, "cs.GR")
     clean = paper("2601.20001", categories=("cs.GR", "cs.CV"))
+    store.upsert_papers([clean])  # fetched again, as every rerun does: not a change the suites can see
+    seen["refetched_same"] = input_fingerprint(store, DAY, "cs.GR", language="zh") == before
     changed = analysis(clean, GOOD_ZH.replace("FastSeg", "SlowSeg"))
     store.set_digest_analysis(DAY, "cs.GR", changed, "model-y")
-    after = suite_inputs(store, DAY, "cs.GR", language="zh").fingerprint()
+    after = input_fingerprint(store, DAY, "cs.GR", language="zh")
     seen["changed"] = after != before
     seen["reused_after_change"] = store.reusable_quality_results(DAY, "cs.GR", after)
+    store.save_sections("sha-clean", [Section(0, "Introduction", "introduction", 1, "other text")])
+    seen["sections_changed"] = input_fingerprint(store, DAY, "cs.GR", language="zh") != after
     return seen
 
 
@@ -276,5 +280,42 @@ def test_unchanged_inputs_reuse_the_stored_results_and_any_change_invalidates_th
     assert seen["other_language_differs"] is True
     assert seen["unrecorded"] is None
     assert seen["reused"] == seen["stored"] and seen["reused"]
+    assert seen["refetched_same"] is True
     assert seen["changed"] is True
     assert seen["reused_after_change"] is None
+    assert seen["sections_changed"] is True
+
+
+def test_a_rerun_of_an_unchanged_day_reuses_the_gate_without_measuring_the_day_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate learns from the stored rows that nothing changed: the frames (every text measured) are made only
+    when a row changed, and then the suites run again (counted, not timed)."""
+    import arxiv_digest.steps.quality as gate_step
+    from arxiv_digest.runtime import Runtime, close_stores, open_store
+    from arxiv_digest.settings import load_settings
+
+    made: list[str] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made.append("frames")
+        return suite_inputs(*args, **kwargs)
+
+    monkeypatch.setattr(gate_step, "suite_inputs", counted)
+    settings = load_settings(None, data_dir=str(tmp_path), quality_docs=False).for_digest("cs.GR", DAY)
+    store = open_store(settings.db_path)
+    clean = paper("2601.20001", categories=("cs.GR", "cs.CV"))
+    read_pdf(store, clean, "sha-clean", sections=["introduction", "method", "experiments"], links=[])
+    publish_day(store, "cs.GR", [(clean, analysis(clean, GOOD_ZH))], "**执行摘要**\n\n" + "内容" * 60)
+    try:
+        first = gate_step.run_quality_gate(Runtime(settings), DAY, "cs.GR")
+        store.upsert_papers([clean])  # a rerun fetches the day again
+        made_first = len(made)
+        again = gate_step.run_quality_gate(Runtime(settings), DAY, "cs.GR")
+        made_on_rerun = len(made) - made_first
+        store.set_digest_analysis(DAY, "cs.GR", analysis(clean, GOOD_ZH.replace("FastSeg", "SlowSeg")), "m")
+        gate_step.run_quality_gate(Runtime(settings), DAY, "cs.GR")
+    finally:
+        close_stores()
+    assert first == again
+    assert made_first >= 1 and made_on_rerun == 0
+    assert len(made) > made_first  # the changed analysis is checked again

@@ -280,3 +280,24 @@ def test_a_sample_store_is_known_by_its_mark_or_by_sample_papers_older_than_the_
     older.upsert_papers(sample)  # stored "before" the marks migration: an older version's sample run
     assert "an earlier `run --sample` wrote them" in sample_records_message(older, legacy.parent)
     older.close()
+
+
+def test_a_day_of_papers_is_written_in_a_few_statements_with_every_row_intact(tmp_path: Path) -> None:
+    from arxiv_digest.store.core import rows_insert
+
+    day = date(2026, 1, 21)
+    papers = [replace(paper(1), arxiv_id=f"2601.{n:05d}", title=f"Title {n}") for n in range(1, 1201)]
+    assert len(rows_insert("INSERT INTO papers", [[p.arxiv_id] for p in papers])) == 3  # 500 rows a statement
+    store = Store.open(tmp_path / "d.duckdb")
+    try:
+        store.upsert_papers(papers)
+        # An upsert of a key given twice keeps the last, as two upserts one after the other would.
+        store.upsert_papers([replace(papers[0], title="first"), replace(papers[0], title="last"), papers[1]])
+        late = {papers[3].arxiv_id}
+        store.set_digest_papers(day, "cs.CV", papers, late)
+        stored = store.digest_papers(day, "cs.CV")
+        assert [p.arxiv_id for p in stored] == [p.arxiv_id for p in papers]
+        assert stored[0].title == "last" and stored[1:] == papers[1:]
+        assert store.late_papers(day, "cs.CV") == late
+    finally:
+        store.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import json
 import logging
 import re
 from collections import Counter
@@ -12,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import schemas.records as records_module
 from arxiv_digest.catalog.coverage import COVERAGE_CHECK, coverage_line, coverage_record
 from arxiv_digest.files import write_atomically
 from arxiv_digest.interests.day import reason_line
@@ -220,14 +224,51 @@ def with_feedback_links(view: DigestView, links: dict[str, str] | None) -> Diges
     return dataclasses.replace(view, actions_html=links) if links else view
 
 
+@functools.cache
+def _code_digest() -> str:
+    """Every source file of the package and its records: a file rendered by other code is rendered again."""
+    digest = hashlib.sha256()
+    for root in (Path(__file__).parents[1], Path(records_module.__file__).parent):
+        for source in sorted(root.rglob("*.py")):
+            digest.update(source.relative_to(root).as_posix().encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def view_inputs(view: DigestView) -> str:
+    """A digest of everything the renderers read (the view, in a canonical order) and of the code that renders."""
+    content = json.dumps(dataclasses.asdict(view), sort_keys=True, default=_canonical, ensure_ascii=False)
+    return hashlib.sha256(f"{_code_digest()}\n{content}".encode()).hexdigest()
+
+
+def _unchanged(store: Store, view: DigestView, fmt: str, target: Path, inputs: str) -> bool:
+    """The file this format would write is on disk as published from the same inputs: rendering it again would
+    write the same bytes (the renderers are pure), so a rerun leaves it."""
+    found = store.publication(view.digest_day, view.category, fmt)
+    if found is None or found.inputs != inputs or found.path != str(target) or not target.is_file():
+        return False
+    return hashlib.sha256(target.read_bytes()).hexdigest() == found.sha256
+
+
 def write_digest(store: Store, view: DigestView, out_dir: Path, profile: str = "") -> Path:
-    """The view as Markdown, HTML and JSON (a profile's beside the day's: <date>.<profile>.md), each recorded."""
+    """The view as Markdown, HTML and JSON (a profile's beside the day's: <date>.<profile>.md), each recorded;
+    a file already published from the same view by the same code is left as it is."""
     stem = f"{profile}." if profile else ""
     renderers = {"markdown": ("md", render_markdown), "html": ("html", render_html), "json": ("json", export_json)}
+    inputs = view_inputs(view)
     for fmt, (suffix, render) in renderers.items():
         target = output_path(out_dir, view.category, view.digest_day, stem + suffix)
-        store.record_publication(view.digest_day, view.category, f"{fmt}:{profile}" if profile else fmt, target,
-                                 write_atomically(target, render(view)), len(view.papers))
+        key = f"{fmt}:{profile}" if profile else fmt
+        if _unchanged(store, view, key, target, inputs):
+            continue
+        store.record_publication(view.digest_day, view.category, key, target, write_atomically(target, render(view)),
+                                 len(view.papers), inputs)
     return output_path(out_dir, view.category, view.digest_day, stem + "md")
 
 

@@ -10,7 +10,7 @@ from arxiv_digest.runtime import Runtime
 from arxiv_digest.settings import Settings
 from quality.docs_site import clear_site, day_site, pool_dir, prune_sites, share_identical_files
 from quality.gate import REPAIR_ROUNDS, gate_counts, repair_round
-from quality.suites import suite_inputs, validate
+from quality.suites import input_fingerprint, suite_inputs, validate
 
 log = logging.getLogger(__name__)
 
@@ -31,23 +31,24 @@ def run_quality_gate(runtime: Runtime, digest_day: date, category: str,
     settings = runtime.settings
     store = runtime.store()
     docs_dir = day_site(settings.data_dir, category, digest_day) if settings.quality_docs else None
-    inputs = suite_inputs(store, digest_day, category, language=settings.language)
-    fingerprint = inputs.fingerprint()
-    reused = store.reusable_quality_results(digest_day, category, fingerprint)
+    language = settings.language
+    reused = store.reusable_quality_results(
+        digest_day, category, input_fingerprint(store, digest_day, category, language=language))
     if reused is None and docs_dir is not None:
         clear_site(docs_dir)
-    results = reused if reused is not None else validate(inputs, docs_dir)
+    results = reused if reused is not None else validate(
+        suite_inputs(store, digest_day, category, language=language), docs_dir)
     done = {"repaired": 0, "withheld": 0}
     for _ in range(REPAIR_ROUNDS):
-        repaired = repair_round(store, settings.language, digest_day, category, results)
+        repaired = repair_round(store, language, digest_day, category, results)
         if repaired is None:
             break
         done = {key: done[key] + repaired[key] for key in done}
-        inputs = suite_inputs(store, digest_day, category, language=settings.language)
-        fingerprint = inputs.fingerprint()
-        results = validate(inputs, docs_dir)
+        results = validate(suite_inputs(store, digest_day, category, language=language), docs_dir)
         reused = None
     if reused is None:
+        # What the results were made from: the rows as they are now, after any repair.
+        fingerprint = input_fingerprint(store, digest_day, category, language=language)
         store.replace_quality_results(digest_day, category, results, flow_run_id, fingerprint)
         if docs_dir is not None:
             _store_docs_compactly(settings, category, docs_dir)

@@ -15,15 +15,18 @@ class DeliveryStore(StoreCore):
     """Published files and email deliveries."""
 
     def record_publication(
-        self, day: date, category: str, fmt: str, path: Path, sha256: str, papers: int
+        self, day: date, category: str, fmt: str, path: Path, sha256: str, papers: int, inputs: str | None = None
     ) -> None:
+        """One published file; `inputs`: a digest of what it was rendered from (None: not known)."""
         self._run(
             [
                 (
-                    "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "INSERT INTO publications (digest_date, category, format, path, sha256, papers, published_at, "
+                    "inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (digest_date, category, format) DO UPDATE SET path = excluded.path, "
-                    "sha256 = excluded.sha256, papers = excluded.papers, published_at = excluded.published_at",
-                    [day, category, fmt, str(path), sha256, papers, utcnow()],
+                    "sha256 = excluded.sha256, papers = excluded.papers, published_at = excluded.published_at, "
+                    "inputs = excluded.inputs",
+                    [day, category, fmt, str(path), sha256, papers, utcnow(), inputs],
                 )
             ]
         )
@@ -38,7 +41,7 @@ class DeliveryStore(StoreCore):
 
     def publication(self, day: date, category: str, fmt: str = "markdown") -> Publication | None:
         row = self._fetchone(
-            "SELECT path, sha256, papers, published_at FROM publications WHERE digest_date = ? AND "
+            "SELECT path, sha256, papers, published_at, inputs FROM publications WHERE digest_date = ? AND "
             "category = ? AND format = ?",
             [day, category, fmt],
         )

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from arxiv_digest.store.core import PAPER_COLUMNS, StoreCore, _naive, _paper, paper_columns_of, utcnow
+from arxiv_digest.store.core import PAPER_COLUMNS, StoreCore, _naive, _paper, paper_columns_of, rows_insert, utcnow
 from schemas.records import Paper, PdfFile
 
 
@@ -15,34 +15,20 @@ class PaperStore(StoreCore):
 
     def upsert_papers(self, papers: Iterable[Paper]) -> None:
         now = utcnow()
-        statements = [
-            (
-                "INSERT INTO papers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        # One row per key (the last wins, as one upsert after the other would): a statement may not update a row
+        # twice.
+        rows = {(p.arxiv_id, p.version): [
+            p.arxiv_id, p.version, p.title, list(p.authors), list(p.categories), p.primary_category,
+            _naive(p.published), _naive(p.updated), p.abstract, p.comment, p.journal_ref, p.doi, now,
+        ] for p in papers}
+        if rows:
+            self._run(rows_insert(
+                "INSERT INTO papers", list(rows.values()),
                 "ON CONFLICT (arxiv_id, version) DO UPDATE SET title = excluded.title, "
                 "authors = excluded.authors, categories = excluded.categories, "
                 "primary_category = excluded.primary_category, published = excluded.published, "
                 "updated = excluded.updated, abstract = excluded.abstract, comment = excluded.comment, "
-                "journal_ref = excluded.journal_ref, doi = excluded.doi, fetched_at = excluded.fetched_at",
-                [
-                    p.arxiv_id,
-                    p.version,
-                    p.title,
-                    list(p.authors),
-                    list(p.categories),
-                    p.primary_category,
-                    _naive(p.published),
-                    _naive(p.updated),
-                    p.abstract,
-                    p.comment,
-                    p.journal_ref,
-                    p.doi,
-                    now,
-                ],
-            )
-            for p in papers
-        ]
-        if statements:
-            self._run(statements)
+                "journal_ref = excluded.journal_ref, doi = excluded.doi, fetched_at = excluded.fetched_at"))
 
     def set_digest_papers(
         self, day: date, category: str, papers: Sequence[Paper], late: Collection[str] = ()
@@ -51,11 +37,9 @@ class PaperStore(StoreCore):
         statements: list[tuple[str, Sequence[Any]]] = [
             ("DELETE FROM digest_papers WHERE digest_date = ? AND category = ?", [day, category])
         ]
-        statements += [
-            ("INSERT INTO digest_papers (digest_date, category, arxiv_id, version, position, late) "
-             "VALUES (?, ?, ?, ?, ?, ?)", [day, category, p.arxiv_id, p.version, i, p.arxiv_id in late])
-            for i, p in enumerate(papers)
-        ]
+        statements += rows_insert(
+            "INSERT INTO digest_papers (digest_date, category, arxiv_id, version, position, late)",
+            [[day, category, p.arxiv_id, p.version, i, p.arxiv_id in late] for i, p in enumerate(papers)])
         self._run(statements)
 
     def digest_papers(self, day: date, category: str) -> list[Paper]:

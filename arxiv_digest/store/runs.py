@@ -173,6 +173,36 @@ class RunStore(StoreCore):
         )
         return [QualityResult(*row) for row in rows]
 
+    def quality_input_state(self, day: date, category: str) -> str:
+        """A digest of every stored row the day's quality suites read: its papers and membership, their PDFs
+        (every version), extractions, sections, links and analyses, its summaries and coverage. Any change to one
+        of them changes it; when the day's papers were fetched or its coverage read does not (a rerun refetches).
+        The database hashes the rows, so a rerun of an unchanged day reads no text into Python."""
+        ids = "SELECT DISTINCT arxiv_id FROM digest_papers WHERE digest_date = $day AND category = $cat"
+        shas = f"SELECT DISTINCT sha256 FROM pdf_files WHERE arxiv_id IN ({ids}) AND sha256 IS NOT NULL"
+        parts = {
+            "digest_papers": "SELECT * FROM digest_papers WHERE digest_date = $day AND category = $cat",
+            "papers": f"SELECT * EXCLUDE (fetched_at) FROM papers WHERE arxiv_id IN ({ids})",
+            "pdf_files": f"SELECT * FROM pdf_files WHERE arxiv_id IN ({ids})",
+            "extractions": f"SELECT * FROM extractions WHERE sha256 IN ({shas})",
+            "sections": f"SELECT * FROM sections WHERE sha256 IN ({shas})",
+            "links": f"SELECT * FROM links WHERE sha256 IN ({shas})",
+            "analyses": f"SELECT * FROM analyses WHERE arxiv_id IN ({ids})",
+            "digest_analyses": "SELECT * FROM digest_analyses WHERE digest_date = $day AND category = $cat",
+            "summaries": "SELECT * FROM summaries WHERE digest_date = $day AND category = $cat",
+            "digest_coverage": "SELECT * EXCLUDE (read_at) FROM digest_coverage "
+                               "WHERE digest_date = $day AND category = $cat",
+        }
+        sql = " UNION ALL ".join(
+            f"SELECT '{name}', count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM ({query}) t"
+            for name, query in parts.items())
+        cur = self._con.cursor()
+        try:
+            rows = cur.execute(sql, {"day": day, "cat": category}).fetchall()
+        finally:
+            cur.close()
+        return ";".join(f"{name}:{count}:{total}" for name, count, total in sorted(rows))
+
     def reusable_quality_results(self, day: date, category: str, fingerprint: str) -> list[QualityResult] | None:
         """The stored results when they were computed from exactly these inputs, else None."""
         row = self._fetchone(
