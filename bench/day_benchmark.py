@@ -47,8 +47,10 @@ def synthetic_papers(count: int) -> list[Any]:
             arxiv_id=f"2601.{50000 + n}",
             version=1,
             title=f"{base.title} (variant {n})",
-            published=f"2026-01-20T{n % 24:02d}:{n % 60:02d}:00Z",
-            updated=f"2026-01-20T{n % 24:02d}:{n % 60:02d}:00Z",
+            # Inside the 2026-01-21 announcement's window (00:00-19:00 UTC on the 20th, 14:00 US Eastern the
+            # cut-off): a later hour belongs to the next announcement, and the day would hold fewer papers.
+            published=f"2026-01-20T{n % 19:02d}:{n % 60:02d}:00Z",
+            updated=f"2026-01-20T{n % 19:02d}:{n % 60:02d}:00Z",
         ))
     return papers
 
@@ -202,6 +204,9 @@ def main() -> None:
                     calls_before = len(llm_server.requests) if llm_server else 0
                     seconds, outcome = run_flow(settings_for(server, data, llm_url))
                     with_prefect.append(seconds)
+                    if outcome["counts"]["papers"] != args.papers:  # the figures would be of a smaller day
+                        raise SystemExit(f"the digest holds {outcome['counts']['papers']} papers, not "
+                                         f"{args.papers}: the synthetic papers' times fall outside its window")
                     if n == 0:
                         first = {
                             "data": data,
