@@ -10,9 +10,9 @@ a full-text prompt gets the seed digest's 7-part structure whose sections open w
 notes on that very paper (the listings' *_AI_enhanced_Chinese files) and the paper's title, padded with the seed's
 answers' prose (links removed) to a seed answer's length; a paper without notes gets a seed answer as it is (about
 another paper: counted as `method_answers_seed_only`). An abstract prompt gets that paper's notes as 5 points.
-The store's verdicts on the answers (accepted / rejected, and rejected as about another paper) are reported. It
-takes a slot of
-`--slots` (queueing beyond them), waits `--ttft` seconds, then streams at `--tokens-per-second`.
+The store's verdicts on the answers (accepted / rejected, and rejected as about another paper) are reported. The
+model takes a slot of `--slots` (queueing beyond them), waits `--ttft` seconds, then streams at
+`--tokens-per-second`.
 
 Both fakes run in a child process, so the peak memory measured (the run's process and its extraction workers,
 sampled every 0.2 s) is the pipeline's own. Each run reports its wall time against the two floors it cannot beat,
