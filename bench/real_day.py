@@ -2,7 +2,7 @@
 
 The papers (titles, authors, abstracts, categories) are the cs.CV papers of real announcements in
 ../shared/corpus/listings/ (primary and cross-listed, in listing order); each is served with one of the corpus's
-real PDFs (the 46 of the first two sets, in turn) made distinct by a trailing comment with its id, so every
+real PDFs (those with a truth file in bench/truth, in turn) made distinct by a trailing comment with its id, so every
 paper is its own file, hash and extraction. The fake arXiv on 127.0.0.1 answers the API by category and
 submission window, as arXiv does, and the pipeline keeps its default politeness (3 s between PDF requests).
 The fake OpenAI-compatible model answers about the paper it is asked about, with real model prose of real length:
