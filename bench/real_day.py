@@ -2,13 +2,17 @@
 
 The papers (titles, authors, abstracts, categories) are the cs.CV papers of real announcements in
 ../shared/corpus/listings/ (primary and cross-listed, in listing order); each is served with one of the corpus's
-real PDFs (the 46 of the first two sets, in turn) made distinct by a trailing comment with its id, so every
+real PDFs (those with a truth file in bench/truth, in turn) made distinct by a trailing comment with its id, so every
 paper is its own file, hash and extraction. The fake arXiv on 127.0.0.1 answers the API by category and
 submission window, as arXiv does, and the pipeline keeps its default politeness (3 s between PDF requests).
-The fake OpenAI-compatible model answers with real model prose of real length: the seed digest's 7-part answers
-for full-text prompts (links removed: they name other papers' repositories) and, for abstract prompts, the real
-model's Chinese notes on that very paper from the listings' *_AI_enhanced_Chinese files; it takes a slot of
-`--slots` (queueing beyond them), waits `--ttft` seconds, then streams at `--tokens-per-second`.
+The fake OpenAI-compatible model answers about the paper it is asked about, with real model prose of real length:
+a full-text prompt gets the seed digest's 7-part structure whose sections open with the real model's Chinese
+notes on that very paper (the listings' *_AI_enhanced_Chinese files) and the paper's title, padded with the seed's
+answers' prose (links removed) to a seed answer's length; a paper without notes gets a seed answer as it is (about
+another paper: counted as `method_answers_seed_only`). An abstract prompt gets that paper's notes as 5 points.
+The store's verdicts on the answers (accepted / rejected, and rejected as about another paper) are reported. The
+model takes a slot of `--slots` (queueing beyond them), waits `--ttft` seconds, then streams at
+`--tokens-per-second`.
 
 Both fakes run in a child process, so the peak memory measured (the run's process and its extraction workers,
 sampled every 0.2 s) is the pipeline's own. Each run reports its wall time against the two floors it cannot beat,
@@ -125,16 +129,49 @@ _ABSTRACT_PARTS = (("论文的主要贡献", "tldr"), ("关键创新或方法论
 
 def abstract_answers(days: tuple[str, ...] = LISTING_DAYS) -> dict[str, str]:
     """Per paper id, a 5-point answer made of the real model's own Chinese notes on that paper's abstract."""
-    answers = {}
+    return {arxiv_id: "\n\n".join(f"**{n}. {heading}**\n\n{_URL.sub('', notes[key])}"
+                                    for n, (heading, key) in enumerate(_ABSTRACT_PARTS, start=1)) + "\n"
+            for arxiv_id, notes in paper_notes(days).items()}
+
+
+_METHOD_PARTS = (("摘要翻译", "tldr"), ("方法动机分析", "motivation"), ("方法设计详解", "method"),
+                 ("方法对比分析", "method"), ("实验分析", "result"), ("实用指南", "conclusion"), ("总结", "conclusion"))
+
+
+def _seed_sections(answer: str) -> list[str]:
+    """A seed answer's seven section bodies (its prose after each `### n.` heading)."""
+    return [part.split("\n", 1)[1].strip() if "\n" in part else ""
+            for part in re.split(r"^### \d\. [^\n]*$", answer, flags=re.MULTILINE)[1:8]]
+
+
+def method_answer(title: str, notes: dict[str, str], seed: str) -> str:
+    """A 7-part answer about this paper: each section opens with the real model's own note on it (and the
+    method section with its title), then the seed answer's prose for that section, cut so the whole answer has
+    the seed answer's length (its timing stays a real answer's)."""
+    from arxiv_digest.analysis.prompting import estimate_tokens
+
+    own = [f"{_URL.sub('', notes[key])}" for _, key in _METHOD_PARTS]
+    own[2] = f"《{title}》的方法：{own[2]}"
+    seed_parts = _seed_sections(seed)
+    room = max(0.0, 1 - estimate_tokens("\n".join(own)) / max(1, estimate_tokens(seed)))
+    body = []
+    for n, ((heading, _), note, extra) in enumerate(zip(_METHOD_PARTS, own, seed_parts, strict=True), start=1):
+        end = extra.find("\n", int(len(extra) * room)) if room else 0
+        cut = extra if end < 0 else extra[:end]  # whole lines of the seed's prose
+        body.append(f"### {n}. {heading}\n\n{note}\n\n{cut}".rstrip())
+    return f"## 论文方法分析与总结：{title}\n\n" + "\n\n".join(body) + "\n"
+
+
+def paper_notes(days: tuple[str, ...] = LISTING_DAYS) -> dict[str, dict[str, str]]:
+    """Per paper id, the real model's Chinese notes (tldr, motivation, method, result, conclusion), when complete."""
+    notes = {}
     for day in days:
-        path = LISTINGS / f"{day}_AI_enhanced_Chinese.jsonl"
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in (LISTINGS / f"{day}_AI_enhanced_Chinese.jsonl").read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            notes = row.get("AI") or {}
-            if all(notes.get(key) for _, key in _ABSTRACT_PARTS):
-                answers[row["id"]] = "\n\n".join(f"**{n}. {heading}**\n\n{_URL.sub('', notes[key])}"
-                                                 for n, (heading, key) in enumerate(_ABSTRACT_PARTS, start=1)) + "\n"
-    return answers
+            ai = row.get("AI") or {}
+            if all(ai.get(key) for _, key in _ABSTRACT_PARTS):
+                notes[row["id"]] = ai
+    return notes
 
 
 # -- the fakes, in a child process ------------------------------------------------------------------------------
@@ -163,10 +200,13 @@ def serve(conn: Any, count: int, ttft: float, tps: float, slots: int) -> None:
     from arxiv_digest.analysis.prompting import estimate_tokens
 
     papers, _ = listing_papers(count)
+    titles = {p.versioned_id: p.title for p in papers}
     methods = seed_method_answers()
+    notes = paper_notes()
     abstracts = abstract_answers()
     summary_tokens = estimate_tokens(seed_summary_text())
     handed: dict[str, int] = {}
+    seed_only: set[str] = set()  # method answers about another paper: this paper has no real notes
 
     def respond(request: ChatRequest) -> str | Reply:
         kind = request.prompt_kind
@@ -175,7 +215,11 @@ def serve(conn: Any, count: int, ttft: float, tps: float, slots: int) -> None:
             return Reply.content(text, delay=max(0.0, summary_tokens - estimate_tokens(text)) / tps)
         if kind == "method":
             n = handed.setdefault(request.paper_id, len(handed))
-            return methods[n % len(methods)]
+            own = notes.get(request.paper_id.rsplit("v", 1)[0])
+            if own is None or request.paper_id not in titles:
+                seed_only.add(request.paper_id)
+                return methods[n % len(methods)]
+            return method_answer(titles[request.paper_id], own, methods[n % len(methods)])
         return abstracts.get(request.paper_id.rsplit("v", 1)[0]) or good_answer(request)
 
     arxiv = FakeArxiv().__enter__()
@@ -197,7 +241,7 @@ def serve(conn: Any, count: int, ttft: float, tps: float, slots: int) -> None:
                 kinds[request.prompt_kind] = kinds.get(request.prompt_kind, 0) + 1
             conn.send({"pdf_requests": len(pdf), "pdf_times": [r.at for r in pdf],
                        "chat_requests": len(llm.requests), "by_kind": kinds, "busy": list(llm.busy),
-                       "now": time.monotonic()})
+                       "method_answers_seed_only": len(seed_only), "now": time.monotonic()})
     arxiv.__exit__(None, None, None)
     llm.__exit__(None, None, None)
     conn.send("stopped")
@@ -330,6 +374,13 @@ def store_timeline(db: Path, since: datetime) -> dict[str, Any]:
         calls = [r[0] for r in con.execute(
             "SELECT created_at FROM analysis_attempts WHERE created_at >= ? AND model <> 'extractive' "
             "ORDER BY created_at", [since.replace(tzinfo=None)]).fetchall()]
+        # The model's answers as the pipeline judged them (an answer about another paper is "rejected").
+        verdicts = dict(con.execute(
+            "SELECT status, count(*) FROM analysis_attempts WHERE created_at >= ? AND model <> 'extractive' "
+            "GROUP BY status ORDER BY status", [since.replace(tzinfo=None)]).fetchall())
+        about_another = con.execute(
+            "SELECT count(*) FROM analysis_attempts WHERE created_at >= ? AND status = 'rejected' "
+            "AND reason LIKE '%does not seem to be about%'", [since.replace(tzinfo=None)]).fetchone()[0]
     finally:
         con.close()
     if not downloads and not calls:
@@ -339,7 +390,8 @@ def store_timeline(db: Path, since: datetime) -> dict[str, Any]:
     def seconds(t: Any) -> float:
         return round((t - origin).total_seconds(), 1)
 
-    out: dict[str, Any] = {"downloads": len(downloads), "model_calls_answered": len(calls)}
+    out: dict[str, Any] = {"downloads": len(downloads), "model_calls_answered": len(calls),
+                           "answers_by_verdict": verdicts, "answers_rejected_as_about_another_paper": about_another}
     if downloads:
         out.update(first_download_s=seconds(downloads[0]), last_download_s=seconds(downloads[-1]))
     if calls:
@@ -431,6 +483,8 @@ def bench_size(count: int, args: argparse.Namespace, data: Path) -> dict[str, An
         run: dict[str, Any] = {
             "papers": count, "seconds": round(seconds, 1), "pdf_requests": pdfs, "model_calls": calls,
             "model_calls_by_kind": {k: v - before["by_kind"].get(k, 0) for k, v in after["by_kind"].items()},
+            # Papers without the real model's notes get a seed answer about another paper (the old fake).
+            "method_answers_seed_only": after["method_answers_seed_only"] - before["method_answers_seed_only"],
             "download_floor_s": round(download_floor, 1), "model_floor_s": round(model_floor, 1),
             "larger_floor_s": round(larger, 1),
             "wall_over_larger_floor": round(seconds / larger, 3) if larger else None,
