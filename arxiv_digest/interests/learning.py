@@ -26,7 +26,7 @@ MIN_DISLIKES = 1
 # to 4), so the day's most likeable paper gains about what a close liked paper gives.
 LEARNED_WEIGHT = 4.0
 REGULARIZATION = 1.0  # LogisticRegression's C
-NEAREST_NAMED = 0.08  # liked papers are named in the reason from this TF-IDF cosine similarity on (else the closest)
+NEAREST_NAMED = 0.08  # a liked paper is named in the reason from this TF-IDF cosine similarity on
 NEAREST_LISTED = 2
 
 
@@ -85,11 +85,8 @@ def learned_scores(day_texts: Sequence[str], liked: Sequence[tuple[str, str]],
         term = round(weight * float(value), 4)
         nearest: tuple[str, ...] = ()
         if term > 0:
-            order = sorted((i for i in range(len(liked_ids)) if similarity[row, i] > 0),
+            order = sorted((i for i in range(len(liked_ids)) if similarity[row, i] >= NEAREST_NAMED),
                            key=lambda i: (-round(float(similarity[row, i]), 6), liked_ids[i]))
-            close = [i for i in order if similarity[row, i] >= NEAREST_NAMED]
-            # A paper the classifier lifted is explained even when no liked paper is close by the threshold:
-            # else it would rank first reading "no match with the profile". The closest one is named alone.
-            nearest = tuple(liked_ids[i] for i in (close or order[:1])[:NEAREST_LISTED])
+            nearest = tuple(liked_ids[i] for i in order[:NEAREST_LISTED])
         results.append(LearnedScore(term, nearest))
     return results
